@@ -1,0 +1,31 @@
+/* ms_commands.h - the subcommand table of bin/matscreen.
+ *
+ * Adding a command: write apps/cmd_<name>.c defining `PetscErrorCode ms_cmd_<name>(MPI_Comm)`
+ * and a help text `ms_cmd_<name>_help`, declare both here, add one row to the table in
+ * ms_commands.c and the file to apps/CMakeLists.txt. A command reads all its options first
+ * (PetscOptionsBegin blocks with help strings), returns early when -help was given, calls
+ * ms_options_check_unused(), then calls library functions and writes -output. It does no
+ * numerics of its own.
+ */
+#ifndef MS_COMMANDS_H
+#define MS_COMMANDS_H
+
+#include "ms_core.h"
+
+typedef struct {
+  const char *name;
+  const char *summary;                 /* one line for `matscreen help` */
+  const char *help;                    /* usage text printed by -help */
+  PetscErrorCode (*run)(MPI_Comm comm);
+} ms_command;
+
+extern const ms_command ms_commands[];  /* terminated by a row with name == NULL */
+
+#define MS_DECLARE_COMMAND(n) \
+  PetscErrorCode ms_cmd_##n(MPI_Comm comm); \
+  extern const char ms_cmd_##n##_help[]
+
+MS_DECLARE_COMMAND(version);
+MS_DECLARE_COMMAND(convert);
+
+#endif

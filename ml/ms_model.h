@@ -1,0 +1,98 @@
+/* ms_model.h - the one interface every model implements, and the registry by name.
+ *
+ * A model is a PETSc-style object: a public struct holding the shared state (task, feature
+ * and class names, the preprocessing scaler, seed) plus a private context `data` owned by
+ * the implementation, and a table of operations filled by the implementation's create
+ * function. Cross-validation, ensembles, screening and Bayesian optimisation are written
+ * once against ms_model_* below and never look inside `data`.
+ *
+ * Adding a model: write ml/models/<name>.c with `PetscErrorCode ms_model_create_<name>(ms_model)`
+ * that sets m->ops and m->data (see ml/models/README.md), add one line to the table in
+ * ml/ms_model_registry.c, and nothing else changes.
+ *
+ * Collectiveness and data placement:
+ *  - fit is collective over train->comm; the training rows arrive sharded over that comm.
+ *    After fit, every rank of that comm holds the whole fitted model (m->comm = train->comm).
+ *  - predict* are collective over m->comm; X must live on the same communicator (or the
+ *    model on PETSC_COMM_SELF and X replicated/local). Outputs are for X's local rows.
+ *  - save writes into an open HDF5 group (collective; model state is replicated, so all
+ *    ranks write the same values); load reads it back on any communicator.
+ *
+ * Predictions: for regression y[i] is the value; for classification y[i] is the class index
+ * (0..n_classes-1, as a double) and predict_proba gives P[i*n_classes + c].
+ * Randomness: implementations derive every stream from (m->seed, task index) with ms_rng.
+ *
+ * Options: each model reads -<type>_<name> options (prefix "<type>_") in setfromoptions,
+ * e.g. -rf_n_trees 200, -gpr_kernel matern52, -logreg_penalty l1.
+ */
+#ifndef MS_MODEL_H
+#define MS_MODEL_H
+
+#include "ms_core.h"
+#include "ms_dataset.h"
+#include "ms_scaler.h"
+
+typedef struct ms_model_s *ms_model;
+
+typedef struct {
+  PetscErrorCode (*setfromoptions)(ms_model m);
+  PetscErrorCode (*fit)(ms_model m, ms_dataset train);                   /* X already scaled */
+  PetscErrorCode (*predict)(ms_model m, ms_dataset X, double *y);
+  PetscErrorCode (*predict_proba)(ms_model m, ms_dataset X, double *P);  /* NULL: not a classifier */
+  PetscErrorCode (*predict_std)(ms_model m, ms_dataset X, double *std);  /* NULL: no predictive std */
+  /* Feature importances: *n_rows x n_features, caller frees with PetscFree. One row for
+     impurity-style importances, n_classes rows for per-class coefficients. */
+  PetscErrorCode (*importances)(ms_model m, int64_t *n_rows, double **imp);
+  PetscErrorCode (*save)(ms_model m, hid_t group);
+  PetscErrorCode (*load)(ms_model m, hid_t group);
+  PetscErrorCode (*view)(ms_model m, PetscViewer viewer);                /* one-paragraph summary */
+  PetscErrorCode (*destroy)(ms_model m);                                 /* free m->data */
+} ms_model_ops;
+
+/* Which tasks a model supports (set by its create function). */
+#define MS_MODEL_REGRESSION     1
+#define MS_MODEL_CLASSIFICATION 2
+
+struct ms_model_s {
+  ms_model_ops ops;
+  char         type[32];        /* registry name: "gpr", "rf", ... */
+  int          supports;        /* MS_MODEL_REGRESSION | MS_MODEL_CLASSIFICATION */
+  MPI_Comm     comm;            /* communicator of the last fit/load */
+  ms_task      task;            /* regression or classification (from the data at fit) */
+  PetscBool    fitted;
+  uint64_t     seed;            /* -seed, default 0 */
+  int64_t      n_features;
+  char       **feature_names;   /* n_features */
+  char        *target_name;
+  int64_t      n_classes;
+  char       **class_names;     /* n_classes (classification) */
+  ms_scaler    scaler;          /* applied to X before fit/predict; owned */
+  void        *data;            /* implementation context */
+};
+
+typedef PetscErrorCode (*ms_model_create_fn)(ms_model m);
+
+/* Create a model of a registered type ("gpr", "rf", ...); unknown names list the known. */
+PetscErrorCode ms_model_create(MPI_Comm comm, const char *type, ms_model *m);
+PetscErrorCode ms_model_destroy(ms_model *m);
+/* Read -seed, -scaler and the model's own -<type>_* options. */
+PetscErrorCode ms_model_set_from_options(ms_model m);
+/* Checks (finite values, task supported, >= 2 classes, constant columns warned), records
+ * names and classes, fits the scaler on the training rows and calls ops.fit. */
+PetscErrorCode ms_model_fit(ms_model m, ms_dataset train);
+/* Checks feature names/count against the fitted model, scales, calls ops.predict*. */
+PetscErrorCode ms_model_predict(ms_model m, ms_dataset X, double *y);
+PetscErrorCode ms_model_predict_proba(ms_model m, ms_dataset X, double *P);
+PetscErrorCode ms_model_predict_std(ms_model m, ms_dataset X, double *std);
+PetscErrorCode ms_model_importances(ms_model m, int64_t *n_rows, double **imp);
+PetscBool      ms_model_has_std(ms_model m);
+PetscBool      ms_model_has_proba(ms_model m);
+/* A model file: group /model with attribute type, the shared state, the scaler and the
+ * implementation's own datasets; provenance at the root. */
+PetscErrorCode ms_model_save(ms_model m, const char *path);
+PetscErrorCode ms_model_load(MPI_Comm comm, const char *path, ms_model *m);
+
+/* Registry. */
+PetscErrorCode ms_model_list(const char *const **names, int *n);
+
+#endif
