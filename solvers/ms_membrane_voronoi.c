@@ -1,0 +1,148 @@
+/* ms_membrane_voronoi.c - the periodic, stretched Voronoi tessellation of a membrane
+ * (steps 1-3 of ms_membrane.h) computed with qhull's reentrant C API.
+ *
+ * qhull computes the Delaunay triangulation of the replicated seeds ("v Qbb"); the Voronoi
+ * vertices are the circumcentres of the lower Delaunay facets (qh_setvoronoi_all) and two
+ * adjacent lower facets share a finite Voronoi edge. Everything here is rank-local and
+ * deterministic: qhull is run without random perturbation, and the edge and node lists are
+ * sorted so their order does not depend on qhull's internal facet order.
+ */
+#include "ms_membrane.h"
+#include "ms_rng.h"
+#include <libqhull_r/qhull_ra.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_edge(const void *a, const void *b)
+{
+  const double *x = a, *y = b;
+  for (int i = 0; i < 6; i++) {
+    if (x[i] < y[i]) return -1;
+    if (x[i] > y[i]) return 1;
+  }
+  return 0;
+}
+
+static int cmp_node(const void *a, const void *b)
+{
+  const double *x = a, *y = b;
+  for (int i = 0; i < 3; i++) {
+    if (x[i] < y[i]) return -1;
+    if (x[i] > y[i]) return 1;
+  }
+  return 0;
+}
+
+uint64_t ms_membrane_structure_seed(uint64_t user_seed, int64_t index)
+{
+  ms_rng r;
+  /* Odd streams: even streams are left to the callers' parameter samplers. */
+  ms_rng_init(&r, user_seed, 2 * (uint64_t)index + 1);
+  return ms_rng_u64(&r);
+}
+
+static int in_box(const double *x, const double *L)
+{
+  for (int i = 0; i < 3; i++)
+    if (!(x[i] >= 0.0 && x[i] < L[i])) return 0;
+  return 1;
+}
+
+PetscErrorCode ms_membrane_tessellate(const ms_membrane_params *p, ms_membrane_graph *g)
+{
+  PetscFunctionBeginUser;
+  PetscCall(ms_membrane_params_check(PETSC_COMM_SELF, p));
+  memset(g, 0, sizeof *g);
+  const double  L[3]  = {p->stretch[0] * (double)p->nx, p->stretch[1] * (double)p->ny, p->stretch[2] * (double)p->nz};
+  const int64_t N[3]  = {p->nx, p->ny, p->nz};
+  const int     layer = p->n_points < 24 ? 2 : 1;
+  const int     side  = 2 * layer + 1;
+  const int64_t n     = p->n_points, nimg = (int64_t)side * side * side;
+
+  /* Seeds in real space (shifted by whole voxels, wrapped), then compressed. */
+  double *seeds, *pts;
+  PetscCall(PetscMalloc1(3 * n, &seeds));
+  PetscCall(PetscMalloc1(3 * n * nimg, &pts));
+  ms_rng r;
+  ms_rng_init(&r, p->seed, 0);
+  for (int64_t k = 0; k < n; k++)
+    for (int i = 0; i < 3; i++) {
+      double x = ms_rng_uniform(&r) * (double)N[i] + (double)p->shift[i];
+      x        = fmod(x, (double)N[i]);
+      if (x < 0) x += (double)N[i];
+      seeds[3 * k + i] = p->stretch[i] * x;
+    }
+  /* Primary image first so qhull sees the same input order whatever the layer count. */
+  int64_t m = 0;
+  for (int img = 0; img < nimg; img++) {
+    int o[3] = {img % side, (img / side) % side, img / (side * side)};
+    for (int i = 0; i < 3; i++) o[i] = (o[i] + layer) % side - layer; /* 0 first, then +1.., -1.. */
+    for (int64_t k = 0; k < n; k++, m++)
+      for (int i = 0; i < 3; i++) pts[3 * m + i] = seeds[3 * k + i] + o[i] * L[i];
+  }
+  PetscCall(PetscFree(seeds));
+
+  qhT  qh_qh, *qh = &qh_qh;
+  char cmd[] = "qhull v Qbb";
+  qh_zero(qh, stderr);
+  int exitcode = qh_new_qhull(qh, 3, (int)(n * nimg), pts, False, cmd, NULL, stderr);
+  if (exitcode) {
+    qh_freeqhull(qh, !qh_ALL);
+    int curlong, totlong;
+    qh_memfreeshort(qh, &curlong, &totlong);
+    PetscCall(PetscFree(pts));
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_LIB, "qhull failed (exit code %d) on the Voronoi diagram of %" PetscInt_FMT " seeds", exitcode, p->n_points);
+  }
+  qh_setvoronoi_all(qh);
+
+  facetT *facet, *neighbor, **neighborp;
+  int64_t cap_e = 0, cap_n = 0;
+  FORALLfacets {
+    if (facet->upperdelaunay) continue;
+    cap_n++;
+    FOREACHneighbor_(facet) cap_e++;
+  }
+  PetscCall(PetscMalloc1(6 * (cap_e / 2 + 1), &g->edges));
+  PetscCall(PetscMalloc1(3 * (cap_n + 1), &g->nodes));
+  FORALLfacets {
+    if (facet->upperdelaunay) continue;
+    const double *c = facet->center;
+    if (in_box(c, L)) {
+      for (int i = 0; i < 3; i++) g->nodes[3 * g->n_nodes + i] = c[i] / p->stretch[i];
+      g->n_nodes++;
+    }
+    FOREACHneighbor_(facet) {
+      if (neighbor->upperdelaunay || neighbor->id < facet->id) continue;
+      const double *d = neighbor->center;
+      double        mid[3];
+      for (int i = 0; i < 3; i++) mid[i] = 0.5 * (c[i] + d[i]);
+      if (!in_box(mid, L)) continue;
+      double *e = g->edges + 6 * g->n_edges++;
+      /* Orient every edge the same way (lexicographically smaller end first) so sorting
+         makes the list canonical. */
+      const double *a = c, *b = d;
+      if (cmp_node(a, b) > 0) { a = d; b = c; }
+      for (int i = 0; i < 3; i++) {
+        e[i]     = a[i] / p->stretch[i];
+        e[3 + i] = b[i] / p->stretch[i];
+      }
+    }
+  }
+  qh_freeqhull(qh, !qh_ALL);
+  int curlong, totlong;
+  qh_memfreeshort(qh, &curlong, &totlong);
+  PetscCall(PetscFree(pts));
+  qsort(g->edges, (size_t)g->n_edges, 6 * sizeof(double), cmp_edge);
+  qsort(g->nodes, (size_t)g->n_nodes, 3 * sizeof(double), cmp_node);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_membrane_graph_destroy(ms_membrane_graph *g)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree(g->edges));
+  PetscCall(PetscFree(g->nodes));
+  g->n_edges = g->n_nodes = 0;
+  PetscFunctionReturn(0);
+}
