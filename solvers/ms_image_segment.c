@@ -132,7 +132,7 @@ PetscErrorCode ms_image_segment(ms_volume grey, double variance, double porosity
   PetscCall(PetscFree(f));
   (*seg)->voxel_size = grey->voxel_size;
   PetscCall(ms_volume_set_meta(*seg, "threshold", "%.9g", thr));
-  PetscCall(ms_volume_set_meta(*seg, "porosity", "%.9g", por));
+  PetscCall(ms_volume_set_meta(*seg, "segmented_porosity", "%.9g", por));
   PetscCall(ms_volume_set_meta(*seg, "target_porosity", "%.9g", porosity));
   PetscCall(ms_volume_set_meta(*seg, "gaussian_variance", "%.9g", variance));
   PetscCall(ms_volume_set_meta(*seg, "pore_phase", "%s", pore == MS_IMAGE_PORE_DARK ? "dark" : "bright"));

@@ -18,7 +18,9 @@
 #include "ms_membrane.h"
 #include "ms_image.h"
 #include "ms_rng.h"
+#include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Smoothing filters are truncated here (SciPy's default), so the halo is 4 sigma. */
@@ -61,8 +63,8 @@ PetscErrorCode ms_membrane_params_check(MPI_Comm comm, const ms_membrane_params 
 PetscErrorCode ms_membrane_params_from_options(MPI_Comm comm, const char *prefix, ms_membrane_params *p)
 {
   PetscInt  size[3] = {(PetscInt)p->nx, (PetscInt)p->ny, (PetscInt)p->nz}, nsize = 3, nstretch = 3, nshift = 3;
-  PetscInt  seed    = (PetscInt)p->seed;
-  PetscBool set;
+  char      seed[32];
+  PetscBool set, seed_set;
 
   PetscFunctionBeginUser;
   PetscOptionsBegin(comm, prefix, "Membrane generator (Voronoi stanchions)", "ms_membrane");
@@ -70,7 +72,9 @@ PetscErrorCode ms_membrane_params_from_options(MPI_Comm comm, const char *prefix
   PetscCall(PetscOptionsRealArray("-stretch", "stretch factors ex,ey,ez in (0,1]; smaller = stronger elongation", "ms_membrane", p->stretch, &nstretch, &set));
   if (set && nstretch != 3) SETERRQ(comm, MS_ERR_USER, "-stretch needs three factors ex,ey,ez (got %" PetscInt_FMT ")", nstretch);
   PetscCall(PetscOptionsReal("-radius", "stanchion radius in voxels", "ms_membrane", p->radius, &p->radius, NULL));
-  PetscCall(PetscOptionsInt("-seed", "random seed of the structure", "ms_membrane", seed, &seed, NULL));
+  /* A string: structure seeds of a batch use 53 bits, more than a 32-bit PetscInt holds. */
+  PetscCall(PetscSNPrintf(seed, sizeof seed, "%" PRIu64, p->seed));
+  PetscCall(PetscOptionsString("-seed", "random seed of the structure (0 .. 2^64-1)", "ms_membrane", seed, seed, sizeof seed, &seed_set));
   PetscCall(PetscOptionsIntArray("-size", "box size in voxels: n or nx,ny,nz", "ms_membrane", size, &nsize, &set));
   if (set) {
     if (nsize == 1) size[1] = size[2] = size[0];
@@ -85,8 +89,13 @@ PetscErrorCode ms_membrane_params_from_options(MPI_Comm comm, const char *prefix
   if (set && nshift != 3) SETERRQ(comm, MS_ERR_USER, "-shift needs three integers sx,sy,sz (got %" PetscInt_FMT ")", nshift);
   PetscCall(PetscOptionsReal("-voxel_size", "voxel size in micrometres (metadata)", "ms_membrane", p->voxel_size, &p->voxel_size, NULL));
   PetscOptionsEnd();
-  if (seed < 0) SETERRQ(comm, MS_ERR_USER, "-seed %" PetscInt_FMT ": expected a non-negative integer", seed);
-  p->seed = (uint64_t)seed;
+  if (seed_set) {
+    char *end;
+    errno = 0;
+    unsigned long long s = strtoull(seed, &end, 10);
+    if (errno || end == seed || *end || seed[0] == '-') SETERRQ(comm, MS_ERR_USER, "-seed '%s': expected a non-negative integer", seed);
+    p->seed = (uint64_t)s;
+  }
   p->nx = size[0]; p->ny = size[1]; p->nz = size[2];
   PetscCall(ms_membrane_params_check(comm, p));
   PetscFunctionReturn(0);
