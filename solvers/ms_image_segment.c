@@ -93,18 +93,36 @@ PetscErrorCode ms_image_porosity_threshold(MPI_Comm comm, int64_t n_local, const
     PetscCallMPI(MPI_Allreduce(cmm, gc, 2, MPI_DOUBLE, MPI_MIN, comm));
     double  lo = gc[0], hi = nextafterf((float)-gc[1], INFINITY);
     int64_t clo = below, chi = below + ghist[b];
-    for (int it = 0; it < 200; it++) {
+    /* Invariant count(lo) <= k < count(hi). Stop when the bracket holds a single distinct
+       value (ties cannot be split) or count(lo) == k. */
+    for (int it = 0; it < 200 && clo != k; it++) {
+      double lmm[2] = {INFINITY, INFINITY}, bmm[2];
+      for (int64_t i = 0; i < nc; i++)
+        if (cand[i] >= lo && cand[i] < hi) { lmm[0] = PetscMin(lmm[0], cand[i]); lmm[1] = PetscMin(lmm[1], -(double)cand[i]); }
+      PetscCallMPI(MPI_Allreduce(lmm, bmm, 2, MPI_DOUBLE, MPI_MIN, comm));
+      if (bmm[0] == -bmm[1]) break;
       const double mid = 0.5 * (lo + hi);
       if (mid <= lo || mid >= hi) break;
       int64_t c;
       PetscCall(count_below(comm, nc, cand, 1.0, mid, &c));
       c += below;
       if (c <= k) { lo = mid; clo = c; } else { hi = mid; chi = c; }
-      if (clo == k) break;
     }
     if (k - clo <= chi - k) { t = lo; ct = clo; } else { t = hi; ct = chi; }
     PetscCall(PetscFree(cand));
     PetscCall(PetscFree2(hist, ghist));
+  }
+  {
+    /* Any t in (largest u below t, smallest u at or above t] gives the same segmentation:
+       report the middle of that gap (0.5 for a 0/1 image), not a bisection artefact. */
+    double gmm[2] = {INFINITY, INFINITY}, ggm[2]; /* -max below, min above */
+    for (int64_t i = 0; i < n_local; i++) {
+      const double u = s * (double)data[i];
+      if (u < t) gmm[0] = PetscMin(gmm[0], -u);
+      else gmm[1] = PetscMin(gmm[1], u);
+    }
+    PetscCallMPI(MPI_Allreduce(gmm, ggm, 2, MPI_DOUBLE, MPI_MIN, comm));
+    if (isfinite(ggm[0]) && isfinite(ggm[1])) t = 0.5 * (-ggm[0] + ggm[1]);
   }
   *threshold = s * t;
   if (achieved) *achieved = (double)ct / (double)N;

@@ -6,7 +6,8 @@
  *    sits on a slab boundary and on the periodic seam so the halo exchange is exercised;
  *  - the slab filter on all ranks is bit-identical to the filter of the whole volume on one rank;
  *  - the porosity-matched threshold gives exactly round(target * N) pores on continuous data
- *    (dark and bright pores) and is within one grey-level bin on 10-level data;
+ *    (dark and bright pores), is within one grey-level bin on 10-level data, and lies in the
+ *    middle of the gap (0.5) on a 0/1 image;
  *  - crop returns the requested box; resize n -> n is the identity, a constant stays constant
  *    and a half-space z < k resized to half size is exactly z < k/2.
  */
@@ -130,6 +131,16 @@ static PetscErrorCode test_threshold(void)
         else MS_CHECK(fabs(ach - targets[t]) <= 0.5 * 0.1 + 0.02); /* half a level bin (10 %) plus sampling noise */
         PetscCall(PetscFree(seg));
       }
+  }
+  /* a 0/1 image: the threshold sits in the middle of the gap, whatever the target */
+  {
+    int64_t zeros = 0, gz;
+    for (int64_t i = 0; i < n; i++) zeros += (f[i] = (float)((L->z_start * nx * ny + i) % 3 != 0)) == 0;
+    PetscCallMPI(MPI_Allreduce(&zeros, &gz, 1, MPI_INT64_T, MPI_SUM, PETSC_COMM_WORLD));
+    double thr, ach;
+    PetscCall(ms_image_porosity_threshold(PETSC_COMM_WORLD, n, f, 0.3, MS_IMAGE_PORE_DARK, &thr, &ach));
+    MS_CHECK_CLOSE(thr, 0.5, 0, 0);
+    MS_CHECK_CLOSE(ach, (double)gz / (double)N, 0, 1e-15);
   }
   PetscCall(PetscFree(f));
   PetscCall(ms_volume_destroy(&L));
