@@ -4,7 +4,8 @@
  *  - determinism: same parameters -> same checksum (repeat, and 1 rank vs all ranks, also
  *    with spheres and smoothing); a different seed -> a different structure;
  *  - topology: in a periodic, generic 3-D Voronoi diagram every vertex has degree 4, so
- *    edges = 2 x vertices exactly; vertices per seed near the Poisson-Voronoi value 6.768;
+ *    edges = 2 x vertices exactly (also for 5..74 seeds and strong stretch; with fewer seeds the images of one seed are cospherical); vertices per seed
+ *    near the Poisson-Voronoi value 6.768;
  *  - physics: porosity strictly decreases with the radius and with n_points;
  *  - periodicity: generating with the structure shifted by (17, 5, 31) voxels equals the
  *    unshifted volume rolled by the same amount, voxel for voxel;
@@ -156,6 +157,20 @@ int main(int argc, char **argv)
     PetscCall(ms_membrane_tessellate(&q, &g));
     MS_CHECK(g.n_edges == 2 * g.n_nodes);
     MS_CHECK_CLOSE((double)g.n_nodes / (double)q.n_points, 6.768, 0.08, 0);
+    PetscCall(ms_membrane_graph_destroy(&g));
+  }
+
+  /* Few seeds (huge cells: the padded fast path falls back to all periodic images) and
+     strong stretch: every vertex still has degree 4. */
+  for (PetscInt k = 0; k < 24; k++) {
+    ms_membrane_params q = ms_membrane_params_default();
+    ms_membrane_graph  g;
+    q.n_points   = 5 + 3 * k;
+    q.seed       = 100 + (uint64_t)k;
+    q.stretch[k % 3] = 0.5;
+    PetscCall(ms_membrane_tessellate(&q, &g));
+    if (!(g.n_nodes > 0 && g.n_edges == 2 * g.n_nodes)) printf("n_points %d: nodes %d edges %d\n", (int)q.n_points, (int)g.n_nodes, (int)g.n_edges);
+    MS_CHECK(g.n_nodes > 0 && g.n_edges == 2 * g.n_nodes);
     PetscCall(ms_membrane_graph_destroy(&g));
   }
 
