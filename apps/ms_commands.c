@@ -4,5 +4,6 @@
 const ms_command ms_commands[] = {
   {"version", "print versions of matscreen and its libraries", ms_cmd_version_help, ms_cmd_version},
   {"convert", "convert a table between CSV and HDF5 (sharded over ranks)", ms_cmd_convert_help, ms_cmd_convert},
+  {"tortuosity", "tortuosity and effective conductivity of a voxel volume (PETSc CG + multigrid)", ms_cmd_tortuosity_help, ms_cmd_tortuosity},
   {NULL, NULL, NULL, NULL},
 };
