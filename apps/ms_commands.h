@@ -29,5 +29,6 @@ MS_DECLARE_COMMAND(version);
 MS_DECLARE_COMMAND(convert);
 MS_DECLARE_COMMAND(generate);
 MS_DECLARE_COMMAND(segment);
+MS_DECLARE_COMMAND(tortuosity);
 
 #endif
