@@ -4,5 +4,8 @@
 const ms_command ms_commands[] = {
   {"version", "print versions of matscreen and its libraries", ms_cmd_version_help, ms_cmd_version},
   {"convert", "convert a table between CSV and HDF5 (sharded over ranks)", ms_cmd_convert_help, ms_cmd_convert},
+  {"train", "fit a model on a table and save it (.h5)", ms_cmd_train_help, ms_cmd_train},
+  {"predict", "apply a saved model to a table (predictions CSV)", ms_cmd_predict_help, ms_cmd_predict},
+  {"cv", "cross-validate models (k-fold, stratified, repeated, grid) in parallel", ms_cmd_cv_help, ms_cmd_cv},
   {NULL, NULL, NULL, NULL},
 };

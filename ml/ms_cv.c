@@ -11,9 +11,16 @@ static const PetscBool   ms_cv_reg_higher[]  = {PETSC_TRUE, PETSC_FALSE, PETSC_F
 static const char *const ms_cv_cls_metrics[] = {"accuracy", "precision_macro", "recall_macro", "f1_macro", "f1_weighted", "log_loss"};
 static const PetscBool   ms_cv_cls_higher[]  = {PETSC_TRUE, PETSC_TRUE, PETSC_TRUE, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE};
 
-/* Scores of a fitted model on the test rows (collective over test->comm). log_loss is NaN
-   for classifiers without probabilities. */
-static PetscErrorCode ms_cv_score(ms_model m, ms_dataset test, double *out)
+PetscErrorCode ms_validation_metrics(ms_task task, int *n, const char *const **names, const PetscBool **higher_better)
+{
+  PetscFunctionBegin;
+  *n     = task == MS_TASK_CLASSIFICATION ? 6 : 4;
+  *names = task == MS_TASK_CLASSIFICATION ? ms_cv_cls_metrics : ms_cv_reg_metrics;
+  if (higher_better) *higher_better = task == MS_TASK_CLASSIFICATION ? ms_cv_cls_higher : ms_cv_reg_higher;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_validation_score(ms_model m, ms_dataset test, double *out)
 {
   double *yhat;
 
@@ -65,7 +72,7 @@ static PetscErrorCode ms_cv_task(ms_dataset rep, MPI_Comm comm, const ms_cv_cand
   PetscCall(ms_dataset_select(rep, comm, nte, te, &test));
   PetscCall(ms_cv_candidate_model(comm, c, &m));
   PetscCall(ms_model_fit(m, train));
-  PetscCall(ms_cv_score(m, test, out));
+  PetscCall(ms_validation_score(m, test, out));
   PetscCall(ms_model_destroy(&m));
   PetscCall(ms_dataset_destroy(&train));
   PetscCall(ms_dataset_destroy(&test));
@@ -106,9 +113,8 @@ PetscErrorCode ms_cv_run(ms_dataset ds, int n_candidates, const ms_cv_candidate 
   if (!ds->labels && !ds->y) SETERRQ(ds->comm, MS_ERR_USER, "cross-validation needs a target column (option -target)");
   if (o->repeats < 1) SETERRQ(ds->comm, MS_ERR_USER, "option -repeats must be >= 1, got %d", o->repeats);
   res->task          = ds->labels ? MS_TASK_CLASSIFICATION : MS_TASK_REGRESSION;
-  res->metric_names  = res->task == MS_TASK_REGRESSION ? ms_cv_reg_metrics : ms_cv_cls_metrics;
-  res->higher_better = res->task == MS_TASK_REGRESSION ? ms_cv_reg_higher : ms_cv_cls_higher;
-  res->n_metrics     = M = res->task == MS_TASK_REGRESSION ? 4 : 6;
+  PetscCall(ms_validation_metrics(res->task, &res->n_metrics, &res->metric_names, &res->higher_better));
+  M                  = res->n_metrics;
   res->n_candidates  = n_candidates;
   res->repeats       = o->repeats;
   res->folds         = o->folds;

@@ -57,11 +57,11 @@ PetscErrorCode ms_model_load(MPI_Comm comm, const char *path, ms_model *mp)
   MS_H5CHK(g, comm, "cannot open group /model of %s", path);
   PetscCall(ms_h5_attr_get_string(g, "type", &type));
   PetscCall(ms_model_create(comm, type, &m));
-  free(type);
+  PetscCall(PetscFree(type));
   PetscCall(ms_h5_attr_get_string(g, "task", &task));
   for (int t = 0; ms_task_names[t]; t++)
     if (!strcmp(task, ms_task_names[t])) m->task = (ms_task)t;
-  free(task);
+  PetscCall(PetscFree(task));
   PetscCall(ms_h5_attr_get_int(g, "seed", &seed));
   m->seed = (uint64_t)seed;
   PetscCall(ms_h5_attr_get_int(g, "n_features", &m->n_features));

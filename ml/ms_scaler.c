@@ -240,7 +240,7 @@ PetscErrorCode ms_scaler_load(hid_t group, ms_scaler *s)
   PetscCall(ms_h5_attr_get_int(group, "fitted", &fitted));
   PetscCall(ms_h5_attr_get_int(group, "n_features", &d));
   PetscCall(ms_scaler_create(type, s));
-  free(type);
+  PetscCall(PetscFree(type));
   (*s)->fitted = fitted ? PETSC_TRUE : PETSC_FALSE;
   (*s)->d      = d;
   if ((*s)->fitted && ms_scaler_has_stats((*s)->kind) && d > 0) {

@@ -30,6 +30,14 @@ PetscErrorCode ms_validation_kfold(int64_t n, int K, uint64_t seed, int repeat, 
 PetscErrorCode ms_validation_split(int64_t n, double test_fraction, uint64_t seed, int repeat, PetscBool stratified,
                                    const int64_t *labels, int64_t n_classes, PetscBool *is_test);
 
+/* The scores ms_validation_score computes, by task: regression r2, rmse, mae, mse;
+ * classification accuracy, precision_macro, recall_macro, f1_macro, f1_weighted, log_loss
+ * (NaN for classifiers without probabilities). higher_better may be NULL. */
+PetscErrorCode ms_validation_metrics(ms_task task, int *n, const char *const **names, const PetscBool **higher_better);
+/* Scores of fitted model m on labelled rows (collective over test->comm); out has the
+ * ms_validation_metrics count for m->task. */
+PetscErrorCode ms_validation_score(ms_model m, ms_dataset test, double *out);
+
 /* One model configuration. `option`/`value` (e.g. "-logreg_C", "0.1") override the options
  * database while the model reads its options; empty option = the database as it is. */
 typedef struct {
