@@ -29,8 +29,9 @@
  * elastic net are made smooth by the split W = A - B, A, B >= 0, r = rho sum(A + B) + ...,
  * whose bound constraints BQNLS handles with an active set (exact zeros in W). Rows are
  * sharded over the dataset's communicator: loss and gradient are local sums (BLAS dgemm)
- * reduced with MPI_Allreduce, and every rank runs the same TAO iterations on a sequential
- * vector; rank 0's solution is broadcast at the end so every rank holds identical numbers.
+ * added in a fixed block order (ms_rowblocks), so every rank - on 1, 2 or P ranks - sees the same
+ * bits and runs the same TAO iterations on a sequential vector; rank 0's solution is broadcast
+ * at the end as a guard against MPI rounding differences between ranks.
  *
  * Adding a sibling model: copy the shape of this file (context struct, setfromoptions, fit,
  * predict*, importances, save/load, view, destroy, create) and add one registry line.
@@ -38,6 +39,7 @@
 #include "logreg.h"
 #include "ms_h5.h"
 #include "ms_log.h"
+#include "ms_rowblocks.h"
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
@@ -60,18 +62,18 @@ typedef struct {
   TaoConvergedReason reason;
 } lr_ctx;
 
-/* One optimisation problem: the local rows and everything the objective needs. */
+/* One optimisation problem: the training rows in rank-independent blocks (ms_rowblocks)
+ * and everything the objective needs. */
 typedef struct {
-  MPI_Comm       comm;
-  int64_t        n, n_global, d, K, R;
-  const double  *X;
-  const int64_t *y;
-  double        *s;            /* per-row weights (class weights), n */
-  double         C, rho, l2w;  /* r = rho ||W||_1 + 0.5 l2w ||W||^2 */
-  double         pen_mult;     /* 2 for the binary restricted model, else 1 */
-  PetscBool      split, fit_intercept;
-  double        *W, *Z, *red;  /* R*d; n*R; 1 + R*d + R reduction buffer */
-  double        *gb_unused;    /* R: intercept gradient when intercepts are not fitted */
+  MPI_Comm     comm;
+  int64_t      n_global, d, K, R, L;  /* L = 1 + R*d + R numbers per block partial */
+  ms_rowblocks rb;
+  double      *s;                     /* class weights, rb.block per block */
+  double       C, rho, l2w;           /* r = rho ||W||_1 + 0.5 l2w ||W||^2 */
+  double       pen_mult;              /* 2 for the binary restricted model, else 1 */
+  PetscBool    split, fit_intercept;
+  double      *W, *Z, *part, *red;    /* R*d; block*R; n_blocks*L; L */
+  double      *gb_unused;             /* R: intercept gradient when intercepts are not fitted */
 } lr_problem;
 
 static double lr_softplus(double t) { return t > 0 ? t + log1p(exp(-t)) : log1p(exp(t)); }
@@ -90,16 +92,14 @@ static void lr_logits(int64_t n, int64_t d, int64_t R, const double *X, const do
   if (d > 0) cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)n, (blasint)R, (blasint)d, 1.0, X,
                          (blasint)d, W, (blasint)d, 0.0, Z, (blasint)R);
   else memset(Z, 0, sizeof(double) * (size_t)(n * R));
-  #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; i++)
     for (int64_t k = 0; k < R; k++) Z[i * R + k] += b ? b[k] : 0.0;
 }
 
-/* Replace logits by s_i * dloss_i/dz and return sum_i s_i loss_i (local). */
+/* Replace logits by s_i * dloss_i/dz and return sum_i s_i loss_i, summed in row order. */
 static double lr_loss_residual(int64_t n, int64_t R, const int64_t *y, const double *s, double *Z)
 {
   double loss = 0.0;
-  #pragma omp parallel for reduction(+ : loss) schedule(static)
   for (int64_t i = 0; i < n; i++) {
     double *z = Z + i * R;
     if (R == 1) { /* logits (-z, z): P(1) = sigmoid(2z) */
@@ -118,25 +118,29 @@ static double lr_loss_residual(int64_t n, int64_t R, const int64_t *y, const dou
 }
 
 /* f = (C sum s_i loss_i + pen_mult r(W)) / (C n) and the gradient of the smooth part of f with
- * respect to W (gW, R*d) and b (gb, R). Collective. */
+ * respect to W (gW, R*d) and b (gb, R). Block partials, then a fixed-order sum. Collective. */
 static PetscErrorCode lr_eval(lr_problem *p, const double *W, const double *b, double *f, double *gW, double *gb)
 {
-  int64_t R = p->R, d = p->d, n = p->n;
+  int64_t R = p->R, d = p->d, L = p->L;
   double *red = p->red, norm = 1.0 / (p->C * (double)p->n_global), pen = 0.0;
 
   PetscFunctionBeginUser;
-  lr_logits(n, d, R, p->X, W, b, p->Z);
-  red[0] = lr_loss_residual(n, R, p->y, p->s, p->Z);
-  if (n > 0 && d > 0)
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (blasint)R, (blasint)d, (blasint)n, 1.0, p->Z, (blasint)R,
-                p->X, (blasint)d, 0.0, red + 1, (blasint)d);
-  else memset(red + 1, 0, sizeof(double) * (size_t)(R * d));
-  for (int64_t k = 0; k < R; k++) {
-    double acc = 0.0;
-    for (int64_t i = 0; i < n; i++) acc += p->Z[i * R + k];
-    red[1 + R * d + k] = acc;
+  for (int64_t j = 0; j < p->rb.n_blocks; j++) {
+    int64_t       n = p->rb.n_rows[j];
+    const double *X = p->rb.X[j];
+    double       *pj = p->part + j * L, *Z = p->Z;
+    lr_logits(n, d, R, X, W, b, Z);
+    pj[0] = lr_loss_residual(n, R, p->rb.labels[j], p->s + j * p->rb.block, Z);
+    if (d > 0)
+      cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (blasint)R, (blasint)d, (blasint)n, 1.0, Z, (blasint)R, X,
+                  (blasint)d, 0.0, pj + 1, (blasint)d);
+    for (int64_t k = 0; k < R; k++) {
+      double acc = 0.0;
+      for (int64_t i = 0; i < n; i++) acc += Z[i * R + k];
+      pj[1 + R * d + k] = acc;
+    }
   }
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, red, (int)(1 + R * d + R), MPI_DOUBLE, MPI_SUM, p->comm));
+  PetscCall(ms_rowblocks_sum(&p->rb, p->part, red));
   for (int64_t j = 0; j < R * d; j++) {
     pen += 0.5 * p->l2w * W[j] * W[j] + p->rho * fabs(W[j]);
     gW[j] = norm * (p->C * red[1 + j] + p->pen_mult * p->l2w * W[j]);
@@ -176,20 +180,23 @@ static PetscErrorCode lr_tao_fg(Tao tao, Vec x, PetscReal *f, Vec g, void *ctx)
   PetscFunctionReturn(0);
 }
 
-/* Class weights s_i (balanced: n / (K n_c), counts reduced over the comm). */
+/* Class weights s_i (balanced: n / (K n_c); the integer counts are exact on any rank count). */
 static PetscErrorCode lr_sample_weights(lr_problem *p, PetscBool balanced)
 {
+  int64_t *cnt, B = p->rb.block;
+
   PetscFunctionBeginUser;
-  PetscCall(PetscMalloc1(p->n > 0 ? p->n : 1, &p->s));
-  for (int64_t i = 0; i < p->n; i++) p->s[i] = 1.0;
-  if (balanced) {
-    int64_t *cnt;
-    PetscCall(PetscCalloc1(p->K, &cnt));
-    for (int64_t i = 0; i < p->n; i++) cnt[p->y[i]]++;
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, cnt, (int)p->K, MPI_INT64_T, MPI_SUM, p->comm));
-    for (int64_t i = 0; i < p->n; i++) p->s[i] = (double)p->n_global / ((double)p->K * (double)cnt[p->y[i]]);
-    PetscCall(PetscFree(cnt));
-  }
+  PetscCall(PetscMalloc1(p->rb.n_blocks * B + 1, &p->s));
+  PetscCall(PetscCalloc1(p->K, &cnt));
+  for (int64_t j = 0; j < p->rb.n_blocks; j++)
+    for (int64_t i = 0; i < p->rb.n_rows[j]; i++) cnt[p->rb.labels[j][i]]++;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, cnt, (int)p->K, MPI_INT64_T, MPI_SUM, p->rb.comm));
+  for (int64_t j = 0; j < p->rb.n_blocks; j++)
+    for (int64_t i = 0; i < p->rb.n_rows[j]; i++) {
+      int64_t c = p->rb.labels[j][i];
+      p->s[j * B + i] = balanced ? (double)p->n_global / ((double)p->K * (double)cnt[c]) : 1.0;
+    }
+  PetscCall(PetscFree(cnt));
   PetscFunctionReturn(0);
 }
 
@@ -198,27 +205,28 @@ static PetscErrorCode lr_problem_setup(ms_model m, lr_ctx *c, ms_dataset train, 
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(p, sizeof(*p)));
   p->comm = train->comm;
-  p->n = train->n_local;
   p->n_global = train->n_global;
   p->d = train->n_features;
   p->K = m->n_classes > 0 ? m->n_classes : train->n_classes;
-  p->X = train->X;
-  p->y = train->labels;
-  if (!p->y) SETERRQ(p->comm, MS_ERR_USER, "logreg: the training data has no class labels (logistic regression is a classifier; give a class target)");
+  if (!train->labels && train->n_local > 0)
+    SETERRQ(PETSC_COMM_SELF, MS_ERR_USER, "logreg: the training data has no class labels (logistic regression is a classifier; give a class target)");
   if (p->K < 2) SETERRQ(p->comm, MS_ERR_USER, "logreg: the training data has %" PetscInt64_FMT " class; logistic regression needs at least 2 classes", (PetscInt64)p->K);
   if (p->n_global < 1) SETERRQ(p->comm, MS_ERR_USER, "logreg: the training data has no rows");
-  for (int64_t i = 0; i < p->n; i++)
-    if (p->y[i] < 0 || p->y[i] >= p->K)
+  for (int64_t i = 0; i < train->n_local; i++)
+    if (train->labels[i] < 0 || train->labels[i] >= p->K)
       SETERRQ(PETSC_COMM_SELF, MS_ERR_USER, "logreg: label %" PetscInt64_FMT " of row %" PetscInt64_FMT " is outside 0..%" PetscInt64_FMT,
-              (PetscInt64)p->y[i], (PetscInt64)(train->row_start + i), (PetscInt64)(p->K - 1));
+              (PetscInt64)train->labels[i], (PetscInt64)(train->row_start + i), (PetscInt64)(p->K - 1));
   p->R = p->K == 2 ? 1 : p->K;
+  p->L = 1 + p->R * p->d + p->R;
   p->pen_mult = p->K == 2 ? 2.0 : 1.0;
   p->C = c->C;
   lr_penalty_weights(c->penalty, c->l1_ratio, &p->rho, &p->l2w);
   p->split = p->rho > 0.0 ? PETSC_TRUE : PETSC_FALSE;
   p->fit_intercept = c->fit_intercept;
+  PetscCall(ms_rowblocks_create(train, p->L, &p->rb));
   PetscCall(lr_sample_weights(p, c->balanced));
-  PetscCall(PetscMalloc4(p->R * p->d + 1, &p->W, p->n * p->R + 1, &p->Z, 1 + p->R * p->d + p->R, &p->red, p->R, &p->gb_unused));
+  PetscCall(PetscMalloc5(p->R * p->d + 1, &p->W, p->rb.block * p->R, &p->Z, p->rb.n_blocks * p->L + 1, &p->part, p->L,
+                         &p->red, p->R, &p->gb_unused));
   PetscFunctionReturn(0);
 }
 
@@ -226,7 +234,8 @@ static PetscErrorCode lr_problem_destroy(lr_problem *p)
 {
   PetscFunctionBeginUser;
   PetscCall(PetscFree(p->s));
-  PetscCall(PetscFree4(p->W, p->Z, p->red, p->gb_unused));
+  PetscCall(PetscFree5(p->W, p->Z, p->part, p->red, p->gb_unused));
+  PetscCall(ms_rowblocks_destroy(&p->rb));
   PetscFunctionReturn(0);
 }
 
