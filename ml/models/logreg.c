@@ -327,9 +327,15 @@ static PetscErrorCode lr_fit(ms_model m, ms_dataset train)
     double f;
     PetscCall(lr_grad_norm(&p, c->coef, c->intercept, &f, &c->grad_norm));
   }
-  if (c->reason <= 0 && c->grad_norm > c->tol)
-    PetscCall(ms_warn(p.comm, "logreg: the optimiser stopped (%s) after %" PetscInt_FMT " iterations with gradient norm %g > -logreg_tol %g; raise -logreg_max_it or scale the features",
-                      TaoConvergedReasons[c->reason], c->n_iter, c->grad_norm, c->tol));
+  /* Like scikit-learn's ConvergenceWarning: the fit is usable, the user decides. */
+  if (c->reason <= 0 && c->grad_norm > c->tol) {
+    if (c->reason == TAO_DIVERGED_LS_FAILURE)
+      PetscCall(ms_warn(p.comm, "logreg: the line search stalled after %" PetscInt_FMT " iterations at gradient norm %g (round-off limit), above -logreg_tol %g\n",
+                        c->n_iter, c->grad_norm, c->tol));
+    else
+      PetscCall(ms_warn(p.comm, "logreg: the optimiser stopped (%s) after %" PetscInt_FMT " iterations at gradient norm %g > -logreg_tol %g; raise -logreg_max_it or scale the features\n",
+                        TaoConvergedReasons[c->reason], c->n_iter, c->grad_norm, c->tol));
+  }
   PetscCall(VecDestroy(&lo));
   PetscCall(VecDestroy(&hi));
   PetscCall(VecDestroy(&x));
@@ -487,11 +493,11 @@ static PetscErrorCode lr_load(ms_model m, hid_t group)
   PetscFunctionBeginUser;
   PetscCall(ms_h5_attr_get_string(group, "penalty", &s));
   PetscCall(lr_enum_from_name(m->comm, "penalty", s, lr_penalty_names, 4, &idx));
-  free(s);
+  PetscCall(PetscFree(s));
   c->penalty = (lr_penalty)idx;
   PetscCall(ms_h5_attr_get_string(group, "class_weight", &s));
   PetscCall(lr_enum_from_name(m->comm, "class_weight", s, lr_class_weight_names, 2, &idx));
-  free(s);
+  PetscCall(PetscFree(s));
   c->balanced = idx ? PETSC_TRUE : PETSC_FALSE;
   PetscCall(ms_h5_attr_get_double(group, "C", &c->C));
   PetscCall(ms_h5_attr_get_double(group, "l1_ratio", &c->l1_ratio));
