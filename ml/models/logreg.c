@@ -117,8 +117,10 @@ static double lr_loss_residual(int64_t n, int64_t R, const int64_t *y, const dou
   return loss;
 }
 
-/* f = (C sum s_i loss_i + pen_mult r(W)) / (C n) and the gradient of the smooth part of f with
- * respect to W (gW, R*d) and b (gb, R). Block partials, then a fixed-order sum. Collective. */
+/* The smooth part of f, (C sum s_i loss_i + pen_mult 0.5 l2w ||W||^2) / (C n), and its gradient
+ * with respect to W (gW, R*d) and b (gb, R); the caller adds the l1 term (on A + B in the split
+ * form, so that f and its gradient agree while both halves are positive). Block partials, then a
+ * fixed-order sum. Collective. */
 static PetscErrorCode lr_eval(lr_problem *p, const double *W, const double *b, double *f, double *gW, double *gb)
 {
   int64_t R = p->R, d = p->d, L = p->L;
@@ -142,7 +144,7 @@ static PetscErrorCode lr_eval(lr_problem *p, const double *W, const double *b, d
   }
   PetscCall(ms_rowblocks_sum(&p->rb, p->part, red));
   for (int64_t j = 0; j < R * d; j++) {
-    pen += 0.5 * p->l2w * W[j] * W[j] + p->rho * fabs(W[j]);
+    pen += 0.5 * p->l2w * W[j] * W[j];
     gW[j] = norm * (p->C * red[1 + j] + p->pen_mult * p->l2w * W[j]);
   }
   for (int64_t k = 0; k < R; k++) gb[k] = p->fit_intercept ? norm * p->C * red[1 + R * d + k] : 0.0;
@@ -167,9 +169,10 @@ static PetscErrorCode lr_tao_fg(Tao tao, Vec x, PetscReal *f, Vec g, void *ctx)
   double *gb = p->fit_intercept ? ga + (p->split ? 2 : 1) * nw : p->gb_unused;
   double fv;
   PetscCall(lr_eval(p, p->W, b, &fv, ga, gb));
-  if (p->split) { /* d/dA = gW + rho', d/dB = -gW + rho' (the l1 part is linear in A, B) */
+  if (p->split) { /* l1 term rho' sum(A + B): d/dA = gW + rho', d/dB = -gW + rho' */
     double l1 = p->pen_mult * p->rho / (p->C * (double)p->n_global);
     for (int64_t j = 0; j < nw; j++) {
+      fv += l1 * (xa[j] + xa[nw + j]);
       ga[nw + j] = -ga[j] + l1;
       ga[j] += l1;
     }
@@ -249,6 +252,7 @@ static PetscErrorCode lr_grad_norm(lr_problem *p, const double *W, const double 
   PetscCall(PetscMalloc2(nw + 1, &gW, p->R, &gb));
   PetscCall(lr_eval(p, W, p->fit_intercept ? b : NULL, f, gW, gb));
   for (int64_t j = 0; j < nw; j++) {
+    *f += l1 * fabs(W[j]);
     double g = W[j] > 0 ? gW[j] + l1 : W[j] < 0 ? gW[j] - l1 : PetscMax(fabs(gW[j]) - l1, 0.0);
     acc += g * g;
   }
