@@ -18,6 +18,9 @@ PetscErrorCode ms_model_create_logreg(ms_model m);
 PetscErrorCode ms_logreg_get_coefficients(ms_model m, int64_t *n_rows, const double **coef,
                                           const double **intercept);
 
+/* TAO iterations of the last fit (0 for a loaded model whose file lacks them). Not collective. */
+PetscErrorCode ms_logreg_get_iterations(ms_model m, PetscInt *n_iter);
+
 /* The fitted model's objective on train (scaled as the optimiser sees it: divided by
  * C * n_global) and the 2-norm of its gradient (projected onto the feasible directions
  * for l1/elastic net). Collective over train->comm. For checking optimality conditions. */
