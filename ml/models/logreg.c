@@ -15,7 +15,9 @@
  *   min_{W,b}  C sum_i s_i logloss_i(W x_i + b) + r(W)
  *   r = 0 (none), ||W||_1 (l1), 0.5 ||W||_F^2 (l2), rho ||W||_1 + 0.5 (1 - rho) ||W||_F^2.
  * The optimiser minimises f = objective / (C n), as scikit-learn's lbfgs does, so -logreg_tol
- * means the same gradient scale as scikit-learn's tol for lbfgs.
+ * is on the same gradient scale as scikit-learn's tol (which tests the largest entry, we test
+ * the 2-norm; neither bounds the distance to the optimum on ill-conditioned data: lower the
+ * tolerance, benchmarks/RESULTS.md shows what each reaches).
  *
  * Binary problems: scikit-learn fits a symmetric 2-class softmax, whose optimum (reached from
  * zero) has w_0 = -w_1, b_0 = -b_1, and reports coef_ = w_1 (one row) with
@@ -25,9 +27,12 @@
  * zero-sum subspace (every gradient sums to zero over classes), so we centre the intercepts
  * (and W when the penalty is none) over the classes after the solve.
  *
- * Optimiser: PETSc TAO bounded quasi-Newton (TAOBQNLS) with the analytic gradient. l1 and
- * elastic net are made smooth by the split W = A - B, A, B >= 0, r = rho sum(A + B) + ...,
- * whose bound constraints BQNLS handles with an active set (exact zeros in W). Rows are
+ * Optimiser: PETSc TAO bounded quasi-Newton (TAOBQNLS) with the analytic gradient. Why: the
+ * objective is smooth and convex with few unknowns (K x d), so a limited-memory quasi-Newton
+ * method is the standard choice (scikit-learn uses L-BFGS-B); l1 and elastic net need bound
+ * constraints, because they are made smooth by the split W = A - B, A, B >= 0, r = rho sum(A + B)
+ * + ..., and BQNLS handles bounds with an active set that yields exact zeros in W; TAO is part
+ * of PETSc, our framework already (nlopt's LBFGS would do the same job). Rows are
  * sharded over the dataset's communicator: loss and gradient are local sums (BLAS dgemm)
  * added in a fixed block order (ms_rowblocks), so every rank - on 1, 2 or P ranks - sees the same
  * bits and runs the same TAO iterations on a sequential vector; rank 0's solution is broadcast
@@ -72,7 +77,7 @@ typedef struct {
   double       C, rho, l2w;           /* r = rho ||W||_1 + 0.5 l2w ||W||^2 */
   double       pen_mult;              /* 2 for the binary restricted model, else 1 */
   PetscBool    split, fit_intercept;
-  double      *W, *Z, *part, *red;    /* R*d; block*R; n_blocks*L; L */
+  double      *W, *Z, *part, *red;    /* R*d; n_blocks*block*R; n_blocks*L; L */
   double      *gb_unused;             /* R: intercept gradient when intercepts are not fitted */
 } lr_problem;
 
@@ -129,10 +134,13 @@ static PetscErrorCode lr_eval(lr_problem *p, const double *W, const double *b, d
   double *red = p->red, norm = 1.0 / (p->C * (double)p->n_global), pen = 0.0;
 
   PetscFunctionBeginUser;
+  /* Blocks are independent and each is summed in row order, so OpenMP threads change
+     nothing in the result (BLAS inside should be single-threaded: OPENBLAS_NUM_THREADS=1). */
+  #pragma omp parallel for schedule(dynamic)
   for (int64_t j = 0; j < p->rb.n_blocks; j++) {
     int64_t       n = p->rb.n_rows[j];
     const double *X = p->rb.X[j];
-    double       *pj = p->part + j * L, *Z = p->Z;
+    double       *pj = p->part + j * L, *Z = p->Z + j * p->rb.block * R;
     lr_logits(n, d, R, X, W, b, Z);
     pj[0] = lr_loss_residual(n, R, p->rb.labels[j], p->s + j * p->rb.block, Z);
     if (d > 0 && R == 1) cblas_dgemv(CblasRowMajor, CblasTrans, (blasint)n, (blasint)d, 1.0, X, (blasint)d, Z, 1, 0.0, pj + 1, 1);
@@ -231,7 +239,7 @@ static PetscErrorCode lr_problem_setup(ms_model m, lr_ctx *c, ms_dataset train, 
   p->fit_intercept = c->fit_intercept;
   PetscCall(ms_rowblocks_create(train, p->L, &p->rb));
   PetscCall(lr_sample_weights(p, c->balanced));
-  PetscCall(PetscMalloc5(p->R * p->d + 1, &p->W, p->rb.block * p->R, &p->Z, p->rb.n_blocks * p->L + 1, &p->part, p->L,
+  PetscCall(PetscMalloc5(p->R * p->d + 1, &p->W, p->rb.n_blocks * p->rb.block * p->R + 1, &p->Z, p->rb.n_blocks * p->L + 1, &p->part, p->L,
                          &p->red, p->R, &p->gb_unused));
   PetscFunctionReturn(0);
 }
