@@ -51,22 +51,6 @@ PetscErrorCode ms_blacs_destroy(ms_blacs *g)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ms_blacs_create_from_options(MPI_Comm comm, ms_blacs *g)
-{
-  PetscInt      nb    = MS_SCALAPACK_NB_DEFAULT;
-  ms_grid_shape shape = MS_GRID_AUTO;
-
-  PetscFunctionBeginUser;
-  PetscOptionsBegin(comm, NULL, "ScaLAPACK process grid", NULL);
-  PetscCall(PetscOptionsEnum("-ms_grid", "Process grid shape: auto (near-square, 1 x P on 2 ranks), row (1 x P), col (P x 1)",
-                             NULL, ms_grid_shape_names, (PetscEnum)shape, (PetscEnum *)&shape, NULL));
-  PetscCall(PetscOptionsInt("-ms_scalapack_nb", "ScaLAPACK block size", NULL, nb, &nb, NULL));
-  PetscOptionsEnd();
-  if (nb < 1) SETERRQ(comm, MS_ERR_USER, "-ms_scalapack_nb must be >= 1, got %d", (int)nb);
-  PetscCall(ms_blacs_create(comm, shape, (int)nb, g));
-  PetscFunctionReturn(0);
-}
-
 PetscErrorCode ms_dmat_create(ms_blacs g, int m, int n, ms_dmat *A)
 {
   PetscFunctionBeginUser;

@@ -1,5 +1,5 @@
 /* ms_scalapack.h - BLACS/ScaLAPACK prototypes and a dense-matrix helper shared by the
- * distributed models (GPR, PCA). Internal to ml/: not installed.
+ * distributed models (GPR, PCA). Installed because ms_gpr.h and ms_pca.h expose ms_dmat.
  *
  * Debian ships ScaLAPACK 2.2.1 without a C header, so the routines we call are declared
  * here. They are Fortran: every argument is a pointer, INTEGER is a C int, matrices are
@@ -15,10 +15,10 @@
  * Code that only touches "the entries this rank owns" (filling a kernel matrix, the trace
  * in the GPR gradient) is written once for both through ms_dmat_row/ms_dmat_col.
  *
- * Grid shape (-ms_grid auto|row|col): "row" is 1 x P, "col" is P x 1, "auto" is the
+ * Grid shape (models expose it as -<prefix>_grid auto|row|col): "row" is 1 x P, "col" is P x 1, "auto" is the
  * near-square nprow x npcol with nprow <= npcol (1 x 2 on two ranks). toolchain.md measured
  * 1 x P faster than P x 1 for pdpotrf here, which is why auto prefers more columns.
- * Block size (-ms_scalapack_nb, default MS_SCALAPACK_NB_DEFAULT): see benchmarks/RESULTS.md.
+ * Block size (-<prefix>_scalapack_nb, default MS_SCALAPACK_NB_DEFAULT): see benchmarks/RESULTS.md.
  *
  * Collectiveness: ms_blacs_create/destroy and every ms_dmat_* function that takes a
  * distributed matrix are collective over g->comm; on a local matrix they are local.
@@ -86,8 +86,6 @@ typedef struct ms_blacs_s {
 /* Grid over all ranks of comm. nb <= 0 uses MS_SCALAPACK_NB_DEFAULT. */
 PetscErrorCode ms_blacs_create(MPI_Comm comm, ms_grid_shape shape, int nb, ms_blacs *g);
 PetscErrorCode ms_blacs_destroy(ms_blacs *g);
-/* Reads -ms_grid and -ms_scalapack_nb (help strings under "ScaLAPACK") and creates the grid. */
-PetscErrorCode ms_blacs_create_from_options(MPI_Comm comm, ms_blacs *g);
 
 typedef struct {
   ms_blacs g;            /* NULL: local LAPACKE matrix */
