@@ -86,15 +86,26 @@ static PetscErrorCode ms_pca_eigen(ms_pca p, MPI_Comm comm, int64_t d, double *C
     ms_dmat  A, E;
     int      n = (int)d, one = 1, lwork = -1, liwork = -1, *iwork, iw;
     double  *work, wq;
-    PetscCall(ms_blacs_create(comm, p->grid, p->nb, &g));
+    /* pdsyevd's back-transformation (PDORMTR) rejects its own workspace when the whole
+       matrix fits in one block; blocks no larger than d / P avoid that case */
+    PetscCall(ms_blacs_create(comm, p->grid, PetscMax(1, PetscMin(p->nb, (int)(d / size))), &g));
     PetscCall(ms_dmat_create(g, n, n, &A));
     PetscCall(ms_dmat_create(g, n, n, &E));
     PetscCall(ms_dmat_from_replicated(&A, C));
     /* pdsyevd only computes with vectors and needs its workspace sizes asked first */
     pdsyevd_("V", "L", &n, A.a, &one, &one, A.desc, w, E.a, &one, &one, E.desc, &wq, &lwork, &iw, &liwork, &info, 1, 1);
     if (info) SETERRQ(comm, PETSC_ERR_LIB, "PCA: pdsyevd workspace query failed (info %d)", info);
-    lwork  = (int)wq + 1;
-    liwork = PetscMax(iw, 1);
+    {
+      /* The query under-reports what PDORMTR needs for small matrices (it then stops with
+         "parameter 16 had an illegal value" and leaves the vectors untransformed), so take
+         the larger of the query and the documented bound
+         max(1 + 6n + 2 np nq, 3n + max(nb (np + 1), 3 nb)) + 2n. */
+      int zero = 0, np_ = numroc_(&n, &g->nb, &g->myrow, &zero, &g->nprow), nq = numroc_(&n, &g->nb, &g->mycol, &zero, &g->npcol);
+      int trilwmin = 3 * n + PetscMax(g->nb * (np_ + 1), 3 * g->nb);
+      int bound    = PetscMax(1 + 6 * n + 2 * np_ * nq, trilwmin) + 2 * n;
+      lwork        = PetscMax((int)wq, bound) + 1;
+      liwork       = PetscMax(iw, 7 * n + 8 * g->npcol + 2);
+    }
     PetscCall(PetscMalloc2(lwork, &work, liwork, &iwork));
     pdsyevd_("V", "L", &n, A.a, &one, &one, A.desc, w, E.a, &one, &one, E.desc, work, &lwork, iwork, &liwork, &info, 1, 1);
     PetscCall(PetscFree2(work, iwork));
