@@ -35,6 +35,8 @@
 
 typedef enum { MS_TASK_AUTO = 0, MS_TASK_REGRESSION, MS_TASK_CLASSIFICATION, MS_TASK_NONE } ms_task;
 typedef enum { MS_NAN_ERROR = 0, MS_NAN_OMIT, MS_NAN_KEEP } ms_nan_policy;
+/* Names in PETSc's enum-list format (for PetscOptionsEnum): the values in order, then the
+ * type name and prefix, then NULL. Index with the enum value. */
 extern const char *const ms_task_names[];       /* "auto","regression","classification","none" */
 extern const char *const ms_nan_policy_names[]; /* "error","omit","keep" */
 

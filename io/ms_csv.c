@@ -1,0 +1,226 @@
+/* ms_csv.c - CSV tokenizer; see ms_csv.h. */
+#include "ms_csv.h"
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A line is skipped if blank or if its first non-blank character is '#'. */
+static const char *skip_ignorable(const char *p, const char *end, int64_t *line)
+{
+  for (;;) {
+    const char *q = p;
+    while (q < end && (*q == ' ' || *q == '\t' || *q == '\r')) q++;
+    if (q < end && *q == '#') {
+      while (q < end && *q != '\n') q++;
+    }
+    if (q < end && *q == '\n') {
+      p = q + 1;
+      (*line)++;
+      continue;
+    }
+    if (q >= end) return end;
+    return p;
+  }
+}
+
+static PetscErrorCode push_char(ms_csv_record *rec, size_t *len, char c)
+{
+  PetscFunctionBegin;
+  if (*len + 1 >= rec->buf_cap) {
+    size_t nc = rec->buf_cap ? 2 * rec->buf_cap : 256;
+    char  *nb = (char *)realloc(rec->buf, nc);
+    PetscCheck(nb, PETSC_COMM_SELF, PETSC_ERR_MEM, "out of memory reading CSV");
+    rec->buf     = nb;
+    rec->buf_cap = nc;
+  }
+  rec->buf[(*len)++] = c;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_csv_next(ms_csv_reader *r, ms_csv_record *rec, PetscBool *have)
+{
+  size_t len = 0;
+  int    n   = 0;
+  size_t offs[4096 / sizeof(size_t)];
+  size_t *off = offs, off_cap = sizeof offs / sizeof offs[0];
+  PetscFunctionBegin;
+  r->p = skip_ignorable(r->p, r->end, &r->line);
+  *have = r->p < r->end ? PETSC_TRUE : PETSC_FALSE;
+  if (!*have) PetscFunctionReturn(0);
+  rec->line = r->line;
+  const char *p = r->p, *end = r->end;
+  for (;;) { /* one field per iteration */
+    if ((size_t)n == off_cap) {
+      size_t *no = (size_t *)malloc(2 * off_cap * sizeof(size_t));
+      PetscCheck(no, PETSC_COMM_SELF, PETSC_ERR_MEM, "out of memory reading CSV");
+      memcpy(no, off, off_cap * sizeof(size_t));
+      if (off != offs) free(off);
+      off = no;
+      off_cap *= 2;
+    }
+    off[n++] = len;
+    const char *q = p;
+    while (q < end && (*q == ' ' || *q == '\t')) q++;
+    if (q < end && *q == '"') { /* quoted field: "" is a literal quote, newlines allowed */
+      int64_t start_line = r->line;
+      p = q + 1;
+      for (;;) {
+        PetscCheck(p < end, PETSC_COMM_SELF, MS_ERR_READ, "%s:%lld: unterminated quoted field (column %d)", r->path,
+                   (long long)start_line, n);
+        if (*p == '"') {
+          if (p + 1 < end && p[1] == '"') {
+            PetscCall(push_char(rec, &len, '"'));
+            p += 2;
+            continue;
+          }
+          p++;
+          break;
+        }
+        if (*p == '\n') r->line++;
+        PetscCall(push_char(rec, &len, *p++));
+      }
+      while (p < end && (*p == ' ' || *p == '\t' || *p == '\r')) p++;
+      PetscCheck(p >= end || *p == ',' || *p == '\n', PETSC_COMM_SELF, MS_ERR_READ,
+                 "%s:%lld: unexpected text after a closing quote in column %d", r->path, (long long)r->line, n);
+    } else {
+      while (p < end && *p != ',' && *p != '\n') {
+        PetscCall(push_char(rec, &len, *p++));
+      }
+      /* trim the unquoted field (and a CR of CRLF line ends) */
+      while (len > off[n - 1] && (rec->buf[len - 1] == ' ' || rec->buf[len - 1] == '\t' || rec->buf[len - 1] == '\r')) len--;
+      size_t s = off[n - 1], k = s;
+      while (k < len && (rec->buf[k] == ' ' || rec->buf[k] == '\t')) k++;
+      if (k > s) {
+        memmove(rec->buf + s, rec->buf + k, len - k);
+        len -= k - s;
+      }
+    }
+    PetscCall(push_char(rec, &len, '\0'));
+    if (p < end && *p == ',') {
+      p++;
+      continue;
+    }
+    if (p < end && *p == '\n') {
+      p++;
+      r->line++;
+    }
+    break;
+  }
+  r->p = p;
+  if (n > rec->cap) {
+    char **nf = (char **)realloc(rec->field, sizeof(char *) * (size_t)n);
+    PetscCheck(nf, PETSC_COMM_SELF, PETSC_ERR_MEM, "out of memory reading CSV");
+    rec->field = nf;
+    rec->cap   = n;
+  }
+  rec->n = n;
+  for (int i = 0; i < n; i++) rec->field[i] = rec->buf + off[i];
+  if (off != offs) free(off);
+  PetscFunctionReturn(0);
+}
+
+void ms_csv_record_free(ms_csv_record *rec)
+{
+  free(rec->field);
+  free(rec->buf);
+  memset(rec, 0, sizeof *rec);
+}
+
+/* End of the record starting at p (just after its newline), tracking quotes and lines. */
+static const char *record_end(const char *p, const char *end, int64_t *line)
+{
+  int quoted = 0;
+  for (; p < end; p++) {
+    if (*p == '"') quoted = !quoted; /* "" toggles twice: harmless */
+    else if (*p == '\n') {
+      (*line)++;
+      if (!quoted) return p + 1;
+    }
+  }
+  return end;
+}
+
+PetscErrorCode ms_csv_split(const char *path, const char *data, size_t len, int parts, size_t *header_end,
+                            int64_t *n_records, size_t *starts, int64_t *lines)
+{
+  const char *end = data + len, *p;
+  int64_t     line = 1, n = 0, cap = 1 << 16;
+  size_t     *rs;
+  int64_t    *rl;
+  PetscFunctionBegin;
+  p = skip_ignorable(data, end, &line);
+  PetscCheck(p < end, PETSC_COMM_SELF, MS_ERR_READ, "%s: empty file (no header row)", path);
+  p           = record_end(p, end, &line);
+  *header_end = (size_t)(p - data);
+  PetscCall(PetscMalloc2(cap, &rs, cap, &rl));
+  for (;;) {
+    p = skip_ignorable(p, end, &line);
+    if (p >= end) break;
+    if (n == cap) { /* grow */
+      size_t  *nrs;
+      int64_t *nrl;
+      PetscCall(PetscMalloc2(2 * cap, &nrs, 2 * cap, &nrl));
+      PetscCall(PetscArraycpy(nrs, rs, cap));
+      PetscCall(PetscArraycpy(nrl, rl, cap));
+      PetscCall(PetscFree2(rs, rl));
+      rs = nrs;
+      rl = nrl;
+      cap *= 2;
+    }
+    rs[n] = (size_t)(p - data);
+    rl[n] = line;
+    n++;
+    p = record_end(p, end, &line);
+  }
+  *n_records = n;
+  for (int k = 0; k < parts; k++) {
+    int64_t first = (n / parts) * k + PetscMin(k, n % parts); /* PETSc's split */
+    starts[k] = first < n ? rs[first] : len;
+    lines[k]  = first < n ? rl[first] : line;
+  }
+  starts[parts] = len;
+  lines[parts]  = line;
+  PetscCall(PetscFree2(rs, rl));
+  PetscFunctionReturn(0);
+}
+
+PetscBool ms_csv_parse_double(const char *s, double *v, PetscBool *finite)
+{
+  char *endp;
+  while (*s == ' ' || *s == '\t') s++;
+  if (!*s) {
+    *v      = NAN;
+    *finite = PETSC_FALSE;
+    return PETSC_TRUE;
+  }
+  *v = strtod(s, &endp);
+  if (endp == s) return PETSC_FALSE;
+  while (*endp == ' ' || *endp == '\t') endp++;
+  if (*endp) return PETSC_FALSE;
+  *finite = isfinite(*v) ? PETSC_TRUE : PETSC_FALSE;
+  return PETSC_TRUE;
+}
+
+size_t ms_csv_format_field(const char *s, char *out)
+{
+  size_t n = strlen(s);
+  int    need = n == 0 ? 0 : (s[0] == ' ' || s[0] == '#' || s[n - 1] == ' ' || strpbrk(s, ",\"\n\r") != NULL);
+  if (!need) {
+    if (out) memcpy(out, s, n);
+    return n;
+  }
+  size_t k = 0;
+  if (out) out[k] = '"';
+  k++;
+  for (const char *c = s; *c; c++) {
+    if (*c == '"') {
+      if (out) out[k] = '"';
+      k++;
+    }
+    if (out) out[k] = *c;
+    k++;
+  }
+  if (out) out[k] = '"';
+  return k + 1;
+}

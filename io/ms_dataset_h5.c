@@ -1,0 +1,218 @@
+/* ms_dataset_h5.c - collective HDF5 persistence of ms_dataset (layout in ms_dataset.h).
+ * ids are fixed-length strings: parallel HDF5 cannot write variable-length data collectively. */
+#include "ms_dataset.h"
+#include "ms_h5.h"
+#include <string.h>
+
+static PetscErrorCode split_rows(MPI_Comm comm, int64_t n, int64_t *start, int64_t *count)
+{
+  PetscMPIInt rank, size;
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  *start = (n / size) * rank + PetscMin(rank, n % size);
+  *count = n / size + (rank < n % size ? 1 : 0);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode write_ids(ms_dataset ds, hid_t g)
+{
+  PetscFunctionBegin;
+  long long mx = 1, gmx;
+  for (int64_t i = 0; i < ds->n_local; i++) mx = PetscMax(mx, (long long)strlen(ds->ids[i]));
+  PetscCallMPI(MPI_Allreduce(&mx, &gmx, 1, MPI_LONG_LONG, MPI_MAX, ds->comm));
+  char *buf;
+  PetscCall(PetscCalloc1((size_t)gmx * (size_t)ds->n_local + 1, &buf));
+  for (int64_t i = 0; i < ds->n_local; i++) memcpy(buf + i * gmx, ds->ids[i], strlen(ds->ids[i]));
+  hid_t t = H5Tcopy(H5T_C_S1);
+  H5Tset_size(t, (size_t)gmx);
+  H5Tset_strpad(t, H5T_STR_NULLPAD);
+  hsize_t dims = (hsize_t)ds->n_global, start = (hsize_t)ds->row_start, count = (hsize_t)ds->n_local;
+  hid_t   fs = H5Screate_simple(1, &dims, NULL), ms = H5Screate_simple(1, &count, NULL);
+  hid_t   d  = H5Dcreate2(g, "ids", t, fs, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  PetscCheck(d >= 0, PETSC_COMM_SELF, MS_ERR_FILE, "cannot create dataset 'ids'");
+  if (count) H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &count, NULL);
+  else { H5Sselect_none(fs); H5Sselect_none(ms); }
+  hid_t x = H5Pcreate(H5P_DATASET_XFER);
+  H5Pset_dxpl_mpio(x, H5FD_MPIO_COLLECTIVE);
+  herr_t rc = H5Dwrite(d, t, ms, fs, x, buf);
+  PetscCall(ms_h5_attr_set_string(d, "name", ds->id_name));
+  H5Pclose(x); H5Dclose(d); H5Sclose(ms); H5Sclose(fs); H5Tclose(t);
+  PetscCall(PetscFree(buf));
+  PetscCheck(rc >= 0, PETSC_COMM_SELF, MS_ERR_FILE, "cannot write dataset 'ids'");
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode read_ids(ms_dataset ds, hid_t g)
+{
+  PetscFunctionBegin;
+  hid_t d = H5Dopen2(g, "ids", H5P_DEFAULT);
+  PetscCheck(d >= 0, PETSC_COMM_SELF, MS_ERR_READ, "cannot open dataset 'ids'");
+  hid_t ft = H5Dget_type(d);
+  PetscCheck(H5Tget_class(ft) == H5T_STRING && !H5Tis_variable_str(ft), PETSC_COMM_SELF, MS_ERR_READ,
+             "dataset 'ids' must hold fixed-length strings");
+  size_t L = H5Tget_size(ft);
+  char  *buf;
+  PetscCall(PetscCalloc1(L * (size_t)ds->n_local + 1, &buf));
+  hid_t   fs = H5Dget_space(d);
+  hsize_t start = (hsize_t)ds->row_start, count = (hsize_t)ds->n_local;
+  hid_t   ms = H5Screate_simple(1, &count, NULL);
+  if (count) H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &count, NULL);
+  else { H5Sselect_none(fs); H5Sselect_none(ms); }
+  hid_t mt = H5Tcopy(H5T_C_S1);
+  H5Tset_size(mt, L);
+  H5Tset_strpad(mt, H5T_STR_NULLPAD); /* NULLTERM would reserve the last byte for a NUL */
+  herr_t rc = H5Dread(d, mt, ms, fs, H5P_DEFAULT, buf);
+  PetscCheck(rc >= 0, PETSC_COMM_SELF, MS_ERR_READ, "cannot read dataset 'ids'");
+  PetscCall(PetscCalloc1(ds->n_local + 1, &ds->ids));
+  for (int64_t i = 0; i < ds->n_local; i++) {
+    PetscCall(PetscCalloc1(L + 1, &ds->ids[i]));
+    memcpy(ds->ids[i], buf + i * L, L);
+  }
+  PetscBool has;
+  PetscCall(ms_h5_attr_exists(d, "name", &has));
+  if (has) PetscCall(ms_h5_attr_get_string(d, "name", &ds->id_name));
+  else PetscCall(PetscStrallocpy("id", &ds->id_name));
+  H5Tclose(mt); H5Sclose(ms); H5Sclose(fs); H5Tclose(ft); H5Dclose(d);
+  PetscCall(PetscFree(buf));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_dataset_write_h5(ms_dataset ds, hid_t loc, const char *group)
+{
+  hid_t g, d;
+  PetscFunctionBegin;
+  PetscCall(ms_h5_group_ensure(loc, group, &g));
+  PetscCall(ms_h5_write_rows_double(g, "features", ds->n_global, ds->row_start, ds->n_local, ds->n_features, ds->X));
+  d = H5Dopen2(g, "features", H5P_DEFAULT);
+  PetscCall(ms_h5_attr_set_strings(d, "column_names", (int)ds->n_features, ds->feature_names));
+  H5Dclose(d);
+  if (ds->y) {
+    PetscCall(ms_h5_write_rows_double(g, "target", ds->n_global, ds->row_start, ds->n_local, 0, ds->y));
+    d = H5Dopen2(g, "target", H5P_DEFAULT);
+    PetscCall(ms_h5_attr_set_string(d, "name", ds->target_name));
+    H5Dclose(d);
+  }
+  if (ds->labels) {
+    PetscCall(ms_h5_write_rows_int(g, "labels", ds->n_global, ds->row_start, ds->n_local, ds->labels));
+    d = H5Dopen2(g, "labels", H5P_DEFAULT);
+    PetscCall(ms_h5_attr_set_string(d, "name", ds->target_name));
+    PetscCall(ms_h5_attr_set_strings(d, "class_names", (int)ds->n_classes, ds->class_names));
+    H5Dclose(d);
+  }
+  if (ds->ids) PetscCall(write_ids(ds, g));
+  H5Gclose(g);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_dataset_read_h5(MPI_Comm comm, hid_t loc, const char *group, ms_dataset *out)
+{
+  hid_t     g, d;
+  int       rank, n;
+  int64_t   dims[3], start, count;
+  PetscBool has;
+  char    **names;
+  PetscFunctionBegin;
+  const char *gname = group && group[0] ? group : "/";
+  PetscCall(ms_h5_link_exists(loc, gname, &has));
+  PetscCheck(has, comm, MS_ERR_READ, "no group '%s' in the HDF5 file", gname);
+  g = H5Gopen2(loc, gname, H5P_DEFAULT);
+  PetscCheck(g >= 0, comm, MS_ERR_READ, "'%s' is not a group", gname);
+  PetscCall(ms_h5_dataset_shape(g, "features", &rank, dims));
+  PetscCheck(rank == 2, comm, MS_ERR_READ, "dataset '%s/features' must be 2-D (rows, columns), found %d-D", gname, rank);
+  PetscCall(split_rows(comm, dims[0], &start, &count));
+  ms_dataset ds;
+  PetscCall(ms_dataset_create(comm, count, dims[1], &ds));
+  PetscCall(ms_h5_read_rows_double(g, "features", start, count, dims[1], ds->X));
+  d = H5Dopen2(g, "features", H5P_DEFAULT);
+  PetscCall(ms_h5_attr_exists(d, "column_names", &has));
+  if (has) {
+    PetscCall(ms_h5_attr_get_strings(d, "column_names", &n, &names));
+    PetscCheck(n == dims[1], comm, MS_ERR_READ, "features: %d column names for %lld columns", n, (long long)dims[1]);
+    PetscCall(ms_dataset_set_feature_names(ds, names));
+    ms_strings_free(n, &names);
+  }
+  H5Dclose(d);
+  PetscCall(ms_h5_link_exists(g, "target", &has));
+  if (has) {
+    char *nm;
+    d = H5Dopen2(g, "target", H5P_DEFAULT);
+    PetscCall(ms_h5_attr_get_string(d, "name", &nm));
+    H5Dclose(d);
+    PetscCall(ms_dataset_set_target(ds, nm, NULL));
+    PetscCall(PetscFree(nm));
+    PetscCall(ms_h5_read_rows_double(g, "target", start, count, 0, ds->y));
+  }
+  PetscCall(ms_h5_link_exists(g, "labels", &has));
+  if (has) {
+    char *nm;
+    d = H5Dopen2(g, "labels", H5P_DEFAULT);
+    PetscCall(ms_h5_attr_get_string(d, "name", &nm));
+    PetscCall(ms_h5_attr_get_strings(d, "class_names", &n, &names));
+    H5Dclose(d);
+    int64_t *lab;
+    PetscCall(PetscMalloc1(count + 1, &lab));
+    PetscCall(ms_h5_read_rows_int(g, "labels", start, count, lab));
+    PetscCall(ms_dataset_set_labels(ds, nm, n, names, lab));
+    PetscCall(PetscFree(lab));
+    PetscCall(PetscFree(nm));
+    ms_strings_free(n, &names);
+  }
+  PetscCall(ms_h5_link_exists(g, "ids", &has));
+  if (has) PetscCall(read_ids(ds, g));
+  H5Gclose(g);
+  *out = ds;
+  PetscFunctionReturn(0);
+}
+
+/* Drop feature column j (moving the data left). */
+static PetscErrorCode drop_column(ms_dataset ds, int64_t j)
+{
+  PetscFunctionBegin;
+  int64_t d = ds->n_features;
+  for (int64_t i = 0; i < ds->n_local; i++)
+    for (int64_t k = 0, o = 0; k < d; k++)
+      if (k != j) ds->X[i * (d - 1) + o++] = ds->X[i * d + k];
+  PetscCall(PetscFree(ds->feature_names[j]));
+  for (int64_t k = j; k < d - 1; k++) ds->feature_names[k] = ds->feature_names[k + 1];
+  ds->feature_names[d - 1] = NULL;
+  ds->n_features--;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_dataset_load(MPI_Comm comm, const char *path, const ms_csv_read_opts *opts, ms_dataset *ds)
+{
+  size_t l = strlen(path);
+  PetscFunctionBegin;
+  int is_h5 = (l > 3 && !strcmp(path + l - 3, ".h5")) || (l > 5 && !strcmp(path + l - 5, ".hdf5"));
+  if (!is_h5) {
+    PetscCall(ms_dataset_read_csv(comm, path, opts, ds));
+    PetscFunctionReturn(0);
+  }
+  ms_h5_file f;
+  PetscCall(ms_h5_open_read(comm, path, &f));
+  PetscCall(ms_dataset_read_h5(comm, f->fid, "/", ds));
+  PetscCall(ms_h5_close(&f));
+  ms_dataset d = *ds;
+  for (const char **ig = opts ? opts->ignore : NULL; ig && *ig; ig++) {
+    int64_t j = ms_dataset_feature_index(d, *ig);
+    PetscCheck(j >= 0, comm, MS_ERR_USER, "%s: column '%s' to ignore not found", path, *ig);
+    PetscCall(drop_column(d, j));
+  }
+  if (opts && opts->target && !(d->target_name && !strcmp(d->target_name, opts->target))) {
+    /* Promote a feature column to the (regression) target. */
+    int64_t j = ms_dataset_feature_index(d, opts->target);
+    PetscCheck(j >= 0, comm, MS_ERR_USER, "%s: target column '%s' not found (neither 'target' nor a feature column)", path, opts->target);
+    PetscCheck(opts->task != MS_TASK_CLASSIFICATION, comm, MS_ERR_USER,
+               "%s: a numeric HDF5 column cannot be a classification target; store labels (CSV with class names) instead", path);
+    double *y;
+    PetscCall(PetscMalloc1(d->n_local + 1, &y));
+    for (int64_t i = 0; i < d->n_local; i++) y[i] = d->X[i * d->n_features + j];
+    PetscCall(PetscFree(d->labels));
+    d->n_classes = 0;
+    PetscCall(ms_dataset_set_target(d, opts->target, y));
+    PetscCall(PetscFree(y));
+    PetscCall(drop_column(d, j));
+  }
+  PetscFunctionReturn(0);
+}

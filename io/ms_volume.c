@@ -1,0 +1,242 @@
+/* ms_volume.c - z-slab distributed uint8 volumes and their HDF5/raw persistence. */
+#include "ms_volume.h"
+#include "ms_h5.h"
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+
+PetscErrorCode ms_volume_create(MPI_Comm comm, int64_t nx, int64_t ny, int64_t nz, ms_volume *v)
+{
+  PetscMPIInt rank, size;
+  PetscFunctionBegin;
+  PetscCheck(nx > 0 && ny > 0 && nz > 0, comm, MS_ERR_USER, "volume size %lld x %lld x %lld: every dimension must be positive",
+             (long long)nx, (long long)ny, (long long)nz);
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(PetscNew(v));
+  (*v)->comm     = comm;
+  (*v)->nx       = nx;
+  (*v)->ny       = ny;
+  (*v)->nz       = nz;
+  (*v)->z_start  = (nz / size) * rank + PetscMin(rank, nz % size);
+  (*v)->nz_local = nz / size + (rank < nz % size ? 1 : 0);
+  PetscCall(PetscCalloc1((size_t)((*v)->nz_local * ny * nx) + 1, &(*v)->data));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_volume_destroy(ms_volume *v)
+{
+  PetscFunctionBegin;
+  if (!*v) PetscFunctionReturn(0);
+  for (int i = 0; i < (*v)->n_meta; i++) PetscCall(PetscFree((*v)->meta[i]));
+  PetscCall(PetscFree((*v)->meta));
+  PetscCall(PetscFree((*v)->data));
+  PetscCall(PetscFree(*v));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_volume_set_meta(ms_volume v, const char *key, const char *fmt, ...)
+{
+  char    val[512], *kv;
+  va_list ap;
+  PetscFunctionBegin;
+  va_start(ap, fmt);
+  vsnprintf(val, sizeof val, fmt, ap);
+  va_end(ap);
+  size_t n = strlen(key) + strlen(val) + 2;
+  PetscCall(PetscMalloc1(n, &kv));
+  snprintf(kv, n, "%s=%s", key, val);
+  size_t kl = strlen(key);
+  for (int i = 0; i < v->n_meta; i++)
+    if (!strncmp(v->meta[i], key, kl) && v->meta[i][kl] == '=') {
+      PetscCall(PetscFree(v->meta[i]));
+      v->meta[i] = kv;
+      PetscFunctionReturn(0);
+    }
+  char **nm;
+  PetscCall(PetscMalloc1(v->n_meta + 1, &nm));
+  for (int i = 0; i < v->n_meta; i++) nm[i] = v->meta[i];
+  nm[v->n_meta] = kv;
+  PetscCall(PetscFree(v->meta));
+  v->meta = nm;
+  v->n_meta++;
+  PetscFunctionReturn(0);
+}
+
+const char *ms_volume_get_meta(ms_volume v, const char *key)
+{
+  size_t kl = strlen(key);
+  for (int i = 0; i < v->n_meta; i++)
+    if (!strncmp(v->meta[i], key, kl) && v->meta[i][kl] == '=') return v->meta[i] + kl + 1;
+  return NULL;
+}
+
+PetscErrorCode ms_volume_fraction(ms_volume v, uint8_t phase, double *fraction)
+{
+  long long c = 0, g = 0;
+  size_t    n = (size_t)(v->nz_local * v->ny * v->nx);
+  PetscFunctionBegin;
+  for (size_t i = 0; i < n; i++) c += v->data[i] == phase;
+  PetscCallMPI(MPI_Allreduce(&c, &g, 1, MPI_LONG_LONG, MPI_SUM, v->comm));
+  *fraction = (double)g / ((double)v->nx * (double)v->ny * (double)v->nz);
+  PetscFunctionReturn(0);
+}
+
+static hid_t box_xfer(void)
+{
+  hid_t x = H5Pcreate(H5P_DATASET_XFER);
+  H5Pset_dxpl_mpio(x, H5FD_MPIO_COLLECTIVE);
+  return x;
+}
+
+PetscErrorCode ms_volume_write_h5(ms_volume v, hid_t loc, const char *dataset)
+{
+  PetscFunctionBegin;
+  hsize_t dims[3] = {(hsize_t)v->nz, (hsize_t)v->ny, (hsize_t)v->nx};
+  hsize_t start[3] = {(hsize_t)v->z_start, 0, 0}, count[3] = {(hsize_t)v->nz_local, (hsize_t)v->ny, (hsize_t)v->nx};
+  hid_t   fs   = H5Screate_simple(3, dims, NULL);
+  hid_t   lcpl = H5Pcreate(H5P_LINK_CREATE);
+  H5Pset_create_intermediate_group(lcpl, 1);
+  hid_t d = H5Dcreate2(loc, dataset, H5T_NATIVE_UINT8, fs, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  H5Pclose(lcpl);
+  PetscCheck(d >= 0, v->comm, MS_ERR_FILE, "cannot create volume dataset '%s' (exists already?)", dataset);
+  hid_t ms = H5Screate_simple(3, count, NULL);
+  if (v->nz_local) H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+  else { H5Sselect_none(fs); H5Sselect_none(ms); }
+  hid_t  x  = box_xfer();
+  herr_t rc = H5Dwrite(d, H5T_NATIVE_UINT8, ms, fs, x, v->data);
+  H5Pclose(x);
+  H5Sclose(ms);
+  H5Sclose(fs);
+  PetscCheck(rc >= 0, v->comm, MS_ERR_FILE, "cannot write volume '%s' (disk full?)", dataset);
+  PetscCall(ms_h5_attr_set_double(d, "voxel_size", v->voxel_size));
+  for (int i = 0; i < v->n_meta; i++) {
+    char *eq = strchr(v->meta[i], '=');
+    *eq      = 0;
+    PetscCall(ms_h5_attr_set_string(d, v->meta[i], eq + 1));
+    *eq = '=';
+  }
+  H5Dclose(d);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_volume_shape_h5(hid_t loc, const char *dataset, int64_t *nx, int64_t *ny, int64_t *nz)
+{
+  int     rank;
+  int64_t dims[3];
+  PetscFunctionBegin;
+  PetscCall(ms_h5_dataset_shape(loc, dataset, &rank, dims));
+  PetscCheck(rank == 3, PETSC_COMM_SELF, MS_ERR_READ, "volume dataset '%s' must be 3-D (nz, ny, nx), found %d-D", dataset, rank);
+  *nz = dims[0];
+  *ny = dims[1];
+  *nx = dims[2];
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_volume_read_box(hid_t loc, const char *dataset, const int64_t start[3], const int64_t count[3], uint8_t *buf)
+{
+  PetscFunctionBegin;
+  hid_t d = H5Dopen2(loc, dataset, H5P_DEFAULT);
+  PetscCheck(d >= 0, PETSC_COMM_SELF, MS_ERR_READ, "cannot open volume dataset '%s'", dataset);
+  hid_t t = H5Dget_type(d);
+  PetscCheck(H5Tget_class(t) == H5T_INTEGER && H5Tget_size(t) == 1, PETSC_COMM_SELF, MS_ERR_READ,
+             "volume dataset '%s' must hold 8-bit integers (uint8)", dataset);
+  H5Tclose(t);
+  hid_t   fs = H5Dget_space(d);
+  hsize_t st[3] = {(hsize_t)start[2], (hsize_t)start[1], (hsize_t)start[0]};
+  hsize_t ct[3] = {(hsize_t)count[2], (hsize_t)count[1], (hsize_t)count[0]};
+  hid_t   ms = H5Screate_simple(3, ct, NULL);
+  if (ct[0] && ct[1] && ct[2]) H5Sselect_hyperslab(fs, H5S_SELECT_SET, st, NULL, ct, NULL);
+  else { H5Sselect_none(fs); H5Sselect_none(ms); }
+  hid_t  x  = box_xfer();
+  herr_t rc = H5Dread(d, H5T_NATIVE_UINT8, ms, fs, x, buf);
+  H5Pclose(x);
+  H5Sclose(ms);
+  H5Sclose(fs);
+  H5Dclose(d);
+  PetscCheck(rc >= 0, PETSC_COMM_SELF, MS_ERR_READ, "cannot read box of volume '%s'", dataset);
+  PetscFunctionReturn(0);
+}
+
+/* Attribute iteration callback: copy string attributes into meta, voxel_size into the field. */
+static herr_t meta_cb(hid_t obj, const char *name, const H5A_info_t *info, void *ctx)
+{
+  (void)info;
+  ms_volume v = (ms_volume)ctx;
+  if (!strcmp(name, "voxel_size")) {
+    ms_h5_attr_get_double(obj, name, &v->voxel_size);
+    return 0;
+  }
+  char *s = NULL;
+  hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = H5Aget_type(a);
+  int   is_str = H5Tget_class(t) == H5T_STRING;
+  H5Tclose(t);
+  H5Aclose(a);
+  if (is_str && ms_h5_attr_get_string(obj, name, &s) == 0) {
+    ms_volume_set_meta(v, name, "%s", s);
+    PetscFree(s);
+  }
+  return 0;
+}
+
+PetscErrorCode ms_volume_read_h5(MPI_Comm comm, hid_t loc, const char *dataset, ms_volume *v)
+{
+  int64_t   nx, ny, nz;
+  PetscBool has;
+  PetscFunctionBegin;
+  PetscCall(ms_h5_link_exists(loc, dataset, &has));
+  PetscCheck(has, comm, MS_ERR_READ, "no volume dataset '%s' in the file (choose one with -dataset)", dataset);
+  PetscCall(ms_volume_shape_h5(loc, dataset, &nx, &ny, &nz));
+  PetscCall(ms_volume_create(comm, nx, ny, nz, v));
+  int64_t start[3] = {0, 0, (*v)->z_start}, count[3] = {nx, ny, (*v)->nz_local};
+  PetscCall(ms_volume_read_box(loc, dataset, start, count, (*v)->data));
+  hid_t d = H5Dopen2(loc, dataset, H5P_DEFAULT);
+  H5Aiterate2(d, H5_INDEX_NAME, H5_ITER_INC, NULL, meta_cb, *v);
+  H5Dclose(d);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_volume_load(MPI_Comm comm, const char *path, const char *dataset, ms_volume *v)
+{
+  ms_h5_file f;
+  PetscFunctionBegin;
+  PetscCall(ms_h5_open_read(comm, path, &f));
+  PetscCall(ms_volume_read_h5(comm, f->fid, dataset, v));
+  PetscCall(ms_h5_close(&f));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_volume_save(ms_volume v, const char *path, const char *dataset)
+{
+  ms_h5_file f;
+  PetscFunctionBegin;
+  PetscCall(ms_h5_create(v->comm, path, &f));
+  PetscCall(ms_volume_write_h5(v, f->fid, dataset));
+  PetscCall(ms_h5_commit(&f));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_volume_read_raw(MPI_Comm comm, const char *path, int64_t nx, int64_t ny, int64_t nz, ms_volume *v)
+{
+  struct stat st;
+  PetscFunctionBegin;
+  PetscCheck(stat(path, &st) == 0, comm, MS_ERR_FILE, "cannot open '%s': %s", path, strerror(errno));
+  PetscCheck((int64_t)st.st_size == nx * ny * nz, comm, MS_ERR_READ,
+             "raw volume '%s' has %lld bytes, but -shape %lld,%lld,%lld needs %lld", path, (long long)st.st_size, (long long)nx,
+             (long long)ny, (long long)nz, (long long)(nx * ny * nz));
+  PetscCall(ms_volume_create(comm, nx, ny, nz, v));
+  MPI_File fh;
+  PetscCheck(MPI_File_open(comm, path, MPI_MODE_RDONLY, MPI_INFO_NULL, &fh) == MPI_SUCCESS, comm, MS_ERR_FILE, "cannot open '%s'", path);
+  MPI_Offset off = (MPI_Offset)((*v)->z_start * ny * nx);
+  size_t     n   = (size_t)((*v)->nz_local * ny * nx);
+  for (size_t done = 0; done < n || (n == 0 && done == 0);) { /* int counts: 1 GiB pieces */
+    int chunk = (int)PetscMin(n - done, (size_t)1 << 30);
+    PetscCallMPI(MPI_File_read_at(fh, off + (MPI_Offset)done, (*v)->data + done, chunk, MPI_BYTE, MPI_STATUS_IGNORE));
+    done += (size_t)chunk;
+    if (n == 0) break;
+  }
+  PetscCallMPI(MPI_File_close(&fh));
+  PetscCall(ms_volume_set_meta(*v, "source", "%s", path));
+  PetscFunctionReturn(0);
+}
