@@ -257,7 +257,7 @@ PetscErrorCode ms_forest_fit(MPI_Comm comm, const ms_forest_params *p, uint64_t 
   PetscCall(PetscCalloc1(f->n_trees, &f->trees));
   PetscCall(PetscMalloc1(d, &f->importances));
   PetscCall(PetscCalloc1(f->n_trees * d, &imp));
-  PetscCall(ms_tree_data_create(n, d, X, y, labels, n_classes, p->tree.splitter, p->max_bins, &td));
+  PetscCall(ms_tree_data_create(comm, n, d, X, y, labels, n_classes, p->tree.splitter, p->max_bins, &td));
   PetscCall(grow_local(f, td, seed, rank, size, imp, &err));
   PetscCall(ms_tree_data_destroy(&td));
   /* A tree that failed on one rank must stop every rank before the gather. */
@@ -271,38 +271,42 @@ PetscErrorCode ms_forest_fit(MPI_Comm comm, const ms_forest_params *p, uint64_t 
   PetscFunctionReturn(0);
 }
 
+/* Sum of the trees' leaf values for rows [0, n) into acc (n x n_outputs). Rows go in blocks
+ * (one per OpenMP task) and each block visits the trees in index order, so a tree's top
+ * levels stay in cache over the block and every row's sum has the same order on any
+ * thread count. */
+#define MS_FOREST_BLOCK 128
+static void forest_sum(ms_forest f, int64_t n, const double *X, double *acc)
+{
+  const int64_t d = f->n_features, K = f->n_outputs;
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int64_t b = 0; b < n; b += MS_FOREST_BLOCK) {
+    const int64_t e = b + MS_FOREST_BLOCK < n ? b + MS_FOREST_BLOCK : n;
+    for (int64_t i = b * K; i < e * K; i++) acc[i] = 0.0;
+    for (int64_t t = 0; t < f->n_trees; t++)
+      for (int64_t i = b; i < e; i++) add_tree(&f->trees[t], X + i * d, K, acc + i * K);
+  }
+}
+
 PetscErrorCode ms_forest_predict_proba(ms_forest f, int64_t n, const double *X, double *P)
 {
-  const int64_t K = f->n_outputs, d = f->n_features;
+  const int64_t K = f->n_outputs;
   PetscFunctionBeginUser;
   PetscCheck(f->n_classes, PETSC_COMM_SELF, MS_ERR_USER, "forest: predict_proba on a regression forest");
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; i++) {
-    double *p = P + i * K;
-    for (int64_t k = 0; k < K; k++) p[k] = 0.0;
-    for (int64_t t = 0; t < f->n_trees; t++) add_tree(&f->trees[t], X + i * d, K, p);
-    for (int64_t k = 0; k < K; k++) p[k] /= (double)f->n_trees;
-  }
+  forest_sum(f, n, X, P);
+  for (int64_t i = 0; i < n * K; i++) P[i] /= (double)f->n_trees;
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode ms_forest_predict(ms_forest f, int64_t n, const double *X, double *y)
 {
-  const int64_t d = f->n_features, K = f->n_outputs;
+  const int64_t K = f->n_outputs;
+  double       *acc = y;
   PetscFunctionBeginUser;
-#pragma omp parallel
-  {
-    double *p = malloc(sizeof(double) * (size_t)K);
-#pragma omp for schedule(static)
-    for (int64_t i = 0; i < n; i++) {
-      if (!p) { y[i] = NAN; continue; }
-      for (int64_t k = 0; k < K; k++) p[k] = 0.0;
-      for (int64_t t = 0; t < f->n_trees; t++) add_tree(&f->trees[t], X + i * d, K, p);
-      y[i] = f->n_classes ? argmax_class(K, p) : p[0] / (double)f->n_trees;
-    }
-    free(p);
-  }
-  for (int64_t i = 0; i < n; i++) PetscCheck(!isnan(y[i]), PETSC_COMM_SELF, PETSC_ERR_MEM, "forest: out of memory in predict");
+  if (K > 1) PetscCall(PetscMalloc1(n * K, &acc));
+  forest_sum(f, n, X, acc);
+  for (int64_t i = 0; i < n; i++) y[i] = f->n_classes ? argmax_class(K, acc + i * K) : acc[i] / (double)f->n_trees;
+  if (K > 1) PetscCall(PetscFree(acc));
   PetscFunctionReturn(0);
 }
 

@@ -73,8 +73,10 @@ typedef struct {
 double ms_tree_impurity(ms_tree_criterion c, int64_t K, const double *counts, double w);
 
 /* The training table every tree of one fit reads. X (row-major n x d), y (n, regression) or
- * labels (n, classes 0..n_classes-1) are borrowed and must outlive the object. With the hist
- * splitter, the cut points and bin codes are computed here (OpenMP over features). */
+ * labels (n, classes 0..n_classes-1) are borrowed, replicated on every rank of comm, and must
+ * outlive the object. With the hist splitter, the cut points and bin codes are computed here:
+ * feature j by rank j mod P (OpenMP over its features) and broadcast, so P ranks share the
+ * sorting. Collective on comm. */
 typedef struct ms_tree_data_s {
   int64_t          n, d, n_classes; /* n_classes = 0: regression */
   const double    *X, *y;
@@ -87,7 +89,7 @@ typedef struct ms_tree_data_s {
   double          *Xcol;            /* exact: d x n column-major copy of X */
 } *ms_tree_data;
 
-PetscErrorCode ms_tree_data_create(int64_t n, int64_t d, const double *X, const double *y, const int64_t *labels,
+PetscErrorCode ms_tree_data_create(MPI_Comm comm, int64_t n, int64_t d, const double *X, const double *y, const int64_t *labels,
                                    int64_t n_classes, ms_tree_splitter splitter, int max_bins, ms_tree_data *td);
 PetscErrorCode ms_tree_data_destroy(ms_tree_data *td);
 
@@ -113,6 +115,14 @@ PetscErrorCode ms_tree_alloc(ms_tree *tree, int64_t n_nodes, int64_t n_outputs);
 /* Grow the node arrays to hold cap nodes, keeping the contents; PETSC_ERR_MEM on failure
  * (thread-safe, no PETSc error stack). */
 PetscErrorCode ms_tree_reserve(ms_tree *tree, int64_t cap);
+
+/* (value, row) pairs; ms_tree_sort_keyed orders them by value, then row (a total order, so
+ * the result never depends on the sort algorithm). Used by the split scan and the binning. */
+typedef struct {
+  double  key;
+  int32_t row;
+} ms_tree_keyed;
+void ms_tree_sort_keyed(ms_tree_keyed *a, int64_t n);
 
 /* Leaf reached by one row x (d values). */
 static inline int64_t ms_tree_apply(const ms_tree *t, const double *x)

@@ -19,17 +19,12 @@
 #define MS_TREE_FEATURE_EPS 1e-7
 
 typedef struct {
-  double  key;
-  int32_t row;
-} keyed;
-
-typedef struct {
   const struct ms_tree_data_s *td;
   const ms_tree_params        *p;
   const double                *w;    /* NULL: every row weighs 1 */
   int64_t                      S;    /* statistics per row: 2 (sum wy, sum wy^2) or n_classes */
   int32_t                     *feat; /* feature permutation, kept across nodes like scikit-learn */
-  keyed                       *sorted;
+  ms_tree_keyed               *sorted;
   double                      *hw, *hs; /* histogram: weight and statistics per bin */
   int32_t                     *hn;      /* histogram: rows per bin */
   double                      *left, *total;
@@ -60,7 +55,7 @@ static inline void add_row(const builder *b, int32_t r, double w, double *st)
   }
 }
 
-static double proxy(const builder *b, const double *L, double wl, const double *T, double wt)
+static inline double proxy(const builder *b, const double *L, double wl, const double *T, double wt)
 {
   const double wr = wt - wl;
   double       sl = 0.0, sr = 0.0;
@@ -87,27 +82,6 @@ static double proxy(const builder *b, const double *L, double wl, const double *
   return -INFINITY;
 }
 
-static int cmp_keyed(const void *a, const void *b)
-{
-  const keyed *x = a, *y = b;
-  if (x->key != y->key) return x->key < y->key ? -1 : 1;
-  return (x->row > y->row) - (x->row < y->row);
-}
-
-static void sort_keyed(keyed *a, int64_t n)
-{
-  if (n > 24) {
-    qsort(a, (size_t)n, sizeof(keyed), cmp_keyed);
-    return;
-  }
-  for (int64_t i = 1; i < n; i++) { /* insertion sort: most nodes of a deep tree are tiny */
-    keyed   v = a[i];
-    int64_t j = i - 1;
-    for (; j >= 0 && cmp_keyed(&a[j], &v) > 0; j--) a[j + 1] = a[j];
-    a[j + 1] = v;
-  }
-}
-
 static inline void consider(const builder *b, split *best, int32_t f, int64_t nl, int64_t N, double wl, double W, double thr, int code)
 {
   const int64_t msl = b->p->min_samples_leaf;
@@ -130,7 +104,7 @@ static int search_feature(builder *b, int32_t f, const int32_t *rows, int64_t N,
   double                       wl = 0.0;
 
   memset(b->left, 0, sizeof(double) * (size_t)S);
-  if (hist && N * 4 >= td->n_bins[f]) {
+  if (hist && N * 8 >= td->n_bins[f]) {
     const int nb = td->n_bins[f];
     int       nonempty = 0;
     memset(b->hw, 0, sizeof(double) * (size_t)nb);
@@ -157,12 +131,12 @@ static int search_feature(builder *b, int32_t f, const int32_t *rows, int64_t N,
     }
     return 0;
   }
-  keyed *a = b->sorted;
+  ms_tree_keyed *a = b->sorted;
   for (int64_t i = 0; i < N; i++) {
     a[i].row = rows[i];
     a[i].key = hist ? (double)codes[rows[i]] : td->Xcol[(size_t)f * n + rows[i]];
   }
-  sort_keyed(a, N);
+  ms_tree_sort_keyed(a, N);
   if (a[N - 1].key <= a[0].key + MS_TREE_FEATURE_EPS) return 1;
   for (int64_t i = 0; i < N - 1; i++) {
     const double w = row_weight(b, a[i].row);
@@ -214,7 +188,7 @@ PetscErrorCode ms_tree_build(const struct ms_tree_data_s *td, const ms_tree_para
   rows            = malloc(sizeof(int32_t) * (size_t)n);
   stack           = malloc(sizeof(pending) * (size_t)(n + 1));
   b.feat          = malloc(sizeof(int32_t) * (size_t)d);
-  b.sorted        = malloc(sizeof(keyed) * (size_t)n);
+  b.sorted        = malloc(sizeof(ms_tree_keyed) * (size_t)n);
   b.hw            = malloc(sizeof(double) * (size_t)(nb * (b.S + 1) + 2 * b.S));
   b.hn            = malloc(sizeof(int32_t) * (size_t)nb);
   if (!rows || !stack || !b.feat || !b.sorted || !b.hw || !b.hn || ms_tree_reserve(tree, 64)) {

@@ -16,7 +16,7 @@ static PetscErrorCode fit_one(int64_t n, int64_t d, const double *X, const doubl
   ms_tree_data td;
   ms_rng       rng;
   PetscFunctionBeginUser;
-  PetscCall(ms_tree_data_create(n, d, X, y, lab, K, p->splitter, 255, &td));
+  PetscCall(ms_tree_data_create(PETSC_COMM_SELF, n, d, X, y, lab, K, p->splitter, 255, &td));
   ms_rng_init(&rng, 7, 0);
   PetscCall(ms_tree_build(td, p, NULL, &rng, t, imp));
   PetscCall(ms_tree_data_destroy(&td));
