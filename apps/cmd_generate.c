@@ -11,6 +11,7 @@
 #include "ms_image.h"
 #include "ms_log.h"
 #include "ms_membrane.h"
+#include "ms_membrane_sample.h"
 #include "ms_options.h"
 #include "ms_rng.h"
 #include <string.h>
@@ -23,9 +24,6 @@ const char ms_cmd_generate_help[] =
   "         -stretch_range 0.5,1 -seed 1 -output set.h5\n"
   "  matscreen generate -params table.csv -output set.h5   (columns named like the options)\n"
   "In a batch -seed is the user seed: structure i uses ms_membrane_structure_seed(seed, i).\n";
-
-typedef enum { AXIS_RANDOM, AXIS_X, AXIS_Y, AXIS_Z, AXIS_NONE, AXIS_PAIR } stretch_axis;
-static const char *const axis_names[] = {"random", "x", "y", "z", "none", "pair"};
 
 /* Parameter columns of a batch, in /parameters and in -params tables. */
 enum { P_N_POINTS, P_RADIUS, P_STRETCH_X, P_STRETCH_Y, P_STRETCH_Z, P_SEED, P_SPHERES, P_SPHERE_FRACTION, P_SPHERE_LOG_MEAN,
@@ -50,36 +48,11 @@ static void row_to_params(const double *row, ms_membrane_params *p)
 }
 
 typedef struct {
-  PetscInt     batch, resize;
-  char         params[PETSC_MAX_PATH_LEN], output[PETSC_MAX_PATH_LEN];
-  PetscBool    has_params, has_npr, has_rr, has_sr;
-  PetscInt     npr[2];
-  PetscReal    rr[2], sr[2];
-  stretch_axis axis;
+  PetscInt           batch, resize;
+  char               params[PETSC_MAX_PATH_LEN], output[PETSC_MAX_PATH_LEN];
+  PetscBool          has_params;
+  ms_membrane_ranges ranges; /* -n_points_range, -radius_range, -stretch_axis, -stretch_range */
 } gen_opts;
-
-/* Structure i of a -batch: parameters sampled from stream (user seed, 2i). */
-static void sample(const gen_opts *o, const ms_membrane_params *base, int64_t i, ms_membrane_params *p)
-{
-  ms_rng r;
-  *p = *base;
-  ms_rng_init(&r, base->seed, 2 * (uint64_t)i);
-  if (o->has_npr) p->n_points = o->npr[0] + (PetscInt)ms_rng_below(&r, (uint64_t)(o->npr[1] - o->npr[0] + 1));
-  if (o->has_rr) p->radius = o->rr[0] + (o->rr[1] - o->rr[0]) * ms_rng_uniform(&r);
-  stretch_axis a = o->axis;
-  if (a == AXIS_RANDOM) a = (stretch_axis)(AXIS_X + ms_rng_below(&r, 4)); /* x, y, z or none, equally likely */
-  const double lo = o->has_sr ? o->sr[0] : 0.5, hi = o->has_sr ? o->sr[1] : 1.0;
-  if (a == AXIS_X || a == AXIS_Y || a == AXIS_Z) {
-    p->stretch[0] = p->stretch[1] = p->stretch[2] = 1.0;
-    p->stretch[a - AXIS_X] = lo + (hi - lo) * ms_rng_uniform(&r);
-  } else if (a == AXIS_PAIR) { /* two distinct axes, each with its own factor */
-    const int skip = (int)ms_rng_below(&r, 3);
-    for (int k = 0; k < 3; k++) p->stretch[k] = k == skip ? 1.0 : lo + (hi - lo) * ms_rng_uniform(&r);
-  } else if (a == AXIS_NONE) {
-    p->stretch[0] = p->stretch[1] = p->stretch[2] = 1.0;
-  }
-  p->seed = ms_membrane_structure_seed(base->seed, i);
-}
 
 /* Rows of a -params table, columns named like the options; absent columns keep base values. */
 static PetscErrorCode read_table(MPI_Comm comm, const char *path, const ms_membrane_params *base, int64_t *n, double **rows)
@@ -211,8 +184,7 @@ PetscErrorCode ms_cmd_generate(MPI_Comm comm)
 {
   gen_opts           o;
   ms_membrane_params base = ms_membrane_params_default();
-  PetscBool          help, has_out, has_axis;
-  PetscInt           axis = AXIS_RANDOM, two = 2;
+  PetscBool          help, has_out;
 
   PetscFunctionBeginUser;
   memset(&o, 0, sizeof o);
@@ -220,19 +192,10 @@ PetscErrorCode ms_cmd_generate(MPI_Comm comm)
   PetscCall(PetscOptionsString("-output", "output HDF5 file (/volume, or /structures and /parameters for a batch)", "generate", o.output, o.output, sizeof o.output, &has_out));
   PetscCall(PetscOptionsInt("-batch", "number of structures with parameters sampled from the ranges (0 = one structure)", "generate", o.batch, &o.batch, NULL));
   PetscCall(PetscOptionsString("-params", "CSV table, one structure per row, columns named like the options", "generate", o.params, o.params, sizeof o.params, &o.has_params));
-  two = 2;
-  PetscCall(PetscOptionsIntArray("-n_points_range", "batch: n_points uniform in lo,hi (integers)", "generate", o.npr, &two, &o.has_npr));
-  if (o.has_npr && (two != 2 || o.npr[0] < 2 || o.npr[1] < o.npr[0])) SETERRQ(comm, MS_ERR_USER, "-n_points_range lo,hi: expected 2 <= lo <= hi");
-  two = 2;
-  PetscCall(PetscOptionsRealArray("-radius_range", "batch: radius uniform in lo,hi (voxels)", "generate", o.rr, &two, &o.has_rr));
-  if (o.has_rr && (two != 2 || !(o.rr[0] > 0) || o.rr[1] < o.rr[0])) SETERRQ(comm, MS_ERR_USER, "-radius_range lo,hi: expected 0 < lo <= hi");
-  PetscCall(PetscOptionsEList("-stretch_axis", "batch: stretched axis (random = x, y, z or none equally; pair = two axes)", "generate", axis_names, 6, axis_names[axis], &axis, &has_axis));
-  o.axis = (stretch_axis)axis;
-  two = 2;
-  PetscCall(PetscOptionsRealArray("-stretch_range", "batch: stretch factor uniform in lo,hi (default 0.5,1)", "generate", o.sr, &two, &o.has_sr));
-  if (o.has_sr && (two != 2 || !(o.sr[0] > 0) || o.sr[1] < o.sr[0] || o.sr[1] > 1)) SETERRQ(comm, MS_ERR_USER, "-stretch_range lo,hi: expected 0 < lo <= hi <= 1");
   PetscCall(PetscOptionsInt("-resize", "resize every structure to n^3 (cubic, re-binarised at 0.5; 0 = off)", "generate", o.resize, &o.resize, NULL));
   PetscOptionsEnd();
+  o.ranges = ms_membrane_ranges_default();
+  PetscCall(ms_membrane_ranges_from_options(comm, &o.ranges));
   PetscCall(ms_membrane_params_from_options(comm, NULL, &base));
   PetscCall(ms_options_help_requested(&help));
   if (help) PetscFunctionReturn(0);
@@ -240,7 +203,7 @@ PetscErrorCode ms_cmd_generate(MPI_Comm comm)
   if (!has_out) SETERRQ(comm, MS_ERR_USER, "missing required option -output FILE.h5");
   if (o.batch < 0 || o.resize < 0) SETERRQ(comm, MS_ERR_USER, "-batch and -resize must be >= 0");
   if (o.batch > 0 && o.has_params) SETERRQ(comm, MS_ERR_USER, "-batch and -params are exclusive: give the structures either by ranges or by a table");
-  if (!o.batch && !o.has_params && (o.has_npr || o.has_rr || o.has_sr || has_axis))
+  if (!o.batch && !o.has_params && ms_membrane_ranges_any(&o.ranges))
     SETERRQ(comm, MS_ERR_USER, "-n_points_range/-radius_range/-stretch_axis/-stretch_range need -batch N");
 
   if (o.batch > 0 || o.has_params) {
@@ -252,7 +215,7 @@ PetscErrorCode ms_cmd_generate(MPI_Comm comm)
       PetscCall(PetscMalloc1(n * P_NCOL, &rows));
       for (int64_t i = 0; i < n; i++) {
         ms_membrane_params p;
-        sample(&o, &base, i, &p);
+        ms_membrane_sample(&o.ranges, &base, base.seed, i, &p);
         params_to_row(&p, rows + i * P_NCOL);
       }
     }
