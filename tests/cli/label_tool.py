@@ -9,6 +9,7 @@
   label_tool.py consistent FILE.h5 N          file opens, N rows, every done row has finite
                                               porosity/taus-or-inf and iterations >= 0, every
                                               row not done has NaN results; print done count
+  label_tool.py wait-done FILE.h5 K            poll FILE until >= K rows are done; print the count
   label_tool.py signal-after FILE.h5 K SIG PID...  poll FILE until >= K rows are done, then
                                               send SIG to the PIDs (one process group if
                                               PID < 0); print the done count seen
@@ -86,8 +87,9 @@ def main():
         return
     if cmd == "consistent":
         sys.exit(0 if consistent(sys.argv[2], int(sys.argv[3])) else 1)
-    if cmd == "signal-after":
-        path, k, sig = sys.argv[2], int(sys.argv[3]), getattr(signal, sys.argv[4])
+    if cmd in ("signal-after", "wait-done"):
+        path, k = sys.argv[2], int(sys.argv[3])
+        sig = getattr(signal, sys.argv[4]) if cmd == "signal-after" else None
         pids = [int(p) for p in sys.argv[5:]]
         t0 = time.time()
         while time.time() - t0 < 120:
