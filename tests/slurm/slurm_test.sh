@@ -5,7 +5,7 @@
 #   slurm_test.sh CASE      CASE = label | cancel | requeue | array | train_cv
 # label:    label.sbatch with sbatch --wait: exit 0, table == a run outside SLURM (bit-identical)
 # cancel:   label.sbatch scancel'ed mid-way, then resubmitted: final table == uninterrupted run
-# requeue:  TERM to the batch shell (what --signal=B:TERM@120 sends before the time limit):
+# requeue:  USR1 to the batch shell (what --signal=B:USR1@120 sends before the time limit):
 #           matscreen exits 75, the script requeues, the second run completes: same table
 # array:    submit_label_array.sh (2 array tasks + dependent merge job): merged == uninterrupted
 # train_cv: train_cv.sbatch: cv then train of the best model; a resubmission skips both steps
@@ -90,6 +90,7 @@ cancel)
   seen=$("$PY" "$T" wait-done out.h5 2) || fail "no progress"
   scancel "$jid"
   wait_state "$jid" "CANCELLED|COMPLETED|FAILED" 60
+  [[ "$(job_state "$jid")" == CANCELLED ]] || fail "scancel'ed job ended $(job_state "$jid") (requeued by mistake?)"
   left=$("$PY" "$T" consistent out.h5 $N) || fail "file inconsistent after scancel"
   echo "scancel after $seen rows: $left of $N rows done, job $(job_state "$jid")"
   (( left < N )) || fail "the job finished before scancel: nothing was tested"
@@ -101,7 +102,7 @@ requeue)
   reference
   jid=$("${SB[@]}" --parsable --output=requeue.log --export="$export_label,OUTPUT=$work/out.h5" "$J/label.sbatch")
   "$PY" "$T" wait-done out.h5 2 >/dev/null || fail "no progress"
-  scancel --signal=TERM --batch "$jid"   # as --signal=B:TERM@120 does before the time limit
+  scancel --signal=USR1 --batch "$jid"   # as --signal=B:USR1@120 does before the time limit
   wait_state "$jid" "COMPLETED|FAILED|CANCELLED" 150
   [[ "$(job_state "$jid")" == COMPLETED ]] || fail "job ended $(job_state "$jid")"
   [[ "$(job_field "$jid" Restarts)" -ge 1 ]] || fail "job was not requeued"
