@@ -276,7 +276,7 @@ PetscErrorCode ms_cmd_generate(MPI_Comm comm)
   PetscCall(ms_volume_set_meta(v, "porosity", "%.9g", porosity));
   PetscCall(ms_volume_save(v, o.output, "volume"));
   PetscCall(ms_log(comm, "generate: %" PRId64 "x%" PRId64 "x%" PRId64 ", %" PetscInt_FMT " points, radius %g, stretch %g,%g,%g, seed %" PRIu64
-                   ": porosity %.4f (%.2f s) -> %s\n", v->nx, v->ny, v->nz, base.n_points, base.radius, base.stretch[0], base.stretch[1],
+                   ": porosity %.4f (%.3f s) -> %s\n", v->nx, v->ny, v->nz, base.n_points, base.radius, base.stretch[0], base.stretch[1],
                    base.stretch[2], base.seed, porosity, t1 - t0, o.output));
   PetscCall(ms_volume_destroy(&v));
   PetscFunctionReturn(0);
