@@ -240,7 +240,7 @@ PetscErrorCode ms_cmd_generate(MPI_Comm comm)
   if (!has_out) SETERRQ(comm, MS_ERR_USER, "missing required option -output FILE.h5");
   if (o.batch < 0 || o.resize < 0) SETERRQ(comm, MS_ERR_USER, "-batch and -resize must be >= 0");
   if (o.batch > 0 && o.has_params) SETERRQ(comm, MS_ERR_USER, "-batch and -params are exclusive: give the structures either by ranges or by a table");
-  if (!o.batch && !o.has_params && (o.has_npr || o.has_rr || o.has_sr || has_axis))
+  if (!o.batch && (o.has_npr || o.has_rr || o.has_sr || has_axis))
     SETERRQ(comm, MS_ERR_USER, "-n_points_range/-radius_range/-stretch_axis/-stretch_range need -batch N");
 
   if (o.batch > 0 || o.has_params) {

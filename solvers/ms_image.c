@@ -63,6 +63,7 @@ static void combine(int64_t n, const float *const *src, float *dst, const double
   }
 }
 
+/* Thread-private scratch comes from malloc: PETSc's allocator is not thread-safe in this build. */
 static PetscErrorCode xy_pass(int64_t nx, int64_t ny, int64_t np, float *data, const double *w, int r, ms_image_boundary bc)
 {
   PetscFunctionBeginUser;
