@@ -8,12 +8,16 @@
  *  2. Stretch. The tessellation is computed in a compressed space x'_i = e_i * x_i with
  *     e_i = stretch[i] in (0, 1]. Cells that are isotropic there are elongated by 1/e_i along
  *     axis i in the real box (smaller e = stronger stretch, e = 1 = none).
- *  3. Periodicity. The seeds are replicated in the 27 periodic images of the (compressed) box
- *     (125 images for fewer than 24 seeds, whose cells can be larger than a box) and the
- *     Voronoi diagram is computed with qhull ("qhull v Qbb": Delaunay triangulation, Voronoi
- *     vertices = circumcentres of the Delaunay cells). A finite Voronoi edge joins the centres
- *     of two adjacent Delaunay cells; each periodic class of edges is kept once: the image whose
- *     midpoint lies in the primary box. Edges are mapped back to real space (x = x'/e).
+ *  3. Periodicity. The seeds are replicated in their periodic images around the (compressed)
+ *     box and the Voronoi diagram is computed with qhull ("qhull v Qbb": Delaunay
+ *     triangulation, Voronoi vertices = circumcentres of the Delaunay cells). A finite Voronoi
+ *     edge joins the centres of two adjacent Delaunay cells; each periodic class of edges is
+ *     kept once: the image whose midpoint lies in the primary box. Edges are mapped back to
+ *     real space (x = x'/e). Only images within 3 mean cell lengths of the box are given to
+ *     qhull; the result is accepted when the circumsphere of every Delaunay cell used lies
+ *     inside that padded region (then no left-out image can violate it), otherwise the
+ *     diagram is recomputed from all 27 images (125 below 24 seeds). Below ~5 seeds the
+ *     images of one seed are cospherical and Voronoi vertices of degree > 4 appear.
  *  4. Stanchions. Every edge becomes a capsule of radius `radius` voxels (a cylinder with
  *     hemispherical caps, so joints are closed): a voxel is solid (1) when the distance from its
  *     centre to the edge segment is <= radius, with periodic wrap in x, y and z.
