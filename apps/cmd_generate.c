@@ -212,7 +212,7 @@ PetscErrorCode ms_cmd_generate(MPI_Comm comm)
   gen_opts           o;
   ms_membrane_params base = ms_membrane_params_default();
   PetscBool          help, has_out, has_axis;
-  PetscInt           axis = AXIS_RANDOM, two = 2;
+  PetscInt           axis = AXIS_RANDOM, n_npr = 2, n_rr = 2, n_sr = 2;
 
   PetscFunctionBeginUser;
   memset(&o, 0, sizeof o);
@@ -220,22 +220,19 @@ PetscErrorCode ms_cmd_generate(MPI_Comm comm)
   PetscCall(PetscOptionsString("-output", "output HDF5 file (/volume, or /structures and /parameters for a batch)", "generate", o.output, o.output, sizeof o.output, &has_out));
   PetscCall(PetscOptionsInt("-batch", "number of structures with parameters sampled from the ranges (0 = one structure)", "generate", o.batch, &o.batch, NULL));
   PetscCall(PetscOptionsString("-params", "CSV table, one structure per row, columns named like the options", "generate", o.params, o.params, sizeof o.params, &o.has_params));
-  two = 2;
-  PetscCall(PetscOptionsIntArray("-n_points_range", "batch: n_points uniform in lo,hi (integers)", "generate", o.npr, &two, &o.has_npr));
-  if (o.has_npr && (two != 2 || o.npr[0] < 2 || o.npr[1] < o.npr[0])) SETERRQ(comm, MS_ERR_USER, "-n_points_range lo,hi: expected 2 <= lo <= hi");
-  two = 2;
-  PetscCall(PetscOptionsRealArray("-radius_range", "batch: radius uniform in lo,hi (voxels)", "generate", o.rr, &two, &o.has_rr));
-  if (o.has_rr && (two != 2 || !(o.rr[0] > 0) || o.rr[1] < o.rr[0])) SETERRQ(comm, MS_ERR_USER, "-radius_range lo,hi: expected 0 < lo <= hi");
+  PetscCall(PetscOptionsIntArray("-n_points_range", "batch: n_points uniform in lo,hi (integers)", "generate", o.npr, &n_npr, &o.has_npr));
+  PetscCall(PetscOptionsRealArray("-radius_range", "batch: radius uniform in lo,hi (voxels)", "generate", o.rr, &n_rr, &o.has_rr));
   PetscCall(PetscOptionsEList("-stretch_axis", "batch: stretched axis (random = x, y, z or none equally; pair = two axes)", "generate", axis_names, 6, axis_names[axis], &axis, &has_axis));
   o.axis = (stretch_axis)axis;
-  two = 2;
-  PetscCall(PetscOptionsRealArray("-stretch_range", "batch: stretch factor uniform in lo,hi (default 0.5,1)", "generate", o.sr, &two, &o.has_sr));
-  if (o.has_sr && (two != 2 || !(o.sr[0] > 0) || o.sr[1] < o.sr[0] || o.sr[1] > 1)) SETERRQ(comm, MS_ERR_USER, "-stretch_range lo,hi: expected 0 < lo <= hi <= 1");
+  PetscCall(PetscOptionsRealArray("-stretch_range", "batch: stretch factor uniform in lo,hi (default 0.5,1)", "generate", o.sr, &n_sr, &o.has_sr));
   PetscCall(PetscOptionsInt("-resize", "resize every structure to n^3 (cubic, re-binarised at 0.5; 0 = off)", "generate", o.resize, &o.resize, NULL));
   PetscOptionsEnd();
   PetscCall(ms_membrane_params_from_options(comm, NULL, &base));
   PetscCall(ms_options_help_requested(&help));
   if (help) PetscFunctionReturn(0);
+  if (o.has_npr && (n_npr != 2 || o.npr[0] < 2 || o.npr[1] < o.npr[0])) SETERRQ(comm, MS_ERR_USER, "-n_points_range lo,hi: expected 2 <= lo <= hi");
+  if (o.has_rr && (n_rr != 2 || !(o.rr[0] > 0) || o.rr[1] < o.rr[0])) SETERRQ(comm, MS_ERR_USER, "-radius_range lo,hi: expected 0 < lo <= hi");
+  if (o.has_sr && (n_sr != 2 || !(o.sr[0] > 0) || o.sr[1] < o.sr[0] || o.sr[1] > 1)) SETERRQ(comm, MS_ERR_USER, "-stretch_range lo,hi: expected 0 < lo <= hi <= 1");
   PetscCall(ms_options_check_unused(comm, NULL));
   if (!has_out) SETERRQ(comm, MS_ERR_USER, "missing required option -output FILE.h5");
   if (o.batch < 0 || o.resize < 0) SETERRQ(comm, MS_ERR_USER, "-batch and -resize must be >= 0");
