@@ -80,6 +80,37 @@ PetscErrorCode ms_membrane_params_check(MPI_Comm comm, const ms_membrane_params 
 /* Per-structure seed of a batch: a function of (user seed, structure index) only. */
 uint64_t ms_membrane_structure_seed(uint64_t user_seed, int64_t index);
 
+/* Batches. A sampler draws the parameters of structure `index` from ranges with stream
+ * ms_rng(user_seed, 2 * index) and sets its seed to ms_membrane_structure_seed(user_seed, index),
+ * so any rank can produce any structure's parameters. Parameters without a range keep the
+ * values of `base`. Stretch: FIXED keeps base->stretch; X/Y/Z stretch that axis by a factor
+ * uniform in stretch[0..1] (others 1); NONE = isotropic; RANDOM picks x, y, z or none with
+ * equal probability; PAIR stretches two distinct random axes, each with its own factor. */
+typedef enum { MS_MEMBRANE_AXIS_FIXED, MS_MEMBRANE_AXIS_RANDOM, MS_MEMBRANE_AXIS_X, MS_MEMBRANE_AXIS_Y, MS_MEMBRANE_AXIS_Z,
+               MS_MEMBRANE_AXIS_NONE, MS_MEMBRANE_AXIS_PAIR } ms_membrane_axis;
+extern const char *const ms_membrane_axis_names[]; /* "fixed","random","x","y","z","none","pair" */
+typedef struct {
+  PetscBool        has_n_points, has_radius;
+  PetscInt         n_points[2];   /* uniform integers in [lo, hi] */
+  double           radius[2];     /* uniform in [lo, hi] */
+  ms_membrane_axis axis;
+  double           stretch[2];    /* factor range, default 0.5, 1 */
+} ms_membrane_sampler;
+ms_membrane_sampler ms_membrane_sampler_default(void); /* no ranges, FIXED stretch */
+void ms_membrane_sample(const ms_membrane_sampler *s, const ms_membrane_params *base, uint64_t user_seed, int64_t index,
+                        ms_membrane_params *p);
+
+/* Flat rows of the per-structure parameters, in the order of ms_membrane_param_names (the
+ * /parameters column names of a batch file and the column names of a parameter table). */
+#define MS_MEMBRANE_NCOLS 11
+extern const char *const ms_membrane_param_names[MS_MEMBRANE_NCOLS];
+void ms_membrane_params_to_row(const ms_membrane_params *p, double *row);
+void ms_membrane_params_from_row(const double *row, ms_membrane_params *p); /* size etc. untouched */
+/* Collective: read a CSV table (one structure per row, columns named as above, any subset;
+ * absent columns take base's values) and validate every row. Every rank gets all rows:
+ * *rows is n x MS_MEMBRANE_NCOLS (caller PetscFree's). */
+PetscErrorCode ms_membrane_params_read_csv(MPI_Comm comm, const char *path, const ms_membrane_params *base, int64_t *n, double **rows);
+
 /* Compute the periodic tessellation (steps 1-3). Not collective (rank-local, deterministic). */
 PetscErrorCode ms_membrane_tessellate(const ms_membrane_params *p, ms_membrane_graph *g);
 PetscErrorCode ms_membrane_graph_destroy(ms_membrane_graph *g);
