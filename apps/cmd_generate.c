@@ -6,7 +6,6 @@
  * /structures/NNNNNN of one collectively created file, its parameters to /parameters/<name>.
  */
 #include "ms_commands.h"
-#include "ms_h5.h"
 #include "ms_image.h"
 #include "ms_log.h"
 #include "ms_membrane.h"
@@ -26,92 +25,8 @@ const char ms_cmd_generate_help[] =
 typedef struct {
   PetscInt  batch, resize;
   char      params[PETSC_MAX_PATH_LEN], output[PETSC_MAX_PATH_LEN];
-  PetscBool has_params;
+  PetscBool has_params, resume;
 } gen_opts;
-
-static PetscErrorCode write_batch(MPI_Comm comm, const gen_opts *o, const ms_membrane_params *base, int64_t n, const double *rows)
-{
-  PetscMPIInt size, rank;
-  ms_h5_file  f;
-  hid_t       grp;
-  double     *por, *gpor;
-  ms_progress prog;
-  const int64_t out[3] = {o->resize > 0 ? o->resize : base->nx, o->resize > 0 ? o->resize : base->ny, o->resize > 0 ? o->resize : base->nz};
-
-  PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(PetscCalloc2(n, &por, n, &gpor));
-  PetscCall(ms_h5_create(comm, o->output, &f));
-  if (o->has_params) PetscCall(ms_h5_add_input(f, o->params));
-  PetscCall(ms_h5_group_ensure(f->fid, "/structures", &grp));
-  PetscCall(ms_progress_begin(comm, "generating", n, &prog));
-  /* Rounds of P structures: dataset creation and closing are collective in parallel HDF5,
-     the generation and the (independent) write of structure i happen on rank i mod P. */
-  for (int64_t r0 = 0; r0 < n; r0 += size) {
-    const int64_t cnt = PetscMin((int64_t)size, n - r0);
-    hid_t         dset[cnt];
-    hsize_t       dims[3] = {(hsize_t)out[2], (hsize_t)out[1], (hsize_t)out[0]};
-    hid_t         space   = H5Screate_simple(3, dims, NULL);
-    for (int64_t k = 0; k < cnt; k++) {
-      char name[32];
-      ms_membrane_params p = *base;
-      ms_membrane_params_from_row(rows + (r0 + k) * MS_MEMBRANE_NCOLS, &p);
-      PetscCall(PetscSNPrintf(name, sizeof name, "%06" PRId64, r0 + k));
-      dset[k] = H5Dcreate2(grp, name, H5T_NATIVE_UINT8, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-      MS_H5CHK(dset[k], comm, "cannot create dataset /structures/%s in '%s'", name, o->output);
-      for (int c = 0; c < MS_MEMBRANE_NCOLS; c++) PetscCall(ms_h5_attr_set_double(dset[k], ms_membrane_param_names[c], rows[(r0 + k) * MS_MEMBRANE_NCOLS + c]));
-    }
-    H5Sclose(space);
-    const int64_t k = rank;
-    if (k < cnt) {
-      ms_membrane_params p = *base;
-      ms_volume          v, w;
-      ms_membrane_params_from_row(rows + (r0 + k) * MS_MEMBRANE_NCOLS, &p);
-      PetscCall(ms_membrane_generate(PETSC_COMM_SELF, &p, &v));
-      if (o->resize > 0) {
-        PetscCall(ms_image_resize(v, out, PETSC_TRUE, &w));
-        PetscCall(ms_volume_destroy(&v));
-        v = w;
-      }
-      PetscCall(ms_volume_fraction(v, 0, &por[r0 + k]));
-      MS_H5CHK(H5Dwrite(dset[k], H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, v->data), PETSC_COMM_SELF,
-               "writing /structures/%06" PRId64 " of '%s' failed", r0 + k, o->output);
-      PetscCall(ms_volume_destroy(&v));
-    }
-    for (int64_t j = 0; j < cnt; j++) H5Dclose(dset[j]);
-    PetscCall(ms_progress_update(&prog, r0 + cnt));
-  }
-  PetscCall(ms_progress_end(&prog));
-  H5Gclose(grp);
-  PetscCallMPI(MPI_Allreduce(por, gpor, (int)n, MPI_DOUBLE, MPI_SUM, comm));
-  /* Parameter columns: every rank holds every row; rank 0 writes them. */
-  hid_t pg;
-  PetscCall(ms_h5_group_ensure(f->fid, "/parameters", &pg));
-  double *col;
-  PetscCall(PetscMalloc1(n, &col));
-  for (int c = 0; c < MS_MEMBRANE_NCOLS; c++) {
-    for (int64_t i = 0; i < n; i++) col[i] = rows[i * MS_MEMBRANE_NCOLS + c];
-    PetscCall(ms_h5_write_rows_double(pg, ms_membrane_param_names[c], n, 0, rank ? 0 : n, 0, col));
-  }
-  PetscCall(ms_h5_write_rows_double(pg, "porosity", n, 0, rank ? 0 : n, 0, gpor));
-  PetscCall(PetscFree(col));
-  PetscCall(ms_h5_attr_set_int(pg, "nx", out[0]));
-  PetscCall(ms_h5_attr_set_int(pg, "ny", out[1]));
-  PetscCall(ms_h5_attr_set_int(pg, "nz", out[2]));
-  PetscCall(ms_h5_attr_set_int(pg, "generated_nx", base->nx));
-  PetscCall(ms_h5_attr_set_int(pg, "generated_ny", base->ny));
-  PetscCall(ms_h5_attr_set_int(pg, "generated_nz", base->nz));
-  PetscCall(ms_h5_attr_set_double(pg, "voxel_size", base->voxel_size * (double)base->nx / (double)out[0]));
-  H5Gclose(pg);
-  PetscCall(ms_h5_commit(&f));
-  double mean = 0;
-  for (int64_t i = 0; i < n; i++) mean += gpor[i] / (double)n;
-  PetscCall(ms_log(comm, "generate: %" PRId64 " structures of %" PRId64 "x%" PRId64 "x%" PRId64 " on %d rank(s), mean porosity %.4f -> %s\n", n, out[0],
-                   out[1], out[2], (int)size, mean, o->output));
-  PetscCall(PetscFree2(por, gpor));
-  PetscFunctionReturn(0);
-}
 
 PetscErrorCode ms_cmd_generate(MPI_Comm comm)
 {
@@ -134,6 +49,7 @@ PetscErrorCode ms_cmd_generate(MPI_Comm comm)
                               ms_membrane_axis_names, 7, ms_membrane_axis_names[axis], &axis, &has_axis));
   PetscCall(PetscOptionsRealArray("-stretch_range", "batch: stretch factor uniform in lo,hi", "generate", sr, &n_sr, &has_sr));
   PetscCall(PetscOptionsInt("-resize", "resize every structure to n^3 (cubic, re-binarised at 0.5; 0 = off)", "generate", o.resize, &o.resize, NULL));
+  PetscCall(PetscOptionsBool("-resume", "batch: finish a batch file that a signal stopped (same options as the first run)", "generate", o.resume, &o.resume, NULL));
   PetscOptionsEnd();
   PetscCall(ms_membrane_params_from_options(comm, NULL, &base));
   PetscCall(ms_options_help_requested(&help));
@@ -149,6 +65,7 @@ PetscErrorCode ms_cmd_generate(MPI_Comm comm)
   if (!has_out) SETERRQ(comm, MS_ERR_USER, "missing required option -output FILE.h5");
   if (o.batch < 0 || o.resize < 0) SETERRQ(comm, MS_ERR_USER, "-batch and -resize must be >= 0");
   if (o.batch > 0 && o.has_params) SETERRQ(comm, MS_ERR_USER, "-batch and -params are exclusive: give the structures either by ranges or by a table");
+  if (o.resume && !o.batch && !o.has_params) SETERRQ(comm, MS_ERR_USER, "-resume continues a batch: give the same -batch/-params options as the stopped run");
   if (!o.batch && (smp.has_n_points || smp.has_radius || has_sr || has_axis))
     SETERRQ(comm, MS_ERR_USER, "-n_points_range/-radius_range/-stretch_axis/-stretch_range need -batch N");
 
@@ -165,8 +82,15 @@ PetscErrorCode ms_cmd_generate(MPI_Comm comm)
         ms_membrane_params_to_row(&p, rows + i * MS_MEMBRANE_NCOLS);
       }
     }
-    PetscCall(write_batch(comm, &o, &base, n, rows));
+    ms_membrane_batch_opts bo = {o.resize, o.resume, o.has_params ? o.params : NULL};
+    PetscMPIInt            size;
+    int64_t                done;
+    double                 t0 = MPI_Wtime();
+    PetscCallMPI(MPI_Comm_size(comm, &size));
+    PetscCall(ms_membrane_batch_write(comm, o.output, &base, n, rows, &bo, &done));
     PetscCall(PetscFree(rows));
+    PetscCall(ms_log(comm, "generate: %" PRId64 " of %" PRId64 " structures done on %d rank(s) (%.3f s) -> %s\n", done, n, (int)size, MPI_Wtime() - t0,
+                     o.output));
     PetscFunctionReturn(0);
   }
 

@@ -111,6 +111,26 @@ void ms_membrane_params_from_row(const double *row, ms_membrane_params *p); /* s
  * *rows is n x MS_MEMBRANE_NCOLS (caller PetscFree's). */
 PetscErrorCode ms_membrane_params_read_csv(MPI_Comm comm, const char *path, const ms_membrane_params *base, int64_t *n, double **rows);
 
+/* A batch file (collective on comm, one HDF5 file written with MPI-IO):
+ *   /structures/NNNNNN  uint8 (nz, ny, nx), the per-structure parameters as attributes
+ *   /parameters/<name>  float64 (n) for every ms_membrane_param_names column, porosity
+ *                       (pore fraction, NaN until done), done (int64 0/1); attributes nx, ny,
+ *                       nz, generated_nx.., voxel_size
+ * Structures are generated in rounds of P (the k-th pending one of a round on rank k, on
+ * PETSC_COMM_SELF), optionally resized to resize^3 (ms_image_resize, binary). A new file is
+ * written as path.partial and renamed when the run ends. After every round the ranks agree
+ * on SIGTERM/SIGINT (ms_signal_agree): a signalled run stops after the round and still
+ * leaves a consistent file whose done column says what is missing; resume = PETSC_TRUE then
+ * opens that file in place, checks that its parameter columns equal `rows` bit for bit and
+ * generates only the missing structures. *n_done = structures done in the file. */
+typedef struct {
+  int64_t     resize; /* 0 = keep the generated size */
+  PetscBool   resume;
+  const char *input;  /* file recorded in the provenance (a parameter table), or NULL */
+} ms_membrane_batch_opts;
+PetscErrorCode ms_membrane_batch_write(MPI_Comm comm, const char *path, const ms_membrane_params *base, int64_t n, const double *rows,
+                                       const ms_membrane_batch_opts *o, int64_t *n_done);
+
 /* Compute the periodic tessellation (steps 1-3). Not collective (rank-local, deterministic). */
 PetscErrorCode ms_membrane_tessellate(const ms_membrane_params *p, ms_membrane_graph *g);
 PetscErrorCode ms_membrane_graph_destroy(ms_membrane_graph *g);
