@@ -23,7 +23,7 @@ PetscErrorCode ms_cmd_label(MPI_Comm comm)
   char               out[PETSC_MAX_PATH_LEN] = "", rows[64] = "";
   PetscInt           n = 0, rps = 1;
   PetscReal          tol;
-  PetscBool          help, has_rows;
+  PetscBool          help, has_rows, has_ranges;
 
   PetscFunctionBeginUser;
   PetscCall(ms_campaign_def_init(&def));
@@ -36,7 +36,7 @@ PetscErrorCode ms_cmd_label(MPI_Comm comm)
   PetscCall(PetscOptionsString("-rows", "START:END: solve only rows START..END-1 (job array tasks; merge the files with `matscreen merge`)", "label", rows, rows, sizeof rows, &has_rows));
   PetscCall(PetscOptionsReal("-mismatch_tol", "tortuosity: stop when |I_in - I_out| / |I_in| is below this", "label", tol, &tol, NULL));
   PetscOptionsEnd();
-  PetscCall(ms_membrane_ranges_from_options(comm, &def.ranges));
+  PetscCall(ms_membrane_sampler_from_options(comm, &def.ranges, &has_ranges));
   PetscCall(ms_membrane_params_from_options(comm, NULL, &def.base));
   PetscCall(ms_options_help_requested(&help));
   if (help) PetscFunctionReturn(0);

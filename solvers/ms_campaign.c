@@ -12,7 +12,7 @@ PetscErrorCode ms_campaign_def_init(ms_campaign_def *def)
   PetscCall(PetscMemzero(def, sizeof *def));
   def->user_seed = 1;
   def->base      = ms_membrane_params_default();
-  def->ranges    = ms_membrane_ranges_default();
+  def->ranges    = ms_membrane_sampler_default();
   PetscCall(ms_tortuosity_opts_init(&def->tort));
   PetscFunctionReturn(0);
 }
@@ -31,7 +31,7 @@ PetscErrorCode ms_campaign_def_describe(const ms_campaign_def *def, char **line)
   size_t                    len = 4096;
 
   PetscFunctionBegin;
-  PetscCall(ms_membrane_ranges_describe(&def->ranges, ranges, sizeof ranges));
+  PetscCall(ms_membrane_sampler_describe(&def->ranges, ranges, sizeof ranges));
   for (int i = 0; i < def->tort.n_conductivities; i++) {
     size_t k = strlen(cond);
     PetscCall(PetscSNPrintf(cond + k, sizeof cond - k, "%s%.17g", i ? "," : "", def->tort.conductivities[i]));

@@ -40,11 +40,11 @@
 
 /* What defines a campaign (stored in the file and checked on restart). */
 typedef struct {
-  int64_t            n_rows;    /* N structures */
-  uint64_t           user_seed; /* structure i: ms_membrane_sample(ranges, base, user_seed, i) */
-  ms_membrane_params base;      /* size and every parameter not sampled */
-  ms_membrane_ranges ranges;
-  ms_tortuosity_opts tort;      /* phase / conductivities, mismatch_tol, max_it */
+  int64_t             n_rows;    /* N structures */
+  uint64_t            user_seed; /* structure i: ms_membrane_sample(ranges, base, user_seed, i) */
+  ms_membrane_params  base;     /* size and every parameter not sampled */
+  ms_membrane_sampler ranges;   /* parameter ranges (ms_membrane_sample.h) */
+  ms_tortuosity_opts  tort;     /* phase / conductivities, mismatch_tol, max_it */
 } ms_campaign_def;
 
 /* How this run works on it (not part of the definition). */
