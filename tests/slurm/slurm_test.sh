@@ -122,8 +122,11 @@ array)
   "$PY" "$T" compare ref.h5 merged.h5 || fail "merged array table differs from the uninterrupted run"
   ;;
 train_cv)
-  exp="ALL,MATSCREEN=$MATSCREEN,DATA=$src/tests/cli/ml_data/reg.csv,TARGET=y,ID=id,MODELS=linear,ridge,FOLDS=3,CV_OUT=$work/cv.csv,MODEL_OUT=$work/model.h5"
+  # values with commas cannot go through --export=VAR=...; they travel in the environment
+  export DATA="$src/tests/cli/ml_data/reg.csv" TARGET=y ID=id IGNORE= MODELS=ridge,linear FOLDS=3 CV_OUT="$work/cv.csv" MODEL_OUT="$work/model.h5"
+  exp="ALL,MATSCREEN=$MATSCREEN"
   "${SB[@]}" --wait --output=tcv.log --export="$exp" "$J/train_cv.sbatch" || fail "train_cv.sbatch exited $?"
+  grep -q "2 candidate(s)" tcv.log || fail "cv did not compare the two models"
   grep -q "best model by cross-validation: linear" tcv.log || fail "best model is not linear (the data is linear)"
   [[ -s cv.csv && -s model.h5 ]] || fail "outputs missing"
   sum=$(md5sum <model.h5)
