@@ -31,7 +31,13 @@ PetscErrorCode ms_campaign_def_describe(const ms_campaign_def *def, char **line)
   size_t                    len = 4096;
 
   PetscFunctionBegin;
-  PetscCall(ms_membrane_sampler_describe(&def->ranges, ranges, sizeof ranges));
+  if (def->table) {
+    /* FNV-1a over the rows' bytes: any change of any parameter changes the definition. */
+    uint64_t             h = 1469598103934665603ULL;
+    const unsigned char *c = (const unsigned char *)def->table;
+    for (size_t k = 0; k < sizeof(double) * MS_MEMBRANE_NCOLS * (size_t)def->n_rows; k++) h = (h ^ c[k]) * 1099511628211ULL;
+    PetscCall(PetscSNPrintf(ranges, sizeof ranges, "params_table_fnv1a=%016llx", (unsigned long long)h));
+  } else PetscCall(ms_membrane_sampler_describe(&def->ranges, ranges, sizeof ranges));
   for (int i = 0; i < def->tort.n_conductivities; i++) {
     size_t k = strlen(cond);
     PetscCall(PetscSNPrintf(cond + k, sizeof cond - k, "%s%.17g", i ? "," : "", def->tort.conductivities[i]));
@@ -51,10 +57,18 @@ PetscErrorCode ms_campaign_def_describe(const ms_campaign_def *def, char **line)
   PetscFunctionReturn(0);
 }
 
+void ms_campaign_structure(const ms_campaign_def *def, int64_t i, ms_membrane_params *p)
+{
+  if (def->table) {
+    *p = def->base;
+    ms_membrane_params_from_row(def->table + i * MS_MEMBRANE_NCOLS, p);
+  } else ms_membrane_sample(&def->ranges, &def->base, def->user_seed, i, p);
+}
+
 void ms_campaign_row_params(const ms_campaign_def *def, int64_t i, ms_campaign_row *row)
 {
   ms_membrane_params p;
-  ms_membrane_sample(&def->ranges, &def->base, def->user_seed, i, &p);
+  ms_campaign_structure(def, i, &p);
   PetscMemzero(row, sizeof *row);
   row->index    = i;
   row->seed     = p.seed;
@@ -83,7 +97,7 @@ static PetscErrorCode solve_row(MPI_Comm g, const ms_campaign_def *def, ms_campa
   const double         t0 = MPI_Wtime();
 
   PetscFunctionBegin;
-  ms_membrane_sample(&def->ranges, &def->base, def->user_seed, row->index, &p);
+  ms_campaign_structure(def, row->index, &p);
   PetscCall(ms_membrane_generate(g, &p, &v));
   for (int a = 0; a < 3; a++) {
     PetscCall(ms_tortuosity_solve(v, a, &def->tort, &r));
@@ -115,7 +129,8 @@ static PetscErrorCode open_or_create(MPI_Comm comm, const ms_campaign_def *def, 
     PetscCall(PetscMalloc1(def->n_rows + 1, rows));
     for (int64_t i = 0; i < def->n_rows; i++) ms_campaign_row_params(def, i, &(*rows)[i]);
     /* A kill during creation leaves only OUT.partial, which the next run overwrites. */
-    PetscCall(ms_campaign_file_create(comm, path, line, def, *rows, NULL, 0));
+    char *inputs[1] = {(char *)def->table_path};
+    PetscCall(ms_campaign_file_create(comm, path, line, def, *rows, inputs, def->table_path ? 1 : 0));
   } else {
     PetscCall(ms_campaign_file_read(comm, path, &have, &n, rows));
     PetscCheck(!strcmp(have, line), comm, MS_ERR_USER,
@@ -175,7 +190,7 @@ PetscErrorCode ms_campaign_run(MPI_Comm comm, const ms_campaign_def *def, const 
   /* Every sampled structure must be valid before any work starts (deterministic: all ranks agree). */
   for (int64_t i = 0; i < n; i++) {
     ms_membrane_params p;
-    ms_membrane_sample(&def->ranges, &def->base, def->user_seed, i, &p);
+    ms_campaign_structure(def, i, &p);
     PetscCall(ms_membrane_params_check(comm, &p));
   }
   PetscCall(open_or_create(comm, def, path, &rows));

@@ -43,7 +43,10 @@ typedef struct {
   int64_t             n_rows;    /* N structures */
   uint64_t            user_seed; /* structure i: ms_membrane_sample(ranges, base, user_seed, i) */
   ms_membrane_params  base;     /* size and every parameter not sampled */
-  ms_membrane_sampler ranges;   /* parameter ranges (ms_membrane_sample.h) */
+  ms_membrane_sampler ranges;   /* parameter ranges (ms_membrane_sample.h) ... */
+  const double       *table;    /* ... or n_rows x MS_MEMBRANE_NCOLS parameter rows (a -params table,
+                                   ms_membrane_params_read_csv; not owned), NULL to sample */
+  const char         *table_path; /* recorded as an input in the provenance, may be NULL */
   ms_tortuosity_opts  tort;     /* phase / conductivities, mismatch_tol, max_it */
 } ms_campaign_def;
 
@@ -86,6 +89,9 @@ void           ms_campaign_opts_init(ms_campaign_opts *o);
 
 /* The definition as one exact line (%.17g), as stored in campaign_definition. Not collective. */
 PetscErrorCode ms_campaign_def_describe(const ms_campaign_def *def, char **line); /* caller PetscFree()s */
+
+/* Membrane parameters of structure i (table row or sample). Not collective. */
+void ms_campaign_structure(const ms_campaign_def *def, int64_t i, ms_membrane_params *p);
 
 /* Parameter part of row i (results NaN, done 0). Not collective. */
 void ms_campaign_row_params(const ms_campaign_def *def, int64_t i, ms_campaign_row *row);

@@ -92,6 +92,24 @@ if not np.allclose(g["porosity"][...], l["porosity"][...], rtol=0, atol=1e-12): 
 sys.exit(0 if ok else 1)
 PY
 
+note "-params table: same structures as generate -params; the table is part of the definition"
+printf 'n_points,radius,stretch_z,seed\n25,2.0,0.6,11\n40,1.5,1.0,12\n30,2.5,0.8,13\n' > table.csv
+check --stdout-has "3 of 3 structures done" --exists tl.h5 -- "${L2[@]}" -params table.csv -size 24 -output tl.h5
+check --exists tg.h5 -- mpiexec --oversubscribe -n 2 "$MATSCREEN" generate -params table.csv -size 24 -output tg.h5
+check --stdout-has "3 kept from earlier runs" -- "${L1[@]}" -params table.csv -size 24 -output tl.h5
+printf 'n_points,radius,stretch_z,seed\n25,2.0,0.6,11\n40,1.5,1.0,12\n30,2.5,0.8,14\n' > table2.csv
+check --status 95 --stderr-has "tl.h5 exists from a different campaign" --stderr-has "params_table_fnv1a" -- "${L1[@]}" -params table2.csv -size 24 -output tl.h5
+check --status 95 --stderr-has "-n 5 but -params 'table.csv' has 3 rows" --absent x.h5 -- "${L1[@]}" -params table.csv -n 5 -size 24 -output x.h5
+check --status 95 --stderr-has "exclude each other" --absent x.h5 -- "${L1[@]}" -params table.csv -radius_range 1,2 -size 24 -output x.h5
+"$PY" - <<'PY' || fail=1
+import h5py, numpy as np, sys
+g, l = h5py.File("tg.h5")["parameters"], h5py.File("tl.h5")["labels"]
+ok = list(l["seed"][...]) == [11, 12, 13] and list(l["n_points"][...]) == [25, 40, 30] and list(l["stretch_z"][...]) == [0.6, 1.0, 0.8]
+if not ok: print("FAIL: table parameters not in the label table", l["seed"][...], l["n_points"][...])
+if not np.allclose(g["porosity"][...], l["porosity"][...], rtol=0, atol=1e-12): print("FAIL: porosity", g["porosity"][...], l["porosity"][...]); ok = False
+sys.exit(0 if ok else 1)
+PY
+
 note "job array: two row ranges, merged"
 check --exists p0.h5 -- "${L2[@]}" "${C[@]}" -rows 0:4 -output p0.h5
 check --stdout-has "6 of 6 structures done" --exists p1.h5 -- "${L1[@]}" "${C[@]}" -rows 4:10 -output p1.h5
