@@ -6,7 +6,7 @@
 # Ports are chosen free at start, so several clusters (CI jobs, developers) can coexist.
 set -euo pipefail
 dir=$(cd "$1" && pwd)
-mkdir -p "$dir"/{munge,state,spool,log,run}
+mkdir -p "$dir"/{munge,state,spool,log,run,pmix,tmp}
 chmod 0700 "$dir/munge"
 chmod 0755 "$dir"
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -47,12 +47,16 @@ AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
 JobAcctGatherType=jobacct_gather/none
 ReturnToService=2
+TmpFS=$dir/tmp
 KillWait=5
 MinJobAge=600
 SchedulerParameters=defer_batch=0
 NodeName=localhost CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=test Nodes=localhost Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
 CONF
+# PMIx keeps per-job directories named after the job id: under DIR, not /tmp, so that two
+# private clusters (both starting at job 1) never share one.
+echo "PMIxCliTmpDirBase=$dir/pmix" >"$dir/mpi.conf"
 echo "export SLURM_CONF=$dir/slurm.conf" >"$dir/env"
 export SLURM_CONF="$dir/slurm.conf"
 slurmctld -f "$SLURM_CONF"
