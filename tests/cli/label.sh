@@ -71,6 +71,12 @@ left=$("$PY" "$T" consistent t.h5 10) || { echo "FAIL: file inconsistent after S
 check --exists t.h5 -- "${L2[@]}" "${C[@]}" -output t.h5
 "$PY" "$T" compare ref.h5 t.h5 || { echo "FAIL: SIGTERM + rerun differs from the uninterrupted run"; fail=1; }
 
+note "a kill during creation leaves only OUT.partial, which the next run replaces"
+echo "half-written by a killed run" > c.h5.partial
+check --stdout-has "0 of 0 structures done" --exists c.h5 -- "${L2[@]}" "${C[@]}" -rows 0:0 -output c.h5
+[[ ! -e c.h5.partial ]] || { echo "FAIL: c.h5.partial left behind"; fail=1; }
+"$PY" "$T" consistent c.h5 10 >/dev/null || { echo "FAIL: fresh file inconsistent"; fail=1; }
+
 note "an existing output from another campaign"
 cp ref.h5 other.h5; sum=$(md5sum <other.h5)
 check --status 95 --stderr-has "other.h5 exists from a different campaign" --stderr-has "user_seed=6" -- "${L1[@]}" "${C[@]}" -seed 6 -output other.h5
