@@ -22,21 +22,26 @@
  * percolating cluster is a result, not an error: tau = INFINITY, sigma_eff = 0,
  * percolates = PETSC_FALSE, and no linear solve.
  *
- * Parallel layout. The volume's z-slabs are the DMDA's ownership (m = n = 1, p = ranks,
- * lz = each rank's nz_local), so no voxel moves between ranks; every rank must hold at least
- * one z-plane. In this layout PETSc's global ordering is the natural C order, (z*ny+y)*nx+x.
+ * Parallel layout. The unknowns keep the volume's z-slabs (the layout of a DMDA with
+ * m = n = 1, p = ranks, lz = each rank's nz_local), so no voxel moves between ranks and
+ * PETSc's global ordering is the natural C order (z*ny+y)*nx+x; every rank must hold at least
+ * one z-plane. No DMDA object is created: the geometric multigrid builds its own hierarchy
+ * (ms_tortuosity_mg.c) with shell interpolation, which measured 52 bytes/voxel less than
+ * PCMG on a DMDA with Q0 interpolation and Galerkin PtAP (benchmarks/tortuosity).
  *
- * Matrix. One unknown per voxel of the grid (an AIJ matrix with the DMDA's layout, so the
- * geometric multigrid PCMG can coarsen the DMDA). Insulating and non-percolating voxels get
- * a decoupled identity row (phi = 0): this costs 12 bytes per such voxel in the matrix and
- * 8 bytes in each vector, much less than renumbering would cost in code and for PCMG, and
- * lets the grid stay structured. Preallocation is exact (only non-zero conductances are
- * stored), so a membrane with porosity 0.8 uses about 0.8*7 + 0.2 entries per row.
+ * Matrix. One unknown per voxel of the grid (AIJ, -mat_type overrides). Insulating and
+ * non-percolating voxels get a decoupled diagonal row (phi = 0, diagonal 1e-8 so that the
+ * Galerkin coarse operators are not dominated by them): this costs 16 bytes per such voxel in
+ * the matrix and 8 in each vector, less than renumbering would cost in code, and keeps the
+ * grid structured for multigrid. Preallocation is exact (only non-zero conductances are
+ * stored), so a membrane with porosity 0.87 uses about 0.87*6.6 + 0.13 entries per row.
  *
- * Linear solver. KSPCG with, by default, the preconditioner chosen by measurement
- * (benchmarks/tortuosity, RESULTS.md "Tortuosity"); every -ksp_* / -pc_* option of the
- * options database (with opts->prefix, default none) overrides it. Convergence: stop when the
- * current mismatch is below opts->mismatch_tol and the residual norm is below
+ * Linear solver. KSPCG with, by default, geometric multigrid (PCMG: 2x2x2 aggregation,
+ * Galerkin coarse operators, W-cycle, one SSOR sweep pair per level, LU on a coarse grid
+ * of <= 4096 cells), chosen by measurement against GAMG, tuned hypre BoomerAMG and Jacobi
+ * (benchmarks/tortuosity, RESULTS.md "Tortuosity"). Every -ksp_* / -pc_* / -mg_* option of
+ * the options database (with opts->prefix, default none) overrides it. Convergence: stop when
+ * the current mismatch is below opts->mismatch_tol and the residual norm is below
  * mismatch_tol * ||b|| (the guard rules out an accidental current balance in an early
  * iterate), or on PETSc's own residual test (-ksp_rtol, default 1e-12 here) as a safeguard.
  *

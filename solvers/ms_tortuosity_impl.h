@@ -23,13 +23,20 @@ typedef struct {
 
 PetscErrorCode ms_tort_currents_eval(ms_tort_currents *c, Vec x);
 
+/* The slab layout of the unknowns (natural C order, z-slabs). */
+typedef struct {
+  PetscInt nx, ny, nz, z_start, nz_local;
+} ms_tort_layout;
+
 /* Create the KSP on comm for operator A: CG, the default or user preconditioner, the current
- * test; da is attached (inactive) so that PCMG can coarsen it. The KSP takes ownership of c. */
-PetscErrorCode ms_tort_ksp_create(MPI_Comm comm, Mat A, DM da, const char *prefix, PetscInt max_it,
+ * test. The KSP takes ownership of c. */
+PetscErrorCode ms_tort_ksp_create(MPI_Comm comm, Mat A, const ms_tort_layout *lay, const char *prefix, PetscInt max_it,
                                   ms_tort_currents *c, KSP *ksp);
 
-/* Number of PCMG levels the DMDA allows: halve while every size and every rank's z-slab
- * stays even, down to at least 4 cells per direction. */
-PetscInt ms_tort_mg_levels(DM da);
+/* Make pc a PCMG on the aggregation hierarchy of ms_tortuosity_mg.c: at most max_levels
+ * levels, coarsening until the grid has at most coarse_size cells. */
+#define MS_TORT_MG_MAX_LEVELS 16
+#define MS_TORT_MG_COARSE_SIZE 4096
+PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscInt max_levels, PetscInt coarse_size, PetscInt *levels);
 
 #endif

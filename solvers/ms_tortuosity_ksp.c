@@ -2,10 +2,10 @@
  * preconditioner, and a convergence test on the physical current balance.
  *
  * Preconditioner choices (all selectable with -pc_type; measured in benchmarks/tortuosity):
- *   mg     geometric multigrid on the DMDA, piecewise-constant (Q0, cell-centred)
- *          interpolation, Galerkin coarse operators (-pc_mg_levels: as many as the grid
- *          halves evenly, see ms_tort_mg_levels); the default where the grid allows >= 3 levels
- *   gamg   PETSc's smoothed aggregation; the default when the grid does not halve
+ *   mg     (default) geometric multigrid on the voxel grid: 2x2x2 aggregation, Galerkin
+ *          coarse operators, W-cycle, Richardson + one SSOR sweep pair per level, LU on the
+ *          coarsest grid (ms_tortuosity_mg.c); -pc_mg_levels caps the number of levels
+ *   gamg   PETSc's smoothed aggregation
  *   hypre  BoomerAMG with the settings measured best here (HMIS coarsening, ext+i
  *          interpolation, strong threshold 0.5, P_max 4, one level of aggressive coarsening)
  *          entered as defaults unless the user gave them
@@ -60,29 +60,13 @@ static PetscErrorCode converged_current(KSP ksp, PetscInt it, PetscReal rnorm, K
   if (c->tol <= 0 || rnorm > c->tol * c->bnorm) PetscFunctionReturn(0);
   PetscCall(KSPBuildSolution(ksp, NULL, &x));
   PetscCall(ms_tort_currents_eval(c, x));
+  PetscCall(PetscInfo(ksp, "it %d: |r| %g (guard %g), I_in %.10g I_out %.10g mismatch %g\n", (int)it, (double)rnorm,
+                      (double)(c->tol * c->bnorm), (double)c->I_in, (double)c->I_out, (double)c->mismatch));
   if (c->mismatch < c->tol) {
     *reason       = KSP_CONVERGED_RTOL; /* PETSc 3.18 has no "user" reason; on_current says why */
     c->on_current = PETSC_TRUE;
   }
   PetscFunctionReturn(0);
-}
-
-PetscInt ms_tort_mg_levels(DM da)
-{
-  PetscInt        M, N, P, m, n, p, levels = 1;
-  const PetscInt *lx, *ly, *lz;
-
-  if (DMDAGetInfo(da, NULL, &M, &N, &P, &m, &n, &p, NULL, NULL, NULL, NULL, NULL, NULL)) return 1;
-  if (DMDAGetOwnershipRanges(da, &lx, &ly, &lz)) return 1;
-  for (PetscInt f = 2; levels < 12; f *= 2) {
-    PetscBool ok = (PetscBool)(M % f == 0 && N % f == 0 && P % f == 0 && M / f >= 4 && N / f >= 4 && P / f >= 4);
-    for (PetscInt r = 0; r < m; r++) ok = (PetscBool)(ok && lx[r] % f == 0);
-    for (PetscInt r = 0; r < n; r++) ok = (PetscBool)(ok && ly[r] % f == 0);
-    for (PetscInt r = 0; r < p; r++) ok = (PetscBool)(ok && lz[r] % f == 0);
-    if (!ok) break;
-    levels++;
-  }
-  return levels;
 }
 
 /* Enter an option's default into the database unless the user set it. */
@@ -98,20 +82,18 @@ static PetscErrorCode default_option(const char *prefix, const char *name, const
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ms_tort_ksp_create(MPI_Comm comm, Mat A, DM da, const char *prefix, PetscInt max_it, ms_tort_currents *c,
-                                  KSP *ksp)
+PetscErrorCode ms_tort_ksp_create(MPI_Comm comm, Mat A, const ms_tort_layout *lay, const char *prefix, PetscInt max_it,
+                                  ms_tort_currents *c, KSP *ksp)
 {
   PC        pc;
   char      type[64];
   PetscBool set, is;
-  PetscInt  levels = ms_tort_mg_levels(da);
+  PetscInt  levels, max_levels = MS_TORT_MG_MAX_LEVELS;
 
   PetscFunctionBeginUser;
   PetscCall(KSPCreate(comm, ksp));
   if (prefix) PetscCall(KSPSetOptionsPrefix(*ksp, prefix));
   PetscCall(KSPSetOperators(*ksp, A, A));
-  PetscCall(KSPSetDM(*ksp, da));
-  PetscCall(KSPSetDMActive(*ksp, PETSC_FALSE));
   PetscCall(KSPSetType(*ksp, KSPCG));
   /* The unpreconditioned norm makes the residual guard comparable with ||b|| for every PC. */
   PetscCall(KSPSetNormType(*ksp, KSP_NORM_UNPRECONDITIONED));
@@ -121,13 +103,16 @@ PetscErrorCode ms_tort_ksp_create(MPI_Comm comm, Mat A, DM da, const char *prefi
   PetscCall(KSPSetConvergenceTest(*ksp, converged_current, c, currents_destroy));
 
   PetscCall(KSPGetPC(*ksp, &pc));
-  PetscCall(PetscStrncpy(type, levels >= 3 ? PCMG : PCGAMG, sizeof type));
+  PetscCall(PetscStrncpy(type, PCMG, sizeof type));
   PetscCall(PetscOptionsGetString(NULL, prefix, "-pc_type", type, sizeof type, &set));
   PetscCall(PCSetType(pc, type));
   PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCMG, &is));
   if (is) {
-    PetscCall(PCMGSetLevels(pc, levels, NULL));
-    PetscCall(PCMGSetGalerkin(pc, PC_MG_GALERKIN_BOTH));
+    PetscCall(PetscOptionsGetInt(NULL, prefix, "-pc_mg_levels", &max_levels, &set));
+    PetscCall(ms_tort_mg_setup(pc, A, lay, max_levels, MS_TORT_MG_COARSE_SIZE, &levels));
+    PetscCheck(!set || levels == max_levels, comm, MS_ERR_USER,
+               "-pc_mg_levels %d: this %dx%dx%d grid on %d-plane slabs gives at most %d levels", (int)max_levels, (int)lay->nx,
+               (int)lay->ny, (int)lay->nz, (int)lay->nz_local, (int)levels);
   }
   PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCHYPRE, &is));
   if (is) {
