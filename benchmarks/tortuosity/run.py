@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Tortuosity benchmark: membranes at 64^3, 128^3, 200^3 on 1 and 2 ranks, then a
-preconditioner comparison on the 128^3 membrane, one JSON object per line on stdout.
+preconditioner comparison on the 128^3 membrane and the accuracy of the stopping test on the
+smallest membrane (tau at -mismatch_tol 1e-3/1e-4/1e-5 vs 1e-10), one JSON object per line.
 
 Membranes come from make_membrane.py (Voronoi-edge proxy; the `gen` helper's generator
 replaces it when it lands). Each case runs `matscreen tortuosity -axis all` under mpiexec and
@@ -62,7 +63,8 @@ def solve(binary, volume, ranks, out, axis="all", extra=()):
             res.append(dict(axis=a, tau=float(h["tau"][()]), porosity=float(h["porosity"][()]),
                             iterations=int(h["iterations"][()]), mismatch=float(h["current_mismatch"][()]),
                             setup_s=float(h["percolation_seconds"][()] + h["setup_seconds"][()]),
-                            solve_s=float(h["solve_seconds"][()]), pc=h.attrs["pc_type"]))
+                            solve_s=float(h["solve_seconds"][()]), pc=h.attrs["pc_type"],
+                            cpu_s_max_rank=float(h["cpu_seconds_max_rank"][()])))
     return res, rss, n, wall
 
 
@@ -107,6 +109,16 @@ def main():
             x.update(case="pc_table", preconditioner=name, n=n, ranks=r, total_s=x["setup_s"] + x["solve_s"],
                      peak_rss_bytes=rss, bytes_per_voxel=(rss - base[r]) / nvox)
             print(json.dumps(x), flush=True)
+    # What the physical stopping test costs in accuracy: default tolerance vs a tight solve.
+    n = min(map(int, a.sizes.split(",")))
+    vol = membrane(n)
+    tight, _, _, _ = solve(a.matscreen, vol, 1, os.path.join(a.out, "tight.h5"), "all", ["-mismatch_tol", "1e-10"])
+    for tol in ("1e-3", "1e-4", "1e-5"):
+        res, _, _, _ = solve(a.matscreen, vol, 1, os.path.join(a.out, "tol.h5"), "all", ["-mismatch_tol", tol])
+        for x, t in zip(res, tight):
+            print(json.dumps(dict(case="accuracy", n=n, axis=x["axis"], mismatch_tol=float(tol), iterations=x["iterations"],
+                                  tau=x["tau"], tau_tight=t["tau"], tight_iterations=t["iterations"],
+                                  rel_error=abs(x["tau"] - t["tau"]) / t["tau"])), flush=True)
     print(json.dumps(dict(event="end", loadavg_1min=os.getloadavg()[0])), flush=True)
 
 
