@@ -110,7 +110,7 @@ PetscErrorCode ms_cmd_tortuosity(MPI_Comm comm)
   PetscEnum          axis = (PetscEnum)3;
   PetscInt           shape[3] = {0, 0, 0}, nshape = 3, phase = 0, ncond = MS_TORTUOSITY_MAX_VALUES;
   PetscReal          cond[MS_TORTUOSITY_MAX_VALUES], tol = 1e-4;
-  PetscBool          help, shape_set, phase_set, cond_set;
+  PetscBool          help, shape_set, phase_set, cond_set, assemble = PETSC_FALSE;
   ms_tortuosity_opts o;
 
   PetscFunctionBeginUser;
@@ -126,6 +126,8 @@ PetscErrorCode ms_cmd_tortuosity(MPI_Comm comm)
   if (!cond_set) ncond = 0;
   PetscCall(PetscOptionsReal("-mismatch_tol", "stop when |I_in - I_out| / |I_in| is below this (0: residual test only)", NULL, tol,
                              &tol, NULL));
+  PetscCall(PetscOptionsBool("-assemble", "assemble the finest operator (AIJ) even for -pc_type mg; default matrix-free", NULL,
+                             assemble, &assemble, NULL));
   PetscCall(PetscOptionsString("-output", "HDF5 file for the results (written atomically)", NULL, out, out, sizeof out, NULL));
   PetscOptionsEnd();
   PetscCall(ms_options_help_requested(&help));
@@ -142,6 +144,7 @@ PetscErrorCode ms_cmd_tortuosity(MPI_Comm comm)
   o.n_conductivities = (int)ncond;
   for (PetscInt i = 0; i < ncond; i++) o.conductivities[i] = cond[i];
   o.mismatch_tol = tol;
+  o.assemble     = assemble;
 
   ms_volume v;
   PetscCall(load_volume(comm, in, dataset, nshape, shape, &v));

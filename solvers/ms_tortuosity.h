@@ -67,6 +67,7 @@ typedef struct {
   double      mismatch_tol;   /* relative inlet/outlet current mismatch, default 1e-4; 0 = residual only */
   PetscInt    max_it;         /* CG iteration limit, default 10000 (-ksp_max_it overrides) */
   const char *prefix;         /* options prefix of the KSP (NULL: -ksp_type, -pc_type, ...) */
+  PetscBool   assemble;       /* assemble the finest operator even for -pc_type mg (default: matrix-free) */
 } ms_tortuosity_opts;
 
 typedef struct {

@@ -198,7 +198,10 @@ PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscIn
   /* Coarsen until the grid is small enough for the coarse solver or stops shrinking. */
   ops[0] = A;
   PetscCall(PetscObjectReference((PetscObject)A));
-  while (L < max_levels && g.nx * g.ny * g.nz > coarse_size && (g.nx > 1 || g.ny > 1 || g.nz > size)) {
+  PetscBool shell;
+  PetscCall(PetscObjectTypeCompare((PetscObject)A, MATSHELL, &shell));
+  /* A matrix-free finest level cannot be the (LU-factored) coarsest one: coarsen at least once. */
+  while (L < max_levels && (g.nx * g.ny * g.nz > coarse_size || (shell && L == 1)) && (g.nx > 1 || g.ny > 1 || g.nz > size)) {
     prolong *p;
     PetscCall(PetscNew(&p));
     p->f = g;
@@ -226,6 +229,7 @@ PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscIn
   PetscCall(PCMGSetLevels(pc, L, NULL));
   PetscCall(PCMGSetGalerkin(pc, PC_MG_GALERKIN_NONE));
   PetscCall(PCMGSetCycleType(pc, PC_MG_CYCLE_W));
+  PetscCheck(!shell || L > 1, comm, MS_ERR_USER, "tortuosity multigrid: a matrix-free operator needs at least 2 levels (-pc_mg_levels)");
   for (PetscInt l = 0; l < L; l++) {
     KSP      k;
     PC       kpc;
@@ -235,8 +239,15 @@ PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscIn
     if (lev > 0) {
       PetscCall(KSPSetType(k, KSPRICHARDSON));
       PetscCall(KSPGetPC(k, &kpc));
-      PetscCall(PCSetType(kpc, PCSOR));
-      PetscCall(KSPSetTolerances(k, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, 1));
+      if (shell && l == 0) {
+        /* A matrix-free finest level has no SOR: two damped Jacobi sweeps (0.7 measured best). */
+        PetscCall(PCSetType(kpc, PCJACOBI));
+        PetscCall(KSPRichardsonSetScale(k, 0.7));
+        PetscCall(KSPSetTolerances(k, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, 2));
+      } else {
+        PetscCall(PCSetType(kpc, PCSOR));
+        PetscCall(KSPSetTolerances(k, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, 1));
+      }
     }
     if (l > 0) PetscCall(PCMGSetInterpolation(pc, lev + 1, interp[l]));
   }

@@ -25,8 +25,9 @@ import h5py
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 PC_TABLE = [
-    ("mg (default: aggregation GMG, W, SSOR)", []),
-    ("mg V-cycle", ["-pc_mg_cycle_type", "v"]),
+    ("mg (default): stencil shell finest level, aggregation GMG, W-cycle", []),
+    ("mg, V-cycle", ["-pc_mg_cycle_type", "v"]),
+    ("mg, assembled AIJ finest level (SSOR smoother)", ["-assemble"]),
     ("gamg (PETSc defaults)", ["-pc_type", "gamg"]),
     ("gamg, unsmoothed aggregation", ["-pc_type", "gamg", "-pc_gamg_agg_nsmooths", "0"]),
     ("hypre BoomerAMG tuned (HMIS, ext+i, 0.5, P_max 4, agg_nl 1)", ["-pc_type", "hypre"]),
