@@ -27,19 +27,23 @@
  * PETSc's global ordering is the natural C order (z*ny+y)*nx+x; every rank must hold at least
  * one z-plane. No DMDA object is created: the geometric multigrid builds its own hierarchy
  * (ms_tortuosity_mg.c) with shell interpolation, which measured 52 bytes/voxel less than
- * PCMG on a DMDA with Q0 interpolation and Galerkin PtAP (benchmarks/tortuosity).
+ * PCMG on a DMDA with Q0 interpolation and Galerkin PtAP, and lets the finest level be
+ * matrix-free (PCMG's Galerkin PtAP needs an assembled matrix) (benchmarks/tortuosity).
  *
- * Matrix. One unknown per voxel of the grid (AIJ, -mat_type overrides). Insulating and
- * non-percolating voxels get a decoupled diagonal row (phi = 0, diagonal 1e-8 so that the
- * Galerkin coarse operators are not dominated by them): this costs 16 bytes per such voxel in
- * the matrix and 8 in each vector, less than renumbering would cost in code, and keeps the
- * grid structured for multigrid. Preallocation is exact (only non-zero conductances are
- * stored), so a membrane with porosity 0.87 uses about 0.87*6.6 + 0.13 entries per row.
+ * Operator. One unknown per voxel of the grid. Insulating and non-percolating voxels get a
+ * decoupled diagonal row (phi = 0, diagonal 1e-8 so that the Galerkin coarse operators are not
+ * dominated by them): they cost what any voxel costs (below), less than renumbering would
+ * cost in code, and keep the grid structured for multigrid. Under the default multigrid the
+ * finest operator is a MATSHELL in stencil form (the +x, +y, +z face conductances and the
+ * diagonal: 32 bytes per voxel); any other preconditioner, or opts->assemble, gets an exactly
+ * preallocated AIJ matrix (about 97 bytes per voxel at porosity 0.87). Measured peak at
+ * 128^3: 134 bytes per voxel (1 rank) and 143 (2 ranks) with the shell, 217 / 248 with AIJ.
  *
  * Linear solver. KSPCG with, by default, geometric multigrid (PCMG: 2x2x2 aggregation,
- * Galerkin coarse operators, W-cycle, one SSOR sweep pair per level, LU on a coarse grid
- * of <= 4096 cells), chosen by measurement against GAMG, tuned hypre BoomerAMG and Jacobi
- * (benchmarks/tortuosity, RESULTS.md "Tortuosity"). Every -ksp_* / -pc_* / -mg_* option of
+ * Galerkin coarse operators, W-cycle; Richardson smoothing with two 0.7-damped Jacobi sweeps
+ * on the matrix-free finest level and one SSOR sweep pair on the assembled coarser levels; LU
+ * on a coarse grid of <= 4096 cells), chosen by measurement against GAMG, tuned hypre
+ * BoomerAMG and Jacobi (benchmarks/tortuosity, RESULTS.md "Tortuosity"). Every -ksp_* / -pc_* / -mg_* option of
  * the options database (with opts->prefix, default none) overrides it. Convergence: stop when
  * the current mismatch is below opts->mismatch_tol and the residual norm is below
  * mismatch_tol * ||b|| (the guard rules out an accidental current balance in an early
