@@ -11,11 +11,12 @@
 
 const char ms_cmd_tortuosity_help[] =
   "usage: matscreen tortuosity -input FILE [-dataset /volume | -shape nx,ny,nz] [-axis x|y|z|all]\n"
-  "                            [-phase 0] [-conductivities s0,s1,...] [-mismatch_tol 1e-4] [-output OUT.h5]\n"
+  "                            [-phase 0] [-conductivities s0,s1,...] [-mismatch_tol 1e-4] [-assemble] [-output OUT.h5]\n"
   "  Steady conduction in the conducting phase with phi = 1 and 0 on the two faces normal to\n"
   "  the axis: tau = porosity * sigma_P / sigma_eff (Appendix B). FILE is HDF5 (.h5/.hdf5, uint8\n"
   "  dataset of h5py shape (nz, ny, nx)) or raw uint8 bytes in C order with -shape. Solver\n"
-  "  options (-ksp_type, -pc_type, -pc_mg_levels, -pc_hypre_*, ...) override the defaults.\n"
+  "  options (-ksp_type, -pc_type, -pc_mg_levels, -mg_levels_*, -pc_hypre_*, ...) override the\n"
+  "  defaults (CG + geometric multigrid with a matrix-free finest level; -assemble: AIJ).\n"
   "  A structure with no cluster connecting the two faces is a result: tau = inf, exit 0.\n"
   "  OUT.h5: /tortuosity/<axis>/{tau, porosity, percolating_porosity, effective_conductivity,\n"
   "  current_mismatch, iterations, residual, current_in, current_out, *_seconds, percolates}.\n";
@@ -66,6 +67,7 @@ static PetscErrorCode write_axis(hid_t fid, const ms_tortuosity_result *r, doubl
   PetscCall(ms_h5_write_scalar_double(g, "percolating_porosity", r->percolating_porosity));
   PetscCall(ms_h5_write_scalar_double(g, "effective_conductivity", r->effective_conductivity));
   PetscCall(ms_h5_write_scalar_double(g, "current_mismatch", r->current_mismatch));
+  PetscCall(ms_h5_write_scalar_double(g, "plane_mismatch", r->plane_mismatch));
   PetscCall(ms_h5_write_scalar_int(g, "iterations", r->iterations));
   PetscCall(ms_h5_write_scalar_double(g, "residual", r->residual));
   PetscCall(ms_h5_write_scalar_double(g, "current_in", r->current_in));

@@ -68,7 +68,7 @@ static PetscErrorCode exchange_planes(ms_tort_slab *s)
 }
 
 /* Exactly preallocated AIJ (or any -mat_type: SBAIJ gets the upper-triangle counts) with
- * the DMDA's row layout, filled row by row; b and x0 alongside. */
+ * the slab row layout (natural order), filled row by row; b and x0 alongside. */
 static PetscErrorCode assemble(ms_tort_slab *s, const char *prefix, Mat *A, Vec *b, Vec *x)
 {
   PetscInt   *dnnz, *onnz, *dnnzu, *onnzu, cols[7], n, lo = (PetscInt)s->gofs, hi = (PetscInt)(s->gofs + s->nloc);
@@ -270,6 +270,15 @@ PetscErrorCode ms_tortuosity_solve(ms_volume v, int axis, const ms_tortuosity_op
   PetscCall(PetscFree2(s.s_lo, s.s_hi));
   PetscCall(PetscFree(keep));
   PetscCall(VecNorm(b, NORM_2, &cur->bnorm));
+  cur->A        = A;
+  cur->b        = b;
+  cur->nx       = (PetscInt)s.nx;
+  cur->ny       = (PetscInt)s.ny;
+  cur->z_start  = (PetscInt)s.z_start;
+  cur->nz_local = (PetscInt)s.nz_local;
+  cur->axis     = axis;
+  cur->n_axis   = (PetscInt)s.n_axis;
+  PetscCall(PetscMalloc1(s.n_axis, &cur->plane));
   ms_tort_layout lay = {(PetscInt)s.nx, (PetscInt)s.ny, (PetscInt)s.nz, (PetscInt)s.z_start, (PetscInt)s.nz_local};
   PetscCall(ms_tort_ksp_create(v->comm, A, &lay, opts.prefix, opts.max_it, cur, &ksp));
   PetscCall(KSPSetUp(ksp));
@@ -291,6 +300,8 @@ PetscErrorCode ms_tortuosity_solve(ms_volume v, int axis, const ms_tortuosity_op
   PetscCall(PetscStrncpy(res->ksp_type, ktype, sizeof res->ksp_type));
   PetscCall(PetscStrncpy(res->pc_type, ptype, sizeof res->pc_type));
   PetscCall(ms_tort_currents_eval(cur, x)); /* whichever test stopped the solve */
+  PetscCall(ms_tort_currents_planes(cur, x));
+  res->plane_mismatch = cur->plane_mismatch;
   res->current_in       = cur->I_in / sigma_p;
   res->current_out      = cur->I_out / sigma_p;
   res->current_mismatch = cur->mismatch;

@@ -41,7 +41,9 @@ PetscErrorCode ms_tort_op_create(const ms_tort_slab *s, Mat *A);
 
 /* The voxels whose Dirichlet face conductance (2*sigma) carries the inlet or outlet current,
  * as local indices into the solution vector; enough to evaluate both currents from any
- * iterate at the cost of two face sums and one Allreduce. */
+ * iterate at the cost of two face sums and one Allreduce. The current through every other
+ * cross-section normal to the axis comes from the residual: summed over the cells up to
+ * plane m, b - A x is I_in - I(m), so one product gives all of them. */
 typedef struct {
   MPI_Comm   comm;
   PetscInt   n_in, n_out;
@@ -50,11 +52,21 @@ typedef struct {
   PetscReal  tol;              /* current mismatch tolerance (0 = off) */
   PetscReal  bnorm;            /* ||b||_2, scale of the residual guard */
   PetscReal  I_in, I_out, mismatch;
+  PetscReal  plane_mismatch;   /* max over cross-sections m of |I_in - I(m)| / |I_in| */
   PetscBool  on_current;       /* the current test (not the residual) ended the solve */
   void      *default_ctx;      /* KSPConvergedDefault's context, the residual safeguard */
+  /* cross-section currents */
+  Mat        A;                /* not owned */
+  Vec        b;                /* not owned */
+  Vec        w;                /* work vector, owned (created on first use) */
+  PetscInt   nx, ny, z_start, nz_local, axis, n_axis;
+  PetscReal *plane;            /* [n_axis] */
 } ms_tort_currents;
 
+/* Face currents and mismatch of iterate x. */
 PetscErrorCode ms_tort_currents_eval(ms_tort_currents *c, Vec x);
+/* plane_mismatch of iterate x (one MatMult). */
+PetscErrorCode ms_tort_currents_planes(ms_tort_currents *c, Vec x);
 
 /* The slab layout of the unknowns (natural C order, z-slabs). */
 typedef struct {
