@@ -32,7 +32,7 @@ ok = (math.isinf(x["tau"][()]) and x["percolates"][()] == 0 and x["iterations"][
       and abs(y["tau"][()] - 1) < 1e-6 and abs(y["effective_conductivity"][()] - 0.9) < 1e-6
       and x.attrs["status"].startswith("not percolating") and f["tortuosity"].attrs["phase"] == 0
       and "command_line" in f.attrs)
-for k in ("tau", "porosity", "percolating_porosity", "effective_conductivity", "current_mismatch", "iterations"):
+for k in ("tau", "porosity", "percolating_porosity", "effective_conductivity", "current_mismatch", "plane_mismatch", "iterations"):
     ok = ok and k in f["tortuosity/z"]
 print("wall_out.h5 layout", "ok" if ok else "WRONG"); sys.exit(0 if ok else 1)
 PY
