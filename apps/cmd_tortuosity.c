@@ -126,7 +126,7 @@ PetscErrorCode ms_cmd_tortuosity(MPI_Comm comm)
   PetscCall(PetscOptionsRealArray("-conductivities", "conductivity per voxel value 0,1,... (0 = insulating); replaces -phase", NULL,
                                   cond, &ncond, &cond_set));
   if (!cond_set) ncond = 0;
-  PetscCall(PetscOptionsReal("-mismatch_tol", "stop when |I_in - I_out| / |I_in| is below this (0: residual test only)", NULL, tol,
+  PetscCall(PetscOptionsReal("-mismatch_tol", "stop when every cross-section carries the inlet current to this (relative; 0: residual test only)", NULL, tol,
                              &tol, NULL));
   PetscCall(PetscOptionsBool("-assemble", "assemble the finest operator (AIJ) even for -pc_type mg; default matrix-free", NULL,
                              assemble, &assemble, NULL));
