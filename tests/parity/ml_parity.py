@@ -7,8 +7,10 @@ MODE scalers: StandardScaler, MinMaxScaler, Normalizer(max, l1), log1p, clipping
      metrics: sklearn.metrics on fixed random vectors vs probe_ml
      linear:  LinearRegression / Ridge (and StandardScaler + Ridge) on load_diabetes vs
               `matscreen train` + `matscreen predict` (predictions and saved coefficients)
-     cv:      `matscreen cv` per-fold scores identical on 1 and 2 ranks, and equal (1e-12) on
-              3 ranks where the fewer tasks than ranks path shards each fold
+     cv:      `matscreen cv` per-fold scores equal to scikit-learn's on the same folds (the
+              fold assignment printed by probe_ml; scaler fitted inside each fold), identical
+              on 1 and 2 ranks, and equal (1e-12) on 3 ranks where the fewer-tasks-than-ranks
+              path shards each fold over a sub-communicator
 Data sets come from sklearn.datasets (bundled with python3-sklearn) and are exported to CSV
 in the test's working directory. Exit status 1 on any mismatch, with every mismatch listed.
 """
@@ -161,7 +163,24 @@ def cv_values(a, np_, *extra):
 
 def mode_cv(a):
     d = datasets.load_diabetes()
-    write_csv("diabetes.csv", d.data, list(d.feature_names), d.target)
+    X, y = d.data, d.target
+    write_csv("diabetes.csv", X, list(d.feature_names), y)
+    # Per-fold parity: the same folds through scikit-learn (StandardScaler fitted per fold).
+    K, R = 4, 2
+    values = cv_values(a, 1, "-models", "linear,ridge", "-folds", str(K), "-repeats", str(R), "-scaler", "standard")
+    with open("cv_np1.csv") as f:
+        rows = [l.rstrip("\n").split(",") for l in f if not l.startswith("#")][1:]
+    got = {(r[0], r[1], r[2], r[3]): float(r[4]) for r in rows}
+    for r in range(R):
+        fold = np.array(run([a.probe, "folds", str(len(y)), str(K), "17", str(r)]).split(), int)
+        for k in range(K):
+            tr, te = fold != k, fold == k
+            for name, est in (("linear", LinearRegression()), ("ridge", Ridge(alpha=1.0))):
+                yh = make_pipeline(preprocessing.StandardScaler(), est).fit(X[tr], y[tr]).predict(X[te])
+                want = {"r2": metrics.r2_score(y[te], yh), "mse": metrics.mean_squared_error(y[te], yh),
+                        "rmse": np.sqrt(metrics.mean_squared_error(y[te], yh)), "mae": metrics.mean_absolute_error(y[te], yh)}
+                for m, v in want.items():
+                    check("cv %s %s repeat %d fold %d vs sklearn" % (name, m, r, k), got[(name, m, str(r), str(k))], v, rtol=1e-9)
     args = ["-models", "linear,ridge", "-folds", "5", "-repeats", "2", "-cv_grid", "ridge_alpha=0.1,1"]
     v1, v2 = cv_values(a, 1, *args), cv_values(a, a.np, *args)
     if v1 != v2:
