@@ -178,6 +178,13 @@ PetscErrorCode ms_model_fit(ms_model m, ms_dataset train)
   if (train->n_global < 1 || train->n_features < 1)
     SETERRQ(train->comm, MS_ERR_USER, "model '%s': the training data is empty (%" PRId64 " rows, %" PRId64 " feature columns)",
             m->type, train->n_global, train->n_features);
+  if (train->replicated) {
+    PetscMPIInt size;
+    PetscCallMPI(MPI_Comm_size(train->comm, &size));
+    /* Statistics are sums over ranks: replicated rows would be counted P times. */
+    if (size > 1) SETERRQ(train->comm, MS_ERR_USER, "model '%s': fit needs row-sharded training data, not a replicated table "
+                          "(build the rows with ms_dataset_select, or fit on PETSC_COMM_SELF)", m->type);
+  }
   if (train->labels) m->task = MS_TASK_CLASSIFICATION;
   else if (train->y) m->task = MS_TASK_REGRESSION;
   else SETERRQ(train->comm, MS_ERR_USER, "model '%s': the training data has no target column (option -target)", m->type);

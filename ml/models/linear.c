@@ -197,5 +197,16 @@ static PetscErrorCode ms_linear_create(ms_model m, PetscBool ridge)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ms_model_create_linear(ms_model m) { return ms_linear_create(m, PETSC_FALSE); }
-PetscErrorCode ms_model_create_ridge(ms_model m) { return ms_linear_create(m, PETSC_TRUE); }
+PetscErrorCode ms_model_create_linear(ms_model m)
+{
+  PetscFunctionBegin;
+  PetscCall(ms_linear_create(m, PETSC_FALSE));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_model_create_ridge(ms_model m)
+{
+  PetscFunctionBegin;
+  PetscCall(ms_linear_create(m, PETSC_TRUE));
+  PetscFunctionReturn(0);
+}
