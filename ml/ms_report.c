@@ -131,7 +131,7 @@ PetscErrorCode ms_report_predictions(ms_model m, ms_dataset X, const double *y, 
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ms_report_cv(MPI_Comm comm, const ms_cv_result *res, const char *path)
+PetscErrorCode ms_report_cv(MPI_Comm comm, const ms_cv_result *res, const double *test, const char *path)
 {
   ms_text     rows = {0};
   PetscMPIInt rank;
@@ -151,6 +151,10 @@ PetscErrorCode ms_report_cv(MPI_Comm comm, const ms_cv_result *res, const char *
       PetscCall(ms_text_field(&rows, res->candidates[c].label, PETSC_TRUE));
       PetscCall(ms_text_printf(&rows, ",%s,all,std,%.17g\n", res->metric_names[j], res->std[c * M + j]));
     }
+  for (int j = 0; !rank && test && j < M; j++) {
+    PetscCall(ms_text_field(&rows, res->candidates[res->best].label, PETSC_TRUE));
+    PetscCall(ms_text_printf(&rows, ",%s,all,test,%.17g\n", res->metric_names[j], test[j]));
+  }
   PetscCall(ms_report_write_csv(comm, path, "model,metric,repeat,fold,value", &rows));
   PetscCall(ms_text_free(&rows));
   PetscFunctionReturn(0);

@@ -34,8 +34,9 @@ PetscErrorCode ms_report_write_csv(MPI_Comm comm, const char *path, const char *
 PetscErrorCode ms_report_predictions(ms_model m, ms_dataset X, const double *y, const double *std, const double *P, const char *path);
 
 /* Cross-validation table: model,metric,repeat,fold,value rows for every fold, then rows
- * with fold = mean and fold = std (repeat = all). Collective over comm. */
-PetscErrorCode ms_report_cv(MPI_Comm comm, const ms_cv_result *res, const char *path);
+ * with fold = mean and fold = std (repeat = all); with test scores (NULL: none), rows
+ * fold = test for the best candidate refitted on the training part. Collective over comm. */
+PetscErrorCode ms_report_cv(MPI_Comm comm, const ms_cv_result *res, const double *test, const char *path);
 /* Human-readable summary table (mean +/- std per candidate and metric) on rank 0. */
 PetscErrorCode ms_report_cv_table(MPI_Comm comm, const ms_cv_result *res);
 

@@ -26,9 +26,18 @@
  * needed only when stratified. Not collective (pure function of its arguments). */
 PetscErrorCode ms_validation_kfold(int64_t n, int K, uint64_t seed, int repeat, PetscBool stratified, const int64_t *labels,
                                    int64_t n_classes, int *fold);
-/* Hold-out split: is_test[i] for round(test_fraction * n) rows (per class when stratified). */
-PetscErrorCode ms_validation_split(int64_t n, double test_fraction, uint64_t seed, int repeat, PetscBool stratified,
+/* Hold-out split: is_test[i] for round(test_fraction * n) rows (per class when stratified),
+ * shuffled with the stream ms_rng_init(seed, stream). Not collective. */
+PetscErrorCode ms_validation_split(int64_t n, double test_fraction, uint64_t seed, uint64_t stream, PetscBool stratified,
                                    const int64_t *labels, int64_t n_classes, PetscBool *is_test);
+
+/* Hold-out split of a sharded table into train and test tables, both sharded over
+ * ds->comm with rows in their original order. The rows come from ms_validation_split with
+ * stream MS_VALIDATION_HOLDOUT_STREAM, distinct from the fold streams (0..repeats-1).
+ * Collective over ds->comm. */
+#define MS_VALIDATION_HOLDOUT_STREAM 0x486f6c644f7574ULL
+PetscErrorCode ms_validation_holdout(ms_dataset ds, double test_fraction, uint64_t seed, PetscBool stratified, ms_dataset *train,
+                                     ms_dataset *test);
 
 /* The scores ms_validation_score computes, by task: regression r2, rmse, mae, mse;
  * classification accuracy, precision_macro, recall_macro, f1_macro, f1_weighted, log_loss

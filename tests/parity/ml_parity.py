@@ -182,6 +182,18 @@ def mode_cv(a):
                 for m, v in want.items():
                     check("cv %s %s repeat %d fold %d vs sklearn" % (name, m, r, k), got[(name, m, str(r), str(k))], v, rtol=1e-9)
     args = ["-models", "linear,ridge", "-folds", "5", "-repeats", "2", "-cv_grid", "ridge_alpha=0.1,1"]
+    # Hold-out: CV on the rest, the best (only) candidate refitted there and scored on the test rows.
+    cv_values(a, a.np, "-models", "ridge", "-ridge_alpha", "0.3", "-folds", "3", "-test_fraction", "0.25")
+    with open("cv_np%d.csv" % a.np) as f:
+        rows = [l.rstrip("\n").split(",") for l in f if not l.startswith("#")][1:]
+    got = {r[1]: float(r[4]) for r in rows if r[3] == "test"}
+    is_test = np.array(run([a.probe, "holdout", str(len(y)), "0.25", "17"]).split(), int) == 1
+    want_n = int(np.floor(0.25 * len(y) + 0.5))      # round half away from zero, as llround
+    if is_test.sum() != want_n:
+        FAIL.append("hold-out has %d rows, expected %d" % (is_test.sum(), want_n))
+    yh = Ridge(alpha=0.3).fit(X[~is_test], y[~is_test]).predict(X[is_test])
+    check("cv hold-out test r2 vs sklearn", got.get("r2", np.nan), metrics.r2_score(y[is_test], yh), rtol=1e-9)
+    check("cv hold-out test mae vs sklearn", got.get("mae", np.nan), metrics.mean_absolute_error(y[is_test], yh), rtol=1e-9)
     v1, v2 = cv_values(a, 1, *args), cv_values(a, a.np, *args)
     if v1 != v2:
         FAIL.append("cv per-fold scores differ between 1 and %d ranks" % a.np)
