@@ -199,6 +199,27 @@ def mode_cv(a):
         FAIL.append("cv per-fold scores differ between 1 and %d ranks" % a.np)
     else:
         print("ok   cv: %d per-fold/mean/std values identical on 1 and %d ranks" % (len(v1), a.np))
+    # Classification: stratified, repeated; per-fold accuracy ... log-loss identical on 1 and 2 ranks.
+    iris = datasets.load_iris()
+    with open("iris.csv", "w") as f:
+        f.write("id," + ",".join("f%d" % j for j in range(4)) + ",species\n")
+        for i, (x, t) in enumerate(zip(iris.data, iris.target)):
+            f.write("s%d,%s,%s\n" % (i, ",".join(repr(float(v)) for v in x), iris.target_names[t]))
+    cargs = ["-models", "logreg,tree", "-folds", "5", "-repeats", "2", "-stratified", "-scaler", "standard"]
+    runs = []
+    for np_ in (1, a.np):
+        out = "cvc_np%d.csv" % np_
+        run(mpi(a, np_, a.matscreen, "cv", "-data", "iris.csv", "-target", "species", "-id", "id", "-seed", "5",
+                "-output", out, "-quiet", *cargs))
+        runs.append(read_csv_column(out, "value"))
+    if runs[0] != runs[1]:
+        FAIL.append("classification cv scores differ between 1 and %d ranks" % a.np)
+    else:
+        print("ok   classification cv: %d values identical on 1 and %d ranks" % (len(runs[0]), a.np))
+    acc = [float(v) for m, k, v in zip(read_csv_column("cvc_np1.csv", "metric"), read_csv_column("cvc_np1.csv", "fold"), runs[0])
+           if m == "accuracy" and k.isdigit()]
+    if len(acc) != 2 * 2 * 5 or min(acc) < 0.75:
+        FAIL.append("classification cv accuracies implausible: %s" % acc)
     # 2 folds x 1 candidate on 3 ranks: fewer tasks than ranks, folds sharded on sub-communicators.
     args = ["-models", "ridge", "-folds", "2"]
     check("cv on sub-communicators (3 ranks) vs 1 rank", np.array(cv_values(a, 3, *args), float),
