@@ -231,7 +231,7 @@ static PetscErrorCode ms_model_check_input(ms_model m, ms_dataset X)
               "(same columns in the same order are required)", j + 1, X->feature_names[j], m->feature_names[j]);
   if (X->n_features > m->n_features)
     SETERRQ(X->comm, MS_ERR_USER, "the data has %" PRId64 " feature columns, the model %" PRId64 ": column '%s' is not a model feature "
-            "(drop it with -ignore)", X->n_features, m->n_features, X->feature_names ? X->feature_names[d] : "?");
+            "(drop it with -ignore, or name a label column with -target)", X->n_features, m->n_features, X->feature_names ? X->feature_names[d] : "?");
   if (X->n_features < m->n_features)
     SETERRQ(X->comm, MS_ERR_USER, "the data has %" PRId64 " feature columns, the model %" PRId64 ": model feature '%s' is missing",
             X->n_features, m->n_features, m->feature_names[d]);

@@ -11,7 +11,8 @@
  * ml/ms_model_registry.c, and nothing else changes.
  *
  * Collectiveness and data placement:
- *  - fit is collective over train->comm; the training rows arrive sharded over that comm.
+ *  - fit is collective over train->comm; the training rows arrive sharded over that comm
+ *    (a replicated table on more than one rank is refused: its rows would count P times).
  *    After fit, every rank of that comm holds the whole fitted model (m->comm = train->comm).
  *  - predict* are collective over m->comm; X must live on the same communicator (or the
  *    model on PETSC_COMM_SELF and X replicated/local). Outputs are for X's local rows.
