@@ -26,7 +26,7 @@ PetscErrorCode ms_validation_kfold(int64_t n, int K, uint64_t seed, int repeat, 
   if (n < K) SETERRQ(PETSC_COMM_SELF, MS_ERR_USER, "cannot split %" PRId64 " rows into %d folds (option -folds)", n, K);
   if (stratified && !labels) SETERRQ(PETSC_COMM_SELF, MS_ERR_USER, "stratified folds (option -stratified) need class labels (a classification target)");
   PetscCall(PetscMalloc1(n, &rows));
-  ms_rng_init(&r, seed, (uint64_t)repeat);
+  ms_rng_init(&r, seed, MS_VALIDATION_FOLD_STREAM + (uint64_t)repeat);
   if (!stratified) {
     const int64_t base = n / K, extra = n % K;
     int64_t       p    = 0;
