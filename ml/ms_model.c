@@ -313,6 +313,27 @@ PetscErrorCode ms_model_importances(ms_model m, int64_t *n_rows, double **imp)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode ms_model_view(ms_model m, PetscViewer v)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(v, "model '%s' (%s), %s, %" PRId64 " features, target '%s', scaler %s, seed %llu\n", m->type,
+                                   ms_task_names[m->task], m->fitted ? "fitted" : "not fitted", m->n_features,
+                                   m->target_name ? m->target_name : "-", ms_scaler_type(m->scaler), (unsigned long long)m->seed));
+  if (m->n_classes) {
+    PetscCall(PetscViewerASCIIPrintf(v, "  classes:"));
+    PetscCall(PetscViewerASCIIUseTabs(v, PETSC_FALSE));
+    for (int64_t c = 0; c < m->n_classes; c++) PetscCall(PetscViewerASCIIPrintf(v, " %s", m->class_names[c]));
+    PetscCall(PetscViewerASCIIPrintf(v, "\n"));
+    PetscCall(PetscViewerASCIIUseTabs(v, PETSC_TRUE));
+  }
+  if (m->ops.view && m->fitted) {
+    PetscCall(PetscViewerASCIIPushTab(v));
+    PetscCall(m->ops.view(m, v));
+    PetscCall(PetscViewerASCIIPopTab(v));
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscBool ms_model_has_std(ms_model m) { return m->ops.predict_std ? PETSC_TRUE : PETSC_FALSE; }
 
 PetscBool ms_model_has_proba(ms_model m)

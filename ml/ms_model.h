@@ -88,6 +88,9 @@ PetscErrorCode ms_model_predict(ms_model m, ms_dataset X, double *y);
 PetscErrorCode ms_model_predict_proba(ms_model m, ms_dataset X, double *P);
 PetscErrorCode ms_model_predict_std(ms_model m, ms_dataset X, double *std);
 PetscErrorCode ms_model_importances(ms_model m, int64_t *n_rows, double **imp);
+/* Summary: type, task, features, classes, scaler, then the model's own view (collective on
+ * the viewer's communicator; rank 0 prints). */
+PetscErrorCode ms_model_view(ms_model m, PetscViewer viewer);
 PetscBool      ms_model_has_std(ms_model m);
 PetscBool      ms_model_has_proba(ms_model m);
 /* A model file: group /model with attribute type, the shared state, the scaler and the
