@@ -152,6 +152,18 @@ def mode_linear(a):
                     check("intercept " + label, g.attrs["intercept"], est.intercept_, rtol=1e-10)
                 if list(g.attrs["feature_names"]) != list(d.feature_names):
                     FAIL.append("%s: feature_names %s" % (label, list(g.attrs["feature_names"])))
+                want_attrs = {"type": model, "task": "regression", "target_name": "target", "seed": 0, "n_classes": 0}
+                for k, v in want_attrs.items():
+                    got_v = g.attrs.get(k)
+                    got_v = got_v.decode() if isinstance(got_v, bytes) else got_v
+                    if got_v != v:
+                        FAIL.append("%s: /model attribute %s = %r, expected %r" % (label, k, got_v, v))
+                sc = g["scaler"].attrs.get("type")
+                sc = sc.decode() if isinstance(sc, bytes) else sc
+                if sc != ("standard" if "-scaler" in opts else "none"):
+                    FAIL.append("%s: /model/scaler type %r" % (label, sc))
+                if "command_line" not in f.attrs or "train" not in str(f.attrs["command_line"]):
+                    FAIL.append("%s: provenance attribute command_line missing" % label)
 
 
 def cv_values(a, np_, *extra):
