@@ -129,7 +129,29 @@ def case_cv(ctx):
                          folds=K, repeats=R, tasks=2 * K * R)
 
 
-CASES = {"linear_fit": case_linear_fit, "ridge_fit": case_ridge_fit, "cv": case_cv}
+def case_logreg_fit(ctx):
+    from sklearn.linear_model import LogisticRegression
+    n, d = 50000, 30
+    X, y, path = ctx.data(n, d, "classification")
+    peer_s = ctx.peer(lambda: LogisticRegression().fit(X, y))
+    for ranks in ctx.a.ranks:
+        ms, wall = ctx.matscreen(ranks, ["train", "-data", path, "-target", "y", "-model", "logreg", "-output", "m.h5"], r" in ([0-9.eE+-]+) s;")
+        yield ctx.record("logreg_fit", n, d, ranks, ms, wall, "sklearn LogisticRegression (lbfgs, C=1)", peer_s)
+
+
+def case_rf_fit(ctx):
+    from sklearn.ensemble import RandomForestRegressor
+    n, d, T = 5000, 20, 100
+    X, y, path = ctx.data(n, d)
+    for ranks in ctx.a.ranks:
+        peer_s = ctx.peer(lambda: RandomForestRegressor(n_estimators=T, random_state=0, n_jobs=ranks).fit(X, y))
+        ms, wall = ctx.matscreen(ranks, ["train", "-data", path, "-target", "y", "-model", "rf", "-rf_n_trees", str(T), "-output", "m.h5"],
+                                 r" in ([0-9.eE+-]+) s;")
+        yield ctx.record("rf_fit", n, d, ranks, ms, wall, "sklearn RandomForestRegressor (n_jobs=%d)" % ranks, peer_s, trees=T)
+
+
+CASES = {"linear_fit": case_linear_fit, "ridge_fit": case_ridge_fit, "cv": case_cv, "logreg_fit": case_logreg_fit,
+         "rf_fit": case_rf_fit}
 
 
 def main():
