@@ -10,6 +10,10 @@
 #define MS_MODEL_TABLE(X) \
   X(linear)               \
   X(ridge)                \
+  X(logreg)               \
+  X(gpr)                  \
+  X(tree)                 \
+  X(rf)                   \
   /* one line per model above this comment */
 
 #define MS_MODEL_DECLARE(name) PetscErrorCode ms_model_create_##name(ms_model);
