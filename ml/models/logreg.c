@@ -485,6 +485,9 @@ static PetscErrorCode lr_save(ms_model m, hid_t group)
   PetscCall(ms_h5_attr_set_int(group, "n_iter", c->n_iter));
   PetscCall(ms_h5_attr_set_double(group, "grad_norm", c->grad_norm));
   PetscCall(ms_h5_attr_set_string(group, "converged_reason", TaoConvergedReasons[c->reason]));
+  PetscCall(ms_h5_attr_set_string(group, "coef_layout",
+                                   c->R == 1 ? "coef: 1 x n_features, logit of the second class, P(class 1) = sigmoid(2 (coef x + intercept)) (scikit-learn's binary multinomial coef_)"
+                                             : "coef: n_classes x n_features, P(class k) = softmax(coef x + intercept)_k"));
   /* Replicated state: every rank writes the same rows. */
   PetscCall(ms_h5_write_rows_double(group, "coef", c->R, 0, c->R, c->d, c->coef));
   PetscCall(ms_h5_write_rows_double(group, "intercept", c->R, 0, c->R, 0, c->intercept));
