@@ -90,7 +90,7 @@ PetscErrorCode ms_cmd_segment(MPI_Comm comm)
   PetscCall(ms_volume_write_h5(seg, f->fid, "volume"));
   PetscCall(ms_h5_commit(&f));
   PetscCall(ms_log(comm, "segment: %s -> threshold %.4f (pores %s), porosity %.4f (target %.4f); output %" PRId64 "x%" PRId64 "x%" PRId64
-                   " porosity %.4f (%.2f s) -> %s\n", input, thr, pore_names[pore], por, (double)porosity, seg->nx, seg->ny, seg->nz, out_por,
+                   " porosity %.4f (%.3f s) -> %s\n", input, thr, pore_names[pore], por, (double)porosity, seg->nx, seg->ny, seg->nz, out_por,
                    MPI_Wtime() - t0, output));
   PetscCall(ms_volume_destroy(&seg));
   PetscFunctionReturn(0);

@@ -9,8 +9,6 @@
    the LAPACKE/CBLAS headers out of io/). */
 extern char *openblas_get_config(void);
 extern int   openblas_get_num_threads(void);
-/* BLACS from ScaLAPACK: asking for the process grid proves the library is linked and works. */
-extern void Cblacs_pinfo(int *mypnum, int *nprocs);
 
 const char *ms_version(void) { return MS_VERSION; }
 const char *ms_git_commit(void) { return MS_GIT_COMMIT; }
@@ -18,7 +16,7 @@ const char *ms_git_commit(void) { return MS_GIT_COMMIT; }
 PetscErrorCode ms_library_versions(char *buf, size_t len)
 {
   char     mpi[MPI_MAX_LIBRARY_VERSION_STRING], petsc[256];
-  int      mlen, maj, min, sub, me = -1, np = -1;
+  int      mlen, maj, min;
   unsigned hmaj, hmin, hrel;
   PetscFunctionBegin;
   MPI_Get_library_version(mpi, &mlen);
@@ -29,17 +27,14 @@ PetscErrorCode ms_library_versions(char *buf, size_t len)
   PetscCall(PetscGetVersion(petsc, sizeof petsc));
   MPI_Get_version(&maj, &min);
   H5get_libversion(&hmaj, &hmin, &hrel);
-  Cblacs_pinfo(&me, &np);
-  (void)sub;
   snprintf(buf, len,
            "MPI        %s (MPI-%d.%d)\n"
            "PETSc      %s (%s scalars, %d-bit PetscInt)\n"
-           "ScaLAPACK  %s (BLACS sees %d processes)\n"
            "HDF5       %u.%u.%u (%s)\n"
            "OpenBLAS   %s (%d threads)\n"
            "OpenMP     %d threads\n",
            mpi, maj, min, petsc, sizeof(PetscScalar) == sizeof(double) ? "real double" : "non-double",
-           (int)sizeof(PetscInt) * 8, MS_SCALAPACK_VERSION, np, hmaj, hmin, hrel,
+           (int)sizeof(PetscInt) * 8, hmaj, hmin, hrel,
 #ifdef H5_HAVE_PARALLEL
            "parallel, MPI-IO",
 #else

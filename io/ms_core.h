@@ -14,8 +14,9 @@
 /* matscreen's version ("0.1.0") and the git commit it was built from ("abc123", "-dirty"). */
 const char *ms_version(void);
 const char *ms_git_commit(void);
-/* Human-readable versions of MPI, PETSc, ScaLAPACK, HDF5 (and that it is parallel),
- * OpenBLAS and the OpenMP thread count, one per line, queried at run time. */
+/* Human-readable versions of MPI, PETSc, HDF5 (and that it is parallel), OpenBLAS and the
+ * OpenMP thread count, one per line, queried at run time. ScaLAPACK is reported by
+ * `matscreen version` through ml/ms_scalapack.h, the one place its prototypes live. */
 PetscErrorCode ms_library_versions(char *buf, size_t len);
 
 /* Error classes of our own, reported with SETERRQ like PETSc's. Exit status of the

@@ -79,9 +79,12 @@ PetscErrorCode ms_dataset_read_csv(MPI_Comm comm, const char *path, const ms_csv
 PetscErrorCode ms_dataset_write_csv(ms_dataset ds, const char *path);       /* atomic, collective */
 PetscErrorCode ms_dataset_write_h5(ms_dataset ds, hid_t loc, const char *group);
 PetscErrorCode ms_dataset_read_h5(MPI_Comm comm, hid_t loc, const char *group, ms_dataset *ds);
-/* Read CSV or HDF5 by extension (.h5/.hdf5 -> HDF5 group "/", else CSV). For HDF5 input,
- * opts->target may name a feature column to promote to the target. */
-PetscErrorCode ms_dataset_load(MPI_Comm comm, const char *path, const ms_csv_read_opts *opts, ms_dataset *ds);
+/* Read CSV or HDF5 by extension (.h5/.hdf5 -> HDF5, else CSV). "file.h5:/group" picks the
+ * group (default "/"). An HDF5 group without a 'features' dataset is read as one column per
+ * numeric 1-D dataset (name order), the layout of campaign outputs such as /labels. For HDF5
+ * input, opts->target may name a feature column to promote to the target and opts->ignore
+ * drops columns. */
+PetscErrorCode ms_dataset_load(MPI_Comm comm, const char *spec, const ms_csv_read_opts *opts, ms_dataset *ds);
 
 /* Every rank gets all rows (collective on ds->comm). */
 PetscErrorCode ms_dataset_allgather(ms_dataset ds, ms_dataset *rep);

@@ -105,6 +105,59 @@ PetscErrorCode ms_dataset_write_h5(ms_dataset ds, hid_t loc, const char *group)
   PetscFunctionReturn(0);
 }
 
+/* Names of the numeric 1-D datasets of one common length in a group (sorted by name). */
+typedef struct { int n, cap; char **names; int64_t len; PetscBool mixed; } col_scan;
+
+static herr_t scan_cb(hid_t g, const char *name, const H5L_info_t *info, void *ctx)
+{
+  (void)info;
+  col_scan *c = (col_scan *)ctx;
+  H5O_info_t oi;
+  if (H5Oget_info_by_name2(g, name, &oi, H5O_INFO_BASIC, H5P_DEFAULT) < 0 || oi.type != H5O_TYPE_DATASET) return 0;
+  hid_t d = H5Dopen2(g, name, H5P_DEFAULT), t = H5Dget_type(d), sp = H5Dget_space(d);
+  H5T_class_t cl = H5Tget_class(t);
+  int         rk = H5Sget_simple_extent_ndims(sp);
+  hsize_t     dim = 0;
+  if (rk == 1) H5Sget_simple_extent_dims(sp, &dim, NULL);
+  H5Sclose(sp); H5Tclose(t); H5Dclose(d);
+  if (rk != 1 || (cl != H5T_INTEGER && cl != H5T_FLOAT)) return 0;
+  if (c->n && (int64_t)dim != c->len) c->mixed = PETSC_TRUE;
+  c->len = (int64_t)dim;
+  if (c->n == c->cap) {
+    c->cap   = c->cap ? 2 * c->cap : 16;
+    c->names = (char **)realloc(c->names, sizeof(char *) * (size_t)c->cap);
+  }
+  c->names[c->n++] = strdup(name);
+  return 0;
+}
+
+/* A group of equal-length numeric 1-D datasets, one per column (the layout of campaign
+   outputs such as /labels): every column becomes a feature, in name order. */
+static PetscErrorCode read_columns(MPI_Comm comm, hid_t g, const char *gname, ms_dataset *out)
+{
+  col_scan c = {0};
+  int64_t  start, count;
+  PetscFunctionBegin;
+  H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, scan_cb, &c);
+  PetscCheck(c.n > 0, comm, MS_ERR_READ, "group '%s' holds neither a 'features' dataset nor numeric 1-D column datasets", gname);
+  PetscCheck(!c.mixed, comm, MS_ERR_READ, "group '%s': the 1-D column datasets differ in length", gname);
+  PetscCall(split_rows(comm, c.len, &start, &count));
+  ms_dataset ds;
+  PetscCall(ms_dataset_create(comm, count, c.n, &ds));
+  PetscCall(ms_dataset_set_feature_names(ds, c.names));
+  double *col;
+  PetscCall(PetscMalloc1(count + 1, &col));
+  for (int j = 0; j < c.n; j++) {
+    PetscCall(ms_h5_read_rows_double(g, c.names[j], start, count, 0, col));
+    for (int64_t i = 0; i < count; i++) ds->X[i * c.n + j] = col[i];
+    free(c.names[j]);
+  }
+  PetscCall(PetscFree(col));
+  free(c.names);
+  *out = ds;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode ms_dataset_read_h5(MPI_Comm comm, hid_t loc, const char *group, ms_dataset *out)
 {
   hid_t     g, d;
@@ -118,6 +171,12 @@ PetscErrorCode ms_dataset_read_h5(MPI_Comm comm, hid_t loc, const char *group, m
   PetscCheck(has, comm, MS_ERR_READ, "no group '%s' in the HDF5 file", gname);
   g = H5Gopen2(loc, gname, H5P_DEFAULT);
   PetscCheck(g >= 0, comm, MS_ERR_READ, "'%s' is not a group", gname);
+  PetscCall(ms_h5_link_exists(g, "features", &has));
+  if (!has) {
+    PetscCall(read_columns(comm, g, gname, out));
+    H5Gclose(g);
+    PetscFunctionReturn(0);
+  }
   PetscCall(ms_h5_dataset_shape(g, "features", &rank, dims));
   PetscCheck(rank == 2, comm, MS_ERR_READ, "dataset '%s/features' must be 2-D (rows, columns), found %d-D", gname, rank);
   PetscCall(split_rows(comm, dims[0], &start, &count));
@@ -180,10 +239,19 @@ static PetscErrorCode drop_column(ms_dataset ds, int64_t j)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ms_dataset_load(MPI_Comm comm, const char *path, const ms_csv_read_opts *opts, ms_dataset *ds)
+PetscErrorCode ms_dataset_load(MPI_Comm comm, const char *spec, const ms_csv_read_opts *opts, ms_dataset *ds)
 {
-  size_t l = strlen(path);
+  char path[PETSC_MAX_PATH_LEN], group[256] = "/";
   PetscFunctionBegin;
+  PetscCall(PetscStrncpy(path, spec, sizeof path));
+  char *colon = strstr(path, ".h5:");
+  if (!colon) colon = strstr(path, ".hdf5:");
+  if (colon) { /* "file.h5:/group" */
+    char *sep = strchr(colon, ':');
+    PetscCall(PetscStrncpy(group, sep + 1, sizeof group));
+    *sep = 0;
+  }
+  size_t l = strlen(path);
   int is_h5 = (l > 3 && !strcmp(path + l - 3, ".h5")) || (l > 5 && !strcmp(path + l - 5, ".hdf5"));
   if (!is_h5) {
     PetscCall(ms_dataset_read_csv(comm, path, opts, ds));
@@ -191,7 +259,7 @@ PetscErrorCode ms_dataset_load(MPI_Comm comm, const char *path, const ms_csv_rea
   }
   ms_h5_file f;
   PetscCall(ms_h5_open_read(comm, path, &f));
-  PetscCall(ms_dataset_read_h5(comm, f->fid, "/", ds));
+  PetscCall(ms_dataset_read_h5(comm, f->fid, group, ds));
   PetscCall(ms_h5_close(&f));
   ms_dataset d = *ds;
   for (const char **ig = opts ? opts->ignore : NULL; ig && *ig; ig++) {

@@ -108,7 +108,8 @@ PetscErrorCode ms_tiff_read(MPI_Comm comm, const char *path, ms_volume *v)
   PetscCall(tiff_open(PETSC_COMM_SELF, path, "r", &m, &tif));
   for (int64_t j = 0; j < (*v)->nz_local; j++) {
     const int64_t page = (*v)->z_start + j;
-    if (!TIFFSetDirectory(tif, (tdir_t)page)) {
+    /* Seek once, then step: TIFFSetDirectory walks the IFD chain from the first page. */
+    if (!(j == 0 ? TIFFSetDirectory(tif, (tdir_t)page) : TIFFReadDirectory(tif))) {
       TIFFClose(tif);
       SETERRQ(PETSC_COMM_SELF, MS_ERR_READ, "TIFF '%s': cannot select page %" PRId64 ": %s", path, page, m.msg);
     }

@@ -30,35 +30,62 @@ static inline int64_t bc_index(int64_t i, int64_t n, ms_image_boundary bc)
   return i < 0 ? 0 : (i >= n ? n - 1 : i);
 }
 
-/* Filter every line of length n (stride `stride` between samples) of `count` lines starting
-   at line offsets base + l * lstride. tmp holds n + 2r doubles. */
-static void filter_lines(float *data, int64_t n, int64_t stride, int64_t count, int64_t lstride, const double *w, int r,
-                         ms_image_boundary bc, double *tmp)
+/* Along x: each row padded by r samples (boundary rule), then filtered. */
+static void filter_rows(float *plane, int64_t nx, int64_t ny, const double *w, int r, ms_image_boundary bc, double *tmp)
 {
-  for (int64_t l = 0; l < count; l++) {
-    float *line = data + l * lstride;
-    for (int64_t i = -r; i < n + r; i++) tmp[i + r] = line[bc_index(i, n, bc) * stride];
-    for (int64_t i = 0; i < n; i++) {
+  for (int64_t y = 0; y < ny; y++) {
+    float *line = plane + y * nx;
+    for (int64_t i = -r; i < nx + r; i++) tmp[i + r] = line[bc_index(i, nx, bc)];
+    for (int64_t i = 0; i < nx; i++) {
       double s = 0;
       for (int k = 0; k <= 2 * r; k++) s += w[k] * tmp[i + k];
-      line[i * stride] = (float)s;
+      line[i] = (float)s;
     }
   }
 }
 
+/* dst[i] = sum_k w_k src_k[i] over contiguous blocks: the k loop runs over whole rows/planes
+   (unit stride, vectorisable) while the block of accumulators stays in L1. The sum for
+   each output is formed in the same order (k = 0..2r) as a scalar loop would. */
+#define MS_IMAGE_BLOCK 1024
+static void combine(int64_t n, const float *const *src, float *dst, const double *w, int r)
+{
+  double acc[MS_IMAGE_BLOCK];
+  for (int64_t i0 = 0; i0 < n; i0 += MS_IMAGE_BLOCK) {
+    const int64_t m = PetscMin((int64_t)MS_IMAGE_BLOCK, n - i0);
+    for (int64_t i = 0; i < m; i++) acc[i] = 0;
+    for (int k = 0; k <= 2 * r; k++) {
+      const float *sk = src[k] + i0;
+      const double wk = w[k];
+      for (int64_t i = 0; i < m; i++) acc[i] += wk * sk[i];
+    }
+    for (int64_t i = 0; i < m; i++) dst[i0 + i] = (float)acc[i];
+  }
+}
+
+/* Thread-private scratch comes from malloc: PETSc's allocator is not thread-safe in this build. */
 static PetscErrorCode xy_pass(int64_t nx, int64_t ny, int64_t np, float *data, const double *w, int r, ms_image_boundary bc)
 {
   PetscFunctionBeginUser;
 #pragma omp parallel
   {
-    double *tmp = malloc(sizeof(double) * (size_t)(PetscMax(nx, ny) + 2 * r));
+    double       *tmp  = malloc(sizeof(double) * (size_t)(nx + 2 * r));
+    float        *copy = malloc(sizeof(float) * (size_t)(nx * ny));
+    const float **rows = malloc(sizeof(float *) * (size_t)(2 * r + 1));
 #pragma omp for schedule(static)
     for (int64_t z = 0; z < np; z++) {
       float *plane = data + z * nx * ny;
-      filter_lines(plane, nx, 1, ny, nx, w, r, bc, tmp); /* rows along x */
-      filter_lines(plane, ny, nx, nx, 1, w, r, bc, tmp); /* columns along y */
+      filter_rows(plane, nx, ny, w, r, bc, tmp);
+      /* along y: combine whole rows of a copy of the plane */
+      memcpy(copy, plane, sizeof(float) * (size_t)(nx * ny));
+      for (int64_t y = 0; y < ny; y++) {
+        for (int k = 0; k <= 2 * r; k++) rows[k] = copy + bc_index(y + k - r, ny, bc) * nx;
+        combine(nx, rows, plane + y * nx, w, r);
+      }
     }
     free(tmp);
+    free(copy);
+    free(rows);
   }
   PetscFunctionReturn(0);
 }
@@ -66,14 +93,15 @@ static PetscErrorCode xy_pass(int64_t nx, int64_t ny, int64_t np, float *data, c
 /* dst plane j = sum_k w_k src plane (j + halo + k - r), j in [0, nzl). */
 static void z_pass(int64_t plane, int64_t nzl, int halo, const float *src, float *dst, const double *w, int r)
 {
-#pragma omp parallel for schedule(static)
-  for (int64_t j = 0; j < nzl; j++) {
-    float *out = dst + j * plane;
-    for (int64_t i = 0; i < plane; i++) {
-      double s = 0;
-      for (int k = 0; k <= 2 * r; k++) s += w[k] * src[(j + halo + k - r) * plane + i];
-      out[i] = (float)s;
+#pragma omp parallel
+  {
+    const float **planes = malloc(sizeof(float *) * (size_t)(2 * r + 1));
+#pragma omp for schedule(static)
+    for (int64_t j = 0; j < nzl; j++) {
+      for (int k = 0; k <= 2 * r; k++) planes[k] = src + (j + halo + k - r) * plane;
+      combine(plane, planes, dst + j * plane, w, r);
     }
+    free(planes);
   }
 }
 

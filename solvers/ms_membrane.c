@@ -64,31 +64,32 @@ PetscErrorCode ms_membrane_params_from_options(MPI_Comm comm, const char *prefix
 {
   PetscInt  size[3] = {(PetscInt)p->nx, (PetscInt)p->ny, (PetscInt)p->nz}, nsize = 3, nstretch = 3, nshift = 3;
   char      seed[32];
-  PetscBool set, seed_set;
+  PetscBool set_stretch, set_size, set_shift, seed_set;
 
   PetscFunctionBeginUser;
   PetscOptionsBegin(comm, prefix, "Membrane generator (Voronoi stanchions)", "ms_membrane");
   PetscCall(PetscOptionsInt("-n_points", "number of Voronoi seed points", "ms_membrane", p->n_points, &p->n_points, NULL));
-  PetscCall(PetscOptionsRealArray("-stretch", "stretch factors ex,ey,ez in (0,1]; smaller = stronger elongation", "ms_membrane", p->stretch, &nstretch, &set));
-  if (set && nstretch != 3) SETERRQ(comm, MS_ERR_USER, "-stretch needs three factors ex,ey,ez (got %" PetscInt_FMT ")", nstretch);
+  PetscCall(PetscOptionsRealArray("-stretch", "stretch factors ex,ey,ez in (0,1]; smaller = stronger elongation", "ms_membrane", p->stretch, &nstretch, &set_stretch));
   PetscCall(PetscOptionsReal("-radius", "stanchion radius in voxels", "ms_membrane", p->radius, &p->radius, NULL));
   /* A string: structure seeds of a batch use 53 bits, more than a 32-bit PetscInt holds. */
   PetscCall(PetscSNPrintf(seed, sizeof seed, "%" PRIu64, p->seed));
   PetscCall(PetscOptionsString("-seed", "random seed of the structure (0 .. 2^64-1)", "ms_membrane", seed, seed, sizeof seed, &seed_set));
-  PetscCall(PetscOptionsIntArray("-size", "box size in voxels: n or nx,ny,nz", "ms_membrane", size, &nsize, &set));
-  if (set) {
-    if (nsize == 1) size[1] = size[2] = size[0];
-    else if (nsize != 3) SETERRQ(comm, MS_ERR_USER, "-size takes n or nx,ny,nz (got %" PetscInt_FMT " values)", nsize);
-  }
+  PetscCall(PetscOptionsIntArray("-size", "box size in voxels: n or nx,ny,nz", "ms_membrane", size, &nsize, &set_size));
   PetscCall(PetscOptionsInt("-spheres", "number of node spheres (0 = use -sphere_fraction)", "ms_membrane", p->sphere_count, &p->sphere_count, NULL));
   PetscCall(PetscOptionsReal("-sphere_fraction", "fraction of Voronoi nodes that get a sphere", "ms_membrane", p->sphere_fraction, &p->sphere_fraction, NULL));
   PetscCall(PetscOptionsReal("-sphere_log_mean", "mean of ln(sphere radius in voxels)", "ms_membrane", p->sphere_log_mean, &p->sphere_log_mean, NULL));
   PetscCall(PetscOptionsReal("-sphere_log_sd", "standard deviation of ln(sphere radius)", "ms_membrane", p->sphere_log_sd, &p->sphere_log_sd, NULL));
   PetscCall(PetscOptionsReal("-smooth_sigma", "Gaussian smoothing sigma in voxels, then threshold 0.5 (0 = off)", "ms_membrane", p->smooth_sigma, &p->smooth_sigma, NULL));
-  PetscCall(PetscOptionsIntArray("-shift", "periodic translation sx,sy,sz in voxels", "ms_membrane", p->shift, &nshift, &set));
-  if (set && nshift != 3) SETERRQ(comm, MS_ERR_USER, "-shift needs three integers sx,sy,sz (got %" PetscInt_FMT ")", nshift);
+  PetscCall(PetscOptionsIntArray("-shift", "periodic translation sx,sy,sz in voxels", "ms_membrane", p->shift, &nshift, &set_shift));
   PetscCall(PetscOptionsReal("-voxel_size", "voxel size in micrometres (metadata)", "ms_membrane", p->voxel_size, &p->voxel_size, NULL));
   PetscOptionsEnd();
+  /* Checks after PetscOptionsEnd, so an error does not leave the options block open. */
+  if (set_stretch && nstretch != 3) SETERRQ(comm, MS_ERR_USER, "-stretch needs three factors ex,ey,ez (got %" PetscInt_FMT ")", nstretch);
+  if (set_shift && nshift != 3) SETERRQ(comm, MS_ERR_USER, "-shift needs three integers sx,sy,sz (got %" PetscInt_FMT ")", nshift);
+  if (set_size) {
+    if (nsize == 1) size[1] = size[2] = size[0];
+    else if (nsize != 3) SETERRQ(comm, MS_ERR_USER, "-size takes n or nx,ny,nz (got %" PetscInt_FMT " values)", nsize);
+  }
   if (seed_set) {
     char *end;
     errno = 0;

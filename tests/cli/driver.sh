@@ -11,7 +11,7 @@ check --stdout-has "-nan_policy" --stdout-has "usage: matscreen convert" -- "$MA
 check --stdout-has "-input" -- "$MATSCREEN" help convert
 check --status 95 --stderr-has "unknown or unused option: -colour red" -- "$MATSCREEN" version -colour red
 check --stdout-has "PETSc      Petsc Release Version 3." --stdout-has "(parallel, MPI-IO)" --stdout-has "ScaLAPACK  2." \
-      --stdout-has "BLACS sees 2 processes" --stdout-has "OpenBLAS" --stdout-has "OpenMP" --stdout-has "git " \
+      --stdout-has "over 2 ranks)" --stdout-has "OpenBLAS" --stdout-has "OpenMP" --stdout-has "git " \
       -- mpiexec --oversubscribe -n 2 "$MATSCREEN" version
 # Options from a file and from PETSC_OPTIONS reach the options database.
 d=$(mktemp -d); trap 'rm -rf "$d"' EXIT

@@ -34,8 +34,25 @@ check --exists one2.h5 -- "${G2[@]}" -size 40,32,24 -n_points 30 -radius 2.5 -st
 B=(-batch 5 -size 40 -n_points_range 20,60 -radius_range 2,3 -stretch_axis random -stretch_range 0.5,1 -seed 4 -resize 32)
 check --exists b1.h5 -- "${G1[@]}" "${B[@]}" -output b1.h5
 check --exists b2.h5 -- "${G2[@]}" "${B[@]}" -output b2.h5
+check --exists fx.h5 -- "${G1[@]}" -batch 3 -size 24 -stretch 1,0.7,1 -n_points_range 20,30 -output fx.h5 -quiet
+check --exists pr.h5 -- "${G1[@]}" -batch 4 -size 24 -stretch_axis pair -stretch_range 0.6,0.8 -output pr.h5 -quiet
 printf 'n_points,radius,stretch_z,seed\n25,2.0,0.5,11\n50,3.0,1.0,12\n' > table.csv
 check --exists t.h5 -- "${G2[@]}" -size 36 -params table.csv -output t.h5
+# -resume: a batch file with structures missing (as a signal leaves it) is completed in place
+R5=(-batch 5 -size 32 -n_points_range 20,40 -seed 8)
+check --exists ref.h5 -- "${G1[@]}" "${R5[@]}" -output ref.h5 -quiet
+check --exists res.h5 -- "${G1[@]}" "${R5[@]}" -output res.h5 -quiet
+"$PY" -c "
+import h5py, numpy as np
+f = h5py.File('res.h5', 'r+')
+d = f['parameters/done'][...]; d[[1, 3]] = 0; f['parameters/done'][...] = d
+p = f['parameters/porosity'][...]; p[[1, 3]] = np.nan; f['parameters/porosity'][...] = p
+f['structures/000001'][...] = 0
+del f['structures/000003']"
+check --exists res.h5 -- "${G2[@]}" "${R5[@]}" -output res.h5 -resume -quiet
+check --status 95 --stderr-has "not the same batch" -- "${G2[@]}" -batch 5 -size 32 -n_points_range 20,41 -seed 8 -output res.h5 -resume
+check --status 95 --stderr-has "-resume continues a batch" -- "${G1[@]}" -size 32 -output res.h5 -resume
+check --status 65 --stderr-has "nofile.h5" -- "${G1[@]}" "${R5[@]}" -output nofile.h5 -resume
 "$PY" - <<'PY' || fail=1
 import h5py, numpy as np, sys
 ok = True
@@ -65,11 +82,21 @@ req(((s >= 0.5) & (s <= 1)).all() and ((s < 1).sum(axis=0) <= 1).all(), "at most
 por = np.array([1 - f1["structures"][f"{i:06d}"][...].mean() for i in range(5)])
 req(np.allclose(por, f1["parameters/porosity"][...]), "porosity column matches the structures")
 req(len(set(f1["parameters/seed"][...])) == 5, "distinct structure seeds")
+fx = h5py.File("fx.h5")["parameters"]
+req((fx["stretch_y"][...] == 0.7).all() and (fx["stretch_x"][...] == 1).all(), "default stretch_axis fixed keeps -stretch")
+pr = h5py.File("pr.h5")["parameters"]
+s2 = np.stack([pr[k][...] for k in ("stretch_x", "stretch_y", "stretch_z")])
+req(((s2 < 1).sum(axis=0) == 2).all() and ((s2 == 1) | ((s2 >= 0.6) & (s2 <= 0.8))).all(), "pair: two axes stretched in range")
+req((pr["n_points"][...] == 100).all(), "no n_points range: the -n_points value")
 t = h5py.File("t.h5")
 req((t["parameters/n_points"][...] == [25, 50]).all() and (t["parameters/stretch_z"][...] == [0.5, 1.0]).all(), "table parameters")
 req((t["parameters/seed"][...] == [11, 12]).all() and (t["parameters/stretch_x"][...] == [1, 1]).all(), "table seeds and defaults")
 req(t["structures/000000"].shape == (36, 36, 36), "table structure shape")
 req("table.csv" in str(t.attrs["inputs"]), "input recorded")
+a, b = h5py.File("ref.h5"), h5py.File("res.h5")
+req(all((a["structures"][k][...] == b["structures"][k][...]).all() for k in a["structures"]) and len(b["structures"]) == 5, "resumed = uninterrupted")
+req((b["parameters/done"][...] == 1).all() and np.allclose(a["parameters/porosity"][...], b["parameters/porosity"][...]), "resumed done and porosity")
+req(float(b["structures/000003"].attrs["n_points"]) == float(a["parameters/n_points"][3]), "recreated dataset has its attributes")
 sys.exit(0 if ok else 1)
 PY
 exit $fail

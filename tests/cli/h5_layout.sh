@@ -34,3 +34,14 @@ assert "convert -input in.csv" in f.attrs["command_line"]
 assert "in.csv (" in f.attrs["inputs"]
 print("h5 layout ok")
 PY
+# Column-per-dataset groups (campaign outputs) read as tables, via -group and via file.h5:/group.
+"$MS_PYTHON" -c "
+import h5py, numpy as np
+with h5py.File('cols.h5', 'w') as f:
+    g = f.create_group('labels'); g['b_second'] = np.arange(5.0) * 2; g['a_first'] = np.arange(5, dtype='i8'); g['note'] = b'x'
+"
+mpiexec --oversubscribe -n 2 "$MATSCREEN" convert -input cols.h5 -group /labels -output cols.csv -quiet
+diff <(grep -v '^#' cols.csv) <(printf 'a_first,b_second\n0,0\n1,2\n2,4\n3,6\n4,8\n')
+mpiexec --oversubscribe -n 2 "$MATSCREEN" cv -data cols.h5:/labels -target b_second -models linear -folds 2 -output cv.csv -quiet
+grep -q '^linear,' cv.csv
+echo "column layout ok"

@@ -31,7 +31,25 @@ import numpy as np
 rng = np.random.default_rng(1)
 g = np.where(rng.random((20, 24, 28)) < 0.3, 40, 200) + rng.normal(0, 5, (20, 24, 28))
 np.clip(g, 0, 255).astype(np.uint8).tofile('g.raw')"
+# the same grey stack as a baseline multi-page TIFF written without libtiff (independent writer)
+"$PY" - <<'PY'
+import struct, numpy as np
+g = np.fromfile("g.raw", dtype=np.uint8).reshape(20, 24, 28)
+with open("g.tif", "wb") as f:
+    f.write(b"II*\x00" + struct.pack("<I", 8))
+    for z in range(20):
+        off = f.tell() + 2 + 9 * 12 + 4
+        tags = [(256, 4, 28), (257, 4, 24), (258, 3, 8), (259, 3, 1), (262, 3, 1), (273, 4, off), (277, 3, 1), (278, 4, 24), (279, 4, 28 * 24)]
+        f.write(struct.pack("<H", len(tags)))
+        for tag, typ, val in tags:
+            f.write(struct.pack("<HHI", tag, typ, 1) + (struct.pack("<HH", val, 0) if typ == 3 else struct.pack("<I", val)))
+        f.write(struct.pack("<I", off + 28 * 24 if z < 19 else 0))
+        f.write(g[z].tobytes())
+PY
 check --exists r.h5 -- "${S2[@]}" -input g.raw -shape 28,24,20 -variance 0 -porosity 0.3 -output r.h5
+check --exists rt.h5 -- "${S2[@]}" -input g.tif -variance 1.5 -porosity 0.3 -output rt.h5
+check --exists rr.h5 -- "${S1[@]}" -input g.raw -shape 28,24,20 -variance 1.5 -porosity 0.3 -output rr.h5
+check --status 95 --stderr-has "-shape is for raw input" -- "${S1[@]}" -input g.tif -shape 28,24,20 -porosity 0.3 -output o.h5
 check --exists rb.h5 -- "${S1[@]}" -input g.raw -shape 28,24,20 -variance 0 -porosity 0.7 -pore bright -output rb.h5
 "$PY" - <<'PY' || fail=1
 import h5py, numpy as np, sys
@@ -56,6 +74,7 @@ t = float(r.attrs["threshold"])
 req(abs((r[...] == 0).mean() - 0.3) <= one_level(t), f"raw porosity {(r[...] == 0).mean()}, threshold {t}")
 truth = g < 120
 req(((r[...] == 0) == truth).mean() > 0.99, "raw segmentation agrees with the truth")
+req((h5py.File("rt.h5")["volume"][...] == h5py.File("rr.h5")["volume"][...]).all(), "TIFF and raw input (2 vs 1 rank, filtered) give the same segmentation")
 rb = h5py.File("rb.h5")["volume"]
 req(abs((rb[...] == 0).mean() - 0.7) <= one_level(float(rb.attrs["threshold"])), "bright pores porosity")
 req(((rb[...] == 0) == ~truth).mean() > 0.99, "bright pores are the bright voxels")
