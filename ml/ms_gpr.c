@@ -19,6 +19,7 @@ PetscErrorCode ms_gpr_create(MPI_Comm comm, ms_kernel kernel, ms_gpr *out)
   gp->nb              = MS_SCALAPACK_NB_DEFAULT;
   gp->y_std           = 1.0;
   gp->best_restart    = -1;
+  gp->max_it          = 1000;
   PetscCall(PetscStrncpy(gp->tao_type, TAOBLMVM, sizeof(gp->tao_type)));
   *out = gp;
   PetscFunctionReturn(0);

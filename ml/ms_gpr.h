@@ -44,6 +44,7 @@ typedef struct ms_gpr_s {
   ms_grid_shape grid_shape;
   int       nb;                /* ScaLAPACK block size */
   char      tao_type[32];      /* TAOBLMVM or TAOBQNLS */
+  int64_t   max_it;            /* optimiser iterations per restart */
   /* training data (replicated) */
   int64_t   n, d;
   double   *X;                 /* n x d */
@@ -57,12 +58,13 @@ typedef struct ms_gpr_s {
   PetscBool factored;
   /* optimiser report */
   int64_t   n_restarts_run, best_restart;
+  int64_t   n_evals;           /* LML evaluations by this rank in the last optimisation */
 } *ms_gpr;
 
 #define MS_GPR_SCALAPACK_MIN_N_DEFAULT 3000
 
 /* A gp on comm that takes ownership of kernel. Defaults: jitter 1e-10, normalize_y true,
- * scalapack_min_n MS_GPR_SCALAPACK_MIN_N_DEFAULT, grid auto, nb 64, TAOBLMVM. */
+ * scalapack_min_n MS_GPR_SCALAPACK_MIN_N_DEFAULT, grid auto, nb 64, TAOBLMVM, max_it 1000. */
 PetscErrorCode ms_gpr_create(MPI_Comm comm, ms_kernel kernel, ms_gpr *gp);
 PetscErrorCode ms_gpr_destroy(ms_gpr *gp);
 /* Copy the (replicated) training data and normalise y; drops any previous factor. */
