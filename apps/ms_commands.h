@@ -27,5 +27,6 @@ extern const ms_command ms_commands[];  /* terminated by a row with name == NULL
 
 MS_DECLARE_COMMAND(version);
 MS_DECLARE_COMMAND(convert);
+MS_DECLARE_COMMAND(pca);
 
 #endif
