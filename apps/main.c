@@ -8,6 +8,7 @@
 #include "ms_commands.h"
 #include "ms_error.h"
 #include "ms_options.h"
+#include <stdlib.h>
 #include <string.h>
 
 static void usage(FILE *out)
@@ -63,6 +64,10 @@ int main(int argc, char **argv)
   size_t off = (size_t)snprintf(header, sizeof header, "matscreen %s: %s\n", cmd->name, cmd->summary);
   if (off < sizeof header) snprintf(header + off, sizeof header - off, "%s", cmd->help);
 
+  /* Note whether an MPI launcher started us, before MPI_Init: Open MPI's singleton start-up
+     sets the same variables inside the process (ms_log uses this to pick the progress style). */
+  if (getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("SLURM_STEP_ID") || getenv("PMI_RANK"))
+    setenv("MS_UNDER_LAUNCHER", "1", 1);
   PetscErrorCode ierr = PetscInitialize(&nargc, &nargv, NULL, header);
   if (ierr) { fprintf(stderr, "matscreen: error: PETSc/MPI initialisation failed (%d)\n", (int)ierr); return 1; }
   ierr = ms_error_install();

@@ -1,6 +1,7 @@
 /* ms_log.c - rank-0 messages and progress (bar on a terminal, plain lines in batch logs). */
 #include "ms_log.h"
 #include <stdarg.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 PetscErrorCode ms_log_quiet(PetscBool *quiet)
@@ -65,7 +66,12 @@ PetscErrorCode ms_progress_begin(MPI_Comm comm, const char *label, int64_t total
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-progress_step", &step, NULL));
   p->step_pct = step < 1 ? 1 : (int)step;
   p->active   = (rank == 0 && !p->quiet && total > 0) ? PETSC_TRUE : PETSC_FALSE;
-  p->tty      = isatty(STDOUT_FILENO) ? PETSC_TRUE : PETSC_FALSE;
+  /* A bar only on a real terminal: Open MPI hands every rank a pseudo-terminal even when
+     mpirun's own output goes to a batch log, so under a launcher default to plain lines.
+     -progress_bar true|false overrides. */
+  PetscBool launched = getenv("MS_UNDER_LAUNCHER") ? PETSC_TRUE : PETSC_FALSE; /* set by the driver */
+  p->tty = isatty(STDOUT_FILENO) && !launched ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-progress_bar", &p->tty, NULL));
   p->t0 = p->last_print = MPI_Wtime();
   p->last_pct = -1;
   PetscFunctionReturn(0);

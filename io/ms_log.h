@@ -1,8 +1,10 @@
 /* ms_log.h - human output on rank 0: messages and progress of long work.
  *
  * Messages go to stdout from rank 0 of the communicator given, unless -quiet is set.
- * Progress: on a terminal, a bar with rate and ETA redrawn in place; otherwise (batch logs)
- * one plain line each time another -progress_step percent (default 5) is done.
+ * Progress: on a terminal, a bar with ETA redrawn in place; otherwise (batch logs) one plain
+ * line each time another -progress_step percent (default 5) is done. Under an MPI launcher
+ * (mpirun, srun) the plain lines are the default, because Open MPI gives ranks a
+ * pseudo-terminal even when the job's output goes to a file; -progress_bar true|false forces.
  *
  *   ms_progress p;
  *   PetscCall(ms_progress_begin(comm, "labelling", total, &p));

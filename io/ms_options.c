@@ -5,7 +5,7 @@
 const char *const ms_options_solver_prefixes[] = {"ksp_", "pc_", "mg_", "mat_", "dm_", "da_", "snes_", "tao_", "vec_", NULL};
 
 /* Options every command accepts, consumed by PETSc itself or by ms_log/ms_error lazily. */
-static const char *const global_prefixes[] = {"help", "quiet", "progress_step", "ms_", "log", "malloc", "options_",
+static const char *const global_prefixes[] = {"help", "quiet", "progress_step", "progress_bar", "ms_", "log", "malloc", "options_",
                                               "info", "on_error", "fp_trap", "no_signal_handler", "history",
                                               "check_pointer", "memory_view", "objects_dump", "viewer_", "mpi_", NULL};
 

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Benchmark case "rf": random-forest fit and predict, matscreen vs scikit-learn, one run.
+
+    /usr/bin/python3 benchmarks/ml/rf_bench.py --build build [--task classification]
+        [--n-train 100000] [--trees 200] [--splitters hist] [--data DIR]
+
+Data: rf_data.py writes a seeded make_classification/make_regression set once
+(n_train + n_train/4 rows x 20 features; the last quarter is the test set).
+Peer: RandomForestClassifier/Regressor(n_estimators=trees, n_jobs=2, random_state=0).
+Ours: build/benchmarks/bench_rf (ms_forest_fit + predict, timed inside; the fit includes
+the allgather of the sharded training rows) as 1 rank x 2 threads
+(mpirun -n 1 --map-by slot:PE=2, OMP_NUM_THREADS=2) and 2 ranks x 1 thread.
+Prints one JSON object per line: the sklearn run, each matscreen run with
+fit_ratio = sklearn fit time / ours and predict_ratio likewise, and the score difference.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import h5py
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def sklearn_run(path, trees):
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+    with h5py.File(path) as f:
+        cls = "labels_train" in f
+        Xtr, Xte = f["X_train"][:], f["X_test"][:]
+        ytr = f["labels_train" if cls else "y_train"][:]
+        yte = f["labels_test" if cls else "y_test"][:]
+    model = (RandomForestClassifier if cls else RandomForestRegressor)(n_estimators=trees, n_jobs=2, random_state=0)
+    t = time.perf_counter()
+    model.fit(Xtr, ytr)
+    fit = time.perf_counter() - t
+    t = time.perf_counter()
+    pred = model.predict(Xte)
+    predict = time.perf_counter() - t
+    score = float(np.mean(pred == yte)) if cls else float(1 - np.sum((yte - pred) ** 2) / np.sum((yte - yte.mean()) ** 2))
+    nodes = float(np.mean([e.tree_.node_count for e in model.estimators_]))
+    return {"impl": "sklearn", "task": "classification" if cls else "regression", "n_jobs": 2, "n_train": len(ytr),
+            "n_features": Xtr.shape[1], "n_trees": trees, "fit_s": round(fit, 3), "predict_s": round(predict, 3),
+            ("accuracy" if cls else "r2"): round(score, 5), "mean_nodes": round(nodes)}
+
+
+def ours_run(build, path, trees, ranks, threads, splitter):
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS="1",
+               OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    cmd = ["mpirun", "--oversubscribe", "-n", str(ranks)]
+    if threads > 1:
+        cmd += ["--map-by", f"slot:PE={threads}"]  # Open MPI binds 1 core per rank otherwise
+    cmd += [os.path.join(build, "benchmarks", "bench_rf"), "-data", path, "-n_trees", str(trees), "-splitter", splitter]
+    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+    return json.loads([l for l in out.splitlines() if l.startswith("{")][-1])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--task", default="classification", choices=["classification", "regression"])
+    ap.add_argument("--n-train", type=int, default=100000)
+    ap.add_argument("--trees", type=int, default=200)
+    ap.add_argument("--splitters", default="hist", help="comma list of hist,exact")
+    ap.add_argument("--data", default=os.path.join("benchmarks", "data"))
+    a = ap.parse_args()
+    os.makedirs(a.data, exist_ok=True)
+    path = os.path.join(a.data, f"rf_{a.task}_{a.n_train}.h5")
+    if not os.path.exists(path):
+        subprocess.run([sys.executable, os.path.join(HERE, "rf_data.py"), path, a.task, str(a.n_train)], check=True)
+    sk = sklearn_run(path, a.trees)
+    sk["case"] = "rf"
+    print(json.dumps(sk), flush=True)
+    key = "accuracy" if a.task == "classification" else "r2"
+    for splitter in a.splitters.split(","):
+        for ranks, threads in ((1, 2), (2, 1)):
+            r = ours_run(a.build, path, a.trees, ranks, threads, splitter)
+            r["case"] = "rf"
+            r["fit_ratio"] = round(sk["fit_s"] / r["fit_s"], 2)
+            r["predict_ratio"] = round(sk["predict_s"] / r["predict_s"], 2)
+            r[key + "_minus_sklearn"] = round(r[key] - sk[key], 5)
+            print(json.dumps(r), flush=True)
+
+
+if __name__ == "__main__":
+    main()
