@@ -61,6 +61,12 @@ typedef struct ms_gpr_s {
   int64_t   n_evals;           /* LML evaluations by this rank in the last optimisation */
 } *ms_gpr;
 
+/* Default threshold. toolchain.md measured a 1 x 2 ScaLAPACK Cholesky at n = 4000 as fast as
+ * 2-thread LAPACKE (0.27 vs 0.22 s), i.e. about 1.6x faster than the 1-thread LAPACKE each rank
+ * runs in the restart-parallel path; below a few thousand rows ScaLAPACK's communication
+ * dominates. Restart parallelism is the better use of P ranks whenever restarts + 1 >= P and
+ * n x n fits in each rank's memory: raise -gpr_scalapack_min_n then. Our own timings
+ * (benchmarks/RESULTS.md, "gpr") were taken on an oversubscribed machine and do not settle it. */
 #define MS_GPR_SCALAPACK_MIN_N_DEFAULT 3000
 
 /* A gp on comm that takes ownership of kernel. Defaults: jitter 1e-10, normalize_y true,
