@@ -145,7 +145,7 @@ PetscErrorCode ms_gpr_lml(ms_gpr gp, ms_blacs grid, const double *theta, double 
   ms_kernel_set_theta(gp->kernel, theta);
   PetscCall(ms_gpr_build_factor(gp, grid, &K, &ok));
   if (!ok) {
-    *lml = -PETSC_INFINITY;
+    *lml = -INFINITY; /* a true infinity: PETSC_INFINITY is finite (PETSC_MAX_REAL / 4) */
     if (grad) PetscCall(PetscArrayzero(grad, nt));
     PetscCall(ms_dmat_destroy(&K));
     PetscFunctionReturn(0);

@@ -86,7 +86,7 @@ static PetscErrorCode ms_gpr_run_restart(ms_gpr gp, ms_blacs grid, double llo, d
 PetscErrorCode ms_gpr_optimize(ms_gpr gp, int64_t restarts, uint64_t seed, double lo, double hi)
 {
   int64_t     nt = ms_kernel_n_theta(gp->kernel), R = restarts + 1, best = -1;
-  double     *res, *theta0, llo, lhi, best_lml = -PETSC_INFINITY;
+  double     *res, *theta0, llo, lhi, best_lml = -INFINITY;
   PetscBool   dist;
   PetscMPIInt rank, size;
   ms_blacs    grid = NULL;

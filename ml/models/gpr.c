@@ -112,9 +112,10 @@ static PetscErrorCode ms_gpr_model_make(ms_model m, MPI_Comm comm, int64_t d, ms
   PetscFunctionBeginUser;
   PetscCall(ms_kernel_create(g->kernel, d, &k));
   if (g->n_ls != 1 && g->n_ls != k->n_ls) {
+    int64_t need = k->n_ls;
     PetscCall(ms_kernel_destroy(&k));
-    SETERRQ(comm, MS_ERR_USER, "-gpr_length_scale has %d values; kernel %s needs 1%s", (int)g->n_ls, g->kernel,
-            k->n_ls > 1 ? " or one per feature" : "");
+    SETERRQ(comm, MS_ERR_USER, "-gpr_length_scale has %d values; kernel %s on %" PRId64 " features needs 1%s%s", (int)g->n_ls,
+            g->kernel, d, need > 1 ? " or " : "", need > 1 ? "one per feature" : "");
   }
   for (int64_t i = 0; i < k->n_ls; i++) k->ls[i] = g->ls[g->n_ls == 1 ? 0 : i];
   k->constant = g->constant;
