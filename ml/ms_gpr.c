@@ -238,8 +238,9 @@ static PetscErrorCode ms_gpr_std_chunk(ms_gpr gp, int64_t mc, const double *Z, d
 
   PetscFunctionBeginUser;
   PetscCall(ms_dmat_create(gp->grid, (int)gp->n, (int)mc, &B));
-  ctx.diag_add = 0.0; /* query points are never training points: no white noise in k* */
-  PetscCall(ms_dmat_fill(&B, (ms_dmat_entry_fn)ms_gpr_entry, &ctx, PETSC_FALSE));
+  /* diag_add = 0: query points are never training points, so k* has no white noise even
+     where a query index equals a training index */
+  PetscCall(ms_dmat_fill(&B, ms_gpr_entry, &ctx, PETSC_FALSE));
   PetscCall(ms_dmat_trsm_lower(&gp->L, &B));
   PetscCall(PetscArrayzero(var, mc));
   for (int lj = 0; lj < B.nloc; lj++) {
