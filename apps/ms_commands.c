@@ -4,5 +4,11 @@
 const ms_command ms_commands[] = {
   {"version", "print versions of matscreen and its libraries", ms_cmd_version_help, ms_cmd_version},
   {"convert", "convert a table between CSV and HDF5 (sharded over ranks)", ms_cmd_convert_help, ms_cmd_convert},
+  {"generate", "generate Voronoi membrane structures (one volume or a batch)", ms_cmd_generate_help, ms_cmd_generate},
+  {"segment", "segment a CT grey stack by porosity-matched threshold", ms_cmd_segment_help, ms_cmd_segment},
+  {"tortuosity", "tortuosity and effective conductivity of a voxel volume (PETSc CG + multigrid)", ms_cmd_tortuosity_help, ms_cmd_tortuosity},
+  {"train", "fit a model on a table and save it (.h5)", ms_cmd_train_help, ms_cmd_train},
+  {"predict", "apply a saved model to a table (predictions CSV)", ms_cmd_predict_help, ms_cmd_predict},
+  {"cv", "cross-validate models (k-fold, stratified, repeated, grid) in parallel", ms_cmd_cv_help, ms_cmd_cv},
   {NULL, NULL, NULL, NULL},
 };

@@ -27,5 +27,11 @@ extern const ms_command ms_commands[];  /* terminated by a row with name == NULL
 
 MS_DECLARE_COMMAND(version);
 MS_DECLARE_COMMAND(convert);
+MS_DECLARE_COMMAND(generate);
+MS_DECLARE_COMMAND(segment);
+MS_DECLARE_COMMAND(tortuosity);
+MS_DECLARE_COMMAND(train);
+MS_DECLARE_COMMAND(predict);
+MS_DECLARE_COMMAND(cv);
 
 #endif

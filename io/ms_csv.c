@@ -84,9 +84,24 @@ PetscErrorCode ms_csv_next(ms_csv_reader *r, ms_csv_record *rec, PetscBool *have
       PetscCheck(p >= end || *p == ',' || *p == '\n', PETSC_COMM_SELF, MS_ERR_READ,
                  "%s:%lld: unexpected text after a closing quote in column %d", r->path, (long long)r->line, n);
     } else {
-      while (p < end && *p != ',' && *p != '\n') {
-        PetscCall(push_char(rec, &len, *p++));
+      /* Unquoted: copy up to the next comma or newline in one go. */
+      const char *q = p;
+      while (q < end && *q != ',' && *q != '\n') q++;
+      size_t fl = (size_t)(q - p);
+      if (!rec->buf_cap) {
+        PetscCall(push_char(rec, &len, 0));
+        len--;
       }
+      while (len + fl + 2 >= rec->buf_cap) {
+        size_t nc = 2 * rec->buf_cap;
+        char  *nb = (char *)realloc(rec->buf, nc);
+        PetscCheck(nb, PETSC_COMM_SELF, PETSC_ERR_MEM, "out of memory reading CSV");
+        rec->buf     = nb;
+        rec->buf_cap = nc;
+      }
+      memcpy(rec->buf + len, p, fl);
+      len += fl;
+      p = q;
       /* trim the unquoted field (and a CR of CRLF line ends) */
       while (len > off[n - 1] && (rec->buf[len - 1] == ' ' || rec->buf[len - 1] == '\t' || rec->buf[len - 1] == '\r')) len--;
       size_t s = off[n - 1], k = s;
@@ -127,9 +142,16 @@ void ms_csv_record_free(ms_csv_record *rec)
   memset(rec, 0, sizeof *rec);
 }
 
-/* End of the record starting at p (just after its newline), tracking quotes and lines. */
+/* End of the record starting at p (just after its newline), tracking quotes and lines.
+   Fast path: a line without any quote ends at its newline (memchr over both). */
 static const char *record_end(const char *p, const char *end, int64_t *line)
 {
+  const char *nl = (const char *)memchr(p, '\n', (size_t)(end - p));
+  if (!nl) return end;
+  if (!memchr(p, '"', (size_t)(nl - p))) {
+    (*line)++;
+    return nl + 1;
+  }
   int quoted = 0;
   for (; p < end; p++) {
     if (*p == '"') quoted = !quoted; /* "" toggles twice: harmless */

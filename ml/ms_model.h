@@ -15,6 +15,8 @@
  *    After fit, every rank of that comm holds the whole fitted model (m->comm = train->comm).
  *  - predict* are collective over m->comm; X must live on the same communicator (or the
  *    model on PETSC_COMM_SELF and X replicated/local). Outputs are for X's local rows.
+ *  - fit must copy whatever it keeps of `train`: the dataset passed to ops.fit may be a
+ *    temporary scaled copy that is freed when ms_model_fit returns.
  *  - save writes into an open HDF5 group (collective; model state is replicated, so all
  *    ranks write the same values); load reads it back on any communicator.
  *
@@ -92,7 +94,13 @@ PetscBool      ms_model_has_proba(ms_model m);
 PetscErrorCode ms_model_save(ms_model m, const char *path);
 PetscErrorCode ms_model_load(MPI_Comm comm, const char *path, ms_model *m);
 
-/* Registry. */
+/* X's local class labels as indices into the model's class_names (X's own class list may
+ * differ in order or content). A class of X that the model never saw is an error naming it.
+ * Collective over X->comm. lab has X->n_local entries. */
+PetscErrorCode ms_model_labels(ms_model m, ms_dataset X, int64_t *lab);
+
+/* Registry (ml/ms_model_registry.c). ms_model_registry_find sets *fn = NULL for unknown names. */
 PetscErrorCode ms_model_list(const char *const **names, int *n);
+PetscErrorCode ms_model_registry_find(const char *type, ms_model_create_fn *fn);
 
 #endif

@@ -5,11 +5,13 @@
  *   standard         (x - mean_j) / std_j per column (population std; constant column -> 1)
  *   minmax           (x - min_j) / (max_j - min_j) per column (constant column -> 0)
  *   log1p            ln(1 + x) (x > -1 required)
- *   normalize_max    per row: x_ij / max_j x_ij   (one spectrum scaled to its maximum)
- *   normalize_total  per row: x_ij / sum_j x_ij
+ *   normalize_max    per row: x_ij / max_j |x_ij| (one spectrum scaled to its maximum;
+ *                    scikit-learn Normalizer(norm='max'); all-zero rows unchanged)
+ *   normalize_total  per row: x_ij / sum_j |x_ij| (Normalizer(norm='l1'))
  *   poisson          Keenan-Kotula: x_ij / sqrt(g_i h_j), g_i = row mean (of the row being
  *                    transformed), h_j = training column mean (zero mean -> column unscaled)
  *   truncate         clip each column to its training [min, max] ("maximum truncation")
+ * Row-wise, clipping and Poisson maps have no inverse (ms_scaler_inverse fails).
  * Column statistics are reduced over the training dataset's communicator. A fitted scaler
  * is saved with the model (group "scaler" inside the model group).
  */

@@ -1,0 +1,90 @@
+/* cmd_cv.c - `matscreen cv`: k-fold cross-validation of several models (and a small grid). */
+#include "ms_commands.h"
+#include "ms_cmd_table.h"
+#include "ms_log.h"
+#include "ms_options.h"
+#include "ms_report.h"
+#include "ms_validation.h"
+
+const char ms_cmd_cv_help[] =
+  "usage: matscreen cv -data D -target COL -models a,b,c -folds K -seed S [-repeats R] [-stratified] -output cv.csv\n"
+  "                    [-cv_grid OPTION=v1,v2,...] [-refit best.h5] [-<model>_<option> ...]\n"
+  "  Every (model x repeat x fold) is an independent task run in parallel over the ranks;\n"
+  "  folds depend only on -seed and the repeat, so any number of ranks gives the same\n"
+  "  scores. Writes one row per model, metric and fold plus mean and std rows, and prints\n"
+  "  a table. -cv_grid ridge_alpha=0.1,1,10 adds one candidate per value; -refit fits the\n"
+  "  best candidate (by r2 or accuracy) on all rows and saves it.\n";
+
+PetscErrorCode ms_cmd_cv(MPI_Comm comm)
+{
+  ms_cmd_table     t = {0};
+  char             models[512] = "", output[PETSC_MAX_PATH_LEN] = "", grid[512] = "", refit[PETSC_MAX_PATH_LEN] = "";
+  PetscInt         folds = 5, repeats = 1, seed = 0;
+  PetscBool        stratified = PETSC_FALSE, help;
+  int              n_cand = 0;
+  ms_cv_candidate *cand = NULL;
+  ms_cv_opts       o;
+  ms_cv_result     res;
+  ms_dataset       ds;
+  PetscMPIInt      size;
+  double           t0;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(comm, NULL, "matscreen cv options", NULL);
+  PetscCall(ms_cmd_table_options(PetscOptionsObject, &t, "column to learn (numbers: regression; text: class names)"));
+  PetscCall(PetscOptionsString("-models", "comma-separated model types to compare", NULL, models, models, sizeof models, NULL));
+  PetscCall(PetscOptionsBoundedInt("-folds", "number of folds K", NULL, folds, &folds, NULL, 2));
+  PetscCall(PetscOptionsBoundedInt("-repeats", "number of repeats with reshuffled folds", NULL, repeats, &repeats, NULL, 1));
+  PetscCall(PetscOptionsBoundedInt("-seed", "seed of the fold shuffles (and of the models)", NULL, seed, &seed, NULL, 0));
+  PetscCall(PetscOptionsBool("-stratified", "keep the class proportions in every fold (classification)", NULL, stratified, &stratified, NULL));
+  PetscCall(PetscOptionsString("-cv_grid", "grid over one model option, OPTION=v1,v2,... (e.g. ridge_alpha=0.1,1,10)", NULL, grid, grid, sizeof grid, NULL));
+  PetscCall(PetscOptionsString("-refit", "fit the best candidate on all rows and save it here (.h5)", NULL, refit, refit, sizeof refit, NULL));
+  PetscCall(PetscOptionsString("-output", "cross-validation table to write (.csv)", NULL, output, output, sizeof output, NULL));
+  PetscOptionsEnd();
+  /* Read every candidate's options now: -help lists them and misspellings fail early. */
+  if (models[0]) {
+    PetscCall(ms_cv_candidates(comm, models, grid, &n_cand, &cand));
+    for (int c = 0; c < n_cand; c++) {
+      ms_model probe;
+      PetscCall(ms_cv_candidate_model(comm, &cand[c], &probe));
+      PetscCall(ms_model_destroy(&probe));
+    }
+  }
+  PetscCall(ms_options_help_requested(&help));
+  if (help) {
+    PetscCall(PetscFree(cand));
+    PetscCall(ms_cmd_table_free(&t));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(ms_options_check_unused(comm, NULL));
+  PetscCheck(n_cand, comm, MS_ERR_USER, "missing required option -models (e.g. -models linear,ridge)");
+  PetscCheck(output[0], comm, MS_ERR_USER, "missing required option -output (the cross-validation CSV to write)");
+
+  PetscCall(ms_cmd_table_load(comm, &t, PETSC_TRUE, &ds));
+  o.folds      = (int)folds;
+  o.repeats    = (int)repeats;
+  o.seed       = (uint64_t)seed;
+  o.stratified = stratified;
+  t0           = MPI_Wtime();
+  PetscCall(ms_cv_run(ds, n_cand, cand, &o, &res));
+  t0 = MPI_Wtime() - t0;
+  PetscCall(ms_report_cv(comm, &res, output));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(ms_log(comm, "cv: %d candidate(s) x %d repeat(s) x %d folds on %lld rows of %s, %d ranks, %.3f s%s\n", n_cand, o.repeats,
+                   o.folds, (long long)ds->n_global, t.data, (int)size, t0, stratified ? " (stratified)" : ""));
+  PetscCall(ms_report_cv_table(comm, &res));
+  if (refit[0]) {
+    ms_model m;
+    PetscCall(ms_cv_candidate_model(comm, &res.candidates[res.best], &m));
+    PetscCall(ms_model_fit(m, ds));
+    PetscCall(ms_model_save(m, refit));
+    PetscCall(ms_log(comm, "cv: refitted '%s' on all rows; saved to %s\n", res.candidates[res.best].label, refit));
+    PetscCall(ms_model_destroy(&m));
+  }
+  PetscCall(ms_log(comm, "cv: table written to %s\n", output));
+  PetscCall(ms_cv_result_free(&res));
+  PetscCall(ms_dataset_destroy(&ds));
+  PetscCall(PetscFree(cand));
+  PetscCall(ms_cmd_table_free(&t));
+  PetscFunctionReturn(0);
+}

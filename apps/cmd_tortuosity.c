@@ -1,0 +1,183 @@
+/* cmd_tortuosity.c - `matscreen tortuosity`: tau and sigma_eff of a voxel volume per axis
+ * (the library call is ms_tortuosity_solve, solvers/ms_tortuosity.h). */
+#include "ms_commands.h"
+#include "ms_h5.h"
+#include "ms_log.h"
+#include "ms_options.h"
+#include "ms_tortuosity.h"
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+
+const char ms_cmd_tortuosity_help[] =
+  "usage: matscreen tortuosity -input FILE [-dataset /volume | -shape nx,ny,nz] [-axis x|y|z|all]\n"
+  "                            [-phase 0] [-conductivities s0,s1,...] [-mismatch_tol 1e-4] [-output OUT.h5]\n"
+  "  Steady conduction in the conducting phase with phi = 1 and 0 on the two faces normal to\n"
+  "  the axis: tau = porosity * sigma_P / sigma_eff (Appendix B). FILE is HDF5 (.h5/.hdf5, uint8\n"
+  "  dataset of h5py shape (nz, ny, nx)) or raw uint8 bytes in C order with -shape. Solver\n"
+  "  options (-ksp_type, -pc_type, -pc_mg_levels, -pc_hypre_*, ...) override the defaults.\n"
+  "  A structure with no cluster connecting the two faces is a result: tau = inf, exit 0.\n"
+  "  OUT.h5: /tortuosity/<axis>/{tau, porosity, percolating_porosity, effective_conductivity,\n"
+  "  current_mismatch, iterations, residual, current_in, current_out, *_seconds, percolates}.\n";
+
+static PetscBool has_suffix(const char *s, const char *suf)
+{
+  size_t l = strlen(s), m = strlen(suf);
+  return (PetscBool)(l >= m && !strcasecmp(s + l - m, suf));
+}
+
+static PetscErrorCode load_volume(MPI_Comm comm, const char *in, const char *dataset, PetscInt nshape, const PetscInt shape[3],
+                                  ms_volume *v)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(!has_suffix(in, ".tif") && !has_suffix(in, ".tiff"), comm, MS_ERR_USER,
+             "-input %s: TIFF stacks are not readable yet (io/ms_tiff is pending); convert to HDF5 or raw bytes with -shape", in);
+  if (has_suffix(in, ".h5") || has_suffix(in, ".hdf5")) {
+    PetscCheck(nshape == 0, comm, MS_ERR_USER, "-shape applies to raw input only; %s is HDF5 (its shape is in the file)", in);
+    PetscCall(ms_volume_load(comm, in, dataset, v));
+  } else {
+    PetscCheck(nshape == 3, comm, MS_ERR_USER, "-input %s: raw bytes need -shape nx,ny,nz (got %d values); HDF5 files end in .h5",
+               in, (int)nshape);
+    PetscCheck(shape[0] > 0 && shape[1] > 0 && shape[2] > 0, comm, MS_ERR_USER, "-shape %d,%d,%d: every size must be positive",
+               (int)shape[0], (int)shape[1], (int)shape[2]);
+    PetscCall(ms_volume_read_raw(comm, in, shape[0], shape[1], shape[2], v));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode write_axis(hid_t fid, const ms_tortuosity_result *r)
+{
+  char  path[64];
+  hid_t g;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(path, sizeof path, "/tortuosity/%s", ms_tortuosity_axis_name(r->axis)));
+  PetscCall(ms_h5_group_ensure(fid, path, &g));
+  PetscCall(ms_h5_write_scalar_double(g, "tau", r->tau));
+  PetscCall(ms_h5_write_scalar_double(g, "porosity", r->porosity));
+  PetscCall(ms_h5_write_scalar_double(g, "percolating_porosity", r->percolating_porosity));
+  PetscCall(ms_h5_write_scalar_double(g, "effective_conductivity", r->effective_conductivity));
+  PetscCall(ms_h5_write_scalar_double(g, "current_mismatch", r->current_mismatch));
+  PetscCall(ms_h5_write_scalar_int(g, "iterations", r->iterations));
+  PetscCall(ms_h5_write_scalar_double(g, "residual", r->residual));
+  PetscCall(ms_h5_write_scalar_double(g, "current_in", r->current_in));
+  PetscCall(ms_h5_write_scalar_double(g, "current_out", r->current_out));
+  PetscCall(ms_h5_write_scalar_double(g, "percolation_seconds", r->percolation_seconds));
+  PetscCall(ms_h5_write_scalar_double(g, "setup_seconds", r->setup_seconds));
+  PetscCall(ms_h5_write_scalar_double(g, "solve_seconds", r->solve_seconds));
+  PetscCall(ms_h5_write_scalar_int(g, "percolates", r->percolates));
+  PetscCall(ms_h5_attr_set_string(g, "ksp_type", r->ksp_type));
+  PetscCall(ms_h5_attr_set_string(g, "pc_type", r->pc_type));
+  PetscCall(ms_h5_attr_set_string(g, "converged_reason", r->percolates ? KSPConvergedReasons[r->reason] : "none (no solve)"));
+  PetscCall(ms_h5_attr_set_string(g, "status", r->percolates ? "percolating" : "not percolating: no conducting cluster touches both faces"));
+  PetscCall(ms_h5_attr_set_string(g, "effective_conductivity_units", "sigma_eff / sigma_P"));
+  PetscCall(ms_h5_attr_set_string(g, "current_units", "sigma_P * voxel size * volt"));
+  PetscCheck(H5Gclose(g) >= 0, PETSC_COMM_SELF, MS_ERR_READ, "cannot close HDF5 group %s", path);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode summary(MPI_Comm comm, const ms_tortuosity_result *r)
+{
+  const char *a = ms_tortuosity_axis_name(r->axis);
+
+  PetscFunctionBeginUser;
+  if (!r->percolates)
+    PetscCall(ms_log(comm, "tortuosity %s: tau inf (not percolating: no conducting cluster connects the two %s faces), porosity %.6f\n",
+                     a, a, r->porosity));
+  else
+    PetscCall(ms_log(comm,
+                     "tortuosity %s: tau %.6f porosity %.6f percolating %.6f sigma_eff/sigma_P %.6f mismatch %.2e its %d (%s/%s) "
+                     "setup %.3f s solve %.3f s\n",
+                     a, r->tau, r->porosity, r->percolating_porosity, r->effective_conductivity, r->current_mismatch,
+                     (int)r->iterations, r->ksp_type, r->pc_type, r->percolation_seconds + r->setup_seconds, r->solve_seconds));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_cmd_tortuosity(MPI_Comm comm)
+{
+  char               in[PETSC_MAX_PATH_LEN] = "", out[PETSC_MAX_PATH_LEN] = "", dataset[256] = "/volume";
+  const char *const  axis_names[] = {"x", "y", "z", "all", "ms_axis", "MS_AXIS_", NULL};
+  PetscEnum          axis = (PetscEnum)3;
+  PetscInt           shape[3] = {0, 0, 0}, nshape = 3, phase = 0, ncond = MS_TORTUOSITY_MAX_VALUES;
+  PetscReal          cond[MS_TORTUOSITY_MAX_VALUES], tol = 1e-4;
+  PetscBool          help, shape_set, phase_set, cond_set;
+  ms_tortuosity_opts o;
+
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(comm, NULL, "matscreen tortuosity options", NULL);
+  PetscCall(PetscOptionsString("-input", "volume file: HDF5 (.h5) or raw uint8 bytes (with -shape)", NULL, in, in, sizeof in, NULL));
+  PetscCall(PetscOptionsString("-dataset", "HDF5 dataset holding the volume", NULL, dataset, dataset, sizeof dataset, NULL));
+  PetscCall(PetscOptionsIntArray("-shape", "raw input size nx,ny,nz (x fastest)", NULL, shape, &nshape, &shape_set));
+  if (!shape_set) nshape = 0;
+  PetscCall(PetscOptionsEnum("-axis", "flow direction(s) to solve", NULL, axis_names, axis, &axis, NULL));
+  PetscCall(PetscOptionsInt("-phase", "voxel value of the conducting phase (0 = pore)", NULL, phase, &phase, &phase_set));
+  PetscCall(PetscOptionsRealArray("-conductivities", "conductivity per voxel value 0,1,... (0 = insulating); replaces -phase", NULL,
+                                  cond, &ncond, &cond_set));
+  if (!cond_set) ncond = 0;
+  PetscCall(PetscOptionsReal("-mismatch_tol", "stop when |I_in - I_out| / |I_in| is below this (0: residual test only)", NULL, tol,
+                             &tol, NULL));
+  PetscCall(PetscOptionsString("-output", "HDF5 file for the results (written atomically)", NULL, out, out, sizeof out, NULL));
+  PetscOptionsEnd();
+  PetscCall(ms_options_help_requested(&help));
+  if (help) PetscFunctionReturn(0);
+  PetscCall(ms_options_check_unused(comm, ms_options_solver_prefixes));
+  PetscCheck(in[0], comm, MS_ERR_USER, "missing required option -input (the volume to analyse)");
+  PetscCheck(!(phase_set && cond_set), comm, MS_ERR_USER, "-phase and -conductivities exclude each other: give one");
+  PetscCheck(phase >= 0 && phase <= 255, comm, MS_ERR_USER, "-phase %d: expected a voxel value 0..255", (int)phase);
+  PetscCheck(tol >= 0 && tol < 1, comm, MS_ERR_USER, "-mismatch_tol %g: expected 0 <= tol < 1", (double)tol);
+  PetscCheck(!out[0] || strcmp(in, out), comm, MS_ERR_USER, "-input and -output are the same file '%s'", in);
+
+  PetscCall(ms_tortuosity_opts_init(&o));
+  o.phase            = (int)phase;
+  o.n_conductivities = (int)ncond;
+  for (PetscInt i = 0; i < ncond; i++) o.conductivities[i] = cond[i];
+  o.mismatch_tol = tol;
+
+  ms_volume v;
+  PetscCall(load_volume(comm, in, dataset, nshape, shape, &v));
+  PetscCall(ms_log(comm, "tortuosity: %s (%lld x %lld x %lld voxels)\n", in, (long long)v->nx, (long long)v->ny, (long long)v->nz));
+
+  ms_tortuosity_result res[3];
+  int                  a0 = axis == 3 ? 0 : (int)axis, a1 = axis == 3 ? 2 : (int)axis;
+  PetscBool            solved = PETSC_FALSE;
+  for (int a = a0; a <= a1; a++) {
+    PetscCall(ms_tortuosity_solve(v, a, &o, &res[a]));
+    PetscCall(summary(comm, &res[a]));
+    solved = (PetscBool)(solved || res[a].percolates);
+  }
+  /* Solver options are consumed by the KSP; a misspelt one shows up here. Without a solve
+   * (nothing percolates) they had nothing to configure, which is not the user's error. */
+  if (solved) PetscCall(ms_options_check_unused(comm, NULL));
+
+  struct rusage ru;
+  long          rss = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0, rss_sum, rss_max; /* KiB on Linux */
+  PetscCallMPI(MPI_Allreduce(&rss, &rss_sum, 1, MPI_LONG, MPI_SUM, comm));
+  PetscCallMPI(MPI_Allreduce(&rss, &rss_max, 1, MPI_LONG, MPI_MAX, comm));
+  if (out[0]) {
+    ms_h5_file f;
+    hid_t      g;
+    PetscCall(ms_h5_create(comm, out, &f));
+    PetscCall(ms_h5_add_input(f, in));
+    for (int a = a0; a <= a1; a++) PetscCall(write_axis(f->fid, &res[a]));
+    PetscCall(ms_h5_group_ensure(f->fid, "/tortuosity", &g));
+    PetscCall(ms_h5_attr_set_string(g, "input", in));
+    if (!nshape) PetscCall(ms_h5_attr_set_string(g, "dataset", dataset));
+    PetscCall(ms_h5_attr_set_int(g, "nx", v->nx));
+    PetscCall(ms_h5_attr_set_int(g, "ny", v->ny));
+    PetscCall(ms_h5_attr_set_int(g, "nz", v->nz));
+    if (ncond) {
+      double c[MS_TORTUOSITY_MAX_VALUES];
+      for (PetscInt i = 0; i < ncond; i++) c[i] = cond[i];
+      PetscMPIInt rank;
+      PetscCallMPI(MPI_Comm_rank(comm, &rank));
+      PetscCall(ms_h5_write_rows_double(g, "conductivities", ncond, 0, rank ? 0 : ncond, 0, c));
+    } else PetscCall(ms_h5_attr_set_int(g, "phase", phase));
+    PetscCall(ms_h5_attr_set_double(g, "mismatch_tol", tol));
+    PetscCall(ms_h5_attr_set_int(g, "peak_rss_bytes_sum", (int64_t)rss_sum * 1024));
+    PetscCall(ms_h5_attr_set_int(g, "peak_rss_bytes_max", (int64_t)rss_max * 1024));
+    PetscCheck(H5Gclose(g) >= 0, PETSC_COMM_SELF, MS_ERR_READ, "cannot close HDF5 group /tortuosity of %s", out);
+    PetscCall(ms_h5_commit(&f));
+  }
+  PetscCall(ms_volume_destroy(&v));
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,62 @@
+/* cmd_train.c - `matscreen train`: fit one model on a table and save it. */
+#include "ms_commands.h"
+#include "ms_cmd_table.h"
+#include "ms_log.h"
+#include "ms_model.h"
+#include "ms_options.h"
+#include "ms_validation.h"
+
+const char ms_cmd_train_help[] =
+  "usage: matscreen train -data D -target COL -model NAME [-task regression|classification] -output model.h5\n"
+  "                       [-id COL] [-ignore a,b] [-scaler TYPE] [-seed S] [-<model>_<option> ...]\n"
+  "  Fits the model on every row of D (CSV or HDF5; a text target gives class names) and\n"
+  "  writes it to one HDF5 file for `matscreen predict`. `matscreen train -model NAME -help`\n"
+  "  lists the model's own options.\n";
+
+PetscErrorCode ms_cmd_train(MPI_Comm comm)
+{
+  ms_cmd_table t = {0};
+  char         model[32] = "", output[PETSC_MAX_PATH_LEN] = "";
+  PetscBool    help;
+  ms_model     m = NULL;
+  ms_dataset   ds;
+  double       scores[8], t0;
+  int          n_metrics;
+  const char *const *names;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(comm, NULL, "matscreen train options", NULL);
+  PetscCall(ms_cmd_table_options(PetscOptionsObject, &t, "column to learn (numbers: regression; text: class names)"));
+  PetscCall(PetscOptionsString("-model", "model type (linear, ridge, ...; see `matscreen help train`)", NULL, model, model, sizeof model, NULL));
+  PetscCall(PetscOptionsString("-output", "model file to write (.h5)", NULL, output, output, sizeof output, NULL));
+  PetscOptionsEnd();
+  /* The model's options are read now too, so -help lists them and misspellings fail early. */
+  if (model[0]) {
+    PetscCall(ms_model_create(comm, model, &m));
+    PetscCall(ms_model_set_from_options(m));
+  }
+  PetscCall(ms_options_help_requested(&help));
+  if (help) {
+    PetscCall(ms_model_destroy(&m));
+    PetscCall(ms_cmd_table_free(&t));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(ms_options_check_unused(comm, NULL));
+  PetscCheck(m, comm, MS_ERR_USER, "missing required option -model (e.g. -model ridge)");
+  PetscCheck(output[0], comm, MS_ERR_USER, "missing required option -output (the model file to write, .h5)");
+
+  PetscCall(ms_cmd_table_load(comm, &t, PETSC_TRUE, &ds));
+  t0 = MPI_Wtime();
+  PetscCall(ms_model_fit(m, ds));
+  t0 = MPI_Wtime() - t0;
+  PetscCall(ms_validation_score(m, ds, scores));
+  PetscCall(ms_validation_metrics(m->task, &n_metrics, &names, NULL));
+  PetscCall(ms_model_save(m, output));
+  PetscCall(ms_log(comm, "train: %s (%s) on %lld rows x %lld features of %s in %.3f s; scaler %s\n", m->type, ms_task_names[m->task],
+                   (long long)ds->n_global, (long long)ds->n_features, t.data, t0, ms_scaler_type(m->scaler)));
+  PetscCall(ms_log(comm, "train: training-set %s %.6g, %s %.6g; model written to %s\n", names[0], scores[0], names[1], scores[1], output));
+  PetscCall(ms_dataset_destroy(&ds));
+  PetscCall(ms_model_destroy(&m));
+  PetscCall(ms_cmd_table_free(&t));
+  PetscFunctionReturn(0);
+}

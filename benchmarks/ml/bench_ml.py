@@ -1,0 +1,152 @@
+#!/usr/bin/python3
+"""matscreen ML layer vs scikit-learn, side by side in one run.
+
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 benchmarks/ml/bench_ml.py \
+        --matscreen build/bin/matscreen [--cases linear_fit,ridge_fit,cv] [--ranks 1,2] [--repeats 3]
+
+Prints one JSON object per line: case, data size, ranks, matscreen's own timing of the
+step (from its log: fit or cross-validation only, no start-up or file reading), the
+command's wall time, the peer's time (scikit-learn in this process, same data, same
+thread count) and ratio = matscreen_s / peer_s (< 1: matscreen faster). Times are the
+minimum over --repeats runs.
+
+Adding a case (GPR, PCA, forests, logistic regression, ...): write `def case_<name>(ctx)`
+that yields records made with ctx.record(...), and add it to CASES. ctx.data(n, d, kind)
+gives cached synthetic data as (X, y, h5 path in matscreen's dataset layout);
+ctx.matscreen(ranks, args, pattern) runs the command and returns (seconds parsed with the
+regex `pattern` from its stdout, wall seconds).
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import h5py
+import numpy as np
+
+
+class Context:
+    def __init__(self, a):
+        self.a = a
+        self.dir = tempfile.mkdtemp(prefix="bench_ml_")
+        self.cache = {}
+
+    def data(self, n, d, kind="regression", seed=0):
+        key = (n, d, kind, seed)
+        if key not in self.cache:
+            rng = np.random.default_rng(seed)
+            X = rng.normal(size=(n, d))
+            w = rng.normal(size=d)
+            y = X @ w + 0.3 * rng.normal(size=n)
+            if kind == "classification":
+                y = (y > np.median(y)).astype(int)
+            path = os.path.join(self.dir, "%s_%d_%d.h5" % (kind, n, d))
+            with h5py.File(path, "w") as f:
+                ds = f.create_dataset("features", data=X)
+                ds.attrs.create("column_names", ["x%d" % j for j in range(d)], dtype=h5py.string_dtype())
+                if kind == "regression":
+                    t = f.create_dataset("target", data=y.astype(float))
+                    t.attrs.create("name", "y", dtype=h5py.string_dtype())
+                else:
+                    t = f.create_dataset("labels", data=y.astype(np.int64))
+                    t.attrs.create("name", "y", dtype=h5py.string_dtype())
+                    t.attrs.create("class_names", ["c0", "c1"], dtype=h5py.string_dtype())
+            self.cache[key] = (X, y, path)
+        return self.cache[key]
+
+    def matscreen(self, ranks, args, pattern):
+        cmd = [self.a.matscreen] + args
+        if ranks > 1:
+            cmd = [self.a.mpiexec, "--oversubscribe", "-n", str(ranks)] + cmd
+        best, wall = float("inf"), float("inf")
+        for _ in range(self.a.repeats):
+            t0 = time.perf_counter()
+            r = subprocess.run(cmd, capture_output=True, text=True, cwd=self.dir)
+            w = time.perf_counter() - t0
+            if r.returncode:
+                sys.exit("failed: %s\n%s%s" % (" ".join(cmd), r.stdout, r.stderr))
+            m = re.search(pattern, r.stdout)
+            if not m:
+                sys.exit("no timing matching %r in output of %s:\n%s" % (pattern, " ".join(cmd), r.stdout))
+            best, wall = min(best, float(m.group(1))), min(wall, w)
+        return best, wall
+
+    def peer(self, fn):
+        best = float("inf")
+        for _ in range(self.a.repeats):
+            t0 = time.perf_counter()
+            fn()
+            best = min(best, time.perf_counter() - t0)
+        return best
+
+    def record(self, case, n, d, ranks, ms, wall, peer_name, peer_s, **extra):
+        rec = dict(bench="ml", case=case, n=n, d=d, ranks=ranks, matscreen_s=round(ms, 6), matscreen_wall_s=round(wall, 4),
+                   peer=peer_name, peer_s=round(peer_s, 6), ratio=round(ms / peer_s, 3) if peer_s > 0 else None,
+                   threads=int(os.environ.get("OPENBLAS_NUM_THREADS", "0") or 0))
+        rec.update(extra)
+        return rec
+
+
+def _fit_case(ctx, model, peer_name, make_peer, extra_args):
+    for n, d in ((100000, 50), (20000, 200)):
+        X, y, path = ctx.data(n, d)
+        peer_s = ctx.peer(lambda: make_peer().fit(X, y))
+        for ranks in ctx.a.ranks:
+            ms, wall = ctx.matscreen(ranks, ["train", "-data", path, "-target", "y", "-model", model, "-output", "m.h5"] + extra_args,
+                                     r" in ([0-9.eE+-]+) s;")
+            yield ctx.record("%s_fit" % model, n, d, ranks, ms, wall, peer_name, peer_s)
+
+
+def case_linear_fit(ctx):
+    from sklearn.linear_model import LinearRegression
+    yield from _fit_case(ctx, "linear", "sklearn LinearRegression", LinearRegression, [])
+
+
+def case_ridge_fit(ctx):
+    from sklearn.linear_model import Ridge
+    yield from _fit_case(ctx, "ridge", "sklearn Ridge(alpha=1)", lambda: Ridge(alpha=1.0), ["-ridge_alpha", "1"])
+
+
+def case_cv(ctx):
+    from sklearn.linear_model import LinearRegression, Ridge
+    from sklearn.model_selection import KFold, cross_validate
+    n, d, K, R = 20000, 50, 5, 4
+    X, y, path = ctx.data(n, d)
+    scoring = ["r2", "neg_root_mean_squared_error", "neg_mean_absolute_error", "neg_mean_squared_error"]
+    for ranks in ctx.a.ranks:
+        def peer():
+            for r in range(R):
+                for est in (LinearRegression(), Ridge(alpha=1.0)):
+                    cross_validate(est, X, y, cv=KFold(K, shuffle=True, random_state=r), scoring=scoring, n_jobs=ranks if ranks > 1 else None)
+        peer_s = ctx.peer(peer)
+        ms, wall = ctx.matscreen(ranks, ["cv", "-data", path, "-target", "y", "-models", "linear,ridge", "-folds", str(K),
+                                         "-repeats", str(R), "-seed", "1", "-output", "cv.csv"], r", ([0-9.eE+-]+) s")
+        yield ctx.record("cv_linear_ridge", n, d, ranks, ms, wall, "sklearn cross_validate (n_jobs=%d)" % ranks, peer_s,
+                         folds=K, repeats=R, tasks=2 * K * R)
+
+
+CASES = {"linear_fit": case_linear_fit, "ridge_fit": case_ridge_fit, "cv": case_cv}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--matscreen", default="build/bin/matscreen")
+    p.add_argument("--mpiexec", default="mpiexec")
+    p.add_argument("--cases", default=",".join(CASES))
+    p.add_argument("--ranks", default="1,2")
+    p.add_argument("--repeats", type=int, default=3)
+    a = p.parse_args()
+    a.matscreen = os.path.abspath(a.matscreen)
+    a.ranks = [int(r) for r in a.ranks.split(",")]
+    ctx = Context(a)
+    for name in a.cases.split(","):
+        for rec in CASES[name](ctx):
+            print(json.dumps(rec), flush=True)
+
+
+if __name__ == "__main__":
+    main()

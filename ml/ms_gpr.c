@@ -1,0 +1,294 @@
+/* ms_gpr.c - GPR core: data, log marginal likelihood with analytic gradient, final
+ * factorization and prediction, on a local (LAPACKE) or block-cyclic (ScaLAPACK) ms_dmat.
+ * The optimiser and restarts are in ms_gpr_opt.c. */
+#include "ms_gpr.h"
+#include <math.h>
+
+PetscErrorCode ms_gpr_create(MPI_Comm comm, ms_kernel kernel, ms_gpr *out)
+{
+  ms_gpr gp;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscNew(&gp));
+  gp->comm            = comm;
+  gp->kernel          = kernel;
+  gp->jitter          = 1e-10;
+  gp->normalize_y     = PETSC_TRUE;
+  gp->scalapack_min_n = MS_GPR_SCALAPACK_MIN_N_DEFAULT;
+  gp->grid_shape      = MS_GRID_AUTO;
+  gp->nb              = MS_SCALAPACK_NB_DEFAULT;
+  gp->y_std           = 1.0;
+  gp->best_restart    = -1;
+  PetscCall(PetscStrncpy(gp->tao_type, TAOBLMVM, sizeof(gp->tao_type)));
+  *out = gp;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ms_gpr_clear_factor(ms_gpr gp)
+{
+  PetscFunctionBeginUser;
+  PetscCall(ms_dmat_destroy(&gp->L));
+  PetscCall(ms_blacs_destroy(&gp->grid));
+  PetscCall(PetscFree(gp->alpha));
+  gp->factored = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_gpr_destroy(ms_gpr *gp)
+{
+  PetscFunctionBeginUser;
+  if (!*gp) PetscFunctionReturn(0);
+  PetscCall(ms_gpr_clear_factor(*gp));
+  PetscCall(ms_kernel_destroy(&(*gp)->kernel));
+  PetscCall(PetscFree((*gp)->X));
+  PetscCall(PetscFree((*gp)->y));
+  PetscCall(PetscFree(*gp));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_gpr_set_data_normalized(ms_gpr gp, int64_t n, int64_t d, const double *X, const double *y_norm,
+                                          double y_mean, double y_std)
+{
+  PetscFunctionBeginUser;
+  if (n < 1) SETERRQ(gp->comm, MS_ERR_USER, "GPR needs at least one training row, got %" PRId64, n);
+  if (d != gp->kernel->d)
+    SETERRQ(gp->comm, MS_ERR_USER, "GPR kernel built for %" PRId64 " features, data has %" PRId64, gp->kernel->d, d);
+  if (n > INT32_MAX / 2) SETERRQ(gp->comm, MS_ERR_USER, "GPR with %" PRId64 " training rows is beyond 32-bit ScaLAPACK", n);
+  PetscCall(ms_gpr_clear_factor(gp));
+  PetscCall(PetscFree(gp->X));
+  PetscCall(PetscFree(gp->y));
+  PetscCall(PetscMalloc1(n * d, &gp->X));
+  PetscCall(PetscMalloc1(n, &gp->y));
+  PetscCall(PetscArraycpy(gp->X, X, n * d));
+  PetscCall(PetscArraycpy(gp->y, y_norm, n));
+  gp->n      = n;
+  gp->d      = d;
+  gp->y_mean = y_mean;
+  gp->y_std  = y_std;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_gpr_set_data(ms_gpr gp, int64_t n, int64_t d, const double *X, const double *y)
+{
+  double  mean = 0.0, var = 0.0, sd = 1.0;
+  double *yn;
+
+  PetscFunctionBeginUser;
+  if (gp->normalize_y && n > 0) {
+    for (int64_t i = 0; i < n; i++) mean += y[i];
+    mean /= (double)n;
+    for (int64_t i = 0; i < n; i++) var += (y[i] - mean) * (y[i] - mean);
+    sd = sqrt(var / (double)n);
+    /* sklearn's _handle_zeros_in_scale: a constant target keeps scale 1 */
+    if (sd < 10.0 * PETSC_MACHINE_EPSILON) sd = 1.0;
+  } else mean = 0.0;
+  PetscCall(PetscMalloc1(n, &yn));
+  for (int64_t i = 0; i < n; i++) yn[i] = (y[i] - mean) / sd;
+  PetscCall(ms_gpr_set_data_normalized(gp, n, d, X, yn, mean, sd));
+  PetscCall(PetscFree(yn));
+  PetscFunctionReturn(0);
+}
+
+typedef struct {
+  ms_kernel     k;
+  const double *X, *Z; /* rows of the two point sets */
+  int64_t       d;
+  double        diag_add; /* added when i == j (training covariance only) */
+} ms_gpr_fill_ctx;
+
+static double ms_gpr_entry(void *vctx, int64_t i, int64_t j)
+{
+  ms_gpr_fill_ctx *c = (ms_gpr_fill_ctx *)vctx;
+  double           v = ms_kernel_eval(c->k, c->X + i * c->d, c->Z + j * c->d, NULL);
+  return i == j ? v + c->diag_add : v;
+}
+
+/* K = k(X, X) + (noise + jitter) I in the lower triangle, then L. */
+static PetscErrorCode ms_gpr_build_factor(ms_gpr gp, ms_blacs grid, ms_dmat *K, PetscBool *ok)
+{
+  ms_gpr_fill_ctx ctx = {gp->kernel, gp->X, gp->X, gp->d, gp->kernel->noise + gp->jitter};
+
+  PetscFunctionBeginUser;
+  PetscCall(ms_dmat_create(grid, (int)gp->n, (int)gp->n, K));
+  PetscCall(ms_dmat_fill(K, ms_gpr_entry, &ctx, PETSC_TRUE));
+  PetscCall(ms_dmat_potrf(K, ok));
+  PetscFunctionReturn(0);
+}
+
+/* a = K^{-1} y (replicated) and the LML from a factored K. */
+static PetscErrorCode ms_gpr_solve_lml(ms_gpr gp, const ms_dmat *L, double *alpha, double *lml)
+{
+  ms_dmat B;
+  double  logdiag, ya = 0.0;
+
+  PetscFunctionBeginUser;
+  PetscCall(ms_dmat_create(L->g, (int)gp->n, 1, &B));
+  PetscCall(ms_dmat_from_replicated(&B, gp->y));
+  PetscCall(ms_dmat_potrs(L, &B));
+  PetscCall(ms_dmat_to_replicated(&B, alpha));
+  PetscCall(ms_dmat_destroy(&B));
+  PetscCall(ms_dmat_logdiag_sum(L, &logdiag));
+  for (int64_t i = 0; i < gp->n; i++) ya += gp->y[i] * alpha[i];
+  *lml = -0.5 * ya - logdiag - 0.5 * (double)gp->n * log(2.0 * PETSC_PI);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_gpr_lml(ms_gpr gp, ms_blacs grid, const double *theta, double *lml, double *grad)
+{
+  ms_dmat   K;
+  PetscBool ok;
+  double   *alpha;
+  int64_t   nt = ms_kernel_n_theta(gp->kernel);
+
+  PetscFunctionBeginUser;
+  ms_kernel_set_theta(gp->kernel, theta);
+  PetscCall(ms_gpr_build_factor(gp, grid, &K, &ok));
+  if (!ok) {
+    *lml = -PETSC_INFINITY;
+    if (grad) PetscCall(PetscArrayzero(grad, nt));
+    PetscCall(ms_dmat_destroy(&K));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PetscMalloc1(gp->n, &alpha));
+  PetscCall(ms_gpr_solve_lml(gp, &K, alpha, lml));
+  if (grad) {
+    /* 1/2 tr((a a^T - K^{-1}) dK) over the lower triangle of K^{-1} (potri fills only that),
+       off-diagonal terms counted twice; dK is evaluated entry by entry, never stored. */
+    ms_kernel k     = gp->kernel;
+    double    noise = k->noise;
+    double   *acc;
+    PetscCall(ms_dmat_potri(&K));
+    PetscCall(PetscCalloc1(nt, &acc));
+#pragma omp parallel for schedule(dynamic, 8) reduction(+ : acc[ : nt])
+    for (int lj = 0; lj < K.nloc; lj++) {
+      double  g[nt];
+      int64_t j = ms_dmat_col(&K, lj);
+      for (int li = 0; li < K.mloc; li++) {
+        int64_t i = ms_dmat_row(&K, li);
+        if (i < j) continue;
+        double w = alpha[i] * alpha[j] - K.a[(size_t)lj * K.lld + li];
+        ms_kernel_eval(k, gp->X + i * gp->d, gp->X + j * gp->d, g);
+        double s = i == j ? 0.5 * w : w;
+        for (int64_t t = 0; t < nt; t++) acc[t] += s * g[t];
+        if (i == j) acc[nt - 1] += 0.5 * w * noise;
+      }
+    }
+    if (grid) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, acc, (int)nt, MPI_DOUBLE, MPI_SUM, grid->comm));
+    PetscCall(PetscArraycpy(grad, acc, nt));
+    PetscCall(PetscFree(acc));
+  }
+  PetscCall(PetscFree(alpha));
+  PetscCall(ms_dmat_destroy(&K));
+  PetscFunctionReturn(0);
+}
+
+/* The distributed path is used only with several ranks: on one rank LAPACKE is faster. */
+PetscErrorCode ms_gpr_use_scalapack(ms_gpr gp, PetscBool *dist)
+{
+  PetscMPIInt size;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_size(gp->comm, &size));
+  *dist = (size > 1 && gp->n >= gp->scalapack_min_n) ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_gpr_factor(ms_gpr gp)
+{
+  PetscBool dist, ok;
+
+  PetscFunctionBeginUser;
+  if (!gp->X) SETERRQ(gp->comm, PETSC_ERR_ORDER, "GPR: set the training data before factoring");
+  PetscCall(ms_gpr_clear_factor(gp));
+  PetscCall(ms_gpr_use_scalapack(gp, &dist));
+  if (dist) PetscCall(ms_blacs_create(gp->comm, gp->grid_shape, gp->nb, &gp->grid));
+  PetscCall(ms_gpr_build_factor(gp, gp->grid, &gp->L, &ok));
+  if (!ok)
+    SETERRQ(gp->comm, MS_ERR_USER,
+            "GPR: the training covariance is not positive definite at the chosen hyperparameters "
+            "(duplicate rows with tiny noise?); raise -gpr_alpha or -gpr_noise");
+  PetscCall(PetscMalloc1(gp->n, &gp->alpha));
+  PetscCall(ms_gpr_solve_lml(gp, &gp->L, gp->alpha, &gp->lml));
+  gp->factored = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_gpr_predict_mean(ms_gpr gp, int64_t m, const double *Xq, double *mean)
+{
+  PetscFunctionBeginUser;
+  if (!gp->factored) SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ORDER, "GPR: predict before fit");
+#pragma omp parallel for schedule(static)
+  for (int64_t q = 0; q < m; q++) {
+    double s = 0.0;
+    for (int64_t j = 0; j < gp->n; j++) s += ms_kernel_eval(gp->kernel, Xq + q * gp->d, gp->X + j * gp->d, NULL) * gp->alpha[j];
+    mean[q] = gp->y_std * s + gp->y_mean;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Query columns handled per triangular solve: bounds the n x chunk right-hand side. */
+#define MS_GPR_STD_CHUNK 1024
+
+/* var_q = k(x,x) - |L^{-1} k*|^2 for the mc query points Z (replicated on the grid). */
+static PetscErrorCode ms_gpr_std_chunk(ms_gpr gp, int64_t mc, const double *Z, double *var)
+{
+  ms_gpr_fill_ctx ctx = {gp->kernel, gp->X, Z, gp->d, 0.0};
+  ms_dmat         B;
+
+  PetscFunctionBeginUser;
+  PetscCall(ms_dmat_create(gp->grid, (int)gp->n, (int)mc, &B));
+  ctx.diag_add = 0.0; /* query points are never training points: no white noise in k* */
+  PetscCall(ms_dmat_fill(&B, (ms_dmat_entry_fn)ms_gpr_entry, &ctx, PETSC_FALSE));
+  PetscCall(ms_dmat_trsm_lower(&gp->L, &B));
+  PetscCall(PetscArrayzero(var, mc));
+  for (int lj = 0; lj < B.nloc; lj++) {
+    double s = 0.0;
+    for (int li = 0; li < B.mloc; li++) s += B.a[(size_t)lj * B.lld + li] * B.a[(size_t)lj * B.lld + li];
+    var[ms_dmat_col(&B, lj)] = s;
+  }
+  if (gp->grid) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, var, (int)mc, MPI_DOUBLE, MPI_SUM, gp->grid->comm));
+  for (int64_t q = 0; q < mc; q++) var[q] = ms_kernel_diag(gp->kernel) - var[q];
+  PetscCall(ms_dmat_destroy(&B));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_gpr_predict_std(ms_gpr gp, int64_t m, const double *Xq, double *std)
+{
+  double *Zall = NULL, *var;
+  int64_t M = m, off = 0;
+
+  PetscFunctionBeginUser;
+  if (!gp->factored) SETERRQ(gp->comm, PETSC_ERR_ORDER, "GPR: predict before fit");
+  if (gp->grid) {
+    /* the distributed solve needs every rank's queries: gather them, solve together */
+    PetscMPIInt size, rank, *cnt, *dsp;
+    int64_t     mloc = m * gp->d;
+    PetscCallMPI(MPI_Comm_size(gp->comm, &size));
+    PetscCallMPI(MPI_Comm_rank(gp->comm, &rank));
+    PetscCall(PetscMalloc2(size, &cnt, size, &dsp));
+    PetscCallMPI(MPI_Allreduce(&m, &M, 1, MPI_INT64_T, MPI_SUM, gp->comm));
+    PetscCallMPI(MPI_Exscan(&m, &off, 1, MPI_INT64_T, MPI_SUM, gp->comm));
+    if (!rank) off = 0;
+    if (M * gp->d > INT32_MAX) SETERRQ(gp->comm, MS_ERR_USER, "GPR std: too many query rows (%" PRId64 ") in one call", M);
+    PetscMPIInt c = (PetscMPIInt)mloc;
+    PetscCallMPI(MPI_Allgather(&c, 1, MPI_INT, cnt, 1, MPI_INT, gp->comm));
+    dsp[0] = 0;
+    for (int r = 1; r < size; r++) dsp[r] = dsp[r - 1] + cnt[r - 1];
+    PetscCall(PetscMalloc1(M * gp->d + 1, &Zall));
+    PetscCallMPI(MPI_Allgatherv(Xq, c, MPI_DOUBLE, Zall, cnt, dsp, MPI_DOUBLE, gp->comm));
+    PetscCall(PetscFree2(cnt, dsp));
+  }
+  PetscCall(PetscMalloc1(MS_GPR_STD_CHUNK, &var));
+  for (int64_t c0 = 0; c0 < M; c0 += MS_GPR_STD_CHUNK) {
+    int64_t mc = PetscMin(MS_GPR_STD_CHUNK, M - c0);
+    PetscCall(ms_gpr_std_chunk(gp, mc, (Zall ? Zall : Xq) + c0 * gp->d, var));
+    for (int64_t q = 0; q < mc; q++) {
+      int64_t g = c0 + q; /* global query index; ours are [off, off + m) */
+      if (g < off || g >= off + m) continue;
+      std[g - off] = gp->y_std * sqrt(PetscMax(var[q], 0.0));
+    }
+  }
+  PetscCall(PetscFree(var));
+  PetscCall(PetscFree(Zall));
+  PetscFunctionReturn(0);
+}

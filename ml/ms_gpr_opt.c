@@ -1,0 +1,143 @@
+/* ms_gpr_opt.c - hyperparameter search for ms_gpr: PETSc TAO bound-constrained
+ * quasi-Newton on -LML in log space, with restarts spread over the ranks (small n) or run
+ * one after another with every factorization spread over the ranks (large n). */
+#include "ms_gpr.h"
+#include "ms_rng.h"
+#include <math.h>
+
+/* Objective value TAO sees where K is not positive definite: finite (TAO rejects Inf) and far
+ * above any -LML we meet, so the line search backs off. */
+#define MS_GPR_INFEASIBLE 1e20
+
+typedef struct {
+  ms_gpr   gp;
+  ms_blacs grid;
+  int64_t  nt;
+} ms_gpr_tao_ctx;
+
+static PetscErrorCode ms_gpr_tao_fg(Tao tao, Vec x, PetscReal *f, Vec g, void *vctx)
+{
+  ms_gpr_tao_ctx    *ctx = (ms_gpr_tao_ctx *)vctx;
+  const PetscScalar *xa;
+  PetscScalar       *ga;
+  double             lml;
+
+  PetscFunctionBeginUser;
+  (void)tao;
+  PetscCall(VecGetArrayRead(x, &xa));
+  PetscCall(VecGetArray(g, &ga));
+  PetscCall(ms_gpr_lml(ctx->gp, ctx->grid, xa, &lml, ga));
+  if (!isfinite(lml)) {
+    *f = MS_GPR_INFEASIBLE;
+    for (int64_t t = 0; t < ctx->nt; t++) ga[t] = 0.0;
+  } else {
+    *f = -lml;
+    for (int64_t t = 0; t < ctx->nt; t++) ga[t] = -ga[t];
+  }
+  PetscCall(VecRestoreArray(g, &ga));
+  PetscCall(VecRestoreArrayRead(x, &xa));
+  PetscFunctionReturn(0);
+}
+
+/* One local optimisation from theta (in/out); *lml at the result. */
+static PetscErrorCode ms_gpr_run_restart(ms_gpr gp, ms_blacs grid, double llo, double lhi, double *theta, double *lml)
+{
+  ms_gpr_tao_ctx ctx = {gp, grid, ms_kernel_n_theta(gp->kernel)};
+  Tao            tao;
+  Vec            x, lb, ub;
+  PetscScalar   *xa;
+  PetscReal      f, gnorm, cnorm, xdiff;
+  PetscInt       its;
+  TaoConvergedReason reason;
+
+  PetscFunctionBeginUser;
+  PetscCall(VecCreateSeq(PETSC_COMM_SELF, (PetscInt)ctx.nt, &x));
+  PetscCall(VecDuplicate(x, &lb));
+  PetscCall(VecDuplicate(x, &ub));
+  PetscCall(VecSet(lb, llo));
+  PetscCall(VecSet(ub, lhi));
+  PetscCall(VecGetArray(x, &xa));
+  for (int64_t t = 0; t < ctx.nt; t++) xa[t] = PetscMin(PetscMax(theta[t], llo), lhi);
+  PetscCall(VecRestoreArray(x, &xa));
+  PetscCall(TaoCreate(PETSC_COMM_SELF, &tao));
+  PetscCall(TaoSetType(tao, gp->tao_type));
+  PetscCall(TaoSetSolution(tao, x));
+  PetscCall(TaoSetVariableBounds(tao, lb, ub));
+  PetscCall(TaoSetObjectiveAndGradient(tao, NULL, ms_gpr_tao_fg, &ctx));
+  /* tighter than sklearn's L-BFGS-B (pgtol 1e-5) so our optimum is never the worse one */
+  PetscCall(TaoSetTolerances(tao, 1e-7, 1e-12, 0.0));
+  PetscCall(TaoSetMaximumIterations(tao, 1000));
+  PetscCall(TaoSetMaximumFunctionEvaluations(tao, 5000));
+  PetscCall(TaoSolve(tao));
+  PetscCall(TaoGetSolutionStatus(tao, &its, &f, &gnorm, &cnorm, &xdiff, &reason));
+  PetscCall(VecGetArray(x, &xa));
+  for (int64_t t = 0; t < ctx.nt; t++) theta[t] = xa[t];
+  PetscCall(VecRestoreArray(x, &xa));
+  /* the reported f belongs to the returned point; re-evaluate to be independent of TAO internals */
+  PetscCall(ms_gpr_lml(gp, grid, theta, lml, NULL));
+  PetscCall(TaoDestroy(&tao));
+  PetscCall(VecDestroy(&x));
+  PetscCall(VecDestroy(&lb));
+  PetscCall(VecDestroy(&ub));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_gpr_optimize(ms_gpr gp, int64_t restarts, uint64_t seed, double lo, double hi)
+{
+  int64_t     nt = ms_kernel_n_theta(gp->kernel), R = restarts + 1, best = -1;
+  double     *res, *theta0, llo, lhi, best_lml = -PETSC_INFINITY;
+  PetscBool   dist;
+  PetscMPIInt rank, size;
+  ms_blacs    grid = NULL;
+
+  PetscFunctionBeginUser;
+  if (restarts < 0) SETERRQ(gp->comm, MS_ERR_USER, "-gpr_restarts must be >= 0, got %" PRId64, restarts);
+  if (!(lo > 0.0 && hi > lo))
+    SETERRQ(gp->comm, MS_ERR_USER, "-gpr_bounds must satisfy 0 < lo < hi, got %g,%g", lo, hi);
+  if (!gp->X) SETERRQ(gp->comm, PETSC_ERR_ORDER, "GPR: set the training data before optimising");
+  llo = log(lo);
+  lhi = log(hi);
+  PetscCallMPI(MPI_Comm_rank(gp->comm, &rank));
+  PetscCallMPI(MPI_Comm_size(gp->comm, &size));
+  PetscCall(ms_gpr_use_scalapack(gp, &dist));
+  /* results: per restart [lml, theta...]; zero except where computed, then summed */
+  PetscCall(PetscCalloc1(R * (nt + 1), &res));
+  PetscCall(PetscMalloc1(nt, &theta0));
+  ms_kernel_get_theta(gp->kernel, theta0);
+  if (dist) PetscCall(ms_blacs_create(gp->comm, gp->grid_shape, gp->nb, &grid));
+  for (int64_t r = 0; r < R; r++) {
+    double *out = res + r * (nt + 1);
+    if (!dist && r % size != rank) continue;
+    if (r == 0) PetscCall(PetscArraycpy(out + 1, theta0, nt));
+    else {
+      ms_rng rng;
+      ms_rng_init(&rng, seed, (uint64_t)r);
+      for (int64_t t = 0; t < nt; t++) out[1 + t] = llo + (lhi - llo) * ms_rng_uniform(&rng);
+    }
+    PetscCall(ms_gpr_run_restart(gp, grid, llo, lhi, out + 1, &out[0]));
+    /* -inf cannot be summed; mark failed restarts with a value no finite LML reaches */
+    if (!isfinite(out[0])) out[0] = -PETSC_MAX_REAL;
+  }
+  PetscCall(ms_blacs_destroy(&grid));
+  if (!dist) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, res, (int)(R * (nt + 1)), MPI_DOUBLE, MPI_SUM, gp->comm));
+  for (int64_t r = 0; r < R; r++)
+    if (res[r * (nt + 1)] > best_lml) {
+      best_lml = res[r * (nt + 1)];
+      best     = r;
+    }
+  if (best < 0 || best_lml <= -PETSC_MAX_REAL) {
+    PetscCall(PetscFree(res));
+    PetscCall(PetscFree(theta0));
+    SETERRQ(gp->comm, MS_ERR_USER,
+            "GPR: the training covariance is not positive definite for any hyperparameters tried "
+            "(%" PRId64 " restarts); raise -gpr_alpha or check for duplicate rows",
+            R);
+  }
+  ms_kernel_set_theta(gp->kernel, res + best * (nt + 1) + 1);
+  gp->best_restart   = best;
+  gp->n_restarts_run = R;
+  PetscCall(PetscFree(res));
+  PetscCall(PetscFree(theta0));
+  PetscCall(ms_gpr_factor(gp));
+  PetscFunctionReturn(0);
+}

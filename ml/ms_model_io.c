@@ -1,0 +1,92 @@
+/* ms_model_io.c - a fitted model as one HDF5 file.
+ *
+ * Layout (h5py: f["model"].attrs["type"], ...):
+ *   /model            attributes type, task, seed, n_features, feature_names, target_name,
+ *                     n_classes, class_names (classification only); the implementation's
+ *                     own datasets and attributes (ops.save) live in this group too
+ *   /model/scaler     the fitted scaler (ms_scaler_save)
+ *   /                 provenance (ms_h5_commit)
+ * The model state is replicated on m->comm, so every rank writes the same values.
+ */
+#include "ms_model.h"
+#include "ms_h5.h"
+#include <string.h>
+
+PetscErrorCode ms_model_save(ms_model m, const char *path)
+{
+  ms_h5_file f;
+  hid_t      g, sg;
+
+  PetscFunctionBegin;
+  if (!m->fitted) SETERRQ(m->comm, PETSC_ERR_ORDER, "model '%s' cannot be saved to %s before it is fitted", m->type, path);
+  if (!m->ops.save) SETERRQ(m->comm, PETSC_ERR_SUP, "model '%s' cannot be saved (no save operation)", m->type);
+  PetscCall(ms_h5_create(m->comm, path, &f));
+  PetscCall(ms_h5_group_ensure(f->fid, "/model", &g));
+  PetscCall(ms_h5_attr_set_string(g, "type", m->type));
+  PetscCall(ms_h5_attr_set_string(g, "task", ms_task_names[m->task]));
+  PetscCall(ms_h5_attr_set_int(g, "seed", (int64_t)m->seed));
+  PetscCall(ms_h5_attr_set_int(g, "n_features", m->n_features));
+  PetscCall(ms_h5_attr_set_strings(g, "feature_names", (int)m->n_features, m->feature_names));
+  if (m->target_name) PetscCall(ms_h5_attr_set_string(g, "target_name", m->target_name));
+  PetscCall(ms_h5_attr_set_int(g, "n_classes", m->n_classes));
+  if (m->n_classes) PetscCall(ms_h5_attr_set_strings(g, "class_names", (int)m->n_classes, m->class_names));
+  PetscCall(ms_h5_group_ensure(g, "scaler", &sg));
+  PetscCall(ms_scaler_save(m->scaler, sg));
+  MS_H5CHK(H5Gclose(sg), m->comm, "closing group /model/scaler of %s", path);
+  PetscCall(m->ops.save(m, g));
+  MS_H5CHK(H5Gclose(g), m->comm, "closing group /model of %s", path);
+  PetscCall(ms_h5_commit(&f));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_model_load(MPI_Comm comm, const char *path, ms_model *mp)
+{
+  ms_h5_file f;
+  hid_t      g, sg;
+  PetscBool  exists;
+  char      *type, *task;
+  int64_t    seed, n;
+  int        nn;
+  ms_model   m;
+
+  PetscFunctionBegin;
+  PetscCall(ms_h5_open_read(comm, path, &f));
+  PetscCall(ms_h5_link_exists(f->fid, "/model", &exists));
+  if (!exists) SETERRQ(comm, MS_ERR_READ, "%s is not a matscreen model file (no group /model; write one with `matscreen train`)", path);
+  g = H5Gopen2(f->fid, "/model", H5P_DEFAULT);
+  MS_H5CHK(g, comm, "cannot open group /model of %s", path);
+  PetscCall(ms_h5_attr_get_string(g, "type", &type));
+  PetscCall(ms_model_create(comm, type, &m));
+  PetscCall(PetscFree(type));
+  PetscCall(ms_h5_attr_get_string(g, "task", &task));
+  for (int t = 0; ms_task_names[t]; t++)
+    if (!strcmp(task, ms_task_names[t])) m->task = (ms_task)t;
+  PetscCall(PetscFree(task));
+  PetscCall(ms_h5_attr_get_int(g, "seed", &seed));
+  m->seed = (uint64_t)seed;
+  PetscCall(ms_h5_attr_get_int(g, "n_features", &m->n_features));
+  PetscCall(ms_h5_attr_get_strings(g, "feature_names", &nn, &m->feature_names));
+  if (nn != m->n_features)
+    SETERRQ(comm, MS_ERR_READ, "%s: /model has n_features %" PRId64 " but %d feature_names", path, m->n_features, nn);
+  PetscCall(ms_h5_attr_exists(g, "target_name", &exists));
+  if (exists) PetscCall(ms_h5_attr_get_string(g, "target_name", &m->target_name));
+  PetscCall(ms_h5_attr_get_int(g, "n_classes", &n));
+  if (n) {
+    PetscCall(ms_h5_attr_get_strings(g, "class_names", &nn, &m->class_names));
+    if (nn != n) SETERRQ(comm, MS_ERR_READ, "%s: /model has n_classes %" PRId64 " but %d class_names", path, n, nn);
+  }
+  m->n_classes = n;
+  sg = H5Gopen2(g, "scaler", H5P_DEFAULT);
+  MS_H5CHK(sg, comm, "cannot open group /model/scaler of %s", path);
+  PetscCall(ms_scaler_destroy(&m->scaler));
+  PetscCall(ms_scaler_load(sg, &m->scaler));
+  MS_H5CHK(H5Gclose(sg), comm, "closing /model/scaler of %s", path);
+  if (!m->ops.load) SETERRQ(comm, PETSC_ERR_SUP, "model '%s' cannot be loaded (no load operation)", m->type);
+  PetscCall(m->ops.load(m, g));
+  MS_H5CHK(H5Gclose(g), comm, "closing /model of %s", path);
+  PetscCall(ms_h5_close(&f));
+  m->comm   = comm;
+  m->fitted = PETSC_TRUE;
+  *mp       = m;
+  PetscFunctionReturn(0);
+}

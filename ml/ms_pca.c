@@ -1,0 +1,303 @@
+/* ms_pca.c - PCA by the eigen-decomposition of the reduced covariance (see ms_pca.h). */
+#include "ms_pca.h"
+#include "ms_h5.h"
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+
+PetscErrorCode ms_pca_create(ms_pca *out)
+{
+  ms_pca p;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscNew(&p));
+  p->scalapack_min_d = MS_PCA_SCALAPACK_MIN_D_DEFAULT;
+  p->grid            = MS_GRID_AUTO;
+  p->nb              = MS_SCALAPACK_NB_DEFAULT;
+  *out               = p;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ms_pca_clear(ms_pca p)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree(p->mean));
+  PetscCall(PetscFree(p->components));
+  PetscCall(PetscFree(p->explained_variance));
+  PetscCall(PetscFree(p->explained_variance_ratio));
+  PetscCall(PetscFree(p->singular_values));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_pca_destroy(ms_pca *p)
+{
+  PetscFunctionBeginUser;
+  if (!*p) PetscFunctionReturn(0);
+  PetscCall(ms_pca_clear(*p));
+  PetscCall(PetscFree(*p));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_pca_set_from_options(MPI_Comm comm, ms_pca p)
+{
+  PetscInt k = (PetscInt)p->n_components_req, md = (PetscInt)p->scalapack_min_d, nb = p->nb;
+
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(comm, NULL, "Principal component analysis", NULL);
+  PetscCall(PetscOptionsInt("-pca_n_components", "Components kept (0: min(rows, features))", NULL, k, &k, NULL));
+  PetscCall(PetscOptionsInt("-pca_scalapack_min_d", "Features from which ScaLAPACK pdsyevd is used on more than one rank", NULL, md,
+                            &md, NULL));
+  PetscCall(PetscOptionsEnum("-pca_grid", "ScaLAPACK process grid: auto, row (1 x P), col (P x 1)", NULL, ms_grid_shape_names,
+                             (PetscEnum)p->grid, (PetscEnum *)&p->grid, NULL));
+  PetscCall(PetscOptionsInt("-pca_scalapack_nb", "ScaLAPACK block size", NULL, nb, &nb, NULL));
+  PetscOptionsEnd();
+  if (k < 0) SETERRQ(comm, MS_ERR_USER, "-pca_n_components must be >= 0, got %d", (int)k);
+  if (nb < 1) SETERRQ(comm, MS_ERR_USER, "-pca_scalapack_nb must be >= 1, got %d", (int)nb);
+  p->n_components_req = k;
+  p->scalapack_min_d  = md;
+  p->nb               = (int)nb;
+  PetscFunctionReturn(0);
+}
+
+/* Eigenpairs of the replicated symmetric d x d matrix C (column-major = row-major by
+ * symmetry): w ascending, Z column-major eigenvectors, identical on every rank. */
+static PetscErrorCode ms_pca_eigen(ms_pca p, MPI_Comm comm, int64_t d, double *C, double *w, double *Z)
+{
+  PetscMPIInt rank, size;
+  int         info = 0;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  p->used_scalapack = (size > 1 && d >= p->scalapack_min_d) ? PETSC_TRUE : PETSC_FALSE;
+  if (!p->used_scalapack) {
+    /* one rank solves and broadcasts, so the replicated model is bitwise the same everywhere */
+    if (!rank) {
+      PetscCall(PetscArraycpy(Z, C, d * d));
+      info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', (lapack_int)d, Z, (lapack_int)d, w);
+    }
+    PetscCallMPI(MPI_Bcast(&info, 1, MPI_INT, 0, comm));
+    if (info) SETERRQ(comm, PETSC_ERR_LIB, "PCA: dsyevd did not converge (info %d)", info);
+    PetscCallMPI(MPI_Bcast(w, (int)d, MPI_DOUBLE, 0, comm));
+    for (int64_t off = 0; off < d * d; off += (int64_t)1 << 28)
+      PetscCallMPI(MPI_Bcast(Z + off, (int)PetscMin(d * d - off, (int64_t)1 << 28), MPI_DOUBLE, 0, comm));
+  } else {
+    ms_blacs g;
+    ms_dmat  A, E;
+    int      n = (int)d, one = 1, lwork = -1, liwork = -1, *iwork, iw;
+    double  *work, wq;
+    /* pdsyevd's back-transformation (PDORMTR) rejects its own workspace when the whole
+       matrix fits in one block; blocks no larger than d / P avoid that case */
+    PetscCall(ms_blacs_create(comm, p->grid, PetscMax(1, PetscMin(p->nb, (int)(d / size))), &g));
+    PetscCall(ms_dmat_create(g, n, n, &A));
+    PetscCall(ms_dmat_create(g, n, n, &E));
+    PetscCall(ms_dmat_from_replicated(&A, C));
+    /* pdsyevd only computes with vectors and needs its workspace sizes asked first */
+    pdsyevd_("V", "L", &n, A.a, &one, &one, A.desc, w, E.a, &one, &one, E.desc, &wq, &lwork, &iw, &liwork, &info, 1, 1);
+    if (info) SETERRQ(comm, PETSC_ERR_LIB, "PCA: pdsyevd workspace query failed (info %d)", info);
+    {
+      /* The query under-reports what PDORMTR needs for small matrices (it then stops with
+         "parameter 16 had an illegal value" and leaves the vectors untransformed), so take
+         the larger of the query and the documented bound
+         max(1 + 6n + 2 np nq, 3n + max(nb (np + 1), 3 nb)) + 2n. */
+      int zero = 0, np_ = numroc_(&n, &g->nb, &g->myrow, &zero, &g->nprow), nq = numroc_(&n, &g->nb, &g->mycol, &zero, &g->npcol);
+      int trilwmin = 3 * n + PetscMax(g->nb * (np_ + 1), 3 * g->nb);
+      int bound    = PetscMax(1 + 6 * n + 2 * np_ * nq, trilwmin) + 2 * n;
+      lwork        = PetscMax((int)wq, bound) + 1;
+      liwork       = PetscMax(iw, 7 * n + 8 * g->npcol + 2);
+    }
+    PetscCall(PetscMalloc2(lwork, &work, liwork, &iwork));
+    pdsyevd_("V", "L", &n, A.a, &one, &one, A.desc, w, E.a, &one, &one, E.desc, work, &lwork, iwork, &liwork, &info, 1, 1);
+    PetscCall(PetscFree2(work, iwork));
+    if (info) SETERRQ(comm, PETSC_ERR_LIB, "PCA: pdsyevd did not converge (info %d)", info);
+    PetscCall(ms_dmat_to_replicated(&E, Z));
+    PetscCall(ms_dmat_destroy(&A));
+    PetscCall(ms_dmat_destroy(&E));
+    PetscCall(ms_blacs_destroy(&g));
+    /* w is returned on every rank; take rank 0's so all ranks agree bitwise */
+    PetscCallMPI(MPI_Bcast(w, (int)d, MPI_DOUBLE, 0, comm));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* sklearn's svd_flip: make the largest-|score| entry of every component positive (first
+ * row on ties: MPI_MAXLOC keeps the lower index, like numpy's argmax). */
+static PetscErrorCode ms_pca_flip(ms_pca p, MPI_Comm comm, int64_t n_local, int64_t row0, const double *Xc)
+{
+  int64_t k = p->k;
+  double *S, *sgn;
+  struct { double v; int i; } *loc;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc3(n_local * k + 1, &S, k, &loc, k, &sgn));
+  if (n_local > 0)
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n_local, (int)k, (int)p->d, 1.0, Xc, (int)p->d, p->components,
+                (int)p->d, 0.0, S, (int)k);
+  for (int64_t c = 0; c < k; c++) {
+    loc[c].v = -1.0;
+    loc[c].i = INT32_MAX;
+    for (int64_t i = 0; i < n_local; i++)
+      if (fabs(S[i * k + c]) > loc[c].v) {
+        loc[c].v = fabs(S[i * k + c]);
+        loc[c].i = (int)(row0 + i);
+      }
+  }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, loc, (int)k, MPI_DOUBLE_INT, MPI_MAXLOC, comm));
+  for (int64_t c = 0; c < k; c++) {
+    int64_t i = loc[c].i - row0;
+    sgn[c]    = (i >= 0 && i < n_local) ? (S[i * k + c] < 0 ? -1.0 : 1.0) : 0.0;
+  }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sgn, (int)k, MPI_DOUBLE, MPI_SUM, comm));
+  for (int64_t c = 0; c < k; c++)
+    if (sgn[c] < 0)
+      for (int64_t j = 0; j < p->d; j++) p->components[c * p->d + j] = -p->components[c * p->d + j];
+  PetscCall(PetscFree3(S, loc, sgn));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_pca_fit(ms_pca p, MPI_Comm comm, int64_t n_local, int64_t d, const double *X)
+{
+  int64_t n, row0 = 0, kmax;
+  double *Xc, *C, *w, *Z, trace = 0.0;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Allreduce(&n_local, &n, 1, MPI_INT64_T, MPI_SUM, comm));
+  PetscCallMPI(MPI_Exscan(&n_local, &row0, 1, MPI_INT64_T, MPI_SUM, comm));
+  {
+    PetscMPIInt rank;
+    PetscCallMPI(MPI_Comm_rank(comm, &rank));
+    if (!rank) row0 = 0;
+  }
+  if (n < 2 || d < 1) SETERRQ(comm, MS_ERR_USER, "PCA needs at least 2 rows and 1 feature, got %" PRId64 " x %" PRId64, n, d);
+  if (n > INT32_MAX) SETERRQ(comm, MS_ERR_USER, "PCA: %" PRId64 " rows exceed the 32-bit row index of the sign rule", n);
+  kmax = PetscMin(n, d);
+  if (p->n_components_req > kmax)
+    SETERRQ(comm, MS_ERR_USER, "-pca_n_components %" PRId64 " exceeds min(rows, features) = %" PRId64, p->n_components_req, kmax);
+  PetscCall(ms_pca_clear(p));
+  p->n_samples = n;
+  p->d         = d;
+  p->k         = p->n_components_req ? p->n_components_req : kmax;
+  PetscCall(PetscCalloc1(d, &p->mean));
+  for (int64_t i = 0; i < n_local; i++)
+    for (int64_t j = 0; j < d; j++) p->mean[j] += X[i * d + j];
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, p->mean, (int)d, MPI_DOUBLE, MPI_SUM, comm));
+  for (int64_t j = 0; j < d; j++) p->mean[j] /= (double)n;
+  /* centre first, then form the Gram matrix: no cancellation from sum x x^T - n m m^T */
+  PetscCall(PetscMalloc1(n_local * d + 1, &Xc));
+  for (int64_t i = 0; i < n_local; i++)
+    for (int64_t j = 0; j < d; j++) Xc[i * d + j] = X[i * d + j] - p->mean[j];
+  PetscCall(PetscCalloc3(d * d, &C, d, &w, d * d, &Z));
+  if (n_local > 0) cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)d, (int)n_local, 1.0, Xc, (int)d, 0.0, C, (int)d);
+  for (int64_t i = 0; i < d; i++)
+    for (int64_t j = 0; j < i; j++) C[j * d + i] = C[i * d + j];
+  for (int64_t off = 0; off < d * d; off += (int64_t)1 << 28)
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, C + off, (int)PetscMin(d * d - off, (int64_t)1 << 28), MPI_DOUBLE, MPI_SUM, comm));
+  for (int64_t i = 0; i < d * d; i++) C[i] /= (double)(n - 1);
+  for (int64_t j = 0; j < d; j++) trace += C[j * d + j];
+  PetscCall(ms_pca_eigen(p, comm, d, C, w, Z));
+  PetscCall(PetscMalloc1(p->k * d, &p->components));
+  PetscCall(PetscMalloc1(p->k, &p->explained_variance));
+  PetscCall(PetscMalloc1(p->k, &p->explained_variance_ratio));
+  PetscCall(PetscMalloc1(p->k, &p->singular_values));
+  p->total_variance = trace;
+  for (int64_t c = 0; c < p->k; c++) {
+    int64_t src = d - 1 - c; /* dsyevd sorts ascending */
+    double  ev  = PetscMax(w[src], 0.0);
+    p->explained_variance[c]       = ev;
+    p->explained_variance_ratio[c] = trace > 0 ? ev / trace : 0.0;
+    p->singular_values[c]          = sqrt(ev * (double)(n - 1));
+    for (int64_t j = 0; j < d; j++) p->components[c * d + j] = Z[src * d + j];
+  }
+  p->noise_variance = 0.0;
+  if (p->k < kmax) {
+    for (int64_t c = p->k; c < kmax; c++) p->noise_variance += PetscMax(w[d - 1 - c], 0.0);
+    p->noise_variance /= (double)(kmax - p->k);
+  }
+  PetscCall(ms_pca_flip(p, comm, n_local, row0, Xc));
+  PetscCall(PetscFree3(C, w, Z));
+  PetscCall(PetscFree(Xc));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_pca_fit_dataset(ms_pca p, ms_dataset ds)
+{
+  PetscFunctionBeginUser;
+  if (ds->replicated) {
+    /* every rank holds all rows: let rank 0 contribute them so nothing is counted twice */
+    PetscMPIInt rank;
+    PetscCallMPI(MPI_Comm_rank(ds->comm, &rank));
+    PetscCall(ms_pca_fit(p, ds->comm, rank ? 0 : ds->n_local, ds->n_features, ds->X));
+  } else PetscCall(ms_pca_fit(p, ds->comm, ds->n_local, ds->n_features, ds->X));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_pca_transform(ms_pca p, int64_t n, const double *X, double *scores)
+{
+  double *Xc;
+
+  PetscFunctionBeginUser;
+  if (!p->components) SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ORDER, "PCA: transform before fit");
+  if (n == 0) PetscFunctionReturn(0);
+  PetscCall(PetscMalloc1(n * p->d, &Xc));
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t j = 0; j < p->d; j++) Xc[i * p->d + j] = X[i * p->d + j] - p->mean[j];
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)p->k, (int)p->d, 1.0, Xc, (int)p->d, p->components,
+              (int)p->d, 0.0, scores, (int)p->k);
+  PetscCall(PetscFree(Xc));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_pca_inverse_transform(ms_pca p, int64_t n, const double *scores, double *X)
+{
+  PetscFunctionBeginUser;
+  if (!p->components) SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ORDER, "PCA: inverse transform before fit");
+  if (n == 0) PetscFunctionReturn(0);
+  for (int64_t i = 0; i < n; i++) PetscCall(PetscArraycpy(X + i * p->d, p->mean, p->d));
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)p->d, (int)p->k, 1.0, scores, (int)p->k, p->components,
+              (int)p->d, 1.0, X, (int)p->d);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_pca_save(ms_pca p, hid_t group)
+{
+  PetscFunctionBeginUser;
+  PetscCall(ms_h5_attr_set_int(group, "n_samples", p->n_samples));
+  PetscCall(ms_h5_attr_set_double(group, "noise_variance", p->noise_variance));
+  PetscCall(ms_h5_attr_set_double(group, "total_variance", p->total_variance));
+  PetscCall(ms_h5_write_rows_double(group, "mean", p->d, 0, p->d, 0, p->mean));
+  PetscCall(ms_h5_write_rows_double(group, "components", p->k, 0, p->k, p->d, p->components));
+  PetscCall(ms_h5_write_rows_double(group, "explained_variance", p->k, 0, p->k, 0, p->explained_variance));
+  PetscCall(ms_h5_write_rows_double(group, "explained_variance_ratio", p->k, 0, p->k, 0, p->explained_variance_ratio));
+  PetscCall(ms_h5_write_rows_double(group, "singular_values", p->k, 0, p->k, 0, p->singular_values));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_pca_load(hid_t group, ms_pca *out)
+{
+  ms_pca  p;
+  int     rank;
+  int64_t dims[3];
+
+  PetscFunctionBeginUser;
+  PetscCall(ms_pca_create(&p));
+  PetscCall(ms_h5_dataset_shape(group, "components", &rank, dims));
+  if (rank != 2) SETERRQ(PETSC_COMM_SELF, MS_ERR_READ, "PCA: 'components' must be a 2-D dataset (k x d)");
+  p->k = dims[0];
+  p->d = dims[1];
+  p->n_components_req = p->k;
+  PetscCall(ms_h5_attr_get_int(group, "n_samples", &p->n_samples));
+  PetscCall(ms_h5_attr_get_double(group, "noise_variance", &p->noise_variance));
+  PetscCall(ms_h5_attr_get_double(group, "total_variance", &p->total_variance));
+  PetscCall(PetscMalloc1(p->d, &p->mean));
+  PetscCall(PetscMalloc1(p->k * p->d, &p->components));
+  PetscCall(PetscMalloc1(p->k, &p->explained_variance));
+  PetscCall(PetscMalloc1(p->k, &p->explained_variance_ratio));
+  PetscCall(PetscMalloc1(p->k, &p->singular_values));
+  PetscCall(ms_h5_read_rows_double(group, "mean", 0, p->d, 0, p->mean));
+  PetscCall(ms_h5_read_rows_double(group, "components", 0, p->k, p->d, p->components));
+  PetscCall(ms_h5_read_rows_double(group, "explained_variance", 0, p->k, 0, p->explained_variance));
+  PetscCall(ms_h5_read_rows_double(group, "explained_variance_ratio", 0, p->k, 0, p->explained_variance_ratio));
+  PetscCall(ms_h5_read_rows_double(group, "singular_values", 0, p->k, 0, p->singular_values));
+  *out = p;
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,74 @@
+/* ms_pca.h - principal component analysis of a row-sharded table.
+ *
+ * PCA is unsupervised (no target, no predict), so it is its own object rather than an
+ * ms_model: the ToF-SIMS and latent-space workflows need scores, loadings, explained
+ * variance and its ratio, and the inverse transform, which ms_model does not carry.
+ *
+ * Definitions follow scikit-learn 1.2.1 PCA(svd_solver="full") so results compare:
+ *   X is mean-centred; explained_variance = S^2 / (n - 1) (eigenvalues of the sample
+ *   covariance C = Xc^T Xc / (n - 1)), descending; explained_variance_ratio = that / trace(C);
+ *   components (k x d, row c = loading vector of component c); scores = Xc components^T;
+ *   singular_values = sqrt((n - 1) explained_variance); noise_variance = mean of the
+ *   discarded explained variances (0 when none is discarded).
+ *   Signs: sklearn's svd_flip (u-based): in each component the score of largest absolute
+ *   value (first such row) is positive.
+ *
+ * Method: means and C from local sums (BLAS dsyrk on the centred local rows) reduced with
+ * MPI_Allreduce, then a symmetric eigensolver: LAPACKE dsyevd on rank 0 (broadcast) when
+ * d < scalapack_min_d or on one rank, else ScaLAPACK pdsyevd on C in block-cyclic layout over
+ * all ranks. Forming C costs n d^2 / P; sklearn's full SVD costs O(n d^2) on one core. The
+ * covariance route loses accuracy only for components whose variance is below ~eps times
+ * the largest, where the SVD route is also limited by the centring. The threshold's
+ * default comes from benchmarks/RESULTS.md ("pca").
+ *
+ * Options (ms_pca_set_from_options, prefix -pca_):
+ *   -pca_n_components <0>       components kept (0: min(n, d))
+ *   -pca_scalapack_min_d <4000> features from which pdsyevd is used on >1 rank
+ *   -pca_grid <auto>            ScaLAPACK grid: auto | row | col
+ *   -pca_scalapack_nb <64>      ScaLAPACK block size
+ *
+ * Ownership: the pca owns every array. Fit is collective over the given communicator;
+ * the fitted state is replicated, so transform/inverse are local. HDF5 (save/load):
+ * datasets mean (d), components (k x d), explained_variance, explained_variance_ratio,
+ * singular_values (k); attributes n_samples, noise_variance, total_variance.
+ */
+#ifndef MS_PCA_H
+#define MS_PCA_H
+
+#include "ms_core.h"
+#include "ms_dataset.h"
+#include "ms_scalapack.h"
+
+#define MS_PCA_SCALAPACK_MIN_D_DEFAULT 4000
+
+typedef struct ms_pca_s {
+  /* settings */
+  int64_t       n_components_req; /* 0: min(n, d) */
+  int64_t       scalapack_min_d;
+  ms_grid_shape grid;
+  int           nb;
+  /* fitted state (replicated) */
+  int64_t n_samples, d, k;
+  double *mean;                     /* d */
+  double *components;               /* k x d */
+  double *explained_variance;       /* k */
+  double *explained_variance_ratio; /* k */
+  double *singular_values;          /* k */
+  double  noise_variance, total_variance;
+  PetscBool used_scalapack;
+} *ms_pca;
+
+PetscErrorCode ms_pca_create(ms_pca *p);
+PetscErrorCode ms_pca_destroy(ms_pca *p);
+PetscErrorCode ms_pca_set_from_options(MPI_Comm comm, ms_pca p);
+/* Fit on n_local rows of d columns (row-major) per rank; collective over comm. */
+PetscErrorCode ms_pca_fit(ms_pca p, MPI_Comm comm, int64_t n_local, int64_t d, const double *X);
+PetscErrorCode ms_pca_fit_dataset(ms_pca p, ms_dataset ds);
+/* scores (n x k) of n rows; local. */
+PetscErrorCode ms_pca_transform(ms_pca p, int64_t n, const double *X, double *scores);
+/* X (n x d) = scores components + mean; local. */
+PetscErrorCode ms_pca_inverse_transform(ms_pca p, int64_t n, const double *scores, double *X);
+PetscErrorCode ms_pca_save(ms_pca p, hid_t group);
+PetscErrorCode ms_pca_load(hid_t group, ms_pca *p);
+
+#endif

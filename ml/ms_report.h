@@ -1,0 +1,42 @@
+/* ms_report.h - the CSV reports of the ML layer: predictions and cross-validation tables.
+ *
+ * Tables that are not datasets (string columns such as class names or metric names) are
+ * written by rank 0 of the communicator: each rank formats its own rows, rank 0 gathers
+ * them in rank order and writes PATH.partial, registered as pending output (ms_error.h),
+ * then renames it to PATH. The file starts with '#' provenance comment lines (matscreen
+ * version, git commit, UTC time, command line), which ms_dataset_read_csv and
+ * pandas.read_csv(comment='#') skip.
+ */
+#ifndef MS_REPORT_H
+#define MS_REPORT_H
+
+#include "ms_model.h"
+#include "ms_validation.h"
+
+/* A growable text buffer. */
+typedef struct {
+  char  *s;
+  size_t len, cap;
+} ms_text;
+
+PetscErrorCode ms_text_printf(ms_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append a CSV field (quoted when it holds a comma, quote or newline), preceded by a comma
+ * unless first. */
+PetscErrorCode ms_text_field(ms_text *t, const char *field, PetscBool first);
+PetscErrorCode ms_text_free(ms_text *t);
+
+/* Collective over comm: header line (without newline) plus every rank's rows, atomically. */
+PetscErrorCode ms_report_write_csv(MPI_Comm comm, const char *path, const char *header, const ms_text *local_rows);
+
+/* Predictions of X's local rows as a CSV table: the id column (when X has ids), then
+ * `prediction` (the value, or the class name for classifiers), `std` when given, and
+ * `p_<class>` per class when P is given. Collective over X->comm. */
+PetscErrorCode ms_report_predictions(ms_model m, ms_dataset X, const double *y, const double *std, const double *P, const char *path);
+
+/* Cross-validation table: model,metric,repeat,fold,value rows for every fold, then rows
+ * with fold = mean and fold = std (repeat = all). Collective over comm. */
+PetscErrorCode ms_report_cv(MPI_Comm comm, const ms_cv_result *res, const char *path);
+/* Human-readable summary table (mean +/- std per candidate and metric) on rank 0. */
+PetscErrorCode ms_report_cv_table(MPI_Comm comm, const ms_cv_result *res);
+
+#endif

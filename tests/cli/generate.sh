@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# `matscreen generate`: help, option errors, and the outputs (1 vs 2 ranks identical, batch
+# layout and parameter columns, -params tables), checked with h5py.
+set -u
+R="$MS_SOURCE_DIR/tests/run_expect.sh"
+PY="${MS_PYTHON:-/usr/bin/python3}"
+G1=("$MATSCREEN" generate)
+G2=(mpiexec --oversubscribe -n 2 "$MATSCREEN" generate)
+d=$(mktemp -d); trap 'rm -rf "$d"' EXIT; cd "$d"
+fail=0
+check() { "$R" "$@" || fail=1; }
+
+check --stdout-has "-n_points" --stdout-has "-stretch" --stdout-has "-batch" --stdout-has "-stretch_axis" -- "${G1[@]}" -help
+check --status 95 --stderr-has "unknown or unused option: -n_pointz" --absent o.h5 -- "${G2[@]}" -size 24 -n_pointz 5 -output o.h5
+check --status 95 --stderr-has "-stretch component 0 is 1.5" --absent o.h5 -- "${G2[@]}" -size 24 -stretch 1.5,1,1 -output o.h5
+check --status 95 --stderr-has "-stretch needs three factors" --absent o.h5 -- "${G1[@]}" -size 24 -stretch 0.5,1 -output o.h5
+check --status 95 --stderr-has "-radius -2" --absent o.h5 -- "${G1[@]}" -size 24 -radius -2 -output o.h5
+check --status 95 --stderr-has "-seed 'abc'" --absent o.h5 -- "${G1[@]}" -size 24 -seed abc -output o.h5
+check --status 95 --stderr-has "missing required option -output" -- "${G1[@]}" -size 24
+check --status 95 --stderr-has "need -batch N" --absent o.h5 -- "${G1[@]}" -size 24 -n_points_range 5,9 -output o.h5
+check --status 95 --stderr-has "-n_points_range lo,hi" --absent o.h5 -- "${G1[@]}" -size 24 -batch 2 -n_points_range 9,5 -output o.h5
+check --fail --stderr-has "Unknown option diagonal for -stretch_axis" --absent o.h5 -- "${G1[@]}" -size 24 -batch 2 -stretch_axis diagonal -output o.h5
+printf 'n_points,radius,stretchy\n40,3,0.7\n' > badcol.csv
+check --status 95 --stderr-has "unknown column 'stretchy'" --absent o.h5 -- "${G2[@]}" -size 24 -params badcol.csv -output o.h5
+printf 'n_points,radius\n40,3\n40,-1\n' > badrow.csv
+check --status 95 --stderr-has "data row 2" --absent o.h5 -- "${G2[@]}" -size 24 -params badrow.csv -output o.h5
+check --status 65 --stderr-has "missing.csv" --absent o.h5 -- "${G1[@]}" -size 24 -params missing.csv -output o.h5
+check --status 95 --stderr-has "exclusive" --absent o.h5 -- "${G1[@]}" -size 24 -batch 2 -params badcol.csv -output o.h5
+
+# One structure on 1 and 2 ranks: identical voxels; parameters recorded as attributes.
+check --stdout-has "porosity" --exists one1.h5 -- "${G1[@]}" -size 40,32,24 -n_points 30 -radius 2.5 -stretch 1,0.6,1 -seed 9 -output one1.h5
+check --exists one2.h5 -- "${G2[@]}" -size 40,32,24 -n_points 30 -radius 2.5 -stretch 1,0.6,1 -seed 9 -output one2.h5
+# Batches on 1 and 2 ranks (5 structures: rank 1 gets 2, rank 0 gets 3), resized.
+B=(-batch 5 -size 40 -n_points_range 20,60 -radius_range 2,3 -stretch_axis random -stretch_range 0.5,1 -seed 4 -resize 32)
+check --exists b1.h5 -- "${G1[@]}" "${B[@]}" -output b1.h5
+check --exists b2.h5 -- "${G2[@]}" "${B[@]}" -output b2.h5
+printf 'n_points,radius,stretch_z,seed\n25,2.0,0.5,11\n50,3.0,1.0,12\n' > table.csv
+check --exists t.h5 -- "${G2[@]}" -size 36 -params table.csv -output t.h5
+"$PY" - <<'PY' || fail=1
+import h5py, numpy as np, sys
+ok = True
+def req(c, what):
+    global ok
+    if not c: print("FAIL:", what); ok = False
+a, b = h5py.File("one1.h5")["volume"], h5py.File("one2.h5")["volume"]
+req(a.shape == (24, 32, 40), f"shape (nz,ny,nx) = {a.shape}")
+req(a.dtype == np.uint8 and set(np.unique(a[...])) <= {0, 1}, "uint8 0/1 voxels")
+req((a[...] == b[...]).all(), "1-rank and 2-rank volumes identical")
+req(a.attrs["n_points"] == b"30" or a.attrs["n_points"] == "30", "n_points attribute")
+req(a.attrs["stretch_y"] in ("0.59999999999999998", b"0.59999999999999998"), f"stretch_y attribute {a.attrs['stretch_y']}")
+p = float(a.attrs["porosity"]); req(abs(p - (1 - a[...].mean())) < 1e-8, "porosity attribute = pore fraction")
+f1, f2 = h5py.File("b1.h5"), h5py.File("b2.h5")
+req(sorted(f1["structures"]) == [f"{i:06d}" for i in range(5)], "structure names")
+for k in f1["structures"]:
+    req(f1["structures"][k].shape == (32, 32, 32), "resized shape")
+    req((f1["structures"][k][...] == f2["structures"][k][...]).all(), f"structure {k} same on 1 and 2 ranks")
+for k in ("n_points", "radius", "stretch_x", "stretch_y", "stretch_z", "seed", "porosity"):
+    req(f1["parameters"][k].shape == (5,), f"/parameters/{k} length")
+    req((f1["parameters"][k][...] == f2["parameters"][k][...]).all(), f"/parameters/{k} same on 1 and 2 ranks")
+n = f1["parameters/n_points"][...]; r = f1["parameters/radius"][...]
+req(((n >= 20) & (n <= 60) & (n == np.round(n))).all(), "n_points in range")
+req(((r >= 2) & (r <= 3)).all(), "radius in range")
+s = np.stack([f1["parameters"][k][...] for k in ("stretch_x", "stretch_y", "stretch_z")])
+req(((s >= 0.5) & (s <= 1)).all() and ((s < 1).sum(axis=0) <= 1).all(), "at most one stretched axis, factor in range")
+por = np.array([1 - f1["structures"][f"{i:06d}"][...].mean() for i in range(5)])
+req(np.allclose(por, f1["parameters/porosity"][...]), "porosity column matches the structures")
+req(len(set(f1["parameters/seed"][...])) == 5, "distinct structure seeds")
+t = h5py.File("t.h5")
+req((t["parameters/n_points"][...] == [25, 50]).all() and (t["parameters/stretch_z"][...] == [0.5, 1.0]).all(), "table parameters")
+req((t["parameters/seed"][...] == [11, 12]).all() and (t["parameters/stretch_x"][...] == [1, 1]).all(), "table seeds and defaults")
+req(t["structures/000000"].shape == (36, 36, 36), "table structure shape")
+req("table.csv" in str(t.attrs["inputs"]), "input recorded")
+sys.exit(0 if ok else 1)
+PY
+exit $fail
