@@ -129,7 +129,17 @@ def case_cv(ctx):
                          folds=K, repeats=R, tasks=2 * K * R)
 
 
-CASES = {"linear_fit": case_linear_fit, "ridge_fit": case_ridge_fit, "cv": case_cv}
+def case_rf(ctx):
+    """Random forest, 200 trees on 100k x 20 make_classification, vs RandomForestClassifier
+    (n_jobs=2), 1 rank x 2 threads and 2 ranks x 1 thread: see rf_bench.py (library-level
+    timing of fit and predict by build/benchmarks/bench_rf)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import rf_bench
+    build = os.path.dirname(os.path.dirname(ctx.a.matscreen))
+    yield from rf_bench.run(build, os.path.join(ctx.dir, "rf_data"))
+
+
+CASES = {"linear_fit": case_linear_fit, "ridge_fit": case_ridge_fit, "cv": case_cv, "rf": case_rf}
 
 
 def main():
