@@ -18,6 +18,9 @@
  *          values, so then exact and hist search the same splits; otherwise quantile cuts).
  *          Large nodes build a histogram of bin statistics (O(rows + bins)); small nodes sort
  *          their bin codes, so deep nodes never pay for empty bins. Same tree either way.
+ * Measured (benchmarks/RESULTS.md, "rf", 100k x 20): hist grows a tree 6x faster than exact
+ * (and 10x faster than scikit-learn) at the same test accuracy; on the small parity sets the
+ * two differ by less than the seed-to-seed spread. So rf defaults to hist, tree to exact.
  * Rows and their order are the only inputs: the result is a pure function of
  * (data, weights, params, random stream), whatever rank or thread builds it.
  *
