@@ -167,8 +167,18 @@ def case_logreg(ctx):
                                  r" in ([0-9.eE+-]+) s;")
         yield ctx.record("logreg", X.shape[0], X.shape[1], ranks, ms, wall, "sklearn LogisticRegression(lbfgs, C=1, tol=1e-4)", peer_s)
 
+
+def case_rf(ctx):
+    """Random forest, 200 trees on 100k x 20 make_classification, vs RandomForestClassifier
+    (n_jobs=2), 1 rank x 2 threads and 2 ranks x 1 thread: see rf_bench.py (library-level
+    timing of fit and predict by build/benchmarks/bench_rf)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import rf_bench
+    build = os.path.dirname(os.path.dirname(ctx.a.matscreen))
+    yield from rf_bench.run(build, os.path.join(ctx.dir, "rf_data"))
+
 CASES = {"linear_fit": case_linear_fit, "ridge_fit": case_ridge_fit, "cv": case_cv, "logreg_fit": case_logreg_fit,
-         "logreg": case_logreg, "rf_fit": case_rf_fit}
+         "logreg": case_logreg, "rf_fit": case_rf_fit, "rf": case_rf}
 
 
 def main():
