@@ -74,6 +74,7 @@ int main(int argc, char **argv)
   if (!ierr) ierr = ms_signal_install();
   if (!ierr) ierr = cmd->run(PETSC_COMM_WORLD);
   if (ierr) ms_error_abort(ierr);
+  PetscPopErrorHandler(); /* pushed by ms_error_install; -malloc_dump stays clean */
   ierr = PetscFinalize();
   free(nargv);
   return ierr ? 1 : 0;
