@@ -8,24 +8,28 @@
 
 const char ms_cmd_cv_help[] =
   "usage: matscreen cv -data D -target COL -models a,b,c -folds K -seed S [-repeats R] [-stratified] -output cv.csv\n"
-  "                    [-cv_grid OPTION=v1,v2,...] [-refit best.h5] [-<model>_<option> ...]\n"
+  "                    [-cv_grid OPTION=v1,v2,...] [-refit best.h5] [-test_fraction F] [-<model>_<option> ...]\n"
   "  Every (model x repeat x fold) is an independent task run in parallel over the ranks;\n"
   "  folds depend only on -seed and the repeat, so any number of ranks gives the same\n"
   "  scores. Writes one row per model, metric and fold plus mean and std rows, and prints\n"
   "  a table. -cv_grid ridge_alpha=0.1,1,10 adds one candidate per value; -refit fits the\n"
-  "  best candidate (by r2 or accuracy) on all rows and saves it.\n";
+  "  best candidate (by r2 or accuracy) on all rows and saves it. -test_fraction F first\n"
+  "  holds out a test set (stratified with -stratified): CV selects on the rest, the best\n"
+  "  candidate is refitted on the rest and scored once on the test rows (fold = test).\n";
 
 PetscErrorCode ms_cmd_cv(MPI_Comm comm)
 {
   ms_cmd_table     t = {0};
   char             models[512] = "", output[PETSC_MAX_PATH_LEN] = "", grid[512] = "", refit[PETSC_MAX_PATH_LEN] = "";
   PetscInt         folds = 5, repeats = 1, seed = 0;
+  PetscReal        test_fraction = 0.0;
+  double           test[8];
   PetscBool        stratified = PETSC_FALSE, help;
   int              n_cand = 0;
   ms_cv_candidate *cand = NULL;
   ms_cv_opts       o;
   ms_cv_result     res;
-  ms_dataset       ds;
+  ms_dataset       ds, train = NULL, test_ds = NULL;
   PetscMPIInt      size;
   double           t0;
 
@@ -39,6 +43,7 @@ PetscErrorCode ms_cmd_cv(MPI_Comm comm)
   PetscCall(PetscOptionsBool("-stratified", "keep the class proportions in every fold (classification)", NULL, stratified, &stratified, NULL));
   PetscCall(PetscOptionsString("-cv_grid", "grid over one model option, OPTION=v1,v2,... (e.g. ridge_alpha=0.1,1,10)", NULL, grid, grid, sizeof grid, NULL));
   PetscCall(PetscOptionsString("-refit", "fit the best candidate on all rows and save it here (.h5)", NULL, refit, refit, sizeof refit, NULL));
+  PetscCall(PetscOptionsReal("-test_fraction", "hold out this fraction as a final test set (0: none)", NULL, test_fraction, &test_fraction, NULL));
   PetscCall(PetscOptionsString("-output", "cross-validation table to write (.csv)", NULL, output, output, sizeof output, NULL));
   PetscOptionsEnd();
   /* Read every candidate's options now: -help lists them and misspellings fail early. */
@@ -60,30 +65,44 @@ PetscErrorCode ms_cmd_cv(MPI_Comm comm)
   PetscCheck(n_cand, comm, MS_ERR_USER, "missing required option -models (e.g. -models linear,ridge)");
   PetscCheck(output[0], comm, MS_ERR_USER, "missing required option -output (the cross-validation CSV to write)");
 
+  PetscCheck(test_fraction >= 0.0 && test_fraction < 1.0, comm, MS_ERR_USER, "-test_fraction must be in [0, 1), got %g", (double)test_fraction);
+
   PetscCall(ms_cmd_table_load(comm, &t, PETSC_TRUE, &ds));
   o.folds      = (int)folds;
   o.repeats    = (int)repeats;
   o.seed       = (uint64_t)seed;
   o.stratified = stratified;
-  t0           = MPI_Wtime();
-  PetscCall(ms_cv_run(ds, n_cand, cand, &o, &res));
+  if (test_fraction > 0.0) PetscCall(ms_validation_holdout(ds, test_fraction, o.seed, stratified, &train, &test_ds));
+  t0 = MPI_Wtime();
+  PetscCall(ms_cv_run(train ? train : ds, n_cand, cand, &o, &res));
   t0 = MPI_Wtime() - t0;
-  PetscCall(ms_report_cv(comm, &res, output));
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCall(ms_log(comm, "cv: %d candidate(s) x %d repeat(s) x %d folds on %lld rows of %s, %d ranks, %.3f s%s\n", n_cand, o.repeats,
-                   o.folds, (long long)ds->n_global, t.data, (int)size, t0, stratified ? " (stratified)" : ""));
+                   o.folds, (long long)(train ? train : ds)->n_global, t.data, (int)size, t0, stratified ? " (stratified)" : ""));
   PetscCall(ms_report_cv_table(comm, &res));
-  if (refit[0]) {
+  if (refit[0] || train) {
     ms_model m;
     PetscCall(ms_cv_candidate_model(comm, &res.candidates[res.best], &m));
-    PetscCall(ms_model_fit(m, ds));
-    PetscCall(ms_model_save(m, refit));
-    PetscCall(ms_log(comm, "cv: refitted '%s' on all rows; saved to %s\n", res.candidates[res.best].label, refit));
+    PetscCall(ms_model_fit(m, train ? train : ds));
+    if (train) {
+      PetscCall(ms_validation_score(m, test_ds, test));
+      PetscCall(ms_log(comm, "cv: '%s' refitted on the %lld training rows, held-out test (%lld rows): %s %.6g, %s %.6g\n",
+                       res.candidates[res.best].label, (long long)train->n_global, (long long)test_ds->n_global, res.metric_names[0],
+                       test[0], res.metric_names[1], test[1]));
+    }
+    if (refit[0]) {
+      PetscCall(ms_model_save(m, refit));
+      PetscCall(ms_log(comm, "cv: refitted '%s' on %s rows; saved to %s\n", res.candidates[res.best].label, train ? "the training" : "all",
+                       refit));
+    }
     PetscCall(ms_model_destroy(&m));
   }
+  PetscCall(ms_report_cv(comm, &res, train ? test : NULL, output));
   PetscCall(ms_log(comm, "cv: table written to %s\n", output));
   PetscCall(ms_cv_result_free(&res));
   PetscCall(ms_dataset_destroy(&ds));
+  PetscCall(ms_dataset_destroy(&train));
+  PetscCall(ms_dataset_destroy(&test_ds));
   PetscCall(PetscFree(cand));
   PetscCall(ms_cmd_table_free(&t));
   PetscFunctionReturn(0);

@@ -8,7 +8,7 @@
 
 const char ms_cmd_train_help[] =
   "usage: matscreen train -data D -target COL -model NAME [-task regression|classification] -output model.h5\n"
-  "                       [-id COL] [-ignore a,b] [-scaler TYPE] [-seed S] [-<model>_<option> ...]\n"
+  "                       [-id COL] [-ignore a,b] [-scaler TYPE] [-seed S] [-model_view] [-<model>_<option> ...]\n"
   "  Fits the model on every row of D (CSV or HDF5; a text target gives class names) and\n"
   "  writes it to one HDF5 file for `matscreen predict`. `matscreen train -model NAME -help`\n"
   "  lists the model's own options.\n";
@@ -17,7 +17,7 @@ PetscErrorCode ms_cmd_train(MPI_Comm comm)
 {
   ms_cmd_table t = {0};
   char         model[32] = "", output[PETSC_MAX_PATH_LEN] = "";
-  PetscBool    help;
+  PetscBool    help, view = PETSC_FALSE;
   ms_model     m = NULL;
   ms_dataset   ds;
   double       scores[8], t0;
@@ -29,6 +29,7 @@ PetscErrorCode ms_cmd_train(MPI_Comm comm)
   PetscCall(ms_cmd_table_options(PetscOptionsObject, &t, "column to learn (numbers: regression; text: class names)"));
   PetscCall(PetscOptionsString("-model", "model type (linear, ridge, ...; see `matscreen help train`)", NULL, model, model, sizeof model, NULL));
   PetscCall(PetscOptionsString("-output", "model file to write (.h5)", NULL, output, output, sizeof output, NULL));
+  PetscCall(PetscOptionsBool("-model_view", "print the fitted model's summary", NULL, view, &view, NULL));
   PetscOptionsEnd();
   /* The model's options are read now too, so -help lists them and misspellings fail early. */
   if (model[0]) {
@@ -55,6 +56,7 @@ PetscErrorCode ms_cmd_train(MPI_Comm comm)
   PetscCall(ms_log(comm, "train: %s (%s) on %lld rows x %lld features of %s in %.3f s; scaler %s\n", m->type, ms_task_names[m->task],
                    (long long)ds->n_global, (long long)ds->n_features, t.data, t0, ms_scaler_type(m->scaler)));
   PetscCall(ms_log(comm, "train: training-set %s %.6g, %s %.6g; model written to %s\n", names[0], scores[0], names[1], scores[1], output));
+  if (view) PetscCall(ms_model_view(m, PETSC_VIEWER_STDOUT_(comm)));
   PetscCall(ms_dataset_destroy(&ds));
   PetscCall(ms_model_destroy(&m));
   PetscCall(ms_cmd_table_free(&t));

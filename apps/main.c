@@ -79,6 +79,7 @@ int main(int argc, char **argv)
     ierr   = 0;
   }
   if (ierr) ms_error_abort(ierr);
+  PetscPopErrorHandler(); /* pushed by ms_error_install; -malloc_dump stays clean */
   ierr = PetscFinalize();
   free(nargv);
   return ierr ? 1 : status;

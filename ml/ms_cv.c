@@ -123,6 +123,17 @@ PetscErrorCode ms_cv_run(ms_dataset ds, int n_candidates, const ms_cv_candidate 
   PetscCall(PetscArraycpy(res->candidates, cand, n_candidates));
   PetscCall(PetscCalloc3(T * M, &res->scores, n_candidates * M, &res->mean, n_candidates * M, &res->std));
 
+  /* Every candidate must handle the task: fail here, on all ranks together, rather than
+     inside a task on one rank. */
+  for (int c = 0; c < n_candidates; c++) {
+    ms_model probe;
+    PetscCall(ms_model_create(PETSC_COMM_SELF, cand[c].type, &probe));
+    const int need = res->task == MS_TASK_REGRESSION ? MS_MODEL_REGRESSION : MS_MODEL_CLASSIFICATION, has = probe->supports;
+    PetscCall(ms_model_destroy(&probe));
+    if (!(has & need))
+      SETERRQ(ds->comm, MS_ERR_USER, "model '%s' (in -models) does not do %s, which target '%s' needs", cand[c].type,
+              ms_task_names[res->task], ds->target_name ? ds->target_name : "?");
+  }
   PetscCall(ms_dataset_allgather(ds, &rep));
   n = rep->n_global;
   PetscCall(PetscMalloc1(n * o->repeats, &fold));
@@ -132,10 +143,16 @@ PetscErrorCode ms_cv_run(ms_dataset ds, int n_candidates, const ms_cv_candidate 
   PetscCallMPI(MPI_Comm_rank(ds->comm, &rank));
   PetscCallMPI(MPI_Comm_size(ds->comm, &size));
   if (T >= size) {
+    ms_progress prog;
+    int         done = 0;
+    /* Progress as rank 0 sees its own share of the tasks (no communication while working). */
+    PetscCall(ms_progress_begin(ds->comm, "cross-validation (rank 0's tasks)", (T + size - 1) / size, &prog));
     for (int t = rank; t < T; t += size) {
       const int c = t / (o->repeats * o->folds), r = (t / o->folds) % o->repeats, k = t % o->folds;
       PetscCall(ms_cv_task(rep, PETSC_COMM_SELF, &cand[c], fold + r * n, k, res->scores + (size_t)t * M));
+      PetscCall(ms_progress_update(&prog, ++done));
     }
+    PetscCall(ms_progress_end(&prog));
   } else {
     /* Fewer tasks than ranks: contiguous rank groups, one per task. */
     MPI_Comm    sub;

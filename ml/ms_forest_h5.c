@@ -27,8 +27,10 @@ PetscErrorCode ms_forest_save(ms_forest f, MPI_Comm comm, hid_t g)
   for (int a = 0; a < 4; a++) {
     for (int64_t t = 0; t < T; t++) {
       const ms_tree *tr  = &f->trees[t];
-      const int32_t *src = a == 0 ? tr->feature : a == 1 ? tr->left : a == 2 ? tr->right : tr->n_samples;
-      for (int64_t k = 0; k < tr->n_nodes; k++) iv[off[t] + k] = src[k];
+      for (int64_t k = 0; k < tr->n_nodes; k++) {
+        const ms_tree_node *x = &tr->node[k];
+        iv[off[t] + k]        = a == 0 ? x->feature : a == 1 ? x->left : a == 2 ? x->right : x->n_samples;
+      }
     }
     PetscCall(ms_h5_write_rows_int(g, iname[a], N, 0, mine * N, iv));
   }
@@ -36,8 +38,7 @@ PetscErrorCode ms_forest_save(ms_forest f, MPI_Comm comm, hid_t g)
   for (int a = 0; a < 3; a++) {
     for (int64_t t = 0; t < T; t++) {
       const ms_tree *tr  = &f->trees[t];
-      const double  *src = a == 0 ? tr->threshold : a == 1 ? tr->impurity : tr->weight;
-      memcpy(dv + off[t], src, sizeof(double) * (size_t)tr->n_nodes);
+      for (int64_t k = 0; k < tr->n_nodes; k++) dv[off[t] + k] = a == 0 ? tr->node[k].threshold : a == 1 ? tr->impurity[k] : tr->weight[k];
     }
     PetscCall(ms_h5_write_rows_double(g, dname[a], N, 0, mine * N, 0, dv));
   }
@@ -138,27 +139,26 @@ PetscErrorCode ms_forest_load(hid_t g, ms_forest *out)
     PetscCall(ms_h5_read_rows_int(g, iname[a], 0, N, iv));
     for (int64_t t = 0; t < T; t++) {
       ms_tree *tr  = &f->trees[t];
-      int32_t *dst = a == 0 ? tr->feature : a == 1 ? tr->left : a == 2 ? tr->right : tr->n_samples;
       for (int64_t k = 0; k < tr->n_nodes; k++) {
         const int64_t x  = iv[off[t] + k];
         const int64_t hi = a == 0 ? f->n_features : a == 3 ? INT32_MAX : tr->n_nodes;
         PetscCheck(x >= -1 && x < hi && (a != 3 || x >= 1), PETSC_COMM_SELF, MS_ERR_READ,
                    "forest: %s[%" PRId64 "] = %" PRId64 " out of range in tree %" PRId64, iname[a], off[t] + k, x, t);
-        dst[k] = (int32_t)x;
+        ms_tree_node *nd = &tr->node[k];
+        *(a == 0 ? &nd->feature : a == 1 ? &nd->left : a == 2 ? &nd->right : &nd->n_samples) = (int32_t)x;
       }
     }
   }
   for (int64_t t = 0; t < T; t++) /* a child must follow its parent, so prediction always ends */
     for (int64_t k = 0; k < f->trees[t].n_nodes; k++)
-      PetscCheck(f->trees[t].feature[k] < 0 || (f->trees[t].left[k] > k && f->trees[t].right[k] > k), PETSC_COMM_SELF, MS_ERR_READ,
+      PetscCheck(f->trees[t].node[k].feature < 0 || (f->trees[t].node[k].left > k && f->trees[t].node[k].right > k), PETSC_COMM_SELF, MS_ERR_READ,
                  "forest: node %" PRId64 " of tree %" PRId64 " has bad children", k, t);
   const char *dname[] = {"node_threshold", "node_impurity", "node_weight"};
   for (int a = 0; a < 3; a++) {
     PetscCall(ms_h5_read_rows_double(g, dname[a], 0, N, 0, dv));
     for (int64_t t = 0; t < T; t++) {
       ms_tree *tr  = &f->trees[t];
-      double  *dst = a == 0 ? tr->threshold : a == 1 ? tr->impurity : tr->weight;
-      memcpy(dst, dv + off[t], sizeof(double) * (size_t)tr->n_nodes);
+      for (int64_t k = 0; k < tr->n_nodes; k++) *(a == 0 ? &tr->node[k].threshold : a == 1 ? &tr->impurity[k] : &tr->weight[k]) = dv[off[t] + k];
     }
   }
   PetscCall(ms_h5_read_rows_double(g, "node_value", 0, N, no, dv));

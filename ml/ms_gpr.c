@@ -19,6 +19,7 @@ PetscErrorCode ms_gpr_create(MPI_Comm comm, ms_kernel kernel, ms_gpr *out)
   gp->nb              = MS_SCALAPACK_NB_DEFAULT;
   gp->y_std           = 1.0;
   gp->best_restart    = -1;
+  gp->max_it          = 1000;
   PetscCall(PetscStrncpy(gp->tao_type, TAOBLMVM, sizeof(gp->tao_type)));
   *out = gp;
   PetscFunctionReturn(0);
@@ -144,7 +145,7 @@ PetscErrorCode ms_gpr_lml(ms_gpr gp, ms_blacs grid, const double *theta, double 
   ms_kernel_set_theta(gp->kernel, theta);
   PetscCall(ms_gpr_build_factor(gp, grid, &K, &ok));
   if (!ok) {
-    *lml = -PETSC_INFINITY;
+    *lml = -INFINITY; /* a true infinity: PETSC_INFINITY is finite (PETSC_MAX_REAL / 4) */
     if (grad) PetscCall(PetscArrayzero(grad, nt));
     PetscCall(ms_dmat_destroy(&K));
     PetscFunctionReturn(0);
@@ -237,8 +238,9 @@ static PetscErrorCode ms_gpr_std_chunk(ms_gpr gp, int64_t mc, const double *Z, d
 
   PetscFunctionBeginUser;
   PetscCall(ms_dmat_create(gp->grid, (int)gp->n, (int)mc, &B));
-  ctx.diag_add = 0.0; /* query points are never training points: no white noise in k* */
-  PetscCall(ms_dmat_fill(&B, (ms_dmat_entry_fn)ms_gpr_entry, &ctx, PETSC_FALSE));
+  /* diag_add = 0: query points are never training points, so k* has no white noise even
+     where a query index equals a training index */
+  PetscCall(ms_dmat_fill(&B, ms_gpr_entry, &ctx, PETSC_FALSE));
   PetscCall(ms_dmat_trsm_lower(&gp->L, &B));
   PetscCall(PetscArrayzero(var, mc));
   for (int lj = 0; lj < B.nloc; lj++) {

@@ -44,6 +44,7 @@ typedef struct ms_gpr_s {
   ms_grid_shape grid_shape;
   int       nb;                /* ScaLAPACK block size */
   char      tao_type[32];      /* TAOBLMVM or TAOBQNLS */
+  int64_t   max_it;            /* optimiser iterations per restart */
   /* training data (replicated) */
   int64_t   n, d;
   double   *X;                 /* n x d */
@@ -57,12 +58,19 @@ typedef struct ms_gpr_s {
   PetscBool factored;
   /* optimiser report */
   int64_t   n_restarts_run, best_restart;
+  int64_t   n_evals;           /* LML evaluations by this rank in the last optimisation */
 } *ms_gpr;
 
+/* Default threshold. toolchain.md measured a 1 x 2 ScaLAPACK Cholesky at n = 4000 as fast as
+ * 2-thread LAPACKE (0.27 vs 0.22 s), i.e. about 1.6x faster than the 1-thread LAPACKE each rank
+ * runs in the restart-parallel path; below a few thousand rows ScaLAPACK's communication
+ * dominates. Restart parallelism is the better use of P ranks whenever restarts + 1 >= P and
+ * n x n fits in each rank's memory: raise -gpr_scalapack_min_n then. Our own timings
+ * (benchmarks/RESULTS.md, "gpr") were taken on an oversubscribed machine and do not settle it. */
 #define MS_GPR_SCALAPACK_MIN_N_DEFAULT 3000
 
 /* A gp on comm that takes ownership of kernel. Defaults: jitter 1e-10, normalize_y true,
- * scalapack_min_n MS_GPR_SCALAPACK_MIN_N_DEFAULT, grid auto, nb 64, TAOBLMVM. */
+ * scalapack_min_n MS_GPR_SCALAPACK_MIN_N_DEFAULT, grid auto, nb 64, TAOBLMVM, max_it 1000. */
 PetscErrorCode ms_gpr_create(MPI_Comm comm, ms_kernel kernel, ms_gpr *gp);
 PetscErrorCode ms_gpr_destroy(ms_gpr *gp);
 /* Copy the (replicated) training data and normalise y; drops any previous factor. */

@@ -27,6 +27,7 @@ static PetscErrorCode ms_gpr_tao_fg(Tao tao, Vec x, PetscReal *f, Vec g, void *v
   PetscCall(VecGetArrayRead(x, &xa));
   PetscCall(VecGetArray(g, &ga));
   PetscCall(ms_gpr_lml(ctx->gp, ctx->grid, xa, &lml, ga));
+  ctx->gp->n_evals++;
   if (!isfinite(lml)) {
     *f = MS_GPR_INFEASIBLE;
     for (int64_t t = 0; t < ctx->nt; t++) ga[t] = 0.0;
@@ -66,7 +67,7 @@ static PetscErrorCode ms_gpr_run_restart(ms_gpr gp, ms_blacs grid, double llo, d
   PetscCall(TaoSetObjectiveAndGradient(tao, NULL, ms_gpr_tao_fg, &ctx));
   /* tighter than sklearn's L-BFGS-B (pgtol 1e-5) so our optimum is never the worse one */
   PetscCall(TaoSetTolerances(tao, 1e-7, 1e-12, 0.0));
-  PetscCall(TaoSetMaximumIterations(tao, 1000));
+  PetscCall(TaoSetMaximumIterations(tao, (PetscInt)gp->max_it));
   PetscCall(TaoSetMaximumFunctionEvaluations(tao, 5000));
   PetscCall(TaoSolve(tao));
   PetscCall(TaoGetSolutionStatus(tao, &its, &f, &gnorm, &cnorm, &xdiff, &reason));
@@ -85,7 +86,7 @@ static PetscErrorCode ms_gpr_run_restart(ms_gpr gp, ms_blacs grid, double llo, d
 PetscErrorCode ms_gpr_optimize(ms_gpr gp, int64_t restarts, uint64_t seed, double lo, double hi)
 {
   int64_t     nt = ms_kernel_n_theta(gp->kernel), R = restarts + 1, best = -1;
-  double     *res, *theta0, llo, lhi, best_lml = -PETSC_INFINITY;
+  double     *res, *theta0, llo, lhi, best_lml = -INFINITY;
   PetscBool   dist;
   PetscMPIInt rank, size;
   ms_blacs    grid = NULL;
@@ -100,6 +101,7 @@ PetscErrorCode ms_gpr_optimize(ms_gpr gp, int64_t restarts, uint64_t seed, doubl
   PetscCallMPI(MPI_Comm_rank(gp->comm, &rank));
   PetscCallMPI(MPI_Comm_size(gp->comm, &size));
   PetscCall(ms_gpr_use_scalapack(gp, &dist));
+  gp->n_evals = 0;
   /* results: per restart [lml, theta...]; zero except where computed, then summed */
   PetscCall(PetscCalloc1(R * (nt + 1), &res));
   PetscCall(PetscMalloc1(nt, &theta0));

@@ -178,6 +178,13 @@ PetscErrorCode ms_model_fit(ms_model m, ms_dataset train)
   if (train->n_global < 1 || train->n_features < 1)
     SETERRQ(train->comm, MS_ERR_USER, "model '%s': the training data is empty (%" PRId64 " rows, %" PRId64 " feature columns)",
             m->type, train->n_global, train->n_features);
+  if (train->replicated) {
+    PetscMPIInt size;
+    PetscCallMPI(MPI_Comm_size(train->comm, &size));
+    /* Statistics are sums over ranks: replicated rows would be counted P times. */
+    if (size > 1) SETERRQ(train->comm, MS_ERR_USER, "model '%s': fit needs row-sharded training data, not a replicated table "
+                          "(build the rows with ms_dataset_select, or fit on PETSC_COMM_SELF)", m->type);
+  }
   if (train->labels) m->task = MS_TASK_CLASSIFICATION;
   else if (train->y) m->task = MS_TASK_REGRESSION;
   else SETERRQ(train->comm, MS_ERR_USER, "model '%s': the training data has no target column (option -target)", m->type);
@@ -224,7 +231,7 @@ static PetscErrorCode ms_model_check_input(ms_model m, ms_dataset X)
               "(same columns in the same order are required)", j + 1, X->feature_names[j], m->feature_names[j]);
   if (X->n_features > m->n_features)
     SETERRQ(X->comm, MS_ERR_USER, "the data has %" PRId64 " feature columns, the model %" PRId64 ": column '%s' is not a model feature "
-            "(drop it with -ignore)", X->n_features, m->n_features, X->feature_names ? X->feature_names[d] : "?");
+            "(drop it with -ignore, or name a label column with -target)", X->n_features, m->n_features, X->feature_names ? X->feature_names[d] : "?");
   if (X->n_features < m->n_features)
     SETERRQ(X->comm, MS_ERR_USER, "the data has %" PRId64 " feature columns, the model %" PRId64 ": model feature '%s' is missing",
             X->n_features, m->n_features, m->feature_names[d]);
@@ -303,6 +310,27 @@ PetscErrorCode ms_model_importances(ms_model m, int64_t *n_rows, double **imp)
   if (!m->fitted) SETERRQ(m->comm, PETSC_ERR_ORDER, "model '%s': importances asked before fit", m->type);
   if (!m->ops.importances) SETERRQ(m->comm, MS_ERR_USER, "model '%s' has no feature importances", m->type);
   PetscCall(m->ops.importances(m, n_rows, imp));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_model_view(ms_model m, PetscViewer v)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(v, "model '%s' (%s), %s, %" PRId64 " features, target '%s', scaler %s, seed %llu\n", m->type,
+                                   ms_task_names[m->task], m->fitted ? "fitted" : "not fitted", m->n_features,
+                                   m->target_name ? m->target_name : "-", ms_scaler_type(m->scaler), (unsigned long long)m->seed));
+  if (m->n_classes) {
+    PetscCall(PetscViewerASCIIPrintf(v, "  classes:"));
+    PetscCall(PetscViewerASCIIUseTabs(v, PETSC_FALSE));
+    for (int64_t c = 0; c < m->n_classes; c++) PetscCall(PetscViewerASCIIPrintf(v, " %s", m->class_names[c]));
+    PetscCall(PetscViewerASCIIPrintf(v, "\n"));
+    PetscCall(PetscViewerASCIIUseTabs(v, PETSC_TRUE));
+  }
+  if (m->ops.view && m->fitted) {
+    PetscCall(PetscViewerASCIIPushTab(v));
+    PetscCall(m->ops.view(m, v));
+    PetscCall(PetscViewerASCIIPopTab(v));
+  }
   PetscFunctionReturn(0);
 }
 

@@ -11,7 +11,8 @@
  * ml/ms_model_registry.c, and nothing else changes.
  *
  * Collectiveness and data placement:
- *  - fit is collective over train->comm; the training rows arrive sharded over that comm.
+ *  - fit is collective over train->comm; the training rows arrive sharded over that comm
+ *    (a replicated table on more than one rank is refused: its rows would count P times).
  *    After fit, every rank of that comm holds the whole fitted model (m->comm = train->comm).
  *  - predict* are collective over m->comm; X must live on the same communicator (or the
  *    model on PETSC_COMM_SELF and X replicated/local). Outputs are for X's local rows.
@@ -87,6 +88,9 @@ PetscErrorCode ms_model_predict(ms_model m, ms_dataset X, double *y);
 PetscErrorCode ms_model_predict_proba(ms_model m, ms_dataset X, double *P);
 PetscErrorCode ms_model_predict_std(ms_model m, ms_dataset X, double *std);
 PetscErrorCode ms_model_importances(ms_model m, int64_t *n_rows, double **imp);
+/* Summary: type, task, features, classes, scaler, then the model's own view (collective on
+ * the viewer's communicator; rank 0 prints). */
+PetscErrorCode ms_model_view(ms_model m, PetscViewer viewer);
 PetscBool      ms_model_has_std(ms_model m);
 PetscBool      ms_model_has_proba(ms_model m);
 /* A model file: group /model with attribute type, the shared state, the scaler and the

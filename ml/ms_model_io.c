@@ -59,7 +59,7 @@ PetscErrorCode ms_model_load(MPI_Comm comm, const char *path, ms_model *mp)
   PetscCall(ms_model_create(comm, type, &m));
   PetscCall(PetscFree(type));
   PetscCall(ms_h5_attr_get_string(g, "task", &task));
-  for (int t = 0; ms_task_names[t]; t++)
+  for (int t = 0; t <= (int)MS_TASK_NONE; t++)
     if (!strcmp(task, ms_task_names[t])) m->task = (ms_task)t;
   PetscCall(PetscFree(task));
   PetscCall(ms_h5_attr_get_int(g, "seed", &seed));

@@ -4,6 +4,7 @@
 #include "ms_log.h"
 #include "ms_options.h"
 #include "ms_h5.h"
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,42 +60,45 @@ PetscErrorCode ms_text_free(ms_text *t)
 
 PetscErrorCode ms_report_write_csv(MPI_Comm comm, const char *path, const char *header, const ms_text *rows)
 {
-  PetscMPIInt rank, size;
-  int         mylen = (int)rows->len, *lens = NULL, *displs = NULL, total = 0;
-  char       *all = NULL;
+  PetscMPIInt rank;
+  char        partial[PETSC_MAX_PATH_LEN];
+  ms_text     head = {0};
+  long long   mylen = (long long)rows->len, off = 0, hlen = 0;
+  MPI_File    fh;
+  MPI_Status  st;
+  int         rc;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCallMPI(MPI_Comm_size(comm, &size));
-  if (!rank) PetscCall(PetscMalloc2(size, &lens, size, &displs));
-  PetscCallMPI(MPI_Gather(&mylen, 1, MPI_INT, lens, 1, MPI_INT, 0, comm));
+  PetscCheck(mylen < INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP, "%s: more than 2 GB of rows on one rank; use more ranks", path);
+  PetscCall(PetscSNPrintf(partial, sizeof partial, "%s.partial", path));
   if (!rank) {
-    for (int r = 0; r < size; r++) { displs[r] = total; total += lens[r]; }
-    PetscCall(PetscMalloc1(total + 1, &all));
-  }
-  PetscCallMPI(MPI_Gatherv(rows->s, mylen, MPI_CHAR, all, lens, displs, MPI_CHAR, 0, comm));
-  if (!rank) {
-    char  partial[PETSC_MAX_PATH_LEN], now[32], *cmd = NULL;
-    FILE *fp;
-    PetscCall(PetscSNPrintf(partial, sizeof partial, "%s.partial", path));
-    PetscCall(ms_output_register(partial));
-    fp = fopen(partial, "w");
-    if (!fp) SETERRQ(PETSC_COMM_SELF, MS_ERR_FILE, "cannot write %s (for -output %s)", partial, path);
+    char now[32], *cmd = NULL;
     ms_utc_now(now);
     PetscCall(ms_options_command_line(&cmd));
-    fprintf(fp, "# matscreen %s (git %s), written %s\n# command: %s\n%s\n", ms_version(), ms_git_commit(), now, cmd ? cmd : "", header);
+    PetscCall(ms_text_printf(&head, "# matscreen %s (git %s), written %s\n# command: %s\n%s\n", ms_version(), ms_git_commit(), now,
+                             cmd ? cmd : "", header));
     PetscCall(PetscFree(cmd));
-    if (total && fwrite(all, 1, (size_t)total, fp) != (size_t)total) {
-      fclose(fp);
-      SETERRQ(PETSC_COMM_SELF, MS_ERR_FILE, "short write to %s", partial);
-    }
-    if (fclose(fp)) SETERRQ(PETSC_COMM_SELF, MS_ERR_FILE, "cannot close %s (disk full?)", partial);
+    hlen = (long long)head.len;
+    PetscCall(ms_output_register(partial));
+  }
+  /* Each rank writes its own rows at its offset (MPI-IO), so no rank ever holds the table. */
+  PetscCallMPI(MPI_Bcast(&hlen, 1, MPI_LONG_LONG, 0, comm));
+  PetscCallMPI(MPI_Exscan(&mylen, &off, 1, MPI_LONG_LONG, MPI_SUM, comm));
+  if (!rank) off = 0;
+  rc = MPI_File_open(comm, partial, MPI_MODE_WRONLY | MPI_MODE_CREATE, MPI_INFO_NULL, &fh);
+  PetscCheck(rc == MPI_SUCCESS, comm, MS_ERR_FILE, "cannot write %s (for output %s)", partial, path);
+  PetscCallMPI(MPI_File_set_size(fh, 0));
+  if (!rank) PetscCallMPI(MPI_File_write_at(fh, 0, head.s, (int)hlen, MPI_CHAR, &st));
+  PetscCallMPI(MPI_File_write_at_all(fh, (MPI_Offset)(hlen + off), rows->s, (int)mylen, MPI_CHAR, &st));
+  PetscCallMPI(MPI_File_close(&fh));
+  PetscCallMPI(MPI_Barrier(comm));
+  if (!rank) {
     if (rename(partial, path)) SETERRQ(PETSC_COMM_SELF, MS_ERR_FILE, "cannot rename %s to %s", partial, path);
     PetscCall(ms_output_unregister(partial));
-    PetscCall(PetscFree(all));
-    PetscCall(PetscFree2(lens, displs));
   }
   PetscCallMPI(MPI_Barrier(comm));
+  PetscCall(ms_text_free(&head));
   PetscFunctionReturn(0);
 }
 
@@ -131,7 +135,7 @@ PetscErrorCode ms_report_predictions(ms_model m, ms_dataset X, const double *y, 
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ms_report_cv(MPI_Comm comm, const ms_cv_result *res, const char *path)
+PetscErrorCode ms_report_cv(MPI_Comm comm, const ms_cv_result *res, const double *test, const char *path)
 {
   ms_text     rows = {0};
   PetscMPIInt rank;
@@ -151,6 +155,10 @@ PetscErrorCode ms_report_cv(MPI_Comm comm, const ms_cv_result *res, const char *
       PetscCall(ms_text_field(&rows, res->candidates[c].label, PETSC_TRUE));
       PetscCall(ms_text_printf(&rows, ",%s,all,std,%.17g\n", res->metric_names[j], res->std[c * M + j]));
     }
+  for (int j = 0; !rank && test && j < M; j++) {
+    PetscCall(ms_text_field(&rows, res->candidates[res->best].label, PETSC_TRUE));
+    PetscCall(ms_text_printf(&rows, ",%s,all,test,%.17g\n", res->metric_names[j], test[j]));
+  }
   PetscCall(ms_report_write_csv(comm, path, "model,metric,repeat,fold,value", &rows));
   PetscCall(ms_text_free(&rows));
   PetscFunctionReturn(0);

@@ -1,9 +1,10 @@
 /* ms_report.h - the CSV reports of the ML layer: predictions and cross-validation tables.
  *
- * Tables that are not datasets (string columns such as class names or metric names) are
- * written by rank 0 of the communicator: each rank formats its own rows, rank 0 gathers
- * them in rank order and writes PATH.partial, registered as pending output (ms_error.h),
- * then renames it to PATH. The file starts with '#' provenance comment lines (matscreen
+ * Tables that are not datasets (string columns such as class names or metric names): each
+ * rank formats its own rows and writes them with MPI-IO at its offset (an exclusive scan of
+ * the lengths) into PATH.partial, so the rows appear in rank order and no rank holds the
+ * whole table; rank 0 writes the header, registers PATH.partial as pending output
+ * (ms_error.h) and renames it to PATH when every rank is done. The file starts with '#' provenance comment lines (matscreen
  * version, git commit, UTC time, command line), which ms_dataset_read_csv and
  * pandas.read_csv(comment='#') skip.
  */
@@ -34,8 +35,9 @@ PetscErrorCode ms_report_write_csv(MPI_Comm comm, const char *path, const char *
 PetscErrorCode ms_report_predictions(ms_model m, ms_dataset X, const double *y, const double *std, const double *P, const char *path);
 
 /* Cross-validation table: model,metric,repeat,fold,value rows for every fold, then rows
- * with fold = mean and fold = std (repeat = all). Collective over comm. */
-PetscErrorCode ms_report_cv(MPI_Comm comm, const ms_cv_result *res, const char *path);
+ * with fold = mean and fold = std (repeat = all); with test scores (NULL: none), rows
+ * fold = test for the best candidate refitted on the training part. Collective over comm. */
+PetscErrorCode ms_report_cv(MPI_Comm comm, const ms_cv_result *res, const double *test, const char *path);
 /* Human-readable summary table (mean +/- std per candidate and metric) on rank 0. */
 PetscErrorCode ms_report_cv_table(MPI_Comm comm, const ms_cv_result *res);
 

@@ -18,7 +18,8 @@
  * Grid shape (models expose it as -<prefix>_grid auto|row|col): "row" is 1 x P, "col" is P x 1, "auto" is the
  * near-square nprow x npcol with nprow <= npcol (1 x 2 on two ranks). toolchain.md measured
  * 1 x P faster than P x 1 for pdpotrf here, which is why auto prefers more columns.
- * Block size (-<prefix>_scalapack_nb, default MS_SCALAPACK_NB_DEFAULT): see benchmarks/RESULTS.md.
+ * Block size (-<prefix>_scalapack_nb, default MS_SCALAPACK_NB_DEFAULT = 64, the usual ScaLAPACK
+ * choice; not tuned here because the development machine was too loaded to time it).
  *
  * Collectiveness: ms_blacs_create/destroy and every ms_dmat_* function that takes a
  * distributed matrix are collective over g->comm; on a local matrix they are local.

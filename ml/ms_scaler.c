@@ -102,6 +102,11 @@ PetscErrorCode ms_scaler_fit(ms_scaler s, ms_dataset train)
 
   PetscFunctionBegin;
   if (train->n_global < 1) SETERRQ(train->comm, MS_ERR_USER, "scaler '%s': the training data has no rows", ms_scaler_type(s));
+  if (train->replicated) {
+    PetscMPIInt size;
+    PetscCallMPI(MPI_Comm_size(train->comm, &size));
+    if (size > 1) SETERRQ(train->comm, MS_ERR_USER, "scaler '%s': fit needs row-sharded data, not a replicated table", ms_scaler_type(s));
+  }
   PetscCall(PetscFree2(s->a, s->b));
   s->d = d;
   if (ms_scaler_has_stats(s->kind)) PetscCall(PetscCalloc2(d, &s->a, d, &s->b));

@@ -246,8 +246,7 @@ PetscErrorCode ms_tree_data_destroy(ms_tree_data *td)
 
 void ms_tree_free(ms_tree *t)
 {
-  free(t->feature); free(t->left); free(t->right); free(t->n_samples);
-  free(t->threshold); free(t->impurity); free(t->weight); free(t->value);
+  free(t->node); free(t->impurity); free(t->weight); free(t->value);
   memset(t, 0, sizeof(*t));
 }
 
@@ -255,11 +254,7 @@ PetscErrorCode ms_tree_reserve(ms_tree *t, int64_t cap)
 {
   if (cap <= t->cap) return 0;
 #define MS_GROW(p, m) do { void *q = realloc((p), sizeof(*(p)) * (size_t)(m)); if (!q) return PETSC_ERR_MEM; (p) = q; } while (0)
-  MS_GROW(t->feature, cap);
-  MS_GROW(t->left, cap);
-  MS_GROW(t->right, cap);
-  MS_GROW(t->n_samples, cap);
-  MS_GROW(t->threshold, cap);
+  MS_GROW(t->node, cap);
   MS_GROW(t->impurity, cap);
   MS_GROW(t->weight, cap);
   MS_GROW(t->value, cap * t->n_outputs);

@@ -18,13 +18,17 @@
  *          values, so then exact and hist search the same splits; otherwise quantile cuts).
  *          Large nodes build a histogram of bin statistics (O(rows + bins)); small nodes sort
  *          their bin codes, so deep nodes never pay for empty bins. Same tree either way.
+ * Measured (benchmarks/RESULTS.md, "rf", 100k x 20): hist grows a tree 6x faster than exact
+ * (and 10x faster than scikit-learn) at the same test accuracy; on the small parity sets the
+ * two differ by less than the seed-to-seed spread. So rf defaults to hist, tree to exact.
  * Rows and their order are the only inputs: the result is a pure function of
  * (data, weights, params, random stream), whatever rank or thread builds it.
  *
- * Storage: a tree is an array of nodes in depth-first preorder (feature, threshold, left,
- * right, impurity, weighted row count, row count, and n_outputs values: the weighted mean
- * target or the weighted class fractions), so it serialises to HDF5 datasets and MPI buffers
- * as plain arrays. x[feature] <= threshold goes left. Leaves have feature = -1.
+ * Storage: a tree is an array of nodes in depth-first preorder (ms_tree_node: threshold,
+ * feature, left, right, row count; x[feature] <= threshold goes left, leaves have
+ * feature = -1) plus per-node arrays of impurity, weighted row count and n_outputs values
+ * (the weighted mean target or the weighted class fractions), so it serialises to HDF5
+ * datasets and MPI buffers as plain arrays.
  *
  * Threads: ms_tree_build() and ms_tree_apply() touch no shared mutable state and may run
  * concurrently on one ms_tree_data. They allocate with malloc (not PetscMalloc, which is not
@@ -93,15 +97,20 @@ PetscErrorCode ms_tree_data_create(MPI_Comm comm, int64_t n, int64_t d, const do
                                    int64_t n_classes, ms_tree_splitter splitter, int max_bins, ms_tree_data *td);
 PetscErrorCode ms_tree_data_destroy(ms_tree_data *td);
 
+/* One node, 24 bytes: what prediction reads sits in one cache line. */
 typedef struct {
-  int64_t  n_nodes, n_outputs, cap;
-  int32_t *feature;    /* -1 at leaves */
-  int32_t *left, *right;
-  int32_t *n_samples;  /* rows (of weight > 0) in the node */
-  double  *threshold;
-  double  *impurity;
-  double  *weight;     /* weighted row count */
-  double  *value;      /* n_nodes x n_outputs */
+  double  threshold; /* x[feature] <= threshold goes left */
+  int32_t feature;   /* -1 at leaves */
+  int32_t left, right;
+  int32_t n_samples; /* rows (of weight > 0) in the node */
+} ms_tree_node;
+
+typedef struct {
+  int64_t       n_nodes, n_outputs, cap;
+  ms_tree_node *node;
+  double       *impurity;
+  double       *weight;  /* weighted row count */
+  double       *value;   /* n_nodes x n_outputs */
 } ms_tree;
 
 /* Grow one tree. weight: n per-row weights (>= 0; NULL = all 1). importance: d entries to
@@ -128,7 +137,7 @@ void ms_tree_sort_keyed(ms_tree_keyed *a, int64_t n);
 static inline int64_t ms_tree_apply(const ms_tree *t, const double *x)
 {
   int64_t k = 0;
-  while (t->feature[k] >= 0) k = x[t->feature[k]] <= t->threshold[k] ? t->left[k] : t->right[k];
+  while (t->node[k].feature >= 0) k = x[t->node[k].feature] <= t->node[k].threshold ? t->node[k].left : t->node[k].right;
   return k;
 }
 

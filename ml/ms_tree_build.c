@@ -221,14 +221,14 @@ PetscErrorCode ms_tree_build(const struct ms_tree_data_s *td, const ms_tree_para
     }
     const int32_t id = (int32_t)tree->n_nodes++;
     if (nd.parent >= 0) {
-      if (nd.is_left) tree->left[nd.parent] = id;
-      else tree->right[nd.parent] = id;
-      if (importance) importance[tree->feature[nd.parent]] -= W * imp;
+      if (nd.is_left) tree->node[nd.parent].left = id;
+      else tree->node[nd.parent].right = id;
+      if (importance) importance[tree->node[nd.parent].feature] -= W * imp;
     }
-    tree->feature[id] = -1;
-    tree->left[id] = tree->right[id] = -1;
-    tree->threshold[id] = 0.0;
-    tree->n_samples[id] = (int32_t)N;
+    tree->node[id].feature = -1;
+    tree->node[id].left = tree->node[id].right = -1;
+    tree->node[id].threshold = 0.0;
+    tree->node[id].n_samples = (int32_t)N;
     tree->weight[id]    = W;
     tree->impurity[id]  = imp;
     if (td->n_classes)
@@ -253,8 +253,8 @@ PetscErrorCode ms_tree_build(const struct ms_tree_data_s *td, const ms_tree_para
       ierr = PETSC_ERR_PLIB;
       goto done;
     }
-    tree->feature[id]   = best.feature;
-    tree->threshold[id] = best.threshold;
+    tree->node[id].feature   = best.feature;
+    tree->node[id].threshold = best.threshold;
     if (importance) importance[best.feature] += W * imp;
     stack[top++] = (pending){nd.s + nl, nd.e, nd.depth + 1, id, 0};
     stack[top++] = (pending){nd.s, nd.s + nl, nd.depth + 1, id, 1};

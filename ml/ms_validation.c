@@ -26,7 +26,7 @@ PetscErrorCode ms_validation_kfold(int64_t n, int K, uint64_t seed, int repeat, 
   if (n < K) SETERRQ(PETSC_COMM_SELF, MS_ERR_USER, "cannot split %" PRId64 " rows into %d folds (option -folds)", n, K);
   if (stratified && !labels) SETERRQ(PETSC_COMM_SELF, MS_ERR_USER, "stratified folds (option -stratified) need class labels (a classification target)");
   PetscCall(PetscMalloc1(n, &rows));
-  ms_rng_init(&r, seed, (uint64_t)repeat);
+  ms_rng_init(&r, seed, MS_VALIDATION_FOLD_STREAM + (uint64_t)repeat);
   if (!stratified) {
     const int64_t base = n / K, extra = n % K;
     int64_t       p    = 0;
@@ -45,7 +45,7 @@ PetscErrorCode ms_validation_kfold(int64_t n, int K, uint64_t seed, int repeat, 
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ms_validation_split(int64_t n, double test_fraction, uint64_t seed, int repeat, PetscBool stratified,
+PetscErrorCode ms_validation_split(int64_t n, double test_fraction, uint64_t seed, uint64_t stream, PetscBool stratified,
                                    const int64_t *labels, int64_t n_classes, PetscBool *is_test)
 {
   ms_rng   r;
@@ -57,7 +57,7 @@ PetscErrorCode ms_validation_split(int64_t n, double test_fraction, uint64_t see
   if (stratified && !labels) SETERRQ(PETSC_COMM_SELF, MS_ERR_USER, "a stratified split needs class labels (a classification target)");
   PetscCall(PetscMalloc1(n, &rows));
   for (int64_t i = 0; i < n; i++) is_test[i] = PETSC_FALSE;
-  ms_rng_init(&r, seed, (uint64_t)repeat);
+  ms_rng_init(&r, seed, stream);
   for (int64_t c = 0; c < (stratified ? n_classes : 1); c++) {
     int64_t m = n;
     if (stratified) m = ms_validation_class_rows(n, labels, c, &r, rows);
@@ -69,6 +69,32 @@ PetscErrorCode ms_validation_split(int64_t n, double test_fraction, uint64_t see
     for (int64_t q = 0; q < t; q++) is_test[rows[q]] = PETSC_TRUE;
   }
   PetscCall(PetscFree(rows));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_validation_holdout(ms_dataset ds, double test_fraction, uint64_t seed, PetscBool stratified, ms_dataset *train,
+                                     ms_dataset *test)
+{
+  ms_dataset rep;
+  PetscBool *is_test;
+  int64_t   *tr, *te, ntr = 0, nte = 0, n;
+
+  PetscFunctionBegin;
+  PetscCall(ms_dataset_allgather(ds, &rep));
+  n = rep->n_global;
+  PetscCall(PetscMalloc3(n, &is_test, n, &tr, n, &te));
+  PetscCall(ms_validation_split(n, test_fraction, seed, MS_VALIDATION_HOLDOUT_STREAM, stratified, rep->labels, rep->n_classes, is_test));
+  for (int64_t i = 0; i < n; i++) {
+    if (is_test[i]) te[nte++] = i;
+    else tr[ntr++] = i;
+  }
+  if (!ntr || !nte)
+    SETERRQ(ds->comm, MS_ERR_USER, "-test_fraction %g leaves %" PRId64 " training and %" PRId64 " test rows of %" PRId64 "; both must be non-empty",
+            test_fraction, ntr, nte, n);
+  PetscCall(ms_dataset_select(rep, ds->comm, ntr, tr, train));
+  PetscCall(ms_dataset_select(rep, ds->comm, nte, te, test));
+  PetscCall(PetscFree3(is_test, tr, te));
+  PetscCall(ms_dataset_destroy(&rep));
   PetscFunctionReturn(0);
 }
 

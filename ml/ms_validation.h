@@ -2,8 +2,10 @@
  * small grid search, with the folds run as parallel tasks.
  *
  * Fold assignment depends only on (seed, repeat, n, K, labels): the rows are shuffled with
- * the stream ms_rng_init(seed, repeat), never with anything that depends on ranks, so 1
- * and 512 ranks see the same folds. Non-stratified: the shuffled rows are cut into K
+ * the stream ms_rng_init(seed, MS_VALIDATION_FOLD_STREAM + repeat), never with anything that
+ * depends on ranks, so 1 and 512 ranks see the same folds. The stream keys live far from the
+ * small task indices models use with the same seed (tree 0, restart 0, ...), so the fold
+ * shuffle and a model's randomness are independent streams. Non-stratified: the shuffled rows are cut into K
  * contiguous parts, the first n % K one row larger (scikit-learn KFold sizes). Stratified:
  * each class's rows are shuffled and dealt to folds round-robin, continuing the deal from
  * class to class, so every fold holds floor or ceil of n_c/K rows of each class c and the
@@ -26,9 +28,19 @@
  * needed only when stratified. Not collective (pure function of its arguments). */
 PetscErrorCode ms_validation_kfold(int64_t n, int K, uint64_t seed, int repeat, PetscBool stratified, const int64_t *labels,
                                    int64_t n_classes, int *fold);
-/* Hold-out split: is_test[i] for round(test_fraction * n) rows (per class when stratified). */
-PetscErrorCode ms_validation_split(int64_t n, double test_fraction, uint64_t seed, int repeat, PetscBool stratified,
+/* Hold-out split: is_test[i] for round(test_fraction * n) rows (per class when stratified),
+ * shuffled with the stream ms_rng_init(seed, stream). Not collective. */
+PetscErrorCode ms_validation_split(int64_t n, double test_fraction, uint64_t seed, uint64_t stream, PetscBool stratified,
                                    const int64_t *labels, int64_t n_classes, PetscBool *is_test);
+
+/* Hold-out split of a sharded table into train and test tables, both sharded over
+ * ds->comm with rows in their original order. The rows come from ms_validation_split with
+ * stream MS_VALIDATION_HOLDOUT_STREAM, distinct from the fold streams.
+ * Collective over ds->comm. */
+#define MS_VALIDATION_HOLDOUT_STREAM 0x486f6c644f7574ULL /* "HoldOut" */
+#define MS_VALIDATION_FOLD_STREAM    0x466f6c6400000000ULL /* "Fold" << 32, plus the repeat */
+PetscErrorCode ms_validation_holdout(ms_dataset ds, double test_fraction, uint64_t seed, PetscBool stratified, ms_dataset *train,
+                                     ms_dataset *test);
 
 /* The scores ms_validation_score computes, by task: regression r2, rmse, mae, mse;
  * classification accuracy, precision_macro, recall_macro, f1_macro, f1_weighted, log_loss

@@ -21,22 +21,6 @@ const char *ms_tortuosity_axis_name(int axis)
   return axis == 0 ? "x" : axis == 1 ? "y" : axis == 2 ? "z" : "?";
 }
 
-/* Everything one solve needs about the local slab. */
-typedef struct {
-  MPI_Comm       comm;
-  int64_t        nx, ny, nz, nxy, z_start, nz_local, nloc, gofs;
-  int            axis;
-  int64_t        n_axis;
-  double         sigma[MS_TORTUOSITY_MAX_VALUES];
-  const uint8_t *data, *keep;
-  double        *s_lo, *s_hi; /* conductivities of the planes just below/above the slab (0 outside) */
-} slab;
-
-static inline double slab_sigma(const slab *s, int64_t li) { return s->keep[li] ? s->sigma[s->data[li]] : 0.0; }
-
-/* Harmonic mean: the exact conductance of two half-cells in series. */
-static inline double face_g(double a, double b) { return a > 0 && b > 0 ? 2.0 * a * b / (a + b) : 0.0; }
-
 static PetscErrorCode sigma_table(MPI_Comm comm, const ms_tortuosity_opts *o, double sigma[], double *sigma_p)
 {
   PetscFunctionBeginUser;
@@ -62,7 +46,7 @@ static PetscErrorCode sigma_table(MPI_Comm comm, const ms_tortuosity_opts *o, do
 }
 
 /* Conductivities of the neighbouring ranks' boundary planes (kept voxels only). */
-static PetscErrorCode exchange_planes(slab *s)
+static PetscErrorCode exchange_planes(ms_tort_slab *s)
 {
   PetscMPIInt rank, size;
   double     *snd_lo, *snd_hi;
@@ -72,8 +56,8 @@ static PetscErrorCode exchange_planes(slab *s)
   PetscCallMPI(MPI_Comm_size(s->comm, &size));
   PetscCall(PetscMalloc2(s->nxy, &snd_lo, s->nxy, &snd_hi));
   for (int64_t j = 0; j < s->nxy; j++) {
-    snd_lo[j] = slab_sigma(s, j);
-    snd_hi[j] = slab_sigma(s, (s->nz_local - 1) * s->nxy + j);
+    snd_lo[j] = ms_tort_sigma(s, j);
+    snd_hi[j] = ms_tort_sigma(s, (s->nz_local - 1) * s->nxy + j);
     s->s_lo[j] = s->s_hi[j] = 0.0;
   }
   PetscMPIInt lo = rank > 0 ? rank - 1 : MPI_PROC_NULL, hi = rank < size - 1 ? rank + 1 : MPI_PROC_NULL, n = (PetscMPIInt)s->nxy;
@@ -83,47 +67,9 @@ static PetscErrorCode exchange_planes(slab *s)
   PetscFunctionReturn(0);
 }
 
-/* One matrix row: the diagonal first, then the non-zero face conductances. Returns the
- * number of entries; *b and *x0 are the right-hand side and the initial guess (the
- * straight-channel profile, exact for open boxes and channels). */
-static PetscInt row_entries(const slab *s, int64_t i, int64_t j, int64_t k, PetscInt cols[7], PetscScalar vals[7],
-                            PetscScalar *b, PetscScalar *x0)
-{
-  int64_t  li = (k * s->ny + j) * s->nx + i, row = s->gofs + li, gz = s->z_start + k;
-  double   sp = slab_sigma(s, li), diag = 0, g;
-  PetscInt n  = 1;
-
-  cols[0] = (PetscInt)row;
-  *b = *x0 = 0;
-  if (sp <= 0) {
-    vals[0] = 1.0;
-    return 1;
-  }
-  const double  nb[6]  = {i > 0 ? slab_sigma(s, li - 1) : 0, i < s->nx - 1 ? slab_sigma(s, li + 1) : 0,
-                          j > 0 ? slab_sigma(s, li - s->nx) : 0, j < s->ny - 1 ? slab_sigma(s, li + s->nx) : 0,
-                          k > 0 ? slab_sigma(s, li - s->nxy) : (gz > 0 ? s->s_lo[j * s->nx + i] : 0),
-                          k < s->nz_local - 1 ? slab_sigma(s, li + s->nxy) : (gz < s->nz - 1 ? s->s_hi[j * s->nx + i] : 0)};
-  const int64_t off[6] = {-1, 1, -s->nx, s->nx, -s->nxy, s->nxy};
-  for (int d = 0; d < 6; d++) {
-    if ((g = face_g(sp, nb[d])) <= 0) continue;
-    cols[n]   = (PetscInt)(row + off[d]);
-    vals[n++] = -g;
-    diag += g;
-  }
-  int64_t c = s->axis == 0 ? i : s->axis == 1 ? j : gz;
-  if (c == 0) {
-    diag += 2 * sp;
-    *b = 2 * sp;
-  }
-  if (c == s->n_axis - 1) diag += 2 * sp;
-  vals[0] = diag;
-  *x0     = 1.0 - ((double)c + 0.5) / (double)s->n_axis;
-  return n;
-}
-
 /* Exactly preallocated AIJ (or any -mat_type: SBAIJ gets the upper-triangle counts) with
- * the DMDA's row layout, filled row by row; b and x0 alongside. */
-static PetscErrorCode assemble(slab *s, const char *prefix, Mat *A, Vec *b, Vec *x)
+ * the slab row layout (natural order), filled row by row; b and x0 alongside. */
+static PetscErrorCode assemble(ms_tort_slab *s, const char *prefix, Mat *A, Vec *b, Vec *x)
 {
   PetscInt   *dnnz, *onnz, *dnnzu, *onnzu, cols[7], n, lo = (PetscInt)s->gofs, hi = (PetscInt)(s->gofs + s->nloc);
   PetscScalar vals[7], bv, xv, *ba, *xa;
@@ -134,7 +80,7 @@ static PetscErrorCode assemble(slab *s, const char *prefix, Mat *A, Vec *b, Vec 
   for (int64_t k = 0, li = 0; k < s->nz_local; k++)
     for (int64_t j = 0; j < s->ny; j++)
       for (int64_t i = 0; i < s->nx; i++, li++) {
-        n        = row_entries(s, i, j, k, cols, vals, &bv, &xv);
+        n        = ms_tort_row(s, i, j, k, cols, vals, &bv, &xv);
         dnnz[li] = onnz[li] = onnzu[li] = 0;
         dnnzu[li]                       = 1;
         for (PetscInt e = 0; e < n; e++) {
@@ -163,7 +109,7 @@ static PetscErrorCode assemble(slab *s, const char *prefix, Mat *A, Vec *b, Vec 
   for (int64_t k = 0, li = 0; k < s->nz_local; k++)
     for (int64_t j = 0; j < s->ny; j++)
       for (int64_t i = 0; i < s->nx; i++, li++) {
-        n = row_entries(s, i, j, k, cols, vals, &ba[li], &xa[li]);
+        n = ms_tort_row(s, i, j, k, cols, vals, &ba[li], &xa[li]);
         PetscCall(MatSetValues(*A, 1, cols, n, cols, vals, INSERT_VALUES));
       }
   PetscCall(VecRestoreArray(*b, &ba));
@@ -175,8 +121,26 @@ static PetscErrorCode assemble(slab *s, const char *prefix, Mat *A, Vec *b, Vec 
   PetscFunctionReturn(0);
 }
 
+/* Right-hand side and initial guess without assembling (matrix-free operator). */
+static PetscErrorCode rhs_and_guess(const ms_tort_slab *s, Mat A, Vec *b, Vec *x)
+{
+  PetscInt     cols[7];
+  PetscScalar  vals[7], *ba, *xa;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatCreateVecs(A, x, b));
+  PetscCall(VecGetArray(*b, &ba));
+  PetscCall(VecGetArray(*x, &xa));
+  for (int64_t k = 0, li = 0; k < s->nz_local; k++)
+    for (int64_t j = 0; j < s->ny; j++)
+      for (int64_t i = 0; i < s->nx; i++, li++) (void)ms_tort_row(s, i, j, k, cols, vals, &ba[li], &xa[li]);
+  PetscCall(VecRestoreArray(*b, &ba));
+  PetscCall(VecRestoreArray(*x, &xa));
+  PetscFunctionReturn(0);
+}
+
 /* The kept voxels on the two Dirichlet faces and their face conductances 2*sigma. */
-static PetscErrorCode face_lists(const slab *s, ms_tort_currents *c)
+static PetscErrorCode face_lists(const ms_tort_slab *s, ms_tort_currents *c)
 {
   PetscInt nin = 0, nout = 0;
 
@@ -186,7 +150,7 @@ static PetscErrorCode face_lists(const slab *s, ms_tort_currents *c)
     for (int64_t k = 0, li = 0; k < s->nz_local; k++)
       for (int64_t j = 0; j < s->ny; j++)
         for (int64_t i = 0; i < s->nx; i++, li++) {
-          double sp = slab_sigma(s, li);
+          double sp = ms_tort_sigma(s, li);
           if (sp <= 0) continue;
           int64_t cc = s->axis == 0 ? i : s->axis == 1 ? j : s->z_start + k;
           if (cc == 0) {
@@ -202,25 +166,6 @@ static PetscErrorCode face_lists(const slab *s, ms_tort_currents *c)
   }
   c->n_in  = nin;
   c->n_out = nout;
-  PetscFunctionReturn(0);
-}
-
-/* The volume's z-slabs as the DMDA's ownership: m = n = 1, p = ranks. */
-static PetscErrorCode slab_dmda(const slab *s, DM *da)
-{
-  PetscMPIInt size;
-  PetscInt   *lz, mine = (PetscInt)s->nz_local;
-
-  PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_size(s->comm, &size));
-  PetscCall(PetscMalloc1(size, &lz));
-  PetscCallMPI(MPI_Allgather(&mine, 1, MPIU_INT, lz, 1, MPIU_INT, s->comm));
-  PetscCall(DMDACreate3d(s->comm, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, (PetscInt)s->nx,
-                         (PetscInt)s->ny, (PetscInt)s->nz, 1, 1, size, 1, 1, NULL, NULL, lz, da));
-  PetscCall(DMSetUp(*da));
-  /* Cell-centred unknowns: piecewise-constant transfer lets every even size coarsen. */
-  PetscCall(DMDASetInterpolationType(*da, DMDA_Q0));
-  PetscCall(PetscFree(lz));
   PetscFunctionReturn(0);
 }
 
@@ -244,7 +189,7 @@ PetscErrorCode ms_tortuosity_solve(ms_volume v, int axis, const ms_tortuosity_op
 {
   ms_tortuosity_opts opts;
   PetscLogEvent      ev_perc, ev_setup, ev_solve;
-  slab               s;
+  ms_tort_slab               s;
   double             sigma_p, t0;
   uint8_t           *cond, *keep;
 
@@ -292,8 +237,22 @@ PetscErrorCode ms_tortuosity_solve(ms_volume v, int axis, const ms_tortuosity_op
   }
   res->percolates = PETSC_TRUE;
 
+  /* The finest level is matrix-free under the default geometric multigrid; every other
+   * preconditioner (and -assemble) needs the assembled AIJ matrix. */
+  char      pctype[64] = PCMG;
+  PetscBool matrix_free;
+  PetscCall(PetscOptionsGetString(NULL, opts.prefix, "-pc_type", pctype, sizeof pctype, NULL));
+  PetscCall(PetscStrcmp(pctype, PCMG, &matrix_free));
+  PetscMPIInt nranks;
+  char        smoother[64] = PCJACOBI;
+  PetscBool   jacobi;
+  PetscCallMPI(MPI_Comm_size(v->comm, &nranks));
+  /* A user-chosen level smoother other than Jacobi (SOR, ILU, ...) needs matrix entries. */
+  PetscCall(PetscOptionsGetString(NULL, opts.prefix, "-mg_levels_pc_type", smoother, sizeof smoother, NULL));
+  PetscCall(PetscStrcmp(smoother, PCJACOBI, &jacobi));
+  matrix_free = (PetscBool)(matrix_free && jacobi && !opts.assemble && (s.nx > 1 || s.ny > 1 || s.nz > nranks));
+
   /* Set-up: DMDA on the slabs, matrix, right-hand side, initial guess, KSP and PC. */
-  DM                da;
   Mat               A;
   Vec               b, x;
   KSP               ksp;
@@ -305,16 +264,28 @@ PetscErrorCode ms_tortuosity_solve(ms_volume v, int axis, const ms_tortuosity_op
   t0 = MPI_Wtime();
   PetscCall(PetscMalloc2(s.nxy, &s.s_lo, s.nxy, &s.s_hi));
   PetscCall(exchange_planes(&s));
-  PetscCall(slab_dmda(&s, &da));
-  PetscCall(assemble(&s, opts.prefix, &A, &b, &x));
   PetscCall(PetscNew(&cur));
   cur->comm = v->comm;
   cur->tol  = opts.mismatch_tol;
   PetscCall(face_lists(&s, cur));
+  if (matrix_free) {
+    PetscCall(ms_tort_op_create(&s, &A));
+    PetscCall(rhs_and_guess(&s, A, &b, &x));
+  } else PetscCall(assemble(&s, opts.prefix, &A, &b, &x));
   PetscCall(PetscFree2(s.s_lo, s.s_hi));
   PetscCall(PetscFree(keep));
   PetscCall(VecNorm(b, NORM_2, &cur->bnorm));
-  PetscCall(ms_tort_ksp_create(v->comm, A, da, opts.prefix, opts.max_it, cur, &ksp));
+  cur->A        = A;
+  cur->b        = b;
+  cur->nx       = (PetscInt)s.nx;
+  cur->ny       = (PetscInt)s.ny;
+  cur->z_start  = (PetscInt)s.z_start;
+  cur->nz_local = (PetscInt)s.nz_local;
+  cur->axis     = axis;
+  cur->n_axis   = (PetscInt)s.n_axis;
+  PetscCall(PetscMalloc1(s.n_axis, &cur->plane));
+  ms_tort_layout lay = {(PetscInt)s.nx, (PetscInt)s.ny, (PetscInt)s.nz, (PetscInt)s.z_start, (PetscInt)s.nz_local};
+  PetscCall(ms_tort_ksp_create(v->comm, A, &lay, opts.prefix, opts.max_it, cur, &ksp));
   PetscCall(KSPSetUp(ksp));
   res->setup_seconds = MPI_Wtime() - t0;
   PetscCall(PetscLogEventEnd(ev_setup, 0, 0, 0, 0));
@@ -334,6 +305,8 @@ PetscErrorCode ms_tortuosity_solve(ms_volume v, int axis, const ms_tortuosity_op
   PetscCall(PetscStrncpy(res->ksp_type, ktype, sizeof res->ksp_type));
   PetscCall(PetscStrncpy(res->pc_type, ptype, sizeof res->pc_type));
   PetscCall(ms_tort_currents_eval(cur, x)); /* whichever test stopped the solve */
+  PetscCall(ms_tort_currents_planes(cur, x));
+  res->plane_mismatch = cur->plane_mismatch;
   res->current_in       = cur->I_in / sigma_p;
   res->current_out      = cur->I_out / sigma_p;
   res->current_mismatch = cur->mismatch;
@@ -353,6 +326,5 @@ PetscErrorCode ms_tortuosity_solve(ms_volume v, int axis, const ms_tortuosity_op
   PetscCall(MatDestroy(&A));
   PetscCall(VecDestroy(&b));
   PetscCall(VecDestroy(&x));
-  PetscCall(DMDestroy(&da));
   PetscFunctionReturn(0);
 }

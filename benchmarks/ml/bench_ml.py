@@ -129,7 +129,56 @@ def case_cv(ctx):
                          folds=K, repeats=R, tasks=2 * K * R)
 
 
-CASES = {"linear_fit": case_linear_fit, "ridge_fit": case_ridge_fit, "cv": case_cv}
+def case_logreg_fit(ctx):
+    from sklearn.linear_model import LogisticRegression
+    n, d = 50000, 30
+    X, y, path = ctx.data(n, d, "classification")
+    peer_s = ctx.peer(lambda: LogisticRegression().fit(X, y))
+    for ranks in ctx.a.ranks:
+        ms, wall = ctx.matscreen(ranks, ["train", "-data", path, "-target", "y", "-model", "logreg", "-output", "m.h5"], r" in ([0-9.eE+-]+) s;")
+        yield ctx.record("logreg_fit", n, d, ranks, ms, wall, "sklearn LogisticRegression (lbfgs, C=1)", peer_s)
+
+
+def case_rf_fit(ctx):
+    from sklearn.ensemble import RandomForestRegressor
+    n, d, T = 5000, 20, 100
+    X, y, path = ctx.data(n, d)
+    for ranks in ctx.a.ranks:
+        peer_s = ctx.peer(lambda: RandomForestRegressor(n_estimators=T, random_state=0, n_jobs=ranks).fit(X, y))
+        ms, wall = ctx.matscreen(ranks, ["train", "-data", path, "-target", "y", "-model", "rf", "-rf_n_trees", str(T), "-output", "m.h5"],
+                                 r" in ([0-9.eE+-]+) s;")
+        yield ctx.record("rf_fit", n, d, ranks, ms, wall, "sklearn RandomForestRegressor (n_jobs=%d)" % ranks, peer_s, trees=T)
+
+
+def case_logreg(ctx):
+    """breast_cancer scaled up to 200,000 x 30 (logreg_bench.py's data); l2, C = 1, tol 1e-4.
+    benchmarks/ml/logreg_bench.py has the fuller comparison (accuracy reached, wine, tol 1e-6)."""
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from logreg_bench import scaled_up, write_h5
+    X, y, cn = scaled_up(load_breast_cancer, 200000)
+    path = os.path.join(ctx.dir, "breast_cancer_200000.h5")
+    write_h5(path, X, y, cn)
+    peer_s = ctx.peer(lambda: LogisticRegression(multi_class="multinomial", C=1.0, tol=1e-4, max_iter=1000).fit(X, y))
+    for ranks in ctx.a.ranks:
+        ms, wall = ctx.matscreen(ranks, ["train", "-data", path, "-target", "class", "-model", "logreg", "-logreg_C", "1",
+                                         "-logreg_tol", "1e-4", "-logreg_max_it", "1000", "-output", "m.h5"],
+                                 r" in ([0-9.eE+-]+) s;")
+        yield ctx.record("logreg", X.shape[0], X.shape[1], ranks, ms, wall, "sklearn LogisticRegression(lbfgs, C=1, tol=1e-4)", peer_s)
+
+
+def case_rf(ctx):
+    """Random forest, 200 trees on 100k x 20 make_classification, vs RandomForestClassifier
+    (n_jobs=2), 1 rank x 2 threads and 2 ranks x 1 thread: see rf_bench.py (library-level
+    timing of fit and predict by build/benchmarks/bench_rf)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import rf_bench
+    build = os.path.dirname(os.path.dirname(ctx.a.matscreen))
+    yield from rf_bench.run(build, os.path.join(ctx.dir, "rf_data"))
+
+CASES = {"linear_fit": case_linear_fit, "ridge_fit": case_ridge_fit, "cv": case_cv, "logreg_fit": case_logreg_fit,
+         "logreg": case_logreg, "rf_fit": case_rf_fit, "rf": case_rf}
 
 
 def main():

@@ -10,8 +10,10 @@ Peer: RandomForestClassifier/Regressor(n_estimators=trees, n_jobs=2, random_stat
 Ours: build/benchmarks/bench_rf (ms_forest_fit + predict, timed inside; the fit includes
 the allgather of the sharded training rows) as 1 rank x 2 threads
 (mpirun -n 1 --map-by slot:PE=2, OMP_NUM_THREADS=2) and 2 ranks x 1 thread.
-Prints one JSON object per line: the sklearn run, each matscreen run with
-fit_ratio = sklearn fit time / ours and predict_ratio likewise, and the score difference.
+Prints one JSON object per line: the sklearn run, then each matscreen run with
+fit_speedup = sklearn fit time / ours (> 1: matscreen faster), predict_speedup likewise,
+ratio = matscreen fit time / sklearn's (the bench_ml.py convention, < 1: faster) and the
+score difference. bench_ml.py runs the same as its case "rf".
 """
 import argparse
 import json
@@ -58,6 +60,27 @@ def ours_run(build, path, trees, ranks, threads, splitter):
     return json.loads([l for l in out.splitlines() if l.startswith("{")][-1])
 
 
+def run(build, data_dir, task="classification", n_train=100000, trees=200, splitters="hist"):
+    """Yield the sklearn record, then one record per (splitter, ranks x threads)."""
+    os.makedirs(data_dir, exist_ok=True)
+    path = os.path.join(data_dir, f"rf_{task}_{n_train}.h5")
+    if not os.path.exists(path):
+        subprocess.run([sys.executable, os.path.join(HERE, "rf_data.py"), path, task, str(n_train)], check=True)
+    sk = sklearn_run(path, trees)
+    sk.update(bench="ml", case="rf")
+    yield sk
+    key = "accuracy" if task == "classification" else "r2"
+    for splitter in splitters.split(","):
+        for ranks, threads in ((1, 2), (2, 1)):
+            r = ours_run(build, path, trees, ranks, threads, splitter)
+            r.update(bench="ml", case="rf", peer="sklearn RandomForest (n_jobs=2)", peer_fit_s=sk["fit_s"],
+                     fit_speedup=round(sk["fit_s"] / r["fit_s"], 2), predict_speedup=round(sk["predict_s"] / r["predict_s"], 2),
+                     ratio=round(r["fit_s"] / sk["fit_s"], 3))
+            r[key + "_minus_sklearn"] = round(r[key] - sk[key], 5)
+            r.pop("oob_none", None)
+            yield r
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default="build")
@@ -67,22 +90,8 @@ def main():
     ap.add_argument("--splitters", default="hist", help="comma list of hist,exact")
     ap.add_argument("--data", default=os.path.join("benchmarks", "data"))
     a = ap.parse_args()
-    os.makedirs(a.data, exist_ok=True)
-    path = os.path.join(a.data, f"rf_{a.task}_{a.n_train}.h5")
-    if not os.path.exists(path):
-        subprocess.run([sys.executable, os.path.join(HERE, "rf_data.py"), path, a.task, str(a.n_train)], check=True)
-    sk = sklearn_run(path, a.trees)
-    sk["case"] = "rf"
-    print(json.dumps(sk), flush=True)
-    key = "accuracy" if a.task == "classification" else "r2"
-    for splitter in a.splitters.split(","):
-        for ranks, threads in ((1, 2), (2, 1)):
-            r = ours_run(a.build, path, a.trees, ranks, threads, splitter)
-            r["case"] = "rf"
-            r["fit_ratio"] = round(sk["fit_s"] / r["fit_s"], 2)
-            r["predict_ratio"] = round(sk["predict_s"] / r["predict_s"], 2)
-            r[key + "_minus_sklearn"] = round(r[key] - sk[key], 5)
-            print(json.dumps(r), flush=True)
+    for rec in run(a.build, a.data, a.task, a.n_train, a.trees, a.splitters):
+        print(json.dumps(rec), flush=True)
 
 
 if __name__ == "__main__":

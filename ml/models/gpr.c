@@ -21,6 +21,7 @@
  *   -gpr_grid <auto>             ScaLAPACK grid: auto (near-square, 1 x P on 2 ranks) | row | col
  *   -gpr_scalapack_nb <64>       ScaLAPACK block size
  *   -gpr_tao_type <blmvm>        TAO bound-constrained quasi-Newton: blmvm | bqnls
+ *   -gpr_max_it <1000>           optimiser iterations per start
  * The restart streams come from (-seed, restart index), so a fit is the same on any P.
  *
  * Saved state (HDF5 group): attributes kernel, constant, noise, jitter, normalize_y,
@@ -42,7 +43,7 @@ typedef struct {
   PetscReal ls[MS_GPR_MAX_LS];
   PetscInt  n_ls;
   PetscReal constant, noise, bounds[2], jitter;
-  PetscInt  restarts, scalapack_min_n, nb;
+  PetscInt  restarts, scalapack_min_n, nb, max_it;
   PetscBool optimize, normalize_y;
   ms_grid_shape grid;
   char      tao[16];
@@ -85,7 +86,9 @@ static PetscErrorCode ms_gpr_model_setfromoptions(ms_model m)
   for (int i = 0; i < 2; i++)
     if (!strcmp(g->tao, taos[i])) tidx = i;
   PetscCall(PetscOptionsEList("-gpr_tao_type", "TAO bound-constrained quasi-Newton method", NULL, taos, 2, taos[tidx], &tidx, NULL));
+  PetscCall(PetscOptionsInt("-gpr_max_it", "Optimiser iterations per start", NULL, g->max_it, &g->max_it, NULL));
   PetscOptionsEnd();
+  if (g->max_it < 1) SETERRQ(m->comm, MS_ERR_USER, "-gpr_max_it must be >= 1, got %d", (int)g->max_it);
   PetscCall(PetscStrncpy(g->kernel, ms_kernel_types[kidx], sizeof(g->kernel)));
   PetscCall(PetscStrncpy(g->tao, taos[tidx], sizeof(g->tao)));
   if (nbounds != 2) SETERRQ(m->comm, MS_ERR_USER, "-gpr_bounds needs two values lo,hi, got %d", (int)nbounds);
@@ -109,9 +112,10 @@ static PetscErrorCode ms_gpr_model_make(ms_model m, MPI_Comm comm, int64_t d, ms
   PetscFunctionBeginUser;
   PetscCall(ms_kernel_create(g->kernel, d, &k));
   if (g->n_ls != 1 && g->n_ls != k->n_ls) {
+    int64_t need = k->n_ls;
     PetscCall(ms_kernel_destroy(&k));
-    SETERRQ(comm, MS_ERR_USER, "-gpr_length_scale has %d values; kernel %s needs 1%s", (int)g->n_ls, g->kernel,
-            k->n_ls > 1 ? " or one per feature" : "");
+    SETERRQ(comm, MS_ERR_USER, "-gpr_length_scale has %d values; kernel %s on %" PRId64 " features needs 1%s%s", (int)g->n_ls,
+            g->kernel, d, need > 1 ? " or " : "", need > 1 ? "one per feature" : "");
   }
   for (int64_t i = 0; i < k->n_ls; i++) k->ls[i] = g->ls[g->n_ls == 1 ? 0 : i];
   k->constant = g->constant;
@@ -122,6 +126,7 @@ static PetscErrorCode ms_gpr_model_make(ms_model m, MPI_Comm comm, int64_t d, ms
   (*gp)->scalapack_min_n = g->scalapack_min_n;
   (*gp)->grid_shape      = g->grid;
   (*gp)->nb              = (int)g->nb;
+  (*gp)->max_it          = g->max_it;
   PetscCall(PetscStrncpy((*gp)->tao_type, g->tao, sizeof((*gp)->tao_type)));
   PetscFunctionReturn(0);
 }
@@ -269,6 +274,7 @@ PetscErrorCode ms_model_create_gpr(ms_model m)
   g->normalize_y     = PETSC_TRUE;
   g->scalapack_min_n = MS_GPR_SCALAPACK_MIN_N_DEFAULT;
   g->nb              = MS_SCALAPACK_NB_DEFAULT;
+  g->max_it          = 1000;
   g->grid            = MS_GRID_AUTO;
   m->data                = g;
   m->supports            = MS_MODEL_REGRESSION;

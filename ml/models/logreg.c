@@ -239,8 +239,8 @@ static PetscErrorCode lr_problem_setup(ms_model m, lr_ctx *c, ms_dataset train, 
   p->fit_intercept = c->fit_intercept;
   PetscCall(ms_rowblocks_create(train, p->L, &p->rb));
   PetscCall(lr_sample_weights(p, c->balanced));
-  PetscCall(PetscMalloc5(p->R * p->d + 1, &p->W, p->rb.n_blocks * p->rb.block * p->R + 1, &p->Z, p->rb.n_blocks * p->L + 1, &p->part, p->L,
-                         &p->red, p->R, &p->gb_unused));
+  PetscCall(PetscMalloc5(p->R * p->d + 1, &p->W, p->rb.n_blocks * p->rb.block * p->R + 1, &p->Z,
+                         p->rb.n_blocks * p->L + 1, &p->part, p->L, &p->red, p->R, &p->gb_unused));
   PetscFunctionReturn(0);
 }
 
@@ -313,7 +313,9 @@ static PetscErrorCode lr_fit(ms_model m, ms_dataset train)
   PetscCall(TaoGetIterationNumber(tao, &c->n_iter));
   PetscCall(TaoGetConvergedReason(tao, &c->reason));
 
-  /* Reductions may in principle round differently per rank: publish rank 0's answer. */
+  /* Every rank computed the same bits (ms_rowblocks_sum adds the same gathered partials in the
+     same order); broadcasting rank 0's answer costs nothing and guards against any MPI or
+     library difference between ranks ever making the models diverge. */
   {
     PetscScalar *xa;
     PetscCall(VecGetArray(x, &xa));
@@ -483,6 +485,9 @@ static PetscErrorCode lr_save(ms_model m, hid_t group)
   PetscCall(ms_h5_attr_set_int(group, "n_iter", c->n_iter));
   PetscCall(ms_h5_attr_set_double(group, "grad_norm", c->grad_norm));
   PetscCall(ms_h5_attr_set_string(group, "converged_reason", TaoConvergedReasons[c->reason]));
+  PetscCall(ms_h5_attr_set_string(group, "coef_layout",
+                                   c->R == 1 ? "coef: 1 x n_features, logit of the second class, P(class 1) = sigmoid(2 (coef x + intercept)) (scikit-learn's binary multinomial coef_)"
+                                             : "coef: n_classes x n_features, P(class k) = softmax(coef x + intercept)_k"));
   /* Replicated state: every rank writes the same rows. */
   PetscCall(ms_h5_write_rows_double(group, "coef", c->R, 0, c->R, c->d, c->coef));
   PetscCall(ms_h5_write_rows_double(group, "intercept", c->R, 0, c->R, 0, c->intercept));

@@ -194,7 +194,7 @@ static PetscErrorCode rf_view(ms_model m, PetscViewer v)
   }
   for (int64_t t = 0; t < f->n_trees; t++) {
     nodes += (double)f->trees[t].n_nodes;
-    for (int64_t k = 0; k < f->trees[t].n_nodes; k++) leaves += f->trees[t].feature[k] < 0;
+    for (int64_t k = 0; k < f->trees[t].n_nodes; k++) leaves += f->trees[t].node[k].feature < 0;
   }
   ms_tree_max_features_format(&f->params.max_features, mf, sizeof mf);
   PetscCall(PetscViewerASCIIPrintf(v, "%s %s: %" PRId64 " tree%s, criterion %s, %s splits, max_features %s (%" PRId64 " of %" PRId64 "), "

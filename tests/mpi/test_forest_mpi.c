@@ -26,8 +26,8 @@ static int same_trees(ms_forest a, ms_forest b)
   for (int64_t t = 0; t < a->n_trees; t++) {
     const ms_tree *x = &a->trees[t], *y = &b->trees[t];
     const size_t   m = (size_t)x->n_nodes;
-    if (x->n_nodes != y->n_nodes || memcmp(x->feature, y->feature, 4 * m) || memcmp(x->left, y->left, 4 * m) ||
-        memcmp(x->threshold, y->threshold, 8 * m) || memcmp(x->value, y->value, 8 * m * (size_t)x->n_outputs))
+    if (x->n_nodes != y->n_nodes || memcmp(x->node, y->node, sizeof(ms_tree_node) * m) ||
+        memcmp(x->value, y->value, 8 * m * (size_t)x->n_outputs) || memcmp(x->impurity, y->impurity, 8 * m))
       return 0;
   }
   return 1;

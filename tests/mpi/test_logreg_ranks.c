@@ -1,11 +1,14 @@
 /* test_logreg_ranks - the same coefficients (1e-10; in fact the same bits) whether the
  * training rows are on one rank or sharded over PETSC_COMM_WORLD, for several shardings
  * (PETSc's even split, a first rank with fewer rows than one reduction block, an empty
- * rank) and every penalty, each fit converged to the tolerance. Run with NP 2.
+ * rank) and every penalty, each fit converged to the tolerance. The 1-rank reference runs on
+ * one OpenMP thread, the sharded fits on two: threads must not change the bits either.
+ * Run with NP 2.
  */
 #include "logreg_test_util.h"
 #include "ms_rng.h"
 #include "ms_test.h"
+#include <omp.h>
 
 #define N 1500
 #define D 6
@@ -70,7 +73,9 @@ int main(int argc, char **argv)
       int64_t R = K == 2 ? 1 : K, nc = R * (D + 1);
       char    o[256];
       snprintf(o, sizeof o, "%s -logreg_tol 1e-9 -logreg_max_it 500", opts[c]);
+      omp_set_num_threads(1);
       PetscCall(fit_coef(PETSC_COMM_SELF, N, X, K == 2 ? yb : y, K, o, ref));
+      omp_set_num_threads(2);
       /* shardings: even split; rank 0 holds 100 rows (< one block); rank 0 holds none */
       for (int s = 0; s < 3; s++) {
         int64_t first = s == 0 ? N / size + (N % size > 0) : s == 1 ? 100 : 0;

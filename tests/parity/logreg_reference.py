@@ -3,6 +3,7 @@
 
 Writes OUT.h5 with
   /data/<name>    a dataset in matscreen's HDF5 layout (features + labels), standardised
+                  (<name>_raw: the same, not standardised)
   /cases/<case>   attributes data, penalty, C, l1_ratio, class_weight, fit_intercept and the
                   reference coef (n_rows x d), intercept (n_rows), proba (n x n_classes)
 The references are converged far below the test's 1e-4 tolerance: newton-cg (quadratic
@@ -29,6 +30,9 @@ def datasets():
         d = loader()
         X = StandardScaler().fit_transform(d.data)
         out[name] = (X, d.target, list(d.feature_names), [str(c) for c in d.target_names])
+        # raw features: the C test fits them through ms_model with -scaler standard and
+        # compares with the case fitted on the standardised copy
+        out[name + "_raw"] = (d.data, d.target, list(d.feature_names), [str(c) for c in d.target_names])
     for name, base, cols in (("bc3", "bc", [0, 1, 4]), ("wine4", "wine", [0, 1, 2, 3]), ("iris1", "iris", [0])):
         X, y, fn, cn = out[base]
         out[name] = (X[:, cols], y, [fn[c] for c in cols], cn)

@@ -7,8 +7,10 @@ MODE scalers: StandardScaler, MinMaxScaler, Normalizer(max, l1), log1p, clipping
      metrics: sklearn.metrics on fixed random vectors vs probe_ml
      linear:  LinearRegression / Ridge (and StandardScaler + Ridge) on load_diabetes vs
               `matscreen train` + `matscreen predict` (predictions and saved coefficients)
-     cv:      `matscreen cv` per-fold scores identical on 1 and 2 ranks, and equal (1e-12) on
-              3 ranks where the fewer tasks than ranks path shards each fold
+     cv:      `matscreen cv` per-fold scores equal to scikit-learn's on the same folds (the
+              fold assignment printed by probe_ml; scaler fitted inside each fold), identical
+              on 1 and 2 ranks, and equal (1e-12) on 3 ranks where the fewer-tasks-than-ranks
+              path shards each fold over a sub-communicator
 Data sets come from sklearn.datasets (bundled with python3-sklearn) and are exported to CSV
 in the test's working directory. Exit status 1 on any mismatch, with every mismatch listed.
 """
@@ -150,6 +152,18 @@ def mode_linear(a):
                     check("intercept " + label, g.attrs["intercept"], est.intercept_, rtol=1e-10)
                 if list(g.attrs["feature_names"]) != list(d.feature_names):
                     FAIL.append("%s: feature_names %s" % (label, list(g.attrs["feature_names"])))
+                want_attrs = {"type": model, "task": "regression", "target_name": "target", "seed": 0, "n_classes": 0}
+                for k, v in want_attrs.items():
+                    got_v = g.attrs.get(k)
+                    got_v = got_v.decode() if isinstance(got_v, bytes) else got_v
+                    if got_v != v:
+                        FAIL.append("%s: /model attribute %s = %r, expected %r" % (label, k, got_v, v))
+                sc = g["scaler"].attrs.get("type")
+                sc = sc.decode() if isinstance(sc, bytes) else sc
+                if sc != ("standard" if "-scaler" in opts else "none"):
+                    FAIL.append("%s: /model/scaler type %r" % (label, sc))
+                if "command_line" not in f.attrs or "train" not in str(f.attrs["command_line"]):
+                    FAIL.append("%s: provenance attribute command_line missing" % label)
 
 
 def cv_values(a, np_, *extra):
@@ -161,13 +175,63 @@ def cv_values(a, np_, *extra):
 
 def mode_cv(a):
     d = datasets.load_diabetes()
-    write_csv("diabetes.csv", d.data, list(d.feature_names), d.target)
+    X, y = d.data, d.target
+    write_csv("diabetes.csv", X, list(d.feature_names), y)
+    # Per-fold parity: the same folds through scikit-learn (StandardScaler fitted per fold).
+    K, R = 4, 2
+    values = cv_values(a, 1, "-models", "linear,ridge", "-folds", str(K), "-repeats", str(R), "-scaler", "standard")
+    with open("cv_np1.csv") as f:
+        rows = [l.rstrip("\n").split(",") for l in f if not l.startswith("#")][1:]
+    got = {(r[0], r[1], r[2], r[3]): float(r[4]) for r in rows}
+    for r in range(R):
+        fold = np.array(run([a.probe, "folds", str(len(y)), str(K), "17", str(r)]).split(), int)
+        for k in range(K):
+            tr, te = fold != k, fold == k
+            for name, est in (("linear", LinearRegression()), ("ridge", Ridge(alpha=1.0))):
+                yh = make_pipeline(preprocessing.StandardScaler(), est).fit(X[tr], y[tr]).predict(X[te])
+                want = {"r2": metrics.r2_score(y[te], yh), "mse": metrics.mean_squared_error(y[te], yh),
+                        "rmse": np.sqrt(metrics.mean_squared_error(y[te], yh)), "mae": metrics.mean_absolute_error(y[te], yh)}
+                for m, v in want.items():
+                    check("cv %s %s repeat %d fold %d vs sklearn" % (name, m, r, k), got[(name, m, str(r), str(k))], v, rtol=1e-9)
     args = ["-models", "linear,ridge", "-folds", "5", "-repeats", "2", "-cv_grid", "ridge_alpha=0.1,1"]
+    # Hold-out: CV on the rest, the best (only) candidate refitted there and scored on the test rows.
+    cv_values(a, a.np, "-models", "ridge", "-ridge_alpha", "0.3", "-folds", "3", "-test_fraction", "0.25")
+    with open("cv_np%d.csv" % a.np) as f:
+        rows = [l.rstrip("\n").split(",") for l in f if not l.startswith("#")][1:]
+    got = {r[1]: float(r[4]) for r in rows if r[3] == "test"}
+    is_test = np.array(run([a.probe, "holdout", str(len(y)), "0.25", "17"]).split(), int) == 1
+    want_n = int(np.floor(0.25 * len(y) + 0.5))      # round half away from zero, as llround
+    if is_test.sum() != want_n:
+        FAIL.append("hold-out has %d rows, expected %d" % (is_test.sum(), want_n))
+    yh = Ridge(alpha=0.3).fit(X[~is_test], y[~is_test]).predict(X[is_test])
+    check("cv hold-out test r2 vs sklearn", got.get("r2", np.nan), metrics.r2_score(y[is_test], yh), rtol=1e-9)
+    check("cv hold-out test mae vs sklearn", got.get("mae", np.nan), metrics.mean_absolute_error(y[is_test], yh), rtol=1e-9)
     v1, v2 = cv_values(a, 1, *args), cv_values(a, a.np, *args)
     if v1 != v2:
         FAIL.append("cv per-fold scores differ between 1 and %d ranks" % a.np)
     else:
         print("ok   cv: %d per-fold/mean/std values identical on 1 and %d ranks" % (len(v1), a.np))
+    # Classification: stratified, repeated; per-fold accuracy ... log-loss identical on 1 and 2 ranks.
+    iris = datasets.load_iris()
+    with open("iris.csv", "w") as f:
+        f.write("id," + ",".join("f%d" % j for j in range(4)) + ",species\n")
+        for i, (x, t) in enumerate(zip(iris.data, iris.target)):
+            f.write("s%d,%s,%s\n" % (i, ",".join(repr(float(v)) for v in x), iris.target_names[t]))
+    cargs = ["-models", "logreg,tree", "-folds", "5", "-repeats", "2", "-stratified", "-scaler", "standard"]
+    runs = []
+    for np_ in (1, a.np):
+        out = "cvc_np%d.csv" % np_
+        run(mpi(a, np_, a.matscreen, "cv", "-data", "iris.csv", "-target", "species", "-id", "id", "-seed", "5",
+                "-output", out, "-quiet", *cargs))
+        runs.append(read_csv_column(out, "value"))
+    if runs[0] != runs[1]:
+        FAIL.append("classification cv scores differ between 1 and %d ranks" % a.np)
+    else:
+        print("ok   classification cv: %d values identical on 1 and %d ranks" % (len(runs[0]), a.np))
+    acc = [float(v) for m, k, v in zip(read_csv_column("cvc_np1.csv", "metric"), read_csv_column("cvc_np1.csv", "fold"), runs[0])
+           if m == "accuracy" and k.isdigit()]
+    if len(acc) != 2 * 2 * 5 or min(acc) < 0.75:
+        FAIL.append("classification cv accuracies implausible: %s" % acc)
     # 2 folds x 1 candidate on 3 ranks: fewer tasks than ranks, folds sharded on sub-communicators.
     args = ["-models", "ridge", "-folds", "2"]
     check("cv on sub-communicators (3 ranks) vs 1 rank", np.array(cv_values(a, 3, *args), float),

@@ -3,10 +3,14 @@
  *   probe_ml scaler TYPE table.csv   the transformed table, one row per line
  *   probe_ml metrics vectors.txt     "name value" lines; file: "n K" then n lines
  *                                    "y yhat label pred p_0 .. p_K-1"
+ *   probe_ml folds N K SEED REPEAT   the k-fold assignment of rows 0..N-1, one per line
+ *   probe_ml holdout N FRAC SEED     1 for the rows `cv -test_fraction` holds out, else 0
  */
 #include "ms_dataset.h"
 #include "ms_metrics.h"
 #include "ms_scaler.h"
+#include "ms_validation.h"
+#include <stdlib.h>
 #include <string.h>
 
 static PetscErrorCode probe_scaler(const char *type, const char *path)
@@ -70,12 +74,42 @@ static PetscErrorCode probe_metrics(const char *path)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode probe_folds(int64_t n, int K, uint64_t seed, int repeat)
+{
+  int        *fold;
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+  PetscCall(PetscMalloc1(n, &fold));
+  PetscCall(ms_validation_kfold(n, K, seed, repeat, PETSC_FALSE, NULL, 0, fold));
+  for (int64_t i = 0; !rank && i < n; i++) printf("%d\n", fold[i]);
+  PetscCall(PetscFree(fold));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode probe_holdout(int64_t n, double frac, uint64_t seed)
+{
+  PetscBool  *test;
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+  PetscCall(PetscMalloc1(n, &test));
+  PetscCall(ms_validation_split(n, frac, seed, MS_VALIDATION_HOLDOUT_STREAM, PETSC_FALSE, NULL, 0, test));
+  for (int64_t i = 0; !rank && i < n; i++) printf("%d\n", test[i] ? 1 : 0);
+  PetscCall(PetscFree(test));
+  PetscFunctionReturn(0);
+}
+
 int main(int argc, char **argv)
 {
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   if (argc == 4 && !strcmp(argv[1], "scaler")) PetscCall(probe_scaler(argv[2], argv[3]));
   else if (argc == 3 && !strcmp(argv[1], "metrics")) PetscCall(probe_metrics(argv[2]));
-  else SETERRQ(PETSC_COMM_WORLD, MS_ERR_USER, "usage: probe_ml scaler TYPE table.csv | probe_ml metrics vectors.txt");
+  else if (argc == 6 && !strcmp(argv[1], "folds")) PetscCall(probe_folds(atoll(argv[2]), atoi(argv[3]), strtoull(argv[4], NULL, 10), atoi(argv[5])));
+  else if (argc == 5 && !strcmp(argv[1], "holdout")) PetscCall(probe_holdout(atoll(argv[2]), atof(argv[3]), strtoull(argv[4], NULL, 10)));
+  else SETERRQ(PETSC_COMM_WORLD, MS_ERR_USER, "usage: probe_ml scaler TYPE table.csv | metrics vectors.txt | folds N K SEED REPEAT | holdout N FRAC SEED");
   PetscCall(PetscFinalize());
   return 0;
 }

@@ -97,5 +97,24 @@ int main(int argc, char **argv)
   PetscCall(ms_gpr_lml(gp, NULL, theta, &lml0, NULL));
   MS_CHECK(lml_opt >= lml0 - 1e-9);
   PetscCall(ms_gpr_destroy(&gp));
+
+  /* singular covariance: two identical points, no noise, no jitter -> a clear error, and an
+     LML of -inf (not an error) for the optimiser */
+  {
+    const double   xd[2] = {0.5, 0.5}, yd[2] = {1.0, 2.0};
+    double         th[3] = {0.0, 0.0, log(1e-300)}, l;
+    PetscErrorCode ierr;
+    PetscCall(ms_kernel_create("rbf", 1, &k));
+    PetscCall(ms_gpr_create(PETSC_COMM_SELF, k, &gp));
+    gp->jitter = 0.0;
+    PetscCall(ms_gpr_set_data(gp, 2, 1, xd, yd));
+    PetscCall(ms_gpr_lml(gp, NULL, th, &l, NULL));
+    MS_CHECK(isinf(l) && l < 0);
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+    ierr = ms_gpr_factor(gp);
+    PetscCall(PetscPopErrorHandler());
+    MS_CHECK(ierr == MS_ERR_USER);
+    PetscCall(ms_gpr_destroy(&gp));
+  }
   MS_TEST_END("gpr_closed_form");
 }

@@ -255,6 +255,7 @@ static PetscErrorCode test_save_load(void)
   PetscCall(m2->ops.load(m2, g));
   H5Gclose(g);
   PetscCall(ms_h5_close(&f));
+  remove("logreg_roundtrip.h5");
   PetscCall(ms_logreg_get_coefficients(m, &R1, &W1, &b1));
   PetscCall(ms_logreg_get_coefficients(m2, &R2, &W2, &b2));
   MS_CHECK(R1 == R2);

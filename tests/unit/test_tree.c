@@ -33,8 +33,8 @@ static PetscErrorCode test_step(ms_tree_splitter s)
   ms_tree_params p = params(MS_TREE_SQUARED_ERROR, 1, 1, 2, s);
   PetscCall(fit_one(10, 2, X, y, NULL, 0, &p, &t, imp));
   MS_CHECK(t.n_nodes == 3);
-  MS_CHECK(t.feature[0] == 0);
-  MS_CHECK_CLOSE(t.threshold[0], 4.5, 0, 1e-15);
+  MS_CHECK(t.node[0].feature == 0);
+  MS_CHECK_CLOSE(t.node[0].threshold, 4.5, 0, 1e-15);
   MS_CHECK_CLOSE(t.impurity[0], 4.0, 1e-14, 0); /* variance of {3 x5, 7 x5} */
   for (int i = 0; i < 10; i++) MS_CHECK(t.value[ms_tree_apply(&t, X + 2 * i)] == y[i]);
   MS_CHECK_CLOSE(imp[0], 10 * 4.0, 1e-14, 0);   /* W * impurity decrease, children pure */
@@ -58,12 +58,12 @@ static PetscErrorCode test_known_split(ms_tree_criterion c, ms_tree_splitter s)
   PetscCall(fit_one(8, 2, X, NULL, lab, 2, &p, &t, NULL));
   const double root = c == MS_TREE_GINI ? 0.5 : 1.0;
   const double left = c == MS_TREE_GINI ? 1.0 - (16.0 + 4.0) / 36.0 : -(2.0 / 3 * log2(2.0 / 3) + 1.0 / 3 * log2(1.0 / 3));
-  MS_CHECK(t.n_nodes == 3 && t.feature[0] == 1);
+  MS_CHECK(t.n_nodes == 3 && t.node[0].feature == 1);
   MS_CHECK_CLOSE(t.impurity[0], root, 1e-14, 0);
-  MS_CHECK_CLOSE(t.impurity[t.left[0]], left, 1e-14, 0);
-  MS_CHECK_CLOSE(t.impurity[t.right[0]], 0.0, 0, 1e-15);
-  MS_CHECK_CLOSE(t.value[t.left[0] * 2 + 0], 4.0 / 6.0, 1e-14, 0);
-  MS_CHECK(t.n_samples[t.left[0]] == 6 && t.n_samples[t.right[0]] == 2);
+  MS_CHECK_CLOSE(t.impurity[t.node[0].left], left, 1e-14, 0);
+  MS_CHECK_CLOSE(t.impurity[t.node[0].right], 0.0, 0, 1e-15);
+  MS_CHECK_CLOSE(t.value[t.node[0].left * 2 + 0], 4.0 / 6.0, 1e-14, 0);
+  MS_CHECK(t.node[t.node[0].left].n_samples == 6 && t.node[t.node[0].right].n_samples == 2);
   ms_tree_free(&t);
   PetscFunctionReturn(0);
 }
@@ -87,14 +87,14 @@ static PetscErrorCode test_leaf_sizes(ms_tree_splitter s, int64_t msl)
   PetscCall(fit_one(N, D, X, y, NULL, 0, &p, &t, NULL));
   int64_t leaves = 0, rows = 0, small = 0, miss = 0;
   for (int64_t k = 0; k < t.n_nodes; k++)
-    if (t.feature[k] < 0) { leaves++; rows += t.n_samples[k]; small += t.n_samples[k] < msl; }
+    if (t.node[k].feature < 0) { leaves++; rows += t.node[k].n_samples; small += t.node[k].n_samples < msl; }
   for (int i = 0; i < N; i++) {
     const int64_t k = ms_tree_apply(&t, X + i * D);
     seen[k]++;
     if (msl == 1) miss += t.value[k] != y[i];
   }
   for (int64_t k = 0; k < t.n_nodes; k++)
-    if (t.feature[k] < 0) MS_CHECK(seen[k] == t.n_samples[k]);
+    if (t.node[k].feature < 0) MS_CHECK(seen[k] == t.node[k].n_samples);
   MS_CHECK(rows == N && small == 0 && leaves > 1);
   MS_CHECK(miss == 0);
   if (msl > 1) MS_CHECK(leaves <= N / msl);
@@ -122,7 +122,7 @@ static PetscErrorCode test_hist_equals_exact(void)
   PetscCall(fit_one(N, D, X, NULL, lab, 4, &ph, &th, NULL));
   MS_CHECK(te.n_nodes == th.n_nodes);
   int64_t diff = 0;
-  for (int64_t k = 0; k < te.n_nodes && k < th.n_nodes; k++) diff += te.feature[k] != th.feature[k] || te.n_samples[k] != th.n_samples[k];
+  for (int64_t k = 0; k < te.n_nodes && k < th.n_nodes; k++) diff += te.node[k].feature != th.node[k].feature || te.node[k].n_samples != th.node[k].n_samples;
   MS_CHECK(diff == 0);
   ms_tree_free(&te);
   ms_tree_free(&th);

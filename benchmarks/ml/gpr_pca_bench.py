@@ -1,0 +1,149 @@
+#!/usr/bin/python3
+"""GPR and PCA benchmark: matscreen (1 and 2 ranks) vs scikit-learn 1.2.1, side by side.
+
+Usage (from the repository root, after building into build/):
+  /usr/bin/python3 benchmarks/ml/gpr_pca_bench.py [--build build] [--gpr-n 2000,4000,8000]
+        [--max-it 15] [--restarts 1] [--sk-threads 1] [--skip-sk-fit-above 4000] [--pca]
+Prints one JSON object per line: one per run, then one "ratio" line per size.
+
+GPR: y = sum_k sin(3 x_k) + 0.1 eps on X ~ U[0,1]^8 (numpy seed 0); kernel
+ConstantKernel * RBF(ARD, 8 length scales) + WhiteKernel, initial values 1, bounds 1e-5..1e5,
+normalize_y=True, n_restarts_optimizer = --restarts, and both optimisers capped at --max-it
+iterations per start (L-BFGS-B in sklearn, TAO BLMVM here) so the fit times compare the same
+amount of work. t_eval is one LML + gradient evaluation at the initial hyperparameters.
+sklearn builds an n x n x (d+2) gradient tensor (8000: 4.1 GB) plus K^{-1} via cho_solve; its
+full fit above --skip-sk-fit-above is skipped (its single evaluation is still timed).
+PCA: a 20,000 x 500 standard normal matrix with column scales 0.5..3 (numpy seed 1), full
+PCA (svd_solver="full") vs ms_pca_fit on rows sharded over the ranks.
+Threads: every process gets OMP_NUM_THREADS = OPENBLAS_NUM_THREADS = 1 (2 ranks = 2 cores),
+sklearn gets --sk-threads BLAS threads.
+"""
+import argparse, json, os, subprocess, sys, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "..", "out")
+
+
+def env(threads):
+    e = dict(os.environ)
+    e.update(OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads), OMPI_ALLOW_RUN_AS_ROOT="1",
+             OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_rmaps_base_oversubscribe="1")
+    return e
+
+
+def run_ours(exe, np, args):
+    cmd = ["mpirun", "--oversubscribe", "-n", str(np), exe] + args
+    out = subprocess.run(cmd, env=env(1), capture_output=True, text=True, check=True).stdout
+    return json.loads([l for l in out.splitlines() if l.startswith("{")][-1])
+
+
+def sk_gpr(n, d, restarts, max_it, do_fit):
+    import numpy as np, scipy.optimize
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
+    X = np.fromfile(os.path.join(OUT, "gpr_X_%d.bin" % n)).reshape(n, d)
+    y = np.fromfile(os.path.join(OUT, "gpr_y_%d.bin" % n))
+    k = ConstantKernel(1.0, (1e-5, 1e5)) * RBF(np.ones(d), (1e-5, 1e5)) + WhiteKernel(1.0, (1e-5, 1e5))
+    gp = GaussianProcessRegressor(k, alpha=1e-10, optimizer=None, normalize_y=True).fit(X, y)
+    t0 = time.perf_counter()
+    gp.log_marginal_likelihood(gp.kernel_.theta, eval_gradient=True)
+    t_eval = time.perf_counter() - t0
+    res = {"case": "gpr", "impl": "sklearn", "n": n, "d": d, "restarts": restarts, "max_it": max_it,
+           "threads": int(os.environ.get("OPENBLAS_NUM_THREADS", "1")), "t_eval": round(t_eval, 4)}
+    if do_fit:
+        def opt(obj, theta0, bounds):
+            r = scipy.optimize.minimize(obj, theta0, method="L-BFGS-B", jac=True, bounds=bounds,
+                                        options={"maxiter": max_it})
+            return r.x, r.fun
+        t0 = time.perf_counter()
+        g2 = GaussianProcessRegressor(k, alpha=1e-10, optimizer=opt, normalize_y=True,
+                                      n_restarts_optimizer=restarts, random_state=0).fit(X, y)
+        res.update(t_fit=round(time.perf_counter() - t0, 4), lml=g2.log_marginal_likelihood_value_)
+    print(json.dumps(res))
+
+
+def sk_pca(n, d):
+    import numpy as np
+    from sklearn.decomposition import PCA
+    X = np.fromfile(os.path.join(OUT, "pca_X.bin")).reshape(n, d)
+    t0 = time.perf_counter()
+    p = PCA(svd_solver="full").fit(X)
+    t = time.perf_counter() - t0
+    print(json.dumps({"case": "pca", "impl": "sklearn", "n": n, "d": d,
+                      "threads": int(os.environ.get("OPENBLAS_NUM_THREADS", "1")), "t_fit": round(t, 4),
+                      "ev0": p.explained_variance_[0], "ratio0": p.explained_variance_ratio_[0]}))
+
+
+def run_sk(what, threads, *a):
+    cmd = [sys.executable, os.path.abspath(__file__), "--sk", what] + [str(x) for x in a]
+    out = subprocess.run(cmd, env=env(threads), capture_output=True, text=True, check=True).stdout
+    return json.loads(out.splitlines()[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--gpr-n", default="2000,4000,8000")
+    ap.add_argument("--d", type=int, default=8)
+    ap.add_argument("--max-it", type=int, default=15)
+    ap.add_argument("--restarts", type=int, default=1)
+    ap.add_argument("--sk-threads", type=int, default=1)
+    ap.add_argument("--skip-sk-fit-above", type=int, default=4000)
+    ap.add_argument("--pca", action="store_true", help="also run the PCA case")
+    ap.add_argument("--no-gpr", action="store_true")
+    ap.add_argument("--sk", nargs="+", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.sk:
+        if a.sk[0] == "gpr":
+            sk_gpr(int(a.sk[1]), int(a.sk[2]), int(a.sk[3]), int(a.sk[4]), a.sk[5] == "1")
+        else:
+            sk_pca(int(a.sk[1]), int(a.sk[2]))
+        return
+    import numpy as np
+    os.makedirs(OUT, exist_ok=True)
+    bench = os.path.join(a.build, "benchmarks")
+    if not a.no_gpr:
+        for n in [int(x) for x in a.gpr_n.split(",")]:
+            rng = np.random.default_rng(0)
+            X = rng.uniform(size=(n, a.d))
+            y = np.sin(3 * X).sum(1) + 0.1 * rng.standard_normal(n)
+            xp, yp = os.path.join(OUT, "gpr_X_%d.bin" % n), os.path.join(OUT, "gpr_y_%d.bin" % n)
+            X.tofile(xp); y.tofile(yp)
+            common = ["-x", xp, "-y", yp, "-n", str(n), "-d", str(a.d), "-restarts", str(a.restarts),
+                      "-max_it", str(a.max_it)]
+            runs = [run_ours(os.path.join(bench, "bench_gpr"), 1, common)]
+            runs.append(run_ours(os.path.join(bench, "bench_gpr"), 2, common + ["-scalapack_min_n", "1000000000"]))
+            runs.append(run_ours(os.path.join(bench, "bench_gpr"), 2, common + ["-scalapack_min_n", "0"]))
+            for r in runs:
+                print(json.dumps(r), flush=True)
+            sk = run_sk("gpr", a.sk_threads, n, a.d, a.restarts, a.max_it, int(n <= a.skip_sk_fit_above))
+            print(json.dumps(sk), flush=True)
+            best2 = min(runs[1:], key=lambda r: r["t_fit"])
+            ratio = {"case": "gpr", "ratio": True, "n": n, "sk_eval_over_ours_np1": round(sk["t_eval"] / runs[0]["t_eval"], 2),
+                     "np1_fit_over_np2_fit": round(runs[0]["t_fit"] / best2["t_fit"], 2), "np2_best_path": best2["path"],
+                     "np1_eval_over_np2_scalapack_eval": round(runs[0]["t_eval"] / runs[2]["t_eval"], 2)}
+            if "t_fit" in sk:
+                ratio.update(sk_fit_over_ours_np1=round(sk["t_fit"] / runs[0]["t_fit"], 2),
+                             sk_fit_over_ours_np2=round(sk["t_fit"] / best2["t_fit"], 2),
+                             lml_ours_minus_sk=round(runs[0]["lml"] - sk["lml"], 6))
+            print(json.dumps(ratio), flush=True)
+    if a.pca:
+        n, d = 20000, 500
+        rng = np.random.default_rng(1)
+        (rng.standard_normal((n, d)) * np.linspace(0.5, 3.0, d)).tofile(os.path.join(OUT, "pca_X.bin"))
+        common = ["-x", os.path.join(OUT, "pca_X.bin"), "-n", str(n), "-d", str(d)]
+        r1 = run_ours(os.path.join(bench, "bench_pca"), 1, common)
+        r2 = run_ours(os.path.join(bench, "bench_pca"), 2, common)
+        r2s = run_ours(os.path.join(bench, "bench_pca"), 2, common + ["-pca_scalapack_min_d", "0"])
+        sk = run_sk("pca", a.sk_threads, n, d)
+        for r in (r1, r2, r2s, sk):
+            print(json.dumps(r), flush=True)
+        print(json.dumps({"case": "pca", "ratio": True, "sk_over_np1": round(sk["t_fit"] / r1["t_fit"], 2),
+                          "sk_over_np2": round(sk["t_fit"] / r2["t_fit"], 2),
+                          "np1_over_np2": round(r1["t_fit"] / r2["t_fit"], 2),
+                          "np2_dsyevd_over_pdsyevd": round(r2["t_fit"] / r2s["t_fit"], 2),
+                          "rel_ev0_diff": abs(r1["ev0"] - sk["ev0"]) / sk["ev0"]}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,261 @@
+/* ms_tortuosity_mg.c - geometric multigrid hierarchy for the tortuosity operator.
+ *
+ * Aggregates of 2x2x2 voxels (fewer at odd ends) form each coarser grid; the prolongation
+ * is piecewise constant (a coarse value copied to its voxels) and the coarse operator is
+ * Galerkin, P^T A P, computed directly: for a 7-point finite-volume operator it is again a
+ * 7-point operator whose face conductances are the sums of the fine ones across each
+ * aggregate face. Aggregates never straddle ranks: each rank pairs the z-planes of its own
+ * slab (z-local), so every level keeps the slab layout and nothing is communicated to build
+ * or apply P. P is a shell (no memory); only the coarse operators (1/8, 1/64, ... of the
+ * fine one) are stored. Compared with PCMG on a DMDA with DMDA_Q0 interpolation and
+ * Galerkin PtAP, this saves the explicit interpolation matrices and the PtAP intermediates
+ * (measured in benchmarks/tortuosity), and works for any size and any slab partition.
+ */
+#include "ms_tortuosity_impl.h"
+
+/* One level's slab: global sizes, this rank's z-range, every rank's first z-plane. */
+typedef struct {
+  PetscInt  nx, ny, nz, z_start, nz_local;
+  PetscInt *zs; /* [size + 1]: first plane of each rank, zs[size] = nz */
+} grid;
+
+typedef struct {
+  grid f, c;
+} prolong;
+
+static PetscErrorCode grid_coarsen(MPI_Comm comm, const grid *f, grid *c)
+{
+  PetscMPIInt size;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  c->nx = (f->nx + 1) / 2;
+  c->ny = (f->ny + 1) / 2;
+  PetscCall(PetscMalloc1(size + 1, &c->zs));
+  c->zs[0] = 0;
+  for (PetscMPIInt r = 0; r < size; r++) c->zs[r + 1] = c->zs[r] + (f->zs[r + 1] - f->zs[r] + 1) / 2;
+  c->nz = c->zs[size];
+  for (PetscMPIInt r = 0; r < size; r++)
+    if (f->zs[r] == f->z_start) {
+      c->z_start  = c->zs[r];
+      c->nz_local = c->zs[r + 1] - c->zs[r];
+    }
+  PetscFunctionReturn(0);
+}
+
+/* Coarse global index of the aggregate holding fine global index g (any rank's). */
+static inline PetscInt parent(const grid *f, const grid *c, PetscInt rank_hint, PetscInt g)
+{
+  PetscInt nxy = f->nx * f->ny, z = g / nxy, y = (g % nxy) / f->nx, x = g % f->nx, r = rank_hint;
+  while (z < f->zs[r]) r--;
+  while (z >= f->zs[r + 1]) r++;
+  PetscInt zc = c->zs[r] + (z - f->zs[r]) / 2;
+  return (zc * c->ny + y / 2) * c->nx + x / 2;
+}
+
+/* y = P x (coarse -> fine) or y = w + P x. */
+static PetscErrorCode prolong_apply(Mat P, Vec xc, Vec w, Vec yf)
+{
+  prolong           *p;
+  const PetscScalar *a, *wa = NULL;
+  PetscScalar       *b;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(P, &p));
+  PetscCall(VecGetArrayRead(xc, &a));
+  if (w && w != yf) PetscCall(VecGetArrayRead(w, &wa));
+  PetscCall(VecGetArray(yf, &b));
+  for (PetscInt k = 0, li = 0; k < p->f.nz_local; k++) {
+    PetscInt kc = k / 2;
+    for (PetscInt j = 0; j < p->f.ny; j++) {
+      const PetscScalar *row = a + (kc * p->c.ny + j / 2) * p->c.nx;
+      for (PetscInt i = 0; i < p->f.nx; i++, li++) {
+        PetscScalar base = w ? (wa ? wa[li] : b[li]) : 0;
+        b[li]            = base + row[i / 2];
+      }
+    }
+  }
+  PetscCall(VecRestoreArray(yf, &b));
+  if (wa) PetscCall(VecRestoreArrayRead(w, &wa));
+  PetscCall(VecRestoreArrayRead(xc, &a));
+  PetscFunctionReturn(0);
+}
+
+/* y = P^T x (fine -> coarse: sum over each aggregate) or y = w + P^T x. */
+static PetscErrorCode restrict_apply(Mat P, Vec xf, Vec w, Vec yc)
+{
+  prolong           *p;
+  const PetscScalar *a;
+  PetscScalar       *b;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(P, &p));
+  if (w && w != yc) PetscCall(VecCopy(w, yc));
+  else if (!w) PetscCall(VecZeroEntries(yc));
+  PetscCall(VecGetArrayRead(xf, &a));
+  PetscCall(VecGetArray(yc, &b));
+  for (PetscInt k = 0, li = 0; k < p->f.nz_local; k++) {
+    PetscInt kc = k / 2;
+    for (PetscInt j = 0; j < p->f.ny; j++) {
+      PetscScalar *row = b + (kc * p->c.ny + j / 2) * p->c.nx;
+      for (PetscInt i = 0; i < p->f.nx; i++, li++) row[i / 2] += a[li];
+    }
+  }
+  PetscCall(VecRestoreArray(yc, &b));
+  PetscCall(VecRestoreArrayRead(xf, &a));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode P_mult(Mat P, Vec x, Vec y) { return prolong_apply(P, x, NULL, y); }
+static PetscErrorCode P_mult_add(Mat P, Vec x, Vec w, Vec y) { return prolong_apply(P, x, w, y); }
+static PetscErrorCode P_mult_t(Mat P, Vec x, Vec y) { return restrict_apply(P, x, NULL, y); }
+static PetscErrorCode P_mult_t_add(Mat P, Vec x, Vec w, Vec y) { return restrict_apply(P, x, w, y); }
+
+static PetscErrorCode P_destroy(Mat P)
+{
+  prolong *p;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(P, &p));
+  PetscCall(PetscFree(p->c.zs));
+  PetscCall(PetscFree(p->f.zs));
+  PetscCall(PetscFree(p));
+  PetscFunctionReturn(0);
+}
+
+/* Galerkin coarse operator P^T A P for piecewise-constant P: sum A's entries over pairs of
+ * aggregates. Rows stay local; the 7-point pattern is preserved (at most 7 per row). */
+static PetscErrorCode galerkin(MPI_Comm comm, Mat A, const grid *f, const grid *c, Mat *Ac)
+{
+  PetscMPIInt rank;
+  PetscInt    nloc = c->nz_local * c->nx * c->ny, cstart = c->z_start * c->nx * c->ny, rstart, rend, *cnt, *col, *dnnz, *onnz;
+  PetscScalar *val;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(MatGetOwnershipRange(A, &rstart, &rend));
+  PetscCall(PetscCalloc3(nloc, &cnt, 7 * nloc, &col, 7 * nloc, &val));
+  for (PetscInt g = rstart; g < rend; g++) {
+    PetscInt           ncols, ci = parent(f, c, rank, g) - cstart;
+    const PetscInt    *cols;
+    const PetscScalar *vals;
+    PetscCall(MatGetRow(A, g, &ncols, &cols, &vals));
+    for (PetscInt e = 0; e < ncols; e++) {
+      PetscInt cj = parent(f, c, rank, cols[e]), s = 0;
+      while (s < cnt[ci] && col[7 * ci + s] != cj) s++;
+      PetscCheck(s < 7, comm, PETSC_ERR_PLIB, "tortuosity multigrid: coarse row %d has more than 7 entries", (int)(ci + cstart));
+      if (s == cnt[ci]) {
+        col[7 * ci + s] = cj;
+        val[7 * ci + s] = 0;
+        cnt[ci]++;
+      }
+      val[7 * ci + s] += vals[e];
+    }
+    PetscCall(MatRestoreRow(A, g, &ncols, &cols, &vals));
+  }
+  PetscCall(PetscMalloc2(nloc, &dnnz, nloc, &onnz));
+  for (PetscInt ci = 0; ci < nloc; ci++) {
+    dnnz[ci] = onnz[ci] = 0;
+    for (PetscInt s = 0; s < cnt[ci]; s++) {
+      if (col[7 * ci + s] >= cstart && col[7 * ci + s] < cstart + nloc) dnnz[ci]++;
+      else onnz[ci]++;
+    }
+  }
+  PetscCall(MatCreateAIJ(comm, nloc, nloc, PETSC_DETERMINE, PETSC_DETERMINE, 0, dnnz, 0, onnz, Ac));
+  for (PetscInt ci = 0; ci < nloc; ci++) {
+    PetscInt row = ci + cstart;
+    PetscCall(MatSetValues(*Ac, 1, &row, cnt[ci], col + 7 * ci, val + 7 * ci, INSERT_VALUES));
+  }
+  PetscCall(MatAssemblyBegin(*Ac, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(*Ac, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatSetOption(*Ac, MAT_SPD, PETSC_TRUE));
+  PetscCall(PetscFree2(dnnz, onnz));
+  PetscCall(PetscFree3(cnt, col, val));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscInt max_levels, PetscInt coarse_size, PetscInt *levels)
+{
+  MPI_Comm    comm;
+  PetscMPIInt size;
+  Mat         ops[MS_TORT_MG_MAX_LEVELS], interp[MS_TORT_MG_MAX_LEVELS];
+  grid        g;
+  PetscInt    L = 1;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscObjectGetComm((PetscObject)A, &comm));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  max_levels = PetscMin(PetscMax(max_levels, 1), MS_TORT_MG_MAX_LEVELS);
+  g.nx       = lay->nx;
+  g.ny       = lay->ny;
+  g.nz       = lay->nz;
+  g.z_start  = lay->z_start;
+  g.nz_local = lay->nz_local;
+  PetscCall(PetscMalloc1(size + 1, &g.zs));
+  PetscCallMPI(MPI_Allgather(&g.z_start, 1, MPIU_INT, g.zs, 1, MPIU_INT, comm));
+  g.zs[size] = g.nz;
+
+  /* Coarsen until the grid is small enough for the coarse solver or stops shrinking. */
+  ops[0] = A;
+  PetscCall(PetscObjectReference((PetscObject)A));
+  PetscBool shell;
+  PetscCall(PetscObjectTypeCompare((PetscObject)A, MATSHELL, &shell));
+  /* A matrix-free finest level cannot be the (LU-factored) coarsest one: coarsen at least once. */
+  while (L < max_levels && (g.nx * g.ny * g.nz > coarse_size || (shell && L == 1)) && (g.nx > 1 || g.ny > 1 || g.nz > size)) {
+    prolong *p;
+    PetscCall(PetscNew(&p));
+    p->f = g;
+    PetscCall(grid_coarsen(comm, &g, &p->c));
+    PetscCall(PetscMalloc1(size + 1, &p->f.zs));
+    PetscCall(PetscArraycpy(p->f.zs, g.zs, size + 1));
+    PetscCall(galerkin(comm, ops[L - 1], &p->f, &p->c, &ops[L]));
+    PetscInt nf = p->f.nx * p->f.ny * p->f.nz_local, nc = p->c.nx * p->c.ny * p->c.nz_local;
+    PetscCall(MatCreateShell(comm, nf, nc, PETSC_DETERMINE, PETSC_DETERMINE, p, &interp[L]));
+    PetscCall(MatShellSetOperation(interp[L], MATOP_MULT, (void (*)(void))P_mult));
+    PetscCall(MatShellSetOperation(interp[L], MATOP_MULT_ADD, (void (*)(void))P_mult_add));
+    PetscCall(MatShellSetOperation(interp[L], MATOP_MULT_TRANSPOSE, (void (*)(void))P_mult_t));
+    PetscCall(MatShellSetOperation(interp[L], MATOP_MULT_TRANSPOSE_ADD, (void (*)(void))P_mult_t_add));
+    PetscCall(MatShellSetOperation(interp[L], MATOP_DESTROY, (void (*)(void))P_destroy));
+    PetscCall(PetscFree(g.zs));
+    g = p->c;
+    PetscCall(PetscMalloc1(size + 1, &g.zs));
+    PetscCall(PetscArraycpy(g.zs, p->c.zs, size + 1));
+    L++;
+  }
+  PetscCall(PetscFree(g.zs));
+
+  /* PCMG numbers levels from the coarsest (0) to the finest (L-1). */
+  PetscCall(PCSetType(pc, PCMG));
+  PetscCall(PCMGSetLevels(pc, L, NULL));
+  PetscCall(PCMGSetGalerkin(pc, PC_MG_GALERKIN_NONE));
+  PetscCall(PCMGSetCycleType(pc, PC_MG_CYCLE_W));
+  PetscCheck(!shell || L > 1, comm, MS_ERR_USER, "tortuosity multigrid: a matrix-free operator needs at least 2 levels (-pc_mg_levels)");
+  for (PetscInt l = 0; l < L; l++) {
+    KSP      k;
+    PC       kpc;
+    PetscInt lev = L - 1 - l; /* ops[l] is l levels below the finest */
+    PetscCall(PCMGGetSmoother(pc, lev, &k));
+    PetscCall(KSPSetOperators(k, ops[l], ops[l]));
+    if (lev > 0) {
+      PetscCall(KSPSetType(k, KSPRICHARDSON));
+      PetscCall(KSPGetPC(k, &kpc));
+      if (shell && l == 0) {
+        /* A matrix-free finest level has no SOR: two damped Jacobi sweeps (0.7 measured best). */
+        PetscCall(PCSetType(kpc, PCJACOBI));
+        PetscCall(KSPRichardsonSetScale(k, 0.7));
+        PetscCall(KSPSetTolerances(k, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, 2));
+      } else {
+        PetscCall(PCSetType(kpc, PCSOR));
+        PetscCall(KSPSetTolerances(k, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, 1));
+      }
+    }
+    if (l > 0) PetscCall(PCMGSetInterpolation(pc, lev + 1, interp[l]));
+  }
+  for (PetscInt l = 0; l < L; l++) {
+    PetscCall(MatDestroy(&ops[l]));
+    if (l > 0) PetscCall(MatDestroy(&interp[l]));
+  }
+  *levels = L;
+  PetscCall(PetscInfo(pc, "tortuosity multigrid: %d levels\n", (int)L));
+  PetscFunctionReturn(0);
+}
