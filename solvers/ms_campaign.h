@@ -9,8 +9,9 @@
  *                 axis does not percolate: a result, not an error), iterations_x/_y/_z,
  *                 seconds (generation + three solves, wall time of the group)
  *     done:       int8, 1 once the row's results are on disk
- *   /labels attributes: campaign_definition (one exact line: N, user seed, base parameters,
- *     ranges, tortuosity options), n_rows, user_seed, and the same items one by one.
+ *   /labels attributes: campaign_definition (one exact line: N, user seed, size and every base
+ *     parameter, ranges or the -params table's hash, tortuosity options; compared as a whole
+ *     on restart and by merge), n_rows, user_seed; every column has a `units` attribute.
  *   Root attributes: provenance (ms_h5.h), rewritten at the end of every run.
  *
  * Why it survives a kill at any moment: the file is created complete (all datasets, fill
