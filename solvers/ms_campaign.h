@@ -18,9 +18,9 @@
  * NaN, iterations -1, done 0; parameter columns) as OUT.partial and renamed
  * (ms_h5_create/commit), so a kill during creation leaves no OUT. After that, a run only
  * overwrites raw data in place (independent MPI-IO writes of single elements, no HDF5
- * metadata change): first a row's result columns, then its done flag. A row with done = 0 is redone on the next run; a row
- * with done = 1 has all its results. Only the provenance update at the very end touches
- * metadata.
+ * metadata change): first a row's result columns, then its done flag. A row with done = 0
+ * is redone on the next run; a row with done = 1 has all its results. Only the provenance
+ * update at the very end touches metadata.
  *
  * Parallelism: the P ranks are split into G = P / ranks_per_structure groups (consecutive
  * ranks). The unfinished rows of the requested range, in order, are dealt in rounds: in round
