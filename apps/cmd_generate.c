@@ -9,6 +9,7 @@
 #include "ms_image.h"
 #include "ms_log.h"
 #include "ms_membrane.h"
+#include "ms_membrane_sample.h"
 #include "ms_options.h"
 #include <string.h>
 
@@ -33,9 +34,7 @@ PetscErrorCode ms_cmd_generate(MPI_Comm comm)
   gen_opts            o;
   ms_membrane_params  base = ms_membrane_params_default();
   ms_membrane_sampler smp  = ms_membrane_sampler_default();
-  PetscBool           help, has_out, has_axis, has_sr;
-  PetscInt            axis = MS_MEMBRANE_AXIS_FIXED, n_npr = 2, n_rr = 2, n_sr = 2;
-  PetscReal           rr[2] = {0, 0}, sr[2] = {0.5, 1.0};
+  PetscBool           help, has_out, has_ranges;
 
   PetscFunctionBeginUser;
   memset(&o, 0, sizeof o);
@@ -43,30 +42,19 @@ PetscErrorCode ms_cmd_generate(MPI_Comm comm)
   PetscCall(PetscOptionsString("-output", "output HDF5 file (/volume, or /structures and /parameters for a batch)", "generate", o.output, o.output, sizeof o.output, &has_out));
   PetscCall(PetscOptionsInt("-batch", "number of structures with parameters sampled from the ranges (0 = one structure)", "generate", o.batch, &o.batch, NULL));
   PetscCall(PetscOptionsString("-params", "CSV table, one structure per row, columns named like the options", "generate", o.params, o.params, sizeof o.params, &o.has_params));
-  PetscCall(PetscOptionsIntArray("-n_points_range", "batch: n_points uniform in lo,hi (integers)", "generate", smp.n_points, &n_npr, &smp.has_n_points));
-  PetscCall(PetscOptionsRealArray("-radius_range", "batch: radius uniform in lo,hi (voxels)", "generate", rr, &n_rr, &smp.has_radius));
-  PetscCall(PetscOptionsEList("-stretch_axis", "batch: fixed = use -stretch; x|y|z = that axis; none; random = x, y, z or none alike; pair = two axes", "generate",
-                              ms_membrane_axis_names, 7, ms_membrane_axis_names[axis], &axis, &has_axis));
-  PetscCall(PetscOptionsRealArray("-stretch_range", "batch: stretch factor uniform in lo,hi", "generate", sr, &n_sr, &has_sr));
   PetscCall(PetscOptionsInt("-resize", "resize every structure to n^3 (cubic, re-binarised at 0.5; 0 = off)", "generate", o.resize, &o.resize, NULL));
   PetscCall(PetscOptionsBool("-resume", "batch: finish a batch file that a signal stopped (same options as the first run)", "generate", o.resume, &o.resume, NULL));
   PetscOptionsEnd();
+  PetscCall(ms_membrane_sampler_from_options(comm, &smp, &has_ranges));
   PetscCall(ms_membrane_params_from_options(comm, NULL, &base));
   PetscCall(ms_options_help_requested(&help));
   if (help) PetscFunctionReturn(0);
-  if (smp.has_n_points && (n_npr != 2 || smp.n_points[0] < 2 || smp.n_points[1] < smp.n_points[0]))
-    SETERRQ(comm, MS_ERR_USER, "-n_points_range lo,hi: expected 2 <= lo <= hi");
-  if (smp.has_radius && (n_rr != 2 || !(rr[0] > 0) || rr[1] < rr[0])) SETERRQ(comm, MS_ERR_USER, "-radius_range lo,hi: expected 0 < lo <= hi");
-  if (has_sr && (n_sr != 2 || !(sr[0] > 0) || sr[1] < sr[0] || sr[1] > 1)) SETERRQ(comm, MS_ERR_USER, "-stretch_range lo,hi: expected 0 < lo <= hi <= 1");
-  smp.radius[0] = rr[0]; smp.radius[1] = rr[1];
-  smp.stretch[0] = sr[0]; smp.stretch[1] = sr[1];
-  smp.axis = (ms_membrane_axis)axis;
   PetscCall(ms_options_check_unused(comm, NULL));
   if (!has_out) SETERRQ(comm, MS_ERR_USER, "missing required option -output FILE.h5");
   if (o.batch < 0 || o.resize < 0) SETERRQ(comm, MS_ERR_USER, "-batch and -resize must be >= 0");
   if (o.batch > 0 && o.has_params) SETERRQ(comm, MS_ERR_USER, "-batch and -params are exclusive: give the structures either by ranges or by a table");
   if (o.resume && !o.batch && !o.has_params) SETERRQ(comm, MS_ERR_USER, "-resume continues a batch: give the same -batch/-params options as the stopped run");
-  if (!o.batch && (smp.has_n_points || smp.has_radius || has_sr || has_axis))
+  if (!o.batch && has_ranges)
     SETERRQ(comm, MS_ERR_USER, "-n_points_range/-radius_range/-stretch_axis/-stretch_range need -batch N");
 
   if (o.batch > 0 || o.has_params) {

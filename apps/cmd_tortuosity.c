@@ -4,6 +4,7 @@
 #include "ms_h5.h"
 #include "ms_log.h"
 #include "ms_options.h"
+#include "ms_tiff.h"
 #include "ms_tortuosity.h"
 #include <string.h>
 #include <strings.h>
@@ -14,7 +15,8 @@ const char ms_cmd_tortuosity_help[] =
   "                            [-phase 0] [-conductivities s0,s1,...] [-mismatch_tol 1e-4] [-assemble] [-output OUT.h5]\n"
   "  Steady conduction in the conducting phase with phi = 1 and 0 on the two faces normal to\n"
   "  the axis: tau = porosity * sigma_P / sigma_eff (Appendix B). FILE is HDF5 (.h5/.hdf5, uint8\n"
-  "  dataset of h5py shape (nz, ny, nx)) or raw uint8 bytes in C order with -shape. Solver\n"
+  "  dataset of h5py shape (nz, ny, nx)), a segmented 8-bit TIFF stack (.tif/.tiff, one page per\n"
+  "  z-plane) or raw uint8 bytes in C order with -shape. Solver\n"
   "  options (-ksp_type, -pc_type, -pc_mg_levels, -mg_levels_*, -pc_hypre_*, ...) override the\n"
   "  defaults (CG + geometric multigrid with a matrix-free finest level; -assemble: AIJ).\n"
   "  A structure with no cluster connecting the two faces is a result: tau = inf, exit 0.\n"
@@ -31,9 +33,10 @@ static PetscErrorCode load_volume(MPI_Comm comm, const char *in, const char *dat
                                   ms_volume *v)
 {
   PetscFunctionBeginUser;
-  PetscCheck(!has_suffix(in, ".tif") && !has_suffix(in, ".tiff"), comm, MS_ERR_USER,
-             "-input %s: TIFF stacks are not readable yet (io/ms_tiff is pending); convert to HDF5 or raw bytes with -shape", in);
-  if (has_suffix(in, ".h5") || has_suffix(in, ".hdf5")) {
+  if (has_suffix(in, ".tif") || has_suffix(in, ".tiff")) {
+    PetscCheck(nshape == 0, comm, MS_ERR_USER, "-shape applies to raw input only; %s is a TIFF stack (its shape is in the file)", in);
+    PetscCall(ms_tiff_read(comm, in, v));
+  } else if (has_suffix(in, ".h5") || has_suffix(in, ".hdf5")) {
     PetscCheck(nshape == 0, comm, MS_ERR_USER, "-shape applies to raw input only; %s is HDF5 (its shape is in the file)", in);
     PetscCall(ms_volume_load(comm, in, dataset, v));
   } else {
@@ -117,7 +120,7 @@ PetscErrorCode ms_cmd_tortuosity(MPI_Comm comm)
 
   PetscFunctionBeginUser;
   PetscOptionsBegin(comm, NULL, "matscreen tortuosity options", NULL);
-  PetscCall(PetscOptionsString("-input", "volume file: HDF5 (.h5) or raw uint8 bytes (with -shape)", NULL, in, in, sizeof in, NULL));
+  PetscCall(PetscOptionsString("-input", "volume file: HDF5 (.h5), TIFF stack (.tif) or raw uint8 bytes (with -shape)", NULL, in, in, sizeof in, NULL));
   PetscCall(PetscOptionsString("-dataset", "HDF5 dataset holding the volume", NULL, dataset, dataset, sizeof dataset, NULL));
   PetscCall(PetscOptionsIntArray("-shape", "raw input size nx,ny,nz (x fastest)", NULL, shape, &nshape, &shape_set));
   if (!shape_set) nshape = 0;

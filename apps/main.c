@@ -72,9 +72,15 @@ int main(int argc, char **argv)
   if (ierr) { fprintf(stderr, "matscreen: error: PETSc/MPI initialisation failed (%d)\n", (int)ierr); return 1; }
   ierr = ms_error_install();
   if (!ierr) ierr = ms_signal_install();
+  int status = 0;
   if (!ierr) ierr = cmd->run(PETSC_COMM_WORLD);
+  if (ierr == MS_CMD_EXIT_TEMPFAIL) { /* stopped on purpose, output consistent: not an error */
+    status = 75;
+    ierr   = 0;
+  }
   if (ierr) ms_error_abort(ierr);
+  PetscPopErrorHandler(); /* pushed by ms_error_install; -malloc_dump stays clean */
   ierr = PetscFinalize();
   free(nargv);
-  return ierr ? 1 : 0;
+  return ierr ? 1 : status;
 }

@@ -15,6 +15,10 @@ PetscErrorCode ms_cmd_table_options(PetscOptionItems *PetscOptionsObject, ms_cmd
   PetscCall(PetscOptionsString("-id", "column holding sample ids (kept, not a feature)", NULL, t->id, t->id, sizeof t->id, NULL));
   PetscCall(PetscOptionsStringArray("-ignore", "comma-separated columns to drop (e.g. ids, notes)", NULL, t->ignore, &t->n_ignore, &set));
   if (!set) t->n_ignore = 0;
+  t->n_features = 64;
+  PetscCall(PetscOptionsStringArray("-features", "comma-separated feature columns to use, in this order (default: all others)", NULL,
+                                    t->features, &t->n_features, &set));
+  if (!set) t->n_features = 0;
   PetscCall(PetscOptionsEnum("-nan_policy", "empty/NaN/Inf values: fail naming the place, drop the row, or keep", NULL, ms_nan_policy_names,
                              t->nan_policy, &t->nan_policy, NULL));
   PetscFunctionReturn(0);
@@ -22,7 +26,7 @@ PetscErrorCode ms_cmd_table_options(PetscOptionItems *PetscOptionsObject, ms_cmd
 
 PetscErrorCode ms_cmd_table_load(MPI_Comm comm, ms_cmd_table *t, PetscBool need_target, ms_dataset *ds)
 {
-  ms_csv_read_opts o;
+  ms_csv_read_opts o = {0};
 
   PetscFunctionBegin;
   PetscCheck(t->data[0], comm, MS_ERR_USER, "missing required option -data (the input table, .csv or .h5)");
@@ -34,6 +38,9 @@ PetscErrorCode ms_cmd_table_load(MPI_Comm comm, ms_cmd_table *t, PetscBool need_
   o.id_column  = t->id[0] ? t->id : NULL;
   o.ignore     = t->ignore_list;
   o.nan_policy = (ms_nan_policy)t->nan_policy;
+  for (PetscInt i = 0; i < t->n_features; i++) t->feature_list[i] = t->features[i];
+  t->feature_list[t->n_features] = NULL;
+  o.features = t->n_features ? t->feature_list : NULL;
   PetscCall(ms_dataset_load(comm, t->data, &o, ds));
   PetscFunctionReturn(0);
 }
@@ -42,6 +49,8 @@ PetscErrorCode ms_cmd_table_free(ms_cmd_table *t)
 {
   PetscFunctionBegin;
   for (PetscInt i = 0; i < t->n_ignore; i++) PetscCall(PetscFree(t->ignore[i]));
+  for (PetscInt i = 0; i < t->n_features; i++) PetscCall(PetscFree(t->features[i]));
+  t->n_features = 0;
   t->n_ignore = 0;
   PetscFunctionReturn(0);
 }

@@ -12,6 +12,9 @@ typedef struct {
   PetscInt    n_ignore;
   PetscEnum   task, nan_policy;
   const char *ignore_list[65];
+  char       *features[64];     /* -features: keep only these columns, in this order */
+  PetscInt    n_features;
+  const char *feature_list[65];
 } ms_cmd_table;
 
 PetscErrorCode ms_cmd_table_options(PetscOptionItems *PetscOptionsObject, ms_cmd_table *t, const char *target_help);

@@ -11,5 +11,7 @@ const ms_command ms_commands[] = {
   {"predict", "apply a saved model to a table (predictions CSV)", ms_cmd_predict_help, ms_cmd_predict},
   {"cv", "cross-validate models (k-fold, stratified, repeated, grid) in parallel", ms_cmd_cv_help, ms_cmd_cv},
   {"pca", "principal components of a table: loadings, explained variance, scores", ms_cmd_pca_help, ms_cmd_pca},
+  {"label", "restartable label campaign: generate + tortuosity x/y/z of N structures (groups of ranks)", ms_cmd_label_help, ms_cmd_label},
+  {"merge", "merge label campaign files of a job array into one table", ms_cmd_merge_help, ms_cmd_merge},
   {NULL, NULL, NULL, NULL},
 };

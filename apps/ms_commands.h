@@ -34,5 +34,13 @@ MS_DECLARE_COMMAND(train);
 MS_DECLARE_COMMAND(predict);
 MS_DECLARE_COMMAND(cv);
 MS_DECLARE_COMMAND(pca);
+MS_DECLARE_COMMAND(label);
+MS_DECLARE_COMMAND(merge);
+
+/* A command that stops early on purpose and leaves consistent output to be continued (a
+ * campaign interrupted by SIGTERM) returns this instead of 0: the driver finalises normally
+ * and exits with status 75 (EX_TEMPFAIL, sysexits.h), which jobscripts turn into a requeue.
+ * Negative, so it never collides with a PETSc error code. */
+#define MS_CMD_EXIT_TEMPFAIL (-75)
 
 #endif

@@ -65,6 +65,8 @@ typedef struct {
   const char   *id_column;     /* column name or NULL */
   const char  **ignore;        /* NULL-terminated list of columns to drop, or NULL */
   ms_nan_policy nan_policy;
+  const char  **features;      /* NULL-terminated list: keep only these feature columns, in this
+                                  order (ms_dataset_load); NULL keeps every column */
 } ms_csv_read_opts;
 
 /* Empty dataset with n_local rows of n_features on comm (global sizes are reduced). */

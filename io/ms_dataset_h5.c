@@ -239,6 +239,38 @@ static PetscErrorCode drop_column(ms_dataset ds, int64_t j)
   PetscFunctionReturn(0);
 }
 
+/* Keep only the named feature columns, in the given order. */
+static PetscErrorCode keep_features(ms_dataset d, const char *src, const char **names)
+{
+  int64_t k = 0, *col;
+  double *X;
+  PetscFunctionBegin;
+  while (names[k]) k++;
+  PetscCall(PetscMalloc1(k + 1, &col));
+  for (int64_t j = 0; j < k; j++) {
+    col[j] = ms_dataset_feature_index(d, names[j]);
+    PetscCheck(col[j] >= 0, d->comm, MS_ERR_USER, "%s: feature column '%s' (from -features) not found", src, names[j]);
+  }
+  PetscCall(PetscMalloc1(d->n_local * k + 1, &X));
+  for (int64_t i = 0; i < d->n_local; i++)
+    for (int64_t j = 0; j < k; j++) X[i * k + j] = d->X[i * d->n_features + col[j]];
+  char **nm;
+  PetscCall(PetscMalloc1(k + 1, &nm));
+  for (int64_t j = 0; j < k; j++) nm[j] = d->feature_names[col[j]];
+  char **old = d->feature_names;
+  int64_t oldn = d->n_features;
+  d->feature_names = NULL;
+  d->n_features    = k;
+  PetscCall(ms_dataset_set_feature_names(d, nm));
+  for (int64_t j = 0; j < oldn; j++) PetscCall(PetscFree(old[j]));
+  PetscCall(PetscFree(old));
+  PetscCall(PetscFree(nm));
+  PetscCall(PetscFree(d->X));
+  d->X = X;
+  PetscCall(PetscFree(col));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode ms_dataset_load(MPI_Comm comm, const char *spec, const ms_csv_read_opts *opts, ms_dataset *ds)
 {
   char path[PETSC_MAX_PATH_LEN], group[256] = "/";
@@ -255,6 +287,7 @@ PetscErrorCode ms_dataset_load(MPI_Comm comm, const char *spec, const ms_csv_rea
   int is_h5 = (l > 3 && !strcmp(path + l - 3, ".h5")) || (l > 5 && !strcmp(path + l - 5, ".hdf5"));
   if (!is_h5) {
     PetscCall(ms_dataset_read_csv(comm, path, opts, ds));
+    if (opts && opts->features) PetscCall(keep_features(*ds, path, opts->features));
     PetscFunctionReturn(0);
   }
   ms_h5_file f;
@@ -282,5 +315,6 @@ PetscErrorCode ms_dataset_load(MPI_Comm comm, const char *spec, const ms_csv_rea
     PetscCall(PetscFree(y));
     PetscCall(drop_column(d, j));
   }
+  if (opts && opts->features) PetscCall(keep_features(d, path, opts->features));
   PetscFunctionReturn(0);
 }

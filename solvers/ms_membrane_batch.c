@@ -74,7 +74,7 @@ void ms_membrane_params_from_row(const double *row, ms_membrane_params *p)
 PetscErrorCode ms_membrane_params_read_csv(MPI_Comm comm, const char *path, const ms_membrane_params *base, int64_t *n, double **rows)
 {
   ms_dataset       ds, rep;
-  ms_csv_read_opts ro;
+  ms_csv_read_opts ro = {0};
   double           def[MS_MEMBRANE_NCOLS];
   int64_t          map[MS_MEMBRANE_NCOLS];
 

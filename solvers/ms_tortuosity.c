@@ -244,8 +244,13 @@ PetscErrorCode ms_tortuosity_solve(ms_volume v, int axis, const ms_tortuosity_op
   PetscCall(PetscOptionsGetString(NULL, opts.prefix, "-pc_type", pctype, sizeof pctype, NULL));
   PetscCall(PetscStrcmp(pctype, PCMG, &matrix_free));
   PetscMPIInt nranks;
+  char        smoother[64] = PCJACOBI;
+  PetscBool   jacobi;
   PetscCallMPI(MPI_Comm_size(v->comm, &nranks));
-  matrix_free = (PetscBool)(matrix_free && !opts.assemble && (s.nx > 1 || s.ny > 1 || s.nz > nranks));
+  /* A user-chosen level smoother other than Jacobi (SOR, ILU, ...) needs matrix entries. */
+  PetscCall(PetscOptionsGetString(NULL, opts.prefix, "-mg_levels_pc_type", smoother, sizeof smoother, NULL));
+  PetscCall(PetscStrcmp(smoother, PCJACOBI, &jacobi));
+  matrix_free = (PetscBool)(matrix_free && jacobi && !opts.assemble && (s.nx > 1 || s.ny > 1 || s.nz > nranks));
 
   /* Set-up: DMDA on the slabs, matrix, right-hand side, initial guess, KSP and PC. */
   Mat               A;

@@ -36,8 +36,9 @@
  * cost in code, and keep the grid structured for multigrid. Under the default multigrid the
  * finest operator is a MATSHELL in stencil form (the +x, +y, +z face conductances and the
  * diagonal: 32 bytes per voxel); any other preconditioner, or opts->assemble, gets an exactly
- * preallocated AIJ matrix (about 97 bytes per voxel at porosity 0.87). Measured peak at
- * 128^3: 134 bytes per voxel (1 rank) and 143 (2 ranks) with the shell, 217 / 248 with AIJ.
+ * preallocated AIJ matrix (about 97 bytes per voxel at porosity 0.87). Measured peak of a
+ * whole solve at 128^3: 142 bytes per voxel (1 rank) and 153 (2 ranks) with the shell,
+ * 217-256 with AIJ (benchmarks/tortuosity).
  *
  * Linear solver. KSPCG with, by default, geometric multigrid (PCMG: 2x2x2 aggregation,
  * Galerkin coarse operators, W-cycle; Richardson smoothing with two 0.7-damped Jacobi sweeps

@@ -3,14 +3,17 @@
 preconditioner comparison on the 128^3 membrane and the accuracy of the stopping test on the
 smallest membrane (tau at -mismatch_tol 1e-3/1e-4/1e-5 vs 1e-10), one JSON object per line.
 
-Membranes come from make_membrane.py (Voronoi-edge proxy; the `gen` helper's generator
-replaces it when it lands). Each case runs `matscreen tortuosity -axis all` under mpiexec and
+Membranes come from `matscreen generate` (--generator matscreen: the project's Voronoi
+stanchion generator, 170 seed points, radius 3.4 * n/200 voxels, seed 1) or from
+make_membrane.py (--generator proxy, the default until the generator's benchmarks settle: a
+Voronoi-edge proxy written before the generator landed). Each case runs `matscreen tortuosity -axis all` under mpiexec and
 reads OUT.h5: per axis setup (percolation + assembly + preconditioner set-up) and solve
 seconds, iterations, tau, current mismatch; peak RSS summed over ranks (the command records
 it). bytes_per_voxel subtracts the peak RSS of the same command on an 8^3 volume (MPI, PETSc
 and HDF5 libraries), raw_bytes_per_voxel does not.
 
 usage: run.py [--matscreen BIN] [--out DIR] [--sizes 64,128,200] [--ranks 1,2] [--no-pc-table]
+              [--generator proxy|matscreen]
 Timings depend on the machine's load: record `uptime` with them (the driver prints it).
 """
 import argparse
@@ -76,16 +79,23 @@ def main():
     ap.add_argument("--sizes", default="64,128,200")
     ap.add_argument("--ranks", default="1,2")
     ap.add_argument("--no-pc-table", action="store_true")
+    ap.add_argument("--generator", choices=("proxy", "matscreen"), default="proxy")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     load = os.getloadavg()[0]
-    print(json.dumps(dict(event="start", loadavg_1min=load, cpus=os.cpu_count())), flush=True)
+    print(json.dumps(dict(event="start", loadavg_1min=load, cpus=os.cpu_count(), generator=a.generator)), flush=True)
 
     def membrane(n):
-        path = os.path.join(a.out, f"membrane_{n}.h5")
-        if not os.path.exists(path):
+        path = os.path.join(a.out, f"membrane_{a.generator}_{n}.h5")
+        if os.path.exists(path):
+            return path
+        if a.generator == "proxy" or n < 16:
             subprocess.run([sys.executable, os.path.join(HERE, "make_membrane.py"), str(n), path, "--seed", "1"],
                            check=True, stdout=subprocess.DEVNULL)
+        else:
+            subprocess.run([a.matscreen, "generate", "-size", str(n), "-n_points", "170", "-radius",
+                            str(max(1.2, 3.4 * n / 200)), "-seed", "1", "-output", path, "-quiet"],
+                           check=True, env=env())
         return path
 
     base = {}

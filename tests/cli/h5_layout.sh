@@ -45,3 +45,8 @@ diff <(grep -v '^#' cols.csv) <(printf 'a_first,b_second\n0,0\n1,2\n2,4\n3,6\n4,
 mpiexec --oversubscribe -n 2 "$MATSCREEN" cv -data cols.h5:/labels -target b_second -models linear -folds 2 -output cv.csv -quiet
 grep -q '^linear,' cv.csv
 echo "column layout ok"
+# -features keeps the named columns in the given order; an unknown one is an error naming it.
+mpiexec --oversubscribe -n 2 "$MATSCREEN" cv -data cols.h5:/labels -target b_second -features a_first -models linear -folds 2 -output cv2.csv -quiet
+! "$MATSCREEN" cv -data cols.h5:/labels -target b_second -features nope -models linear -folds 2 -output cv3.csv -quiet 2> err.txt
+grep -q "feature column 'nope' (from -features) not found" err.txt
+echo "features ok"

@@ -18,6 +18,25 @@ v = np.zeros((6, 7, 10), dtype=np.uint8); v[:, :, 5] = 1          # h5py shape (
 with h5py.File(f"{w}/wall.h5", "w") as f:
     f.create_dataset("volume", data=v); f.create_dataset("other/vol", data=np.zeros((4, 4, 4), np.uint8))
 np.zeros((5, 4, 6), dtype=np.uint8).tofile(f"{w}/box.raw")        # nx 6, ny 4, nz 5
+# The wall as a baseline TIFF stack (one uncompressed 8-bit page per z-plane), written by hand
+# because neither PIL nor tifffile is a Debian dependency here.
+import struct
+pages, out, offs = v, bytearray(b"II*\0\0\0\0\0"), []
+for z, page in enumerate(pages):
+    data_off = len(out); out += page.tobytes()
+    ifd_off = len(out); offs.append(ifd_off)
+    h, wdt = page.shape
+    tags = [(256, 3, 1, wdt), (257, 3, 1, h), (258, 3, 1, 8), (259, 3, 1, 1), (262, 3, 1, 1),
+            (273, 4, 1, data_off), (277, 3, 1, 1), (278, 3, 1, h), (279, 4, 1, h * wdt)]
+    out += struct.pack("<H", len(tags))
+    for t, typ, cnt, val in tags:
+        out += struct.pack("<HHI", t, typ, cnt) + (struct.pack("<HH", val, 0) if typ == 3 else struct.pack("<I", val))
+    out += b"\0\0\0\0"
+struct.pack_into("<I", out, 4, offs[0])
+for a, b in zip(offs, offs[1:]):
+    n = struct.unpack_from("<H", out, a)[0]
+    struct.pack_into("<I", out, a + 2 + 12 * n, b)
+open(f"{w}/wall.tif", "wb").write(bytes(out))
 PY
 
 # A non-percolating axis is a result: tau = inf, clear message, exit 0, file written.
@@ -47,8 +66,11 @@ check --stdout-has "tortuosity z: tau 1.000000 porosity 0.100000" -- "${MPI[@]}"
 
 # Errors: one clear message, non-zero exit, no output left behind (1 rank where the
 # message is all that is checked; 2 ranks where both ranks must leave).
-check --fail --stderr-has "TIFF stacks are not readable yet" --absent "$W/o.h5" \
-  -- "${MPI[@]}" "$M" tortuosity -input "$W/stack.tif" -output "$W/o.h5"
+# The same wall from a TIFF stack (2 ranks: each reads its own pages).
+check --stdout-has "tortuosity x: tau inf (not percolating" --stdout-has "tortuosity z: tau 1.000000 porosity 0.900000" \
+  -- "${MPI[@]}" "$M" tortuosity -input "$W/wall.tif"
+check --fail --stderr-has "missing.tif" --absent "$W/o.h5" \
+  -- "${MPI[@]}" "$M" tortuosity -input "$W/missing.tif" -output "$W/o.h5"
 check --fail --stderr-has "raw bytes need -shape nx,ny,nz" -- "$M" tortuosity -input "$W/box.raw"
 check --fail --stderr-has "-shape 6,4,6 needs 144" -- "$M" tortuosity -input "$W/box.raw" -shape 6,4,6
 check --fail --stderr-has "-phase and -conductivities exclude each other" \
