@@ -294,8 +294,27 @@ static void forest_sum(ms_forest f, int64_t n, const double *X, double *acc)
   for (int64_t b = 0; b < n; b += block) {
     const int64_t e = b + block < n ? b + block : n;
     for (int64_t i = b * K; i < e * K; i++) acc[i] = 0.0;
-    for (int64_t t = 0; t < f->n_trees; t++)
-      for (int64_t i = b; i < e; i++) add_tree(&f->trees[t], X + i * d, K, acc + i * K);
+    for (int64_t t = 0; t < f->n_trees; t++) {
+      const ms_tree *tr = &f->trees[t];
+      int64_t        i  = b;
+      /* Eight rows descend together: their independent cache misses overlap. */
+      for (; i + 8 <= e; i += 8) {
+        int64_t k[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        int     busy = 1;
+        while (busy) {
+          busy = 0;
+          for (int j = 0; j < 8; j++) {
+            const ms_tree_node *nd = &tr->node[k[j]];
+            if (nd->feature < 0) continue;
+            k[j] = X[(i + j) * d + nd->feature] <= nd->threshold ? nd->left : nd->right;
+            busy = 1;
+          }
+        }
+        for (int j = 0; j < 8; j++)
+          for (int64_t c = 0; c < K; c++) acc[(i + j) * K + c] += tr->value[k[j] * K + c];
+      }
+      for (; i < e; i++) add_tree(tr, X + i * d, K, acc + i * K);
+    }
   }
 }
 

@@ -103,8 +103,9 @@ static int search_feature(builder *b, int32_t f, const int32_t *rows, int64_t N,
   const double                *cuts  = hist ? td->cuts + (size_t)f * (td->max_bins - 1) : NULL;
   double                       wl = 0.0;
 
+  if (N < 2) return 1; /* callers never split fewer than min_samples_split >= 2 rows */
   memset(b->left, 0, sizeof(double) * (size_t)S);
-  if (hist && N * 8 >= td->n_bins[f]) {
+  if (hist && N * 8 >= td->n_bins[f]) { /* else N * 8 < bins <= 256: N <= 31 */
     const int nb = td->n_bins[f];
     int       nonempty = 0;
     memset(b->hw, 0, sizeof(double) * (size_t)nb);
@@ -131,10 +132,31 @@ static int search_feature(builder *b, int32_t f, const int32_t *rows, int64_t N,
     }
     return 0;
   }
+  if (hist) {
+    /* Small node (N < bins/8 <= 32): insertion-sort (code, position) packed in 32 bits. */
+    uint32_t k[32];
+    for (int64_t i = 0; i < N; i++) {
+      uint32_t v = (uint32_t)codes[rows[i]] << 24 | (uint32_t)i;
+      int64_t  j = i - 1;
+      for (; j >= 0 && k[j] > v; j--) k[j + 1] = k[j];
+      k[j + 1] = v;
+    }
+    if (k[0] >> 24 == k[N - 1] >> 24) return 1;
+    for (int64_t i = 0; i < N - 1; i++) {
+      const int32_t r = rows[k[i] & 0xffffff];
+      const double  w = row_weight(b, r);
+      const int     c = (int)(k[i] >> 24);
+      wl += w;
+      add_row(b, r, w, b->left);
+      if ((int)(k[i + 1] >> 24) == c) continue;
+      consider(b, best, f, i + 1, N, wl, W, cuts[c], c);
+    }
+    return 0;
+  }
   ms_tree_keyed *a = b->sorted;
   for (int64_t i = 0; i < N; i++) {
     a[i].row = rows[i];
-    a[i].key = hist ? (double)codes[rows[i]] : td->Xcol[(size_t)f * n + rows[i]];
+    a[i].key = td->Xcol[(size_t)f * n + rows[i]];
   }
   ms_tree_sort_keyed(a, N);
   if (a[N - 1].key <= a[0].key + MS_TREE_FEATURE_EPS) return 1;
@@ -143,13 +165,9 @@ static int search_feature(builder *b, int32_t f, const int32_t *rows, int64_t N,
     wl += w;
     add_row(b, a[i].row, w, b->left);
     if (a[i + 1].key <= a[i].key + MS_TREE_FEATURE_EPS) continue;
-    double thr;
-    if (hist) thr = cuts[(int)a[i].key];
-    else {
-      thr = 0.5 * a[i].key + 0.5 * a[i + 1].key;
-      if (thr >= a[i + 1].key || !isfinite(thr)) thr = a[i].key;
-    }
-    consider(b, best, f, i + 1, N, wl, W, thr, (int)a[i].key);
+    double thr = 0.5 * a[i].key + 0.5 * a[i + 1].key;
+    if (thr >= a[i + 1].key || !isfinite(thr)) thr = a[i].key;
+    consider(b, best, f, i + 1, N, wl, W, thr, 0);
   }
   return 0;
 }
