@@ -78,8 +78,8 @@ PetscErrorCode ms_gpr_set_data(ms_gpr gp, int64_t n, int64_t d, const double *X,
 PetscErrorCode ms_gpr_set_data_normalized(ms_gpr gp, int64_t n, int64_t d, const double *X, const double *y_norm,
                                           double y_mean, double y_std);
 
-/* LML and its theta-gradient (grad may be NULL) at theta; leaves the kernel's hyperparameters
- * set to theta (the factor and a of a fitted gp are not touched). When grid is NULL the work is
+/* LML and its theta-gradient (grad may be NULL) at theta. The kernel's own hyperparameters and
+ * a fitted gp's factor are left as they were. When grid is NULL the work is
  * local (LAPACKE, not collective); otherwise collective over grid->comm. A kernel matrix
  * that is not positive definite gives *lml = -inf and a zero gradient (like sklearn). */
 PetscErrorCode ms_gpr_lml(ms_gpr gp, ms_blacs grid, const double *theta, double *lml, double *grad);
