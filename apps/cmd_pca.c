@@ -9,7 +9,7 @@
 
 const char ms_cmd_pca_help[] =
   "usage: matscreen pca -input IN -output OUT.h5 [-target COL] [-id COL] [-ignore a,b] [-nan_policy error|omit|keep]\n"
-  "                     [-pca_n_components 0] [-pca_scalapack_min_d 4000] [-pca_grid auto] [-pca_scalapack_nb 64]\n"
+  "                     [-pca_n_components 0] [-pca_scalapack_min_d 500] [-pca_grid auto] [-pca_scalapack_nb 64]\n"
   "  Mean-centred PCA of the feature columns (a -target column is left out), as scikit-learn's\n"
   "  PCA(svd_solver='full'). OUT.h5 holds group /pca: components (k x d, attribute column_names),\n"
   "  explained_variance, explained_variance_ratio, singular_values, mean, noise_variance, and the\n"

@@ -134,7 +134,8 @@ static PetscErrorCode ms_gpr_solve_lml(ms_gpr gp, const ms_dmat *L, double *alph
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ms_gpr_lml(ms_gpr gp, ms_blacs grid, const double *theta, double *lml, double *grad)
+/* LML and gradient at the kernel's current hyperparameters. */
+static PetscErrorCode ms_gpr_lml_current(ms_gpr gp, ms_blacs grid, double *lml, double *grad)
 {
   ms_dmat   K;
   PetscBool ok;
@@ -142,7 +143,6 @@ PetscErrorCode ms_gpr_lml(ms_gpr gp, ms_blacs grid, const double *theta, double 
   int64_t   nt = ms_kernel_n_theta(gp->kernel);
 
   PetscFunctionBeginUser;
-  ms_kernel_set_theta(gp->kernel, theta);
   PetscCall(ms_gpr_build_factor(gp, grid, &K, &ok));
   if (!ok) {
     *lml = -INFINITY; /* a true infinity: PETSC_INFINITY is finite (PETSC_MAX_REAL / 4) */
@@ -180,6 +180,22 @@ PetscErrorCode ms_gpr_lml(ms_gpr gp, ms_blacs grid, const double *theta, double 
   }
   PetscCall(PetscFree(alpha));
   PetscCall(ms_dmat_destroy(&K));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_gpr_lml(ms_gpr gp, ms_blacs grid, const double *theta, double *lml, double *grad)
+{
+  double *saved;
+
+  PetscFunctionBeginUser;
+  /* evaluate at theta without disturbing a fitted gp: its factor belongs to the kernel's theta */
+  PetscCall(PetscMalloc1(ms_kernel_n_theta(gp->kernel), &saved));
+  ms_kernel_get_theta(gp->kernel, saved);
+  ms_kernel_set_theta(gp->kernel, theta);
+  PetscErrorCode ierr = ms_gpr_lml_current(gp, grid, lml, grad);
+  ms_kernel_set_theta(gp->kernel, saved);
+  PetscCall(PetscFree(saved));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 

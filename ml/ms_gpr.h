@@ -61,13 +61,12 @@ typedef struct ms_gpr_s {
   int64_t   n_evals;           /* LML evaluations by this rank in the last optimisation */
 } *ms_gpr;
 
-/* Default threshold. toolchain.md measured a 1 x 2 ScaLAPACK Cholesky at n = 4000 as fast as
- * 2-thread LAPACKE (0.27 vs 0.22 s), i.e. about 1.6x faster than the 1-thread LAPACKE each rank
- * runs in the restart-parallel path; below a few thousand rows ScaLAPACK's communication
- * dominates. Restart parallelism is the better use of P ranks whenever restarts + 1 >= P and
- * n x n fits in each rank's memory: raise -gpr_scalapack_min_n then. Our own timings
- * (benchmarks/RESULTS.md, "gpr") were taken on an oversubscribed machine and do not settle it. */
-#define MS_GPR_SCALAPACK_MIN_N_DEFAULT 3000
+/* Default threshold, from benchmarks/RESULTS.md ("gpr", quiet run, 2 ranks, 1 thread each): one
+ * LML + gradient evaluation on a 1 x 2 ScaLAPACK grid is 1.7x faster than 1-rank LAPACKE at
+ * n = 2000 and 4000, and a 2-start fit takes the same time either way (5.9 s at 2000, 38-40 s
+ * at 4000), so from n = 2000 on ScaLAPACK is never worse and wins clearly with a single start.
+ * Below that, restart parallelism (no communication) is the safer choice. */
+#define MS_GPR_SCALAPACK_MIN_N_DEFAULT 2000
 
 /* A gp on comm that takes ownership of kernel. Defaults: jitter 1e-10, normalize_y true,
  * scalapack_min_n MS_GPR_SCALAPACK_MIN_N_DEFAULT, grid auto, nb 64, TAOBLMVM, max_it 1000. */
@@ -79,7 +78,8 @@ PetscErrorCode ms_gpr_set_data(ms_gpr gp, int64_t n, int64_t d, const double *X,
 PetscErrorCode ms_gpr_set_data_normalized(ms_gpr gp, int64_t n, int64_t d, const double *X, const double *y_norm,
                                           double y_mean, double y_std);
 
-/* LML and its theta-gradient (grad may be NULL) at theta. When grid is NULL the work is
+/* LML and its theta-gradient (grad may be NULL) at theta. The kernel's own hyperparameters and
+ * a fitted gp's factor are left as they were. When grid is NULL the work is
  * local (LAPACKE, not collective); otherwise collective over grid->comm. A kernel matrix
  * that is not positive definite gives *lml = -inf and a zero gradient (like sklearn). */
 PetscErrorCode ms_gpr_lml(ms_gpr gp, ms_blacs grid, const double *theta, double *lml, double *grad);

@@ -15,7 +15,7 @@
  *   -gpr_normalize_y <true>      standardise y before the fit. NOTE: sklearn's default is False;
  *                                pass normalize_y=True to sklearn when comparing
  *   -gpr_alpha <1e-10>           jitter added to the training covariance diagonal (sklearn's alpha)
- *   -gpr_scalapack_min_n <3000>  from this many training rows on, with >1 rank, factorizations are
+ *   -gpr_scalapack_min_n <2000>  from this many training rows on, with >1 rank, factorizations are
  *                                spread over all ranks with ScaLAPACK and restarts run in sequence;
  *                                below, restart r runs on rank r mod P with LAPACKE
  *   -gpr_grid <auto>             ScaLAPACK grid: auto (near-square, 1 x P on 2 ranks) | row | col
