@@ -9,7 +9,8 @@ Data: rf_data.py writes a seeded make_classification/make_regression set once
 Peer: RandomForestClassifier/Regressor(n_estimators=trees, n_jobs=2, random_state=0).
 Ours: build/benchmarks/bench_rf (ms_forest_fit + predict, timed inside; the fit includes
 the allgather of the sharded training rows) as 1 rank x 2 threads
-(mpirun -n 1 --map-by slot:PE=2, OMP_NUM_THREADS=2) and 2 ranks x 1 thread.
+(mpirun -n 1 --map-by slot:PE=2, OMP_NUM_THREADS=2) and 2 ranks x 1 thread, beside 1 rank x 1 thread
+(the scaling baseline).
 Prints one JSON object per line: the sklearn run, then each matscreen run with
 fit_speedup = sklearn fit time / ours (> 1: matscreen faster), predict_speedup likewise,
 ratio = matscreen fit time / sklearn's (the bench_ml.py convention, < 1: faster) and the
@@ -71,7 +72,7 @@ def run(build, data_dir, task="classification", n_train=100000, trees=200, split
     yield sk
     key = "accuracy" if task == "classification" else "r2"
     for splitter in splitters.split(","):
-        for ranks, threads in ((1, 2), (2, 1)):
+        for ranks, threads in ((1, 1), (1, 2), (2, 1)):
             r = ours_run(build, path, trees, ranks, threads, splitter)
             r.update(bench="ml", case="rf", peer="sklearn RandomForest (n_jobs=2)", peer_fit_s=sk["fit_s"],
                      fit_speedup=round(sk["fit_s"] / r["fit_s"], 2), predict_speedup=round(sk["predict_s"] / r["predict_s"], 2),
