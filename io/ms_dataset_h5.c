@@ -31,8 +31,7 @@ static PetscErrorCode write_ids(ms_dataset ds, hid_t g)
   hid_t   fs = H5Screate_simple(1, &dims, NULL), ms = H5Screate_simple(1, &count, NULL);
   hid_t   d  = H5Dcreate2(g, "ids", t, fs, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   PetscCheck(d >= 0, PETSC_COMM_SELF, MS_ERR_FILE, "cannot create dataset 'ids'");
-  if (count) H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &count, NULL);
-  else { H5Sselect_none(fs); H5Sselect_none(ms); }
+  ms_h5_select_block(fs, ms, 1, &start, &count);
   hid_t x = H5Pcreate(H5P_DATASET_XFER);
   H5Pset_dxpl_mpio(x, H5FD_MPIO_COLLECTIVE);
   herr_t rc = H5Dwrite(d, t, ms, fs, x, buf);
@@ -57,8 +56,7 @@ static PetscErrorCode read_ids(ms_dataset ds, hid_t g)
   hid_t   fs = H5Dget_space(d);
   hsize_t start = (hsize_t)ds->row_start, count = (hsize_t)ds->n_local;
   hid_t   ms = H5Screate_simple(1, &count, NULL);
-  if (count) H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &count, NULL);
-  else { H5Sselect_none(fs); H5Sselect_none(ms); }
+  ms_h5_select_block(fs, ms, 1, &start, &count);
   hid_t mt = H5Tcopy(H5T_C_S1);
   H5Tset_size(mt, L);
   H5Tset_strpad(mt, H5T_STR_NULLPAD); /* NULLTERM would reserve the last byte for a NUL */

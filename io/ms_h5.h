@@ -74,6 +74,10 @@ PetscErrorCode ms_h5_read_rows_double(hid_t loc, const char *name, int64_t row_s
 PetscErrorCode ms_h5_write_rows_int(hid_t loc, const char *name, int64_t n_global, int64_t row_start,
                                     int64_t n_local, const int64_t *data);
 PetscErrorCode ms_h5_read_rows_int(hid_t loc, const char *name, int64_t row_start, int64_t n_local, int64_t *data);
+/* Select the block start/count (rank dims) in the file space fs and all of the memory space
+ * ms, or nothing in both when the block is empty (a rank that owns no rows still takes part
+ * in a collective transfer). Not collective. */
+void ms_h5_select_block(hid_t fs, hid_t ms, int rank, const hsize_t *start, const hsize_t *count);
 /* Shape of a dataset: rank and dims (up to 3). */
 PetscErrorCode ms_h5_dataset_shape(hid_t loc, const char *name, int *rank, int64_t dims[3]);
 

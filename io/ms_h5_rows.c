@@ -1,6 +1,16 @@
 /* ms_h5_rows.c - collective row-sharded datasets and scalar datasets. */
 #include "ms_h5.h"
 
+void ms_h5_select_block(hid_t fs, hid_t ms, int rank, const hsize_t *start, const hsize_t *count)
+{
+  int empty = 0;
+  for (int i = 0; i < rank; i++) empty |= count[i] == 0;
+  if (empty) {
+    H5Sselect_none(fs);
+    H5Sselect_none(ms);
+  } else H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+}
+
 static hid_t collective_xfer(void)
 {
   hid_t x = H5Pcreate(H5P_DATASET_XFER);
@@ -19,11 +29,7 @@ static PetscErrorCode write_rows(hid_t loc, const char *name, hid_t type, int64_
   hid_t   ds = H5Dcreate2(loc, name, type, fs, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   PetscCheck(ds >= 0, PETSC_COMM_SELF, MS_ERR_FILE, "cannot create dataset '%s' (exists already?)", name);
   hid_t ms = H5Screate_simple(rank, count, NULL);
-  if (n_local > 0) H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
-  else {
-    H5Sselect_none(fs);
-    H5Sselect_none(ms);
-  }
+  ms_h5_select_block(fs, ms, rank, start, count);
   hid_t  x  = collective_xfer();
   herr_t rc = H5Dwrite(ds, type, ms, fs, x, data);
   H5Pclose(x);
@@ -54,11 +60,7 @@ static PetscErrorCode read_rows(hid_t loc, const char *name, hid_t type, int64_t
              (long long)ncols, (long long)(row_start + n_local));
   hsize_t start[2] = {(hsize_t)row_start, 0}, count[2] = {(hsize_t)n_local, (hsize_t)ncols};
   hid_t   ms = H5Screate_simple(want, count, NULL);
-  if (n_local > 0) H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
-  else {
-    H5Sselect_none(fs);
-    H5Sselect_none(ms);
-  }
+  ms_h5_select_block(fs, ms, want, start, count);
   hid_t  x  = collective_xfer();
   herr_t rc = H5Dread(ds, type, ms, fs, x, data);
   H5Pclose(x);

@@ -102,8 +102,7 @@ PetscErrorCode ms_volume_write_h5(ms_volume v, hid_t loc, const char *dataset)
   H5Pclose(lcpl);
   PetscCheck(d >= 0, v->comm, MS_ERR_FILE, "cannot create volume dataset '%s' (exists already?)", dataset);
   hid_t ms = H5Screate_simple(3, count, NULL);
-  if (v->nz_local) H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
-  else { H5Sselect_none(fs); H5Sselect_none(ms); }
+  ms_h5_select_block(fs, ms, 3, start, count);
   hid_t  x  = box_xfer();
   herr_t rc = H5Dwrite(d, H5T_NATIVE_UINT8, ms, fs, x, v->data);
   H5Pclose(x);
@@ -147,8 +146,7 @@ PetscErrorCode ms_volume_read_box(hid_t loc, const char *dataset, const int64_t 
   hsize_t st[3] = {(hsize_t)start[2], (hsize_t)start[1], (hsize_t)start[0]};
   hsize_t ct[3] = {(hsize_t)count[2], (hsize_t)count[1], (hsize_t)count[0]};
   hid_t   ms = H5Screate_simple(3, ct, NULL);
-  if (ct[0] && ct[1] && ct[2]) H5Sselect_hyperslab(fs, H5S_SELECT_SET, st, NULL, ct, NULL);
-  else { H5Sselect_none(fs); H5Sselect_none(ms); }
+  ms_h5_select_block(fs, ms, 3, st, ct);
   hid_t  x  = box_xfer();
   herr_t rc = H5Dread(d, H5T_NATIVE_UINT8, ms, fs, x, buf);
   H5Pclose(x);
