@@ -112,6 +112,21 @@ PetscErrorCode ms_dataset_set_labels(ms_dataset ds, const char *name, int64_t n_
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode ms_dataset_column_range(ms_dataset ds, double *lo, double *hi)
+{
+  const int64_t d = ds->n_features;
+  PetscFunctionBegin;
+  for (int64_t j = 0; j < d; j++) { lo[j] = PETSC_MAX_REAL; hi[j] = -PETSC_MAX_REAL; }
+  for (int64_t i = 0; i < ds->n_local; i++)
+    for (int64_t j = 0; j < d; j++) {
+      lo[j] = PetscMin(lo[j], ds->X[i * d + j]);
+      hi[j] = PetscMax(hi[j], ds->X[i * d + j]);
+    }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, lo, (int)d, MPI_DOUBLE, MPI_MIN, ds->comm));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, hi, (int)d, MPI_DOUBLE, MPI_MAX, ds->comm));
+  PetscFunctionReturn(0);
+}
+
 int64_t ms_dataset_feature_index(ms_dataset ds, const char *name)
 {
   for (int64_t j = 0; j < ds->n_features; j++)

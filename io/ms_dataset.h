@@ -93,6 +93,9 @@ PetscErrorCode ms_dataset_allgather(ms_dataset ds, ms_dataset *rep);
 /* From a replicated dataset, the rows idx[0..n) (global indices into rep) sharded over
  * comm in the given order. Collective on comm; every rank of comm passes the same idx. */
 PetscErrorCode ms_dataset_select(ms_dataset rep, MPI_Comm comm, int64_t n, const int64_t *idx, ms_dataset *sub);
+/* Global minimum and maximum of every feature column (collective on ds->comm); lo and hi
+ * hold n_features values each. */
+PetscErrorCode ms_dataset_column_range(ms_dataset ds, double *lo, double *hi);
 /* Column index by name, or -1. */
 int64_t ms_dataset_feature_index(ms_dataset ds, const char *name);
 /* Error naming row and column of the first NaN/Inf in X or y. */

@@ -118,14 +118,7 @@ static PetscErrorCode ms_model_warn_constant(ms_dataset ds)
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc2(d, &lo, d, &hi));
-  for (int64_t j = 0; j < d; j++) { lo[j] = PETSC_MAX_REAL; hi[j] = -PETSC_MAX_REAL; }
-  for (int64_t i = 0; i < ds->n_local; i++)
-    for (int64_t j = 0; j < d; j++) {
-      lo[j] = PetscMin(lo[j], ds->X[i * d + j]);
-      hi[j] = PetscMax(hi[j], ds->X[i * d + j]);
-    }
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, lo, (int)d, MPI_DOUBLE, MPI_MIN, ds->comm));
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, hi, (int)d, MPI_DOUBLE, MPI_MAX, ds->comm));
+  PetscCall(ms_dataset_column_range(ds, lo, hi));
   for (int64_t j = 0; j < d; j++)
     if (lo[j] == hi[j]) {
       if (n_const++ < 8) {

@@ -79,22 +79,6 @@ static PetscErrorCode ms_scaler_column_moments(ms_dataset ds, const double *shif
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode ms_scaler_column_range(ms_dataset ds, double *lo, double *hi)
-{
-  const int64_t d = ds->n_features;
-
-  PetscFunctionBegin;
-  for (int64_t j = 0; j < d; j++) { lo[j] = PETSC_MAX_REAL; hi[j] = -PETSC_MAX_REAL; }
-  for (int64_t i = 0; i < ds->n_local; i++)
-    for (int64_t j = 0; j < d; j++) {
-      lo[j] = PetscMin(lo[j], ds->X[i * d + j]);
-      hi[j] = PetscMax(hi[j], ds->X[i * d + j]);
-    }
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, lo, (int)d, MPI_DOUBLE, MPI_MIN, ds->comm));
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, hi, (int)d, MPI_DOUBLE, MPI_MAX, ds->comm));
-  PetscFunctionReturn(0);
-}
-
 PetscErrorCode ms_scaler_fit(ms_scaler s, ms_dataset train)
 {
   const int64_t d = train->n_features;
@@ -123,14 +107,14 @@ PetscErrorCode ms_scaler_fit(ms_scaler s, ms_dataset train)
     }
     break;
   case MS_SCALER_MINMAX:
-    PetscCall(ms_scaler_column_range(train, s->a, s->b));
+    PetscCall(ms_dataset_column_range(train, s->a, s->b));
     for (int64_t j = 0; j < d; j++) {
       s->b[j] -= s->a[j];
       if (s->b[j] == 0.0) s->b[j] = 1.0;
     }
     break;
   case MS_SCALER_TRUNCATE:
-    PetscCall(ms_scaler_column_range(train, s->a, s->b));
+    PetscCall(ms_dataset_column_range(train, s->a, s->b));
     break;
   case MS_SCALER_POISSON:
     PetscCall(ms_scaler_column_moments(train, NULL, s->a));
