@@ -8,7 +8,8 @@
 #   scripts/install-deps.sh --check    only report what is missing (exit 1 if anything is)
 set -euo pipefail
 
-# Build: compilers, MPI, PETSc, ScaLAPACK, parallel HDF5, BLAS/LAPACK, CMake.
+# Build: compilers, MPI, PETSc, ScaLAPACK, parallel HDF5, BLAS/LAPACK, CMake; spglib (space
+# groups) and igraph (graph indices) for the featurizers; libsvm and XGBoost for the model zoo.
 # libopenblas-dev must be named: petsc-dev pulls only the reference BLAS (10x slower).
 BUILD_PKGS=(
   build-essential cmake pkg-config gfortran git
@@ -19,11 +20,16 @@ BUILD_PKGS=(
   libopenblas-dev liblapacke-dev
   libqhull-dev libtiff-dev
   libnlopt-dev
+  libsymspg-dev libigraph-dev
+  libsvm-dev libxgboost-dev
 )
 # Tests and benchmarks: reference libraries used as oracles (tests/parity), the SLURM
-# scheduler for jobscript tests, and gnuplot for figures.
+# scheduler for jobscript tests, gnuplot for figures, pandas (CSV outputs must read with a
+# plain pandas.read_csv), NetworkX and pymatgen (graph and structure oracles), AFL++ (fuzzing).
 TEST_PKGS=(
   python3 python3-numpy python3-scipy python3-h5py python3-sklearn
+  python3-pandas python3-networkx python3-pymatgen
+  afl++
   slurm-wlm munge
   gnuplot-nox
 )
