@@ -238,6 +238,7 @@ static PetscErrorCode map_file(const char *path, csv_job *job)
   job->data = (char *)mmap(NULL, job->len, PROT_READ, MAP_PRIVATE, job->fd, 0);
   PetscCheck(job->data != MAP_FAILED, PETSC_COMM_SELF, MS_ERR_FILE, "cannot map '%s': %s", path, strerror(errno));
   madvise(job->data, job->len, MADV_SEQUENTIAL);
+  PetscCall(ms_input_register(path));
   PetscFunctionReturn(0);
 }
 

@@ -60,6 +60,7 @@ PetscErrorCode ms_dataset_write_csv(ms_dataset ds, const char *path)
   sbuf        b = {0};
   char        partial[PETSC_MAX_PATH_LEN + 16];
   PetscFunctionBegin;
+  PetscCall(ms_output_check(ds->comm, path)); /* never replace an input */
   PetscCallMPI(MPI_Comm_rank(ds->comm, &rank));
   PetscCallMPI(MPI_Comm_size(ds->comm, &size));
   snprintf(partial, sizeof partial, "%s.partial", path);

@@ -12,6 +12,7 @@
 #include "ms_error.h"
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Process-global by necessity (see ms_error.h): the failure path has no object to reach. */
@@ -86,6 +87,42 @@ PetscErrorCode ms_output_register(const char *path)
       PetscFunctionReturn(0);
     }
   SETERRQ(PETSC_COMM_SELF, PETSC_ERR_LIB, "more than %d output files open at once", MS_MAX_PENDING);
+}
+
+#define MS_MAX_INPUTS 64
+static struct {
+  dev_t dev;
+  ino_t ino;
+  char *path;
+} inputs[MS_MAX_INPUTS];
+static int n_inputs = 0;
+
+PetscErrorCode ms_input_register(const char *path)
+{
+  struct stat st;
+  PetscFunctionBegin;
+  if (stat(path, &st) != 0) PetscFunctionReturn(0); /* the reader reports a missing file itself */
+  for (int i = 0; i < n_inputs; i++)
+    if (inputs[i].dev == st.st_dev && inputs[i].ino == st.st_ino) PetscFunctionReturn(0);
+  if (n_inputs == MS_MAX_INPUTS) PetscFunctionReturn(0); /* a command with more inputs: the first 64 are guarded */
+  inputs[n_inputs].dev  = st.st_dev;
+  inputs[n_inputs].ino  = st.st_ino;
+  inputs[n_inputs].path = strdup(path);
+  PetscCheck(inputs[n_inputs].path, PETSC_COMM_SELF, PETSC_ERR_MEM, "out of memory registering %s", path);
+  n_inputs++;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_output_check(MPI_Comm comm, const char *path)
+{
+  struct stat st;
+  PetscFunctionBegin;
+  if (stat(path, &st) != 0) PetscFunctionReturn(0); /* a new file cannot be an input */
+  for (int i = 0; i < n_inputs; i++)
+    PetscCheck(!(inputs[i].dev == st.st_dev && inputs[i].ino == st.st_ino), comm, MS_ERR_USER,
+               "output '%s' is the input file '%s' (the same file%s): writing it would destroy the input; choose another output name",
+               path, inputs[i].path, strcmp(path, inputs[i].path) ? ", by another name or a link" : "");
+  PetscFunctionReturn(0);
 }
 
 PetscErrorCode ms_output_unregister(const char *path)

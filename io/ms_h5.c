@@ -23,6 +23,10 @@ static hid_t mpio_fapl(MPI_Comm comm)
   /* Metadata read once by rank 0 and broadcast, written collectively: scales to many ranks. */
   H5Pset_all_coll_metadata_ops(fapl, 1);
   H5Pset_coll_metadata_write(fapl, 1);
+  /* The 1.8 object format stores an attribute too large for an object header (the column
+     names of a table with more than ~4,000 columns exceed 64 KiB) in dense storage, where
+     the earliest format fails. Readable by HDF5 >= 1.8 (every h5py). */
+  H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
   return fapl;
 }
 
@@ -52,6 +56,7 @@ PetscErrorCode ms_h5_create(MPI_Comm comm, const char *path, ms_h5_file *f)
 {
   size_t len = strlen(path) + 16;
   PetscFunctionBegin;
+  PetscCall(ms_output_check(comm, path));
   PetscCall(file_new(comm, path, f));
   PetscCall(PetscMalloc1(len, &(*f)->partial));
   snprintf((*f)->partial, len, "%s.partial", path);
@@ -82,6 +87,7 @@ PetscErrorCode ms_h5_open_read(MPI_Comm comm, const char *path, ms_h5_file *f)
 {
   PetscFunctionBegin;
   PetscCall(open_existing(comm, path, H5F_ACC_RDONLY, f));
+  PetscCall(ms_input_register(path));
   PetscFunctionReturn(0);
 }
 

@@ -1,6 +1,7 @@
 /* ms_volume.c - z-slab distributed uint8 volumes and their HDF5/raw persistence. */
 #include "ms_volume.h"
 #include "ms_h5.h"
+#include "ms_error.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
@@ -224,6 +225,7 @@ PetscErrorCode ms_volume_read_raw(MPI_Comm comm, const char *path, int64_t nx, i
              "raw volume '%s' has %lld bytes, but -shape %lld,%lld,%lld needs %lld", path, (long long)st.st_size, (long long)nx,
              (long long)ny, (long long)nz, (long long)(nx * ny * nz));
   PetscCall(ms_volume_create(comm, nx, ny, nz, v));
+  PetscCall(ms_input_register(path));
   MPI_File fh;
   PetscCheck(MPI_File_open(comm, path, MPI_MODE_RDONLY, MPI_INFO_NULL, &fh) == MPI_SUCCESS, comm, MS_ERR_FILE, "cannot open '%s'", path);
   MPI_Offset off = (MPI_Offset)((*v)->z_start * ny * nx);

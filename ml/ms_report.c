@@ -69,6 +69,7 @@ PetscErrorCode ms_report_write_csv(MPI_Comm comm, const char *path, const char *
   int         rc;
 
   PetscFunctionBegin;
+  PetscCall(ms_output_check(comm, path)); /* never replace an input */
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCheck(mylen < INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP, "%s: more than 2 GB of rows on one rank; use more ranks", path);
   PetscCall(PetscSNPrintf(partial, sizeof partial, "%s.partial", path));
