@@ -1,8 +1,12 @@
 /* ms_h5.c - atomic parallel HDF5 output with provenance; attribute and group helpers. */
 #include "ms_h5.h"
 #include "ms_error.h"
+#include "ms_log.h"
 #include "ms_options.h"
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <omp.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -173,5 +177,66 @@ PetscErrorCode ms_h5_discard(ms_h5_file *f)
     PetscCall(ms_output_unregister((*f)->partial));
   }
   PetscCall(file_free(f));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_h5_lock(MPI_Comm comm, const char *path, int *fd)
+{
+  PetscMPIInt rank;
+  char        lock[PETSC_MAX_PATH_LEN + 8], holder[256] = "", msg[PETSC_MAX_PATH_LEN + 512] = "";
+  int         code = 0; /* 0 locked, 1 busy, 2 cannot create, 3 no locking here */
+  PetscFunctionBegin;
+  *fd = -1;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  snprintf(lock, sizeof lock, "%s.lock", path);
+  if (!rank) {
+    *fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (*fd < 0) {
+      code = 2;
+      snprintf(msg, sizeof msg, "%s", strerror(errno));
+    } else if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+      if (errno == EWOULDBLOCK) {
+        ssize_t n = pread(*fd, holder, sizeof holder - 1, 0);
+        holder[n > 0 ? n : 0] = 0;
+        holder[strcspn(holder, "\n")] = 0;
+        code = 1;
+      } else {
+        code = 3;
+        snprintf(msg, sizeof msg, "%s", strerror(errno));
+      }
+      close(*fd);
+      *fd = -1;
+    } else {
+      char host[128] = "?", me[256];
+      gethostname(host, sizeof host - 1);
+      int len = snprintf(me, sizeof me, "pid %ld on host %s\n", (long)getpid(), host);
+      if (ftruncate(*fd, 0) != 0 || pwrite(*fd, me, (size_t)len, 0) != len) { /* the lock holds without the note */ }
+    }
+  }
+  PetscCallMPI(MPI_Bcast(&code, 1, MPI_INT, 0, comm));
+  PetscCallMPI(MPI_Bcast(holder, sizeof holder, MPI_CHAR, 0, comm));
+  PetscCallMPI(MPI_Bcast(msg, sizeof msg, MPI_CHAR, 0, comm));
+  PetscCheck(code != 1, comm, MS_ERR_FILE,
+             "'%s' is being written by another run (%s, lock file '%s'): wait for it to end or stop it; two runs on one file would "
+             "do the same rows twice",
+             path, holder[0] ? holder : "holder unknown", lock);
+  PetscCheck(code != 2, comm, MS_ERR_FILE, "cannot create the lock file '%s': %s (is the directory writable?)", lock, msg);
+  if (code == 3)
+    PetscCall(ms_warn(comm, "the file system refuses locks on '%s' (%s): running unlocked; do not start two "
+                                "runs on '%s' at once (on Lustre, mount with -o flock)\n", lock, msg, path));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_h5_unlock(MPI_Comm comm, const char *path, int *fd)
+{
+  char lock[PETSC_MAX_PATH_LEN + 8];
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Barrier(comm)); /* every rank has closed the file */
+  if (*fd >= 0) {
+    snprintf(lock, sizeof lock, "%s.lock", path);
+    unlink(lock); /* while still holding it: a run that opened the old inode is refused, a later one makes a new file */
+    close(*fd);
+    *fd = -1;
+  }
   PetscFunctionReturn(0);
 }

@@ -39,6 +39,17 @@ PetscErrorCode ms_h5_add_input(ms_h5_file f, const char *path);
 /* Write the provenance attributes now (ms_h5_commit does it; rw files call it on update). */
 PetscErrorCode ms_h5_write_provenance(ms_h5_file f);
 
+/* One writer at a time for a file updated in place (label campaigns): rank 0 takes an
+ * exclusive flock() on the sidecar PATH.lock (created if needed; it holds the holder's pid and
+ * host for the message). A second run is refused with MS_ERR_FILE naming the holder. The lock
+ * dies with the process, so a kill -9 never leaves a stale lock (the file stays, harmlessly).
+ * flock works on local file systems and on NFS (Linux maps it to NFS byte-range locks);
+ * Lustre needs the `flock` mount option: where the file system refuses locks (ENOLCK,
+ * EOPNOTSUPP) the run warns and goes on unlocked. Collective; *fd is -1 on ranks > 0. */
+PetscErrorCode ms_h5_lock(MPI_Comm comm, const char *path, int *fd);
+/* Release: remove PATH.lock and close (after the file is closed). Collective. */
+PetscErrorCode ms_h5_unlock(MPI_Comm comm, const char *path, int *fd);
+
 /* Current UTC time as ISO 8601 ("2026-11-21T17:49:01Z"). Not collective. */
 void ms_utc_now(char buf[32]);
 

@@ -12,15 +12,18 @@
  *   /labels attributes: campaign_definition (one exact line: N, user seed, size and every base
  *     parameter, ranges or the -params table's hash, tortuosity options; compared as a whole
  *     on restart and by merge), n_rows, user_seed; every column has a `units` attribute.
- *   Root attributes: provenance (ms_h5.h), rewritten at the end of every run.
+ *   /labels/last_run: fixed-length string (4096 bytes) naming the run that last wrote rows
+ *     (version, start/end UTC, ranks, rows written, command line).
+ *   Root attributes: provenance (ms_h5.h) of the run that created the file.
  *
  * Why it survives a kill at any moment: the file is created complete (all datasets; results
  * NaN, iterations -1, done 0; parameter columns) as OUT.partial and renamed
  * (ms_h5_create/commit), so a kill during creation leaves no OUT. After that, a run only
  * overwrites raw data in place (independent MPI-IO writes of single elements, no HDF5
  * metadata change): first a row's result columns, then its done flag. A row with done = 0
- * is redone on the next run; a row with done = 1 has all its results. Only the provenance
- * update at the very end touches metadata.
+ * is redone on the next run; a row with done = 1 has all its results. The end-of-run record
+ * (/labels/last_run) is raw data in place too: no HDF5 metadata changes after creation
+ * (tests/cli/kill_writes.sh kills the run before each of its writes in turn).
  *
  * Parallelism: the P ranks are split into G = P / ranks_per_structure groups (consecutive
  * ranks). The unfinished rows of the requested range, in order, are dealt in rounds: in round
