@@ -96,6 +96,10 @@ static PetscErrorCode summary(MPI_Comm comm, const ms_tortuosity_result *r)
   const char *a = ms_tortuosity_axis_name(r->axis);
 
   PetscFunctionBeginUser;
+  /* Defined (tau = inf, nothing conducts) but likely a wrong -phase or an inverted volume. */
+  if (r->porosity == 0)
+    PetscCall(ms_warn(comm, "tortuosity %s: the conducting phase is absent (no voxel conducts: wrong -phase, or an all-solid volume?); "
+                            "tau = inf\n", a));
   if (!r->percolates)
     PetscCall(ms_log(comm, "tortuosity %s: tau inf (not percolating: no conducting cluster connects the two %s faces), porosity %.6f\n",
                      a, a, r->porosity));

@@ -185,6 +185,11 @@ PetscErrorCode ms_signal_install(void)
   sigemptyset(&sa.sa_mask);
   PetscCheck(sigaction(SIGTERM, &sa, NULL) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "cannot install SIGTERM handler");
   PetscCheck(sigaction(SIGINT, &sa, NULL) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "cannot install SIGINT handler");
+  /* Open MPI's mpiexec cannot forward SIGTERM: it turns it into a forced abort of the job (the
+     ranks get TERM, then KILL a second later) and exits 1 whatever the ranks return. It does
+     forward SIGUSR1, so `kill -USR1 <mpiexec pid>` (or `scancel --signal=USR1`) is the clean
+     stop under mpiexec: the ranks finish the round and mpiexec exits with their 75. */
+  PetscCheck(sigaction(SIGUSR1, &sa, NULL) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "cannot install SIGUSR1 handler");
   PetscFunctionReturn(0);
 }
 

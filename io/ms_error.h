@@ -11,7 +11,7 @@
  * The pending-output registry is the one piece of process-global state in matscreen: it
  * must be reachable from the failure path, which has no object to hang it on.
  *
- * Termination signals: ms_signal_install() makes SIGTERM/SIGINT set a flag instead of
+ * Termination signals: ms_signal_install() makes SIGTERM/SIGINT/SIGUSR1 set a flag instead of
  * killing the process; long loops poll ms_signal_received() (a collective agreement is
  * the caller's job: see ms_signal_agree) and leave their output consistent.
  */

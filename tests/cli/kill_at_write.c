@@ -8,7 +8,9 @@
  * node failure. The shim sits below HDF5 and MPI-IO, so HDF5's own metadata flushes at
  * H5Fclose are covered too. MS_KILL_COUNT_FILE, if set, receives the number of matching
  * writes at exit (to learn how many K there are). */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dlfcn.h>
 #include <signal.h>
 #include <stdio.h>
