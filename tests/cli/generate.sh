@@ -48,7 +48,13 @@ f = h5py.File('res.h5', 'r+')
 d = f['parameters/done'][...]; d[[1, 3]] = 0; f['parameters/done'][...] = d
 p = f['parameters/porosity'][...]; p[[1, 3]] = np.nan; f['parameters/porosity'][...] = p
 f['structures/000001'][...] = 0
-del f['structures/000003']"
+del f['structures/000003']
+f.close()
+# the damage must have happened, or 'resumed = uninterrupted' below proves nothing
+g = h5py.File('res.h5', 'r')
+assert g['parameters/done'][...].tolist() == [1, 0, 1, 0, 1], g['parameters/done'][...]
+assert '000003' not in g['structures'] and not g['structures/000001'][...].any()
+assert np.isnan(g['parameters/porosity'][[1, 3]]).all()" || { echo "FAIL: the damage step did not run"; fail=1; }
 check --exists res.h5 -- "${G2[@]}" "${R5[@]}" -output res.h5 -resume -quiet
 check --status 95 --stderr-has "not the same batch" -- "${G2[@]}" -batch 5 -size 32 -n_points_range 20,41 -seed 8 -output res.h5 -resume
 check --status 95 --stderr-has "-resume continues a batch" -- "${G1[@]}" -size 32 -output res.h5 -resume
