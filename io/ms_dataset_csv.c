@@ -127,21 +127,21 @@ static PetscErrorCode parse_rows(const csv_header *h, const char *begin, const c
           rows->y[i] = v;
           if (!fin && task != MS_TASK_CLASSIFICATION) {
             PetscCheck(pol != MS_NAN_ERROR, PETSC_COMM_SELF, MS_ERR_READ,
-                       "%s:%lld: column %d ('%s'): missing or non-finite target value '%s' (see -nan_policy)", h->path,
+                       "%s:%lld: column %d ('%s'): missing or non-finite target value '%.64s' (see -nan_policy)", h->path,
                        (long long)rec.line, j + 1, h->names[j], s);
             if (pol == MS_NAN_OMIT) rows->drop[i] = PETSC_TRUE;
           }
         } else {
           PetscCheck(task != MS_TASK_REGRESSION, PETSC_COMM_SELF, MS_ERR_READ,
-                     "%s:%lld: column %d ('%s'): regression target is not a number: '%s'", h->path, (long long)rec.line, j + 1,
-                     h->names[j], s);
+                     "%s:%lld: column %d ('%s'): regression target is not a number: '%.64s%s'", h->path, (long long)rec.line, j + 1,
+                     h->names[j], s, strlen(s) > 64 ? "..." : "");
           rows->target_numeric = PETSC_FALSE;
         }
         break;
       case ROLE_FEATURE:
         PetscCheck(ms_csv_parse_double(s, &v, &fin), PETSC_COMM_SELF, MS_ERR_READ,
-                   "%s:%lld: column %d ('%s') is not numeric: '%s' (declare text columns with -id or -ignore)", h->path,
-                   (long long)rec.line, j + 1, h->names[j], s);
+                   "%s:%lld: column %d ('%s') is not numeric: '%.64s%s' (decimal numbers only; declare text columns with -id or -ignore)",
+                   h->path, (long long)rec.line, j + 1, h->names[j], s, strlen(s) > 64 ? "..." : "");
         if (!fin) {
           PetscCheck(pol != MS_NAN_ERROR, PETSC_COMM_SELF, MS_ERR_READ,
                      "%s:%lld: column %d ('%s'): %s value '%s' (use -nan_policy omit or keep to accept it)", h->path,

@@ -137,7 +137,9 @@ static PetscErrorCode read_columns(MPI_Comm comm, hid_t g, const char *gname, ms
   int64_t  start, count;
   PetscFunctionBegin;
   H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, scan_cb, &c);
-  PetscCheck(c.n > 0, comm, MS_ERR_READ, "group '%s' holds neither a 'features' dataset nor numeric 1-D column datasets", gname);
+  char fn[PETSC_MAX_PATH_LEN];
+  PetscCheck(c.n > 0, comm, MS_ERR_READ, "%s: group '%s' holds neither a 'features' dataset nor numeric 1-D column datasets",
+             ms_h5_file_name(g, fn, sizeof fn), gname);
   PetscCheck(!c.mixed, comm, MS_ERR_READ, "group '%s': the 1-D column datasets differ in length", gname);
   PetscCall(split_rows(comm, c.len, &start, &count));
   ms_dataset ds;
@@ -176,7 +178,11 @@ PetscErrorCode ms_dataset_read_h5(MPI_Comm comm, hid_t loc, const char *group, m
     PetscFunctionReturn(0);
   }
   PetscCall(ms_h5_dataset_shape(g, "features", &rank, dims));
-  PetscCheck(rank == 2, comm, MS_ERR_READ, "dataset '%s/features' must be 2-D (rows, columns), found %d-D", gname, rank);
+  char fn[PETSC_MAX_PATH_LEN];
+  PetscCheck(rank == 2, comm, MS_ERR_READ, "%s: dataset '%s/features' must be 2-D (rows, columns), found %d-D",
+             ms_h5_file_name(g, fn, sizeof fn), gname, rank);
+  PetscCheck(dims[0] > 0 && dims[1] > 0, comm, MS_ERR_READ, "%s: dataset '%s/features' is empty (%lld rows, %lld columns)",
+             ms_h5_file_name(g, fn, sizeof fn), gname, (long long)dims[0], (long long)dims[1]);
   PetscCall(split_rows(comm, dims[0], &start, &count));
   ms_dataset ds;
   PetscCall(ms_dataset_create(comm, count, dims[1], &ds));
@@ -185,7 +191,8 @@ PetscErrorCode ms_dataset_read_h5(MPI_Comm comm, hid_t loc, const char *group, m
   PetscCall(ms_h5_attr_exists(d, "column_names", &has));
   if (has) {
     PetscCall(ms_h5_attr_get_strings(d, "column_names", &n, &names));
-    PetscCheck(n == dims[1], comm, MS_ERR_READ, "features: %d column names for %lld columns", n, (long long)dims[1]);
+    PetscCheck(n == dims[1], comm, MS_ERR_READ, "%s: attribute column_names of '%s/features' holds %d names for %lld columns",
+               ms_h5_file_name(g, fn, sizeof fn), gname, n, (long long)dims[1]);
     PetscCall(ms_dataset_set_feature_names(ds, names));
     ms_strings_free(n, &names);
   }

@@ -89,6 +89,8 @@ PetscErrorCode ms_h5_read_rows_int(hid_t loc, const char *name, int64_t row_star
  * ms, or nothing in both when the block is empty (a rank that owns no rows still takes part
  * in a collective transfer). Not collective. */
 void ms_h5_select_block(hid_t fs, hid_t ms, int rank, const hsize_t *start, const hsize_t *count);
+/* The name of the file holding object loc, for messages ("?" if unknown). Not collective. */
+const char *ms_h5_file_name(hid_t loc, char *buf, size_t len);
 /* Shape of a dataset: rank and dims (up to 3). */
 PetscErrorCode ms_h5_dataset_shape(hid_t loc, const char *name, int *rank, int64_t dims[3]);
 

@@ -11,6 +11,12 @@ void ms_h5_select_block(hid_t fs, hid_t ms, int rank, const hsize_t *start, cons
   } else H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
 }
 
+const char *ms_h5_file_name(hid_t loc, char *buf, size_t len)
+{
+  if (H5Fget_name(loc, buf, len) <= 0) snprintf(buf, len, "?");
+  return buf;
+}
+
 static hid_t collective_xfer(void)
 {
   hid_t x = H5Pcreate(H5P_DATASET_XFER);
@@ -46,9 +52,10 @@ static PetscErrorCode read_rows(hid_t loc, const char *name, hid_t type, int64_t
   PetscFunctionBegin;
   PetscBool exists;
   PetscCall(ms_h5_link_exists(loc, name, &exists));
-  PetscCheck(exists, PETSC_COMM_SELF, MS_ERR_READ, "missing dataset '%s'", name);
+  char fn[PETSC_MAX_PATH_LEN];
+  PetscCheck(exists, PETSC_COMM_SELF, MS_ERR_READ, "%s: missing dataset '%s'", ms_h5_file_name(loc, fn, sizeof fn), name);
   hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
-  PetscCheck(ds >= 0, PETSC_COMM_SELF, MS_ERR_READ, "cannot open dataset '%s'", name);
+  PetscCheck(ds >= 0, PETSC_COMM_SELF, MS_ERR_READ, "%s: cannot open dataset '%s'", ms_h5_file_name(loc, fn, sizeof fn), name);
   hid_t   fs   = H5Dget_space(ds);
   int     rank = H5Sget_simple_extent_ndims(fs);
   int     want = ncols > 0 ? 2 : 1;
@@ -58,14 +65,21 @@ static PetscErrorCode read_rows(hid_t loc, const char *name, hid_t type, int64_t
   if (rank < 0 || rank > want) {
     H5Sclose(fs);
     H5Dclose(ds);
-    SETERRQ(PETSC_COMM_SELF, MS_ERR_READ, "dataset '%s' has %d dimensions, expected %d-D%s", name, rank, want,
+    SETERRQ(PETSC_COMM_SELF, MS_ERR_READ, "%s: dataset '%s' has %d dimensions, expected %d-D%s", ms_h5_file_name(loc, fn, sizeof fn), name, rank, want,
             want == 2 ? " (rows x columns)" : " (one value per row)");
   }
   H5Sget_simple_extent_dims(fs, dims, NULL);
-  PetscCheck(rank == want && (ncols == 0 || dims[1] == (hsize_t)ncols) && (hsize_t)(row_start + n_local) <= dims[0],
-             PETSC_COMM_SELF, MS_ERR_READ, "dataset '%s' has shape (%llu%s%llu), expected %d-D with %lld columns and >= %lld rows",
-             name, (unsigned long long)dims[0], rank > 1 ? ", " : "", rank > 1 ? (unsigned long long)dims[1] : 0ULL, want,
-             (long long)ncols, (long long)(row_start + n_local));
+  if (!(rank == want && (ncols == 0 || dims[1] == (hsize_t)ncols) && (hsize_t)(row_start + n_local) <= dims[0])) {
+    char shape[64], expect[64];
+    if (rank > 1) snprintf(shape, sizeof shape, "(%llu, %llu)", (unsigned long long)dims[0], (unsigned long long)dims[1]);
+    else snprintf(shape, sizeof shape, "(%llu,)", (unsigned long long)dims[0]);
+    if (want > 1) snprintf(expect, sizeof expect, "(>= %lld, %lld)", (long long)(row_start + n_local), (long long)ncols);
+    else snprintf(expect, sizeof expect, "(>= %lld,)", (long long)(row_start + n_local));
+    H5Sclose(fs);
+    H5Dclose(ds);
+    SETERRQ(PETSC_COMM_SELF, MS_ERR_READ, "%s: dataset '%s' has shape %s, expected %s", ms_h5_file_name(loc, fn, sizeof fn), name, shape,
+            expect);
+  }
   hsize_t start[2] = {(hsize_t)row_start, 0}, count[2] = {(hsize_t)n_local, (hsize_t)ncols};
   hid_t   ms = H5Screate_simple(want, count, NULL);
   ms_h5_select_block(fs, ms, want, start, count);
@@ -75,7 +89,7 @@ static PetscErrorCode read_rows(hid_t loc, const char *name, hid_t type, int64_t
   H5Sclose(ms);
   H5Sclose(fs);
   H5Dclose(ds);
-  PetscCheck(rc >= 0, PETSC_COMM_SELF, MS_ERR_READ, "cannot read dataset '%s' (wrong type?)", name);
+  PetscCheck(rc >= 0, PETSC_COMM_SELF, MS_ERR_READ, "%s: cannot read dataset '%s' (not numbers?)", ms_h5_file_name(loc, fn, sizeof fn), name);
   PetscFunctionReturn(0);
 }
 
@@ -106,16 +120,18 @@ PetscErrorCode ms_h5_dataset_shape(hid_t loc, const char *name, int *rank, int64
   PetscFunctionBegin;
   PetscBool exists;
   PetscCall(ms_h5_link_exists(loc, name, &exists));
-  PetscCheck(exists, PETSC_COMM_SELF, MS_ERR_READ, "missing dataset '%s'", name);
+  char fn[PETSC_MAX_PATH_LEN];
+  PetscCheck(exists, PETSC_COMM_SELF, MS_ERR_READ, "%s: missing dataset '%s'", ms_h5_file_name(loc, fn, sizeof fn), name);
   hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
-  PetscCheck(ds >= 0, PETSC_COMM_SELF, MS_ERR_READ, "'%s' is not a dataset", name);
+  PetscCheck(ds >= 0, PETSC_COMM_SELF, MS_ERR_READ, "%s: '%s' is not a dataset", ms_h5_file_name(loc, fn, sizeof fn), name);
   hid_t   fs = H5Dget_space(ds);
   hsize_t d[H5S_MAX_RANK];
   *rank = H5Sget_simple_extent_ndims(fs);
   if (*rank < 0 || *rank > 3) {
     H5Sclose(fs);
     H5Dclose(ds);
-    SETERRQ(PETSC_COMM_SELF, MS_ERR_READ, "dataset '%s' has %d dimensions (at most 3 supported)", name, *rank);
+    SETERRQ(PETSC_COMM_SELF, MS_ERR_READ, "%s: dataset '%s' has %d dimensions (at most 3 supported)", ms_h5_file_name(loc, fn, sizeof fn), name,
+            *rank);
   }
   H5Sget_simple_extent_dims(fs, d, NULL);
   for (int i = 0; i < 3; i++) dims[i] = i < *rank ? (int64_t)d[i] : 0;

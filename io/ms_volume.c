@@ -127,7 +127,9 @@ PetscErrorCode ms_volume_shape_h5(hid_t loc, const char *dataset, int64_t *nx, i
   int64_t dims[3];
   PetscFunctionBegin;
   PetscCall(ms_h5_dataset_shape(loc, dataset, &rank, dims));
-  PetscCheck(rank == 3, PETSC_COMM_SELF, MS_ERR_READ, "volume dataset '%s' must be 3-D (nz, ny, nx), found %d-D", dataset, rank);
+  char fn[PETSC_MAX_PATH_LEN];
+  PetscCheck(rank == 3, PETSC_COMM_SELF, MS_ERR_READ, "%s: volume dataset '%s' must be 3-D (nz, ny, nx), found %d-D", ms_h5_file_name(loc, fn, sizeof fn),
+             dataset, rank);
   *nz = dims[0];
   *ny = dims[1];
   *nx = dims[2];
@@ -140,8 +142,9 @@ PetscErrorCode ms_volume_read_box(hid_t loc, const char *dataset, const int64_t 
   hid_t d = H5Dopen2(loc, dataset, H5P_DEFAULT);
   PetscCheck(d >= 0, PETSC_COMM_SELF, MS_ERR_READ, "cannot open volume dataset '%s'", dataset);
   hid_t t = H5Dget_type(d);
+  char fn[PETSC_MAX_PATH_LEN];
   PetscCheck(H5Tget_class(t) == H5T_INTEGER && H5Tget_size(t) == 1, PETSC_COMM_SELF, MS_ERR_READ,
-             "volume dataset '%s' must hold 8-bit integers (uint8)", dataset);
+             "%s: volume dataset '%s' must hold 8-bit integers (uint8)", ms_h5_file_name(loc, fn, sizeof fn), dataset);
   H5Tclose(t);
   hid_t   fs = H5Dget_space(d);
   hsize_t st[3] = {(hsize_t)start[2], (hsize_t)start[1], (hsize_t)start[0]};
@@ -185,7 +188,8 @@ PetscErrorCode ms_volume_read_h5(MPI_Comm comm, hid_t loc, const char *dataset, 
   PetscBool has;
   PetscFunctionBegin;
   PetscCall(ms_h5_link_exists(loc, dataset, &has));
-  PetscCheck(has, comm, MS_ERR_READ, "no volume dataset '%s' in the file (choose one with -dataset)", dataset);
+  char fn[PETSC_MAX_PATH_LEN];
+  PetscCheck(has, comm, MS_ERR_READ, "%s: no volume dataset '%s' in the file (choose one with -dataset)", ms_h5_file_name(loc, fn, sizeof fn), dataset);
   PetscCall(ms_volume_shape_h5(loc, dataset, &nx, &ny, &nz));
   PetscCall(ms_volume_create(comm, nx, ny, nz, v));
   int64_t start[3] = {0, 0, (*v)->z_start}, count[3] = {nx, ny, (*v)->nz_local};

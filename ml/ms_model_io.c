@@ -56,7 +56,13 @@ PetscErrorCode ms_model_load(MPI_Comm comm, const char *path, ms_model *mp)
   g = H5Gopen2(f->fid, "/model", H5P_DEFAULT);
   MS_H5CHK(g, comm, "cannot open group /model of %s", path);
   PetscCall(ms_h5_attr_get_string(g, "type", &type));
-  PetscCall(ms_model_create(comm, type, &m));
+  {
+    PetscErrorCode ierr;
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL)); /* say which file, not which option */
+    ierr = ms_model_create(comm, type, &m);
+    PetscCall(PetscPopErrorHandler());
+    if (ierr) SETERRQ(comm, MS_ERR_READ, "%s: /model has type '%s', which this matscreen does not know (a damaged file, or from a newer version?)", path, type);
+  }
   PetscCall(PetscFree(type));
   PetscCall(ms_h5_attr_get_string(g, "task", &task));
   for (int t = 0; t <= (int)MS_TASK_NONE; t++)

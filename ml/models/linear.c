@@ -152,6 +152,14 @@ static PetscErrorCode ms_linear_load(ms_model m, hid_t group)
   l->d = m->n_features;
   PetscCall(PetscFree(l->coef));
   PetscCall(PetscMalloc1(l->d, &l->coef));
+  {
+    int     rank;
+    int64_t dims[3];
+    char    fn[PETSC_MAX_PATH_LEN];
+    PetscCall(ms_h5_dataset_shape(group, "coef", &rank, dims)); /* exactly d: a longer one is a damaged or foreign file */
+    PetscCheck(rank == 1 && dims[0] == l->d, PETSC_COMM_SELF, MS_ERR_READ, "%s: model dataset 'coef' has %d dimension(s) and %lld values, expected %lld",
+               ms_h5_file_name(group, fn, sizeof fn), rank, (long long)dims[0], (long long)l->d);
+  }
   PetscCall(ms_h5_read_rows_double(group, "coef", 0, l->d, 0, l->coef));
   PetscCall(ms_h5_attr_get_double(group, "intercept", &l->intercept));
   PetscCall(ms_h5_attr_get_double(group, "alpha", &l->alpha));
