@@ -85,6 +85,23 @@ def mode_scalers(a):
         for t, want in oracles.items():
             got = np.loadtxt(run(mpi(a, np_, a.probe, "scaler", t, "scaler.csv")).splitlines())
             check("scaler %s vs sklearn (%d ranks)" % (t, np_), got, want, rtol=1e-12, atol=1e-12)
+    # New rows, half of them outside the training range in every column: transforming the
+    # training table itself never clips (truncate) nor extrapolates (minmax).
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    Xn = np.vstack([lo - 1 - rng.random((5, 6)) * (hi - lo), hi + 1 + rng.random((5, 6)) * (hi - lo),
+                    lo + rng.random((7, 6)) * (hi - lo)])
+    Xn[:, 2] = [2.0, 3.25, 4.5] * 5 + [3.25, 3.25]
+    write_csv("scaler_new.csv", Xn, names, ids=False)
+    assert ((Xn < lo) | (Xn > hi)).sum() >= 50, "new rows must leave the training range"
+    new = {
+        "standard": preprocessing.StandardScaler().fit(X).transform(Xn),
+        "minmax": preprocessing.MinMaxScaler().fit(X).transform(Xn),
+        "truncate": np.clip(Xn, lo, hi),  # clipped to the training min/max per column
+    }
+    for np_ in (1, a.np):
+        for t, want in new.items():
+            got = np.loadtxt(run(mpi(a, np_, a.probe, "scaler", t, "scaler.csv", "scaler_new.csv")).splitlines())
+            check("scaler %s on new rows outside the training range (%d ranks)" % (t, np_), got, want, rtol=1e-12, atol=1e-12)
 
 
 def mode_metrics(a):

@@ -1,6 +1,7 @@
 /* probe_ml.c - prints what the ML core computes, for ml_parity.py to compare with
  * scikit-learn. Rows are sharded over the ranks it runs on; rank 0 prints.
- *   probe_ml scaler TYPE table.csv   the transformed table, one row per line
+ *   probe_ml scaler TYPE table.csv [new.csv]   the transformed table (or new rows, transformed
+ *                                    with the scaler fitted on table.csv), one row per line
  *   probe_ml metrics vectors.txt     "name value" lines; file: "n K" then n lines
  *                                    "y yhat label pred p_0 .. p_K-1"
  *   probe_ml folds N K SEED REPEAT   the k-fold assignment of rows 0..N-1, one per line
@@ -13,9 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static PetscErrorCode probe_scaler(const char *type, const char *path)
+/* Fit on path; transform the rows of apply (new rows, e.g. outside the training range: where
+   clipping and extrapolation show) or, without apply, the training rows themselves. */
+static PetscErrorCode probe_scaler(const char *type, const char *path, const char *apply)
 {
-  ms_dataset       ds, rep;
+  ms_dataset       ds, rep, ap = NULL;
   ms_scaler        s;
   ms_csv_read_opts o = {0};
   PetscMPIInt      rank;
@@ -25,6 +28,11 @@ static PetscErrorCode probe_scaler(const char *type, const char *path)
   PetscCall(ms_dataset_read_csv(PETSC_COMM_WORLD, path, &o, &ds));
   PetscCall(ms_scaler_create(type, &s));
   PetscCall(ms_scaler_fit(s, ds));
+  if (apply) {
+    PetscCall(ms_dataset_read_csv(PETSC_COMM_WORLD, apply, &o, &ap));
+    PetscCall(ms_dataset_destroy(&ds));
+    ds = ap;
+  }
   PetscCall(ms_scaler_transform(s, ds->n_local, ds->n_features, ds->X));
   PetscCall(ms_dataset_allgather(ds, &rep));
   for (int64_t i = 0; !rank && i < rep->n_global; i++)
@@ -105,7 +113,7 @@ static PetscErrorCode probe_holdout(int64_t n, double frac, uint64_t seed)
 int main(int argc, char **argv)
 {
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
-  if (argc == 4 && !strcmp(argv[1], "scaler")) PetscCall(probe_scaler(argv[2], argv[3]));
+  if ((argc == 4 || argc == 5) && !strcmp(argv[1], "scaler")) PetscCall(probe_scaler(argv[2], argv[3], argc == 5 ? argv[4] : NULL));
   else if (argc == 3 && !strcmp(argv[1], "metrics")) PetscCall(probe_metrics(argv[2]));
   else if (argc == 6 && !strcmp(argv[1], "folds")) PetscCall(probe_folds(atoll(argv[2]), atoi(argv[3]), strtoull(argv[4], NULL, 10), atoi(argv[5])));
   else if (argc == 5 && !strcmp(argv[1], "holdout")) PetscCall(probe_holdout(atoll(argv[2]), atof(argv[3]), strtoull(argv[4], NULL, 10)));
