@@ -8,6 +8,11 @@ rows (mean over several seeds, 300 trees, so the ranking is stable) and its OOB 
 A single tree's CV score moves by ~0.02 with random_state alone (ties between equally good
 splits are broken by the random feature order), so trees get 10 repeats, each averaged over
 two seeds (r and r + 1000); forests average over 100 trees and get `repeats` (default 3).
+Group "exact": continuous data without ties (uniform features), where the options must
+change the answer exactly: scikit-learn's DecisionTree{Regressor,Classifier}(max_depth=3)
+predictions on the training rows (and the classifier's leaf probabilities, to skip rows whose
+leaf has tied classes). A forest without bootstrap and with all features is that same tree
+repeated; a depth limit, bootstrap or max_features that is ignored changes the predictions.
 Usage: forest_parity.py OUT.h5 [repeats]"""
 import sys
 import h5py
@@ -52,3 +57,16 @@ with h5py.File(out, "w") as f:
         g.attrs["n_classes"] = len(np.unique(y)) if cls else 0
         print(f"{name}: tree {st.mean():.4f} rf {sf.mean():.4f} oob {oob:.4f} top feature {np.argmax(imp)}"
               f" (second {np.argsort(imp)[-2]}, {imp.max():.3f} vs {np.sort(imp)[-2]:.3f})")
+    rng = np.random.default_rng(3)
+    X = rng.random((160, 4))
+    y = np.sin(3 * X[:, 0]) + X[:, 1] ** 2 + 0.1 * rng.normal(size=160)
+    lab = ((X[:, 0] + X[:, 1] > 1).astype(int) + (X[:, 2] > 0.7)).astype(np.int64)
+    g = f.create_group("exact")
+    g["X"], g["y"], g["labels"] = X, y, lab
+    g["sk_reg_depth3"] = DecisionTreeRegressor(max_depth=3, random_state=0).fit(X, y).predict(X)
+    clf = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, lab)
+    P = np.sort(clf.predict_proba(X), axis=1)
+    g["sk_cls_depth3"] = clf.predict(X).astype(np.int64)
+    g["sk_cls_unique"] = (P[:, -1] - P[:, -2] > 1e-12).astype(np.int64)
+    print(f"exact: depth-3 tree leaves {len(np.unique(g['sk_reg_depth3'][...]))}, "
+          f"classifier rows without a tie {int(g['sk_cls_unique'][...].sum())} of 160")

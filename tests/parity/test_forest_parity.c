@@ -157,6 +157,64 @@ static PetscErrorCode check_set(hid_t fid, const char *name, int64_t R, int64_t 
   PetscFunctionReturn(0);
 }
 
+/* Exact agreement where the options decide the answer (group "exact" of the oracle): a
+ * depth-3 tree and a no-bootstrap, all-features forest of depth-3 trees predict exactly as
+ * scikit-learn's depth-3 DecisionTree on the training rows; max_features = 1 must give some
+ * other tree for some seed. Each check fails if its option is ignored. */
+static PetscErrorCode check_exact(hid_t fid)
+{
+  const int64_t n = 160, d = 4;
+  double        X[160 * 4], y[160], sk_reg[160], p[160];
+  int64_t       lab[160], sk_cls[160], uniq[160];
+  ms_forest     f;
+  hid_t         g = H5Gopen2(fid, "exact", H5P_DEFAULT);
+  PetscFunctionBeginUser;
+  PetscCheck(g >= 0, PETSC_COMM_SELF, MS_ERR_READ, "oracle: no group exact");
+  PetscCall(ms_h5_read_rows_double(g, "X", 0, n, d, X));
+  PetscCall(ms_h5_read_rows_double(g, "y", 0, n, 0, y));
+  PetscCall(ms_h5_read_rows_int(g, "labels", 0, n, lab));
+  PetscCall(ms_h5_read_rows_double(g, "sk_reg_depth3", 0, n, 0, sk_reg));
+  PetscCall(ms_h5_read_rows_int(g, "sk_cls_depth3", 0, n, sk_cls));
+  PetscCall(ms_h5_read_rows_int(g, "sk_cls_unique", 0, n, uniq));
+  H5Gclose(g);
+  for (int cls = 0; cls < 2; cls++) {
+    ms_forest_params q;
+    ms_forest_params_default(&q, cls ? PETSC_TRUE : PETSC_FALSE);
+    q.tree.max_depth   = 3;
+    q.tree.splitter    = MS_TREE_SPLIT_EXACT;
+    q.bootstrap        = PETSC_FALSE;
+    q.max_features.kind = MS_TREE_MAXF_ALL;
+    for (int nt = 1; nt <= 7; nt += 6) { /* one tree; seven identical trees */
+      q.n_trees = nt;
+      PetscCall(ms_forest_fit(PETSC_COMM_WORLD, &q, 11, n, d, X, cls ? NULL : y, cls ? lab : NULL, cls ? 3 : 0, &f));
+      PetscCall(ms_forest_predict(f, n, X, p));
+      int64_t bad = 0, used = 0;
+      for (int64_t i = 0; i < n; i++) {
+        if (cls && !uniq[i]) continue;
+        used++;
+        bad += cls ? p[i] != (double)sk_cls[i] : fabs(p[i] - sk_reg[i]) > 1e-12 * (1 + fabs(sk_reg[i]));
+      }
+      PetscCall(PetscPrintf(PETSC_COMM_WORLD, "exact %s, %d tree(s), depth 3, no bootstrap: %lld of %lld predictions differ from sklearn\n",
+                            cls ? "classifier" : "regressor", nt, (long long)bad, (long long)used));
+      MS_CHECK(bad == 0 && used > 100);
+      PetscCall(ms_forest_destroy(&f));
+    }
+    /* max_features = 1: a random feature per split; over ten seeds some tree must differ. */
+    q.n_trees                = 1;
+    q.max_features.kind      = MS_TREE_MAXF_COUNT;
+    q.max_features.value     = 1;
+    int differ = 0;
+    for (uint64_t seed = 0; seed < 10; seed++) {
+      PetscCall(ms_forest_fit(PETSC_COMM_WORLD, &q, seed, n, d, X, cls ? NULL : y, cls ? lab : NULL, cls ? 3 : 0, &f));
+      PetscCall(ms_forest_predict(f, n, X, p));
+      for (int64_t i = 0; i < n; i++) differ |= cls ? p[i] != (double)sk_cls[i] : fabs(p[i] - sk_reg[i]) > 1e-9;
+      PetscCall(ms_forest_destroy(&f));
+    }
+    MS_CHECK(differ);
+  }
+  PetscFunctionReturn(0);
+}
+
 int main(int argc, char **argv)
 {
   ms_h5_file h;
@@ -167,6 +225,7 @@ int main(int argc, char **argv)
   PetscCall(ms_h5_attr_get_int(h->fid, "repeats", &R));
   PetscCall(ms_h5_attr_get_int(h->fid, "tree_repeats", &RT));
   const char *sets[] = {"breast_cancer", "wine", "iris", "diabetes"};
+  PetscCall(check_exact(h->fid));
   for (int s = 0; s < 4; s++) PetscCall(check_set(h->fid, sets[s], R, RT));
   PetscCall(ms_h5_close(&h));
   MS_TEST_END("test_forest_parity");
