@@ -5,9 +5,10 @@
 # --fail: the command must fail under control: a status in 1..125 other than 124 (timeout),
 # never a signal death (128+N: a segfault is 139, an abort 134) or a hang; prefer --status N.
 # --status N: exactly N. --absent: the file (and FILE.partial) must not exist afterwards.
-# --exists: the file must exist afterwards; it is deleted before the run, so a file left by
-# an earlier run (in the shared build tree) cannot make a test pass. --within: the command
-# must end within S seconds.
+# --exists: the file must exist afterwards and have been written by this run (modified after
+# it started), so a file left by an earlier run in the shared build tree cannot make a test
+# pass; the file may be an input updated in place (-resume). --within: the command must end
+# within S seconds.
 set -u
 want_fail=0; want_status=""; within=120
 declare -a err_has=() out_has=() absent=() exists=()
@@ -26,9 +27,8 @@ while [[ $# -gt 0 && "$1" != "--" ]]; do
 done
 shift
 for f in "${absent[@]}"; do rm -f "$f" "$f.partial"; done
-for f in "${exists[@]}"; do rm -f "$f" "$f.partial"; done
-out=$(mktemp); err=$(mktemp)
-trap 'rm -f "$out" "$err"' EXIT
+out=$(mktemp); err=$(mktemp); marker=$(mktemp) # marker: its mtime is the start of the run
+trap 'rm -f "$out" "$err" "$marker"' EXIT
 start=$(date +%s.%N)
 timeout --kill-after=5 "$within" "$@" >"$out" 2>"$err"
 status=$?
@@ -45,7 +45,10 @@ if [[ $want_fail -eq 0 && -z "$want_status" && $status -ne 0 ]]; then echo "FAIL
 for t in "${err_has[@]}"; do grep -qF -- "$t" "$err" || { echo "FAIL: stderr lacks: $t"; bad=1; }; done
 for t in "${out_has[@]}"; do grep -qF -- "$t" "$out" || { echo "FAIL: stdout lacks: $t"; bad=1; }; done
 for f in "${absent[@]}"; do [[ -e "$f" || -e "$f.partial" ]] && { echo "FAIL: $f (or .partial) exists"; bad=1; }; done
-for f in "${exists[@]}"; do [[ -e "$f" ]] || { echo "FAIL: $f missing"; bad=1; }; done
+for f in "${exists[@]}"; do
+  if [[ ! -e "$f" ]]; then echo "FAIL: $f missing"; bad=1
+  elif [[ ! "$f" -nt "$marker" ]]; then echo "FAIL: $f was not written by this run (left by an earlier one?)"; bad=1; fi
+done
 if [[ $bad -ne 0 ]]; then
   echo "--- stdout"; head -c 4000 "$out"; echo "--- stderr"; head -c 4000 "$err"
 fi
