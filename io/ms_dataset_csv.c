@@ -77,7 +77,7 @@ static PetscErrorCode parse_header(const char *path, const char *data, size_t he
   for (const char **fe = o ? o->features : NULL; fe && *fe; fe++) {
     int found = 0;
     for (int j = 0; j < h->ncols; j++) found |= !strcmp(*fe, h->names[j]);
-    PetscCheck(found, PETSC_COMM_SELF, MS_ERR_USER, "%s: feature column '%s' (option -features) not found in the header; columns: %s", path,
+    PetscCheck(found, PETSC_COMM_SELF, MS_ERR_USER, "%s: feature column '%s' (-features, or a feature of the model) not found in the header; columns: %s", path,
                *fe, avail);
   }
   PetscFunctionReturn(0);

@@ -292,7 +292,7 @@ static PetscErrorCode keep_features(ms_dataset d, const char *src, const char **
     if (col[j] < 0) {
       char avail[1024];
       ms_table_columns_join((int)d->n_features, d->feature_names, avail, sizeof avail);
-      SETERRQ(d->comm, MS_ERR_USER, "%s: feature column '%s' (option -features) not found; columns: %s%s%s", src, names[j], avail,
+      SETERRQ(d->comm, MS_ERR_USER, "%s: feature column '%s' (-features, or a feature of the model) not found; columns: %s%s%s", src, names[j], avail,
               d->target_name ? " and the target " : "", d->target_name ? d->target_name : "");
     }
   }
