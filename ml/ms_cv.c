@@ -1,6 +1,7 @@
 /* ms_cv.c - cross-validation tasks (candidate x repeat x fold) run in parallel.
  * See ms_validation.h for the placement rule and the reproducibility guarantee. */
 #include "ms_validation.h"
+#include "ms_error.h"
 #include "ms_metrics.h"
 #include "ms_log.h"
 #include <math.h>
@@ -112,6 +113,8 @@ PetscErrorCode ms_cv_run(ms_dataset ds, int n_candidates, const ms_cv_candidate 
   PetscCall(PetscMemzero(res, sizeof *res));
   if (!ds->labels && !ds->y) SETERRQ(ds->comm, MS_ERR_USER, "cross-validation needs a target column (option -target)");
   if (o->repeats < 1) SETERRQ(ds->comm, MS_ERR_USER, "option -repeats must be >= 1, got %d", o->repeats);
+  /* Here, with the table's row numbers, rather than in every fold with the fold's. */
+  PetscCall(ms_dataset_check_finite(ds, "cross-validation data"));
   res->task          = ds->labels ? MS_TASK_CLASSIFICATION : MS_TASK_REGRESSION;
   PetscCall(ms_validation_metrics(res->task, &res->n_metrics, &res->metric_names, &res->higher_better));
   M                  = res->n_metrics;
@@ -146,12 +149,17 @@ PetscErrorCode ms_cv_run(ms_dataset ds, int n_candidates, const ms_cv_candidate 
     ms_progress prog;
     int         done = 0;
     /* Progress as rank 0 sees its own share of the tasks (no communication while working). */
+    PetscErrorCode lerr = 0, gerr;
     PetscCall(ms_progress_begin(ds->comm, "cross-validation (rank 0's tasks)", (T + size - 1) / size, &prog));
-    for (int t = rank; t < T; t += size) {
+    for (int t = rank; t < T && !lerr; t += size) {
       const int c = t / (o->repeats * o->folds), r = (t / o->folds) % o->repeats, k = t % o->folds;
-      PetscCall(ms_cv_task(rep, PETSC_COMM_SELF, &cand[c], fold + r * n, k, res->scores + (size_t)t * M));
-      PetscCall(ms_progress_update(&prog, ++done));
+      /* A task fails on its own rank: stop taking tasks and agree below, so the job ends with
+         one message (the lowest failing rank's) and no MPI_Abort. */
+      lerr = ms_cv_task(rep, PETSC_COMM_SELF, &cand[c], fold + r * n, k, res->scores + (size_t)t * M);
+      if (!lerr) PetscCall(ms_progress_update(&prog, ++done));
     }
+    PetscCall(ms_error_agree(ds->comm, lerr, &gerr));
+    if (gerr) return gerr; /* reported once by ms_error_agree */
     PetscCall(ms_progress_end(&prog));
   } else {
     /* Fewer tasks than ranks: contiguous rank groups, one per task. */
@@ -162,8 +170,11 @@ PetscErrorCode ms_cv_run(ms_dataset ds, int n_candidates, const ms_cv_candidate 
     double     *out;
     PetscCallMPI(MPI_Comm_split(ds->comm, t, rank, &sub));
     PetscCallMPI(MPI_Comm_rank(sub, &subrank));
+    PetscErrorCode lerr, gerr;
     PetscCall(PetscMalloc1(M, &out));
-    PetscCall(ms_cv_task(rep, sub, &cand[c], fold + r * n, k, out));
+    lerr = ms_cv_task(rep, sub, &cand[c], fold + r * n, k, out);
+    PetscCall(ms_error_agree(ds->comm, lerr, &gerr));
+    if (gerr) return gerr; /* reported once by ms_error_agree */
     if (!subrank) PetscCall(PetscArraycpy(res->scores + (size_t)t * M, out, M));
     PetscCall(PetscFree(out));
     PetscCallMPI(MPI_Comm_free(&sub));

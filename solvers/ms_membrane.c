@@ -56,7 +56,10 @@ PetscErrorCode ms_membrane_params_check(MPI_Comm comm, const ms_membrane_params 
     SETERRQ(comm, MS_ERR_USER, "-sphere_fraction %g: expected a fraction in [0, 1]", p->sphere_fraction);
   if (!(p->sphere_log_sd >= 0.0) || !isfinite(p->sphere_log_mean))
     SETERRQ(comm, MS_ERR_USER, "-sphere_log_mean %g / -sphere_log_sd %g: expected a finite mean and sd >= 0", p->sphere_log_mean, p->sphere_log_sd);
-  if (!(p->smooth_sigma >= 0.0 && isfinite(p->smooth_sigma))) SETERRQ(comm, MS_ERR_USER, "-smooth_sigma %g: expected sigma >= 0 voxels", p->smooth_sigma);
+  const double extent = (double)PetscMax(p->nx, PetscMax(p->ny, p->nz));
+  /* A filter wider than the box only averages it away (and its kernel would not fit in memory). */
+  if (!(p->smooth_sigma >= 0.0 && p->smooth_sigma <= extent))
+    SETERRQ(comm, MS_ERR_USER, "-smooth_sigma %g: expected sigma in [0, %g] voxels (0 = off, at most the box size)", p->smooth_sigma, extent);
   PetscFunctionReturn(0);
 }
 

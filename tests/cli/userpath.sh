@@ -130,7 +130,9 @@ note "one message per error on 2 ranks, no MPI_ABORT banner"
 "$PY" -c "
 rows = ['x1,x2,y'] + [f'{i},{2*i},{3*i}' for i in range(20)]
 rows[15] = '5,abc,7'
-open('badline.csv', 'w').write('\n'.join(rows) + '\n')"
+open('badline.csv', 'w').write('\n'.join(rows) + '\n')
+# one class has a single row: the fold whose training rows miss it fails on its own rank
+open('rare.csv', 'w').write('x,c\n' + ''.join(f'{i},{\"b\" if i == 0 else \"a\"}\n' for i in range(6)))"
 while IFS= read -r line; do
   read -ra args <<<"$line"
   "${MP[@]}" "${args[@]}" >o.txt 2>e.txt
@@ -139,8 +141,11 @@ while IFS= read -r line; do
   grep -q "MPI_ABORT" e.txt && bad "'${args[*]}' on 2 ranks: MPI_ABORT banner"
 done <<LIST
 train -data $REG -target y -model ridge -scaler zscore -output m9.h5
+train -data $MS_SOURCE_DIR/tests/cli/ml_data/reg_nan.csv -target y -id id -model ridge -nan_policy keep -output m9.h5
 train -data badline.csv -target y -model ridge -output m9.h5
 cv -data badline.csv -target y -models ridge,rf -rf_n_trees 0 -output c9.csv
+cv -data rare.csv -target c -models logreg -folds 2 -output c9.csv
+cv -data $REG -target y -id id -models ridge -folds 2 -nan_policy keep -output c9.csv
 predict -model nope.h5 -data badline.csv -output p9.csv
 convert -input nope.csv -output x9.h5
 pca -input nope.csv -output p9.h5
