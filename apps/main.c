@@ -84,6 +84,17 @@ static const ms_command *find_command(const char *name)
   return NULL;
 }
 
+static int unknown_command(const char *name)
+{
+  const char *names[64];
+  int         n = 0;
+  for (const ms_command *c = ms_commands; c->name && n < 64; c++) names[n++] = c->name;
+  const char *near = ms_options_nearest_word(name, names, n);
+  fprintf(stderr, "matscreen: error: unknown command '%s'%s%s%s (run 'matscreen help' for the list)\n", name, near ? "; did you mean '" : "",
+          near ? near : "", near ? "'?" : "");
+  return 2;
+}
+
 int main(int argc, char **argv)
 {
   if (argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-version") || !strcmp(argv[1], "-V")))
@@ -93,16 +104,15 @@ int main(int argc, char **argv)
     if (argc >= 3 && !strcmp(argv[1], "help") && find_command(argv[2])) {
       argv[1] = argv[2];
       argv[2] = (char *)"-help";
+    } else if (argc >= 3 && !strcmp(argv[1], "help")) {
+      return unknown_command(argv[2]);
     } else {
       usage(argc < 2 ? stderr : stdout);
       return argc < 2 ? 2 : 0;
     }
   }
   const ms_command *cmd = find_command(argv[1]);
-  if (!cmd) {
-    fprintf(stderr, "matscreen: error: unknown command '%s' (run 'matscreen help' for the list)\n", argv[1]);
-    return 2;
-  }
+  if (!cmd) return unknown_command(argv[1]);
 
   /* argv without the command word; keep argv[0] for PETSc. -help is ours: taken out so PETSc
      does not print its generic listing first; -help_petsc asks for that listing too (after ours). */

@@ -155,6 +155,9 @@ PetscErrorCode ms_signal_install(void)
   sigemptyset(&sa.sa_mask);
   PetscCheck(sigaction(SIGTERM, &sa, NULL) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "cannot install SIGTERM handler");
   PetscCheck(sigaction(SIGINT, &sa, NULL) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "cannot install SIGINT handler");
+  /* `matscreen train -help | head`: a closed pipe ends the process quietly, as for any Unix
+     tool, instead of PETSc's "Caught signal 13" banner and an MPI_Abort. */
+  signal(SIGPIPE, SIG_DFL);
   PetscFunctionReturn(0);
 }
 

@@ -59,6 +59,8 @@ PetscErrorCode ms_options_help_note(const char *fmt, ...) PETSC_ATTRIBUTE_FORMAT
 PetscErrorCode ms_options_help_print(MPI_Comm comm, FILE *out);
 /* The registered option closest to `name` (with its '-') within a few edits, or NULL. */
 const char    *ms_options_nearest(const char *name);
+/* The closest of cands (n entries; n < 0: NULL-terminated) to word, if a plausible typo. */
+const char    *ms_options_nearest_word(const char *word, const char *const *cands, int n);
 void           ms_options_registry_free(void);
 
 #undef PetscOptionsInt

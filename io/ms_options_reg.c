@@ -105,24 +105,25 @@ PetscErrorCode ms_options_help_note(const char *fmt, ...)
   PetscFunctionReturn(0);
 }
 
-/* Levenshtein distance (two rows), for "did you mean". */
+/* Edit distance with adjacent transpositions (optimal string alignment), case-insensitive, for
+   "did you mean": "trian" is one edit from "train". */
 static int edit_distance(const char *a, const char *b)
 {
-  size_t la = strlen(a), lb = strlen(b);
-  int   *prev = (int *)malloc(sizeof(int) * (lb + 1)), *cur = (int *)malloc(sizeof(int) * (lb + 1)), d;
-  if (!prev || !cur) { free(prev); free(cur); return INT_MAX; }
-  for (size_t j = 0; j <= lb; j++) prev[j] = (int)j;
-  for (size_t i = 1; i <= la; i++) {
-    cur[0] = (int)i;
+  size_t la = strlen(a), lb = strlen(b), w = lb + 1;
+  int   *D = (int *)malloc(sizeof(int) * (la + 1) * w), d;
+  if (!D) return INT_MAX;
+  for (size_t i = 0; i <= la; i++) D[i * w] = (int)i;
+  for (size_t j = 0; j <= lb; j++) D[j] = (int)j;
+  for (size_t i = 1; i <= la; i++)
     for (size_t j = 1; j <= lb; j++) {
-      int sub = prev[j - 1] + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
-      cur[j]  = PetscMin(sub, PetscMin(prev[j] + 1, cur[j - 1] + 1));
+      char ai = (char)tolower((unsigned char)a[i - 1]), bj = (char)tolower((unsigned char)b[j - 1]);
+      int  v  = PetscMin(D[(i - 1) * w + j - 1] + (ai != bj), PetscMin(D[(i - 1) * w + j] + 1, D[i * w + j - 1] + 1));
+      if (i > 1 && j > 1 && ai == tolower((unsigned char)b[j - 2]) && tolower((unsigned char)a[i - 2]) == bj)
+        v = PetscMin(v, D[(i - 2) * w + j - 2] + 1);
+      D[i * w + j] = v;
     }
-    int *t = prev; prev = cur; cur = t;
-  }
-  d = prev[lb];
-  free(prev);
-  free(cur);
+  d = D[la * w + lb];
+  free(D);
   return d;
 }
 
@@ -138,6 +139,8 @@ static const char *nearest(const char *word, const char *const *cands, int n)
   }
   return bd <= lim ? best : NULL;
 }
+
+const char *ms_options_nearest_word(const char *word, const char *const *cands, int n) { return nearest(word, cands, n); }
 
 const char *ms_options_nearest(const char *name)
 {
@@ -406,9 +409,20 @@ PetscErrorCode ms_options_help_print(MPI_Comm comm, FILE *out)
       if (!strcmp(e->type, "choice")) snprintf(spec, sizeof spec, "%s <%s>", e->name, e->choices);
       else if (!strcmp(e->type, "bool")) snprintf(spec, sizeof spec, "%s [<bool>]", e->name);
       else snprintf(spec, sizeof spec, "%s <%s>", e->name, e->type);
-      fprintf(out, "  %-28s %s", spec, e->help);
-      if (e->choices[0] && strcmp(e->type, "choice")) fprintf(out, " [%s]", e->choices);
-      if (e->def[0]) fprintf(out, " (default: %s)", e->def);
+      char text[2048];
+      size_t l = (size_t)snprintf(text, sizeof text, "%s", e->help);
+      if (e->choices[0] && strcmp(e->type, "choice") && l < sizeof text) l += (size_t)snprintf(text + l, sizeof text - l, " [%s]", e->choices);
+      if (e->def[0] && l < sizeof text) snprintf(text + l, sizeof text - l, " (default: %s)", e->def);
+      /* The option with its type or choices, then its description, wrapped under it. */
+      if (strlen(spec) <= 28) fprintf(out, "  %-28s ", spec);
+      else fprintf(out, "  %s\n%31s", spec, "");
+      int col = 31;
+      for (char *save = NULL, *w = strtok_r(text, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        int wl = (int)strlen(w);
+        if (col > 31 && col + 1 + wl > 100) { fprintf(out, "\n%31s", ""); col = 31; }
+        fprintf(out, "%s%s", col > 31 ? " " : "", w);
+        col += (col > 31 ? 1 : 0) + wl;
+      }
       fprintf(out, "\n");
     }
   }

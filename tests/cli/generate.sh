@@ -19,7 +19,7 @@ check --status 95 --stderr-has "-seed 'abc'" --absent o.h5 -- "${G1[@]}" -size 2
 check --status 95 --stderr-has "missing required option -output" -- "${G1[@]}" -size 24
 check --status 95 --stderr-has "need -batch N" --absent o.h5 -- "${G1[@]}" -size 24 -n_points_range 5,9 -output o.h5
 check --status 95 --stderr-has "-n_points_range lo,hi" --absent o.h5 -- "${G1[@]}" -size 24 -batch 2 -n_points_range 9,5 -output o.h5
-check --fail --stderr-has "Unknown option diagonal for -stretch_axis" --absent o.h5 -- "${G1[@]}" -size 24 -batch 2 -stretch_axis diagonal -output o.h5
+check --status 95 --stderr-has "option -stretch_axis: unknown value 'diagonal'" --absent o.h5 -- "${G1[@]}" -size 24 -batch 2 -stretch_axis diagonal -output o.h5
 printf 'n_points,radius,stretchy\n40,3,0.7\n' > badcol.csv
 check --status 95 --stderr-has "unknown column 'stretchy'" --absent o.h5 -- "${G2[@]}" -size 24 -params badcol.csv -output o.h5
 printf 'n_points,radius\n40,3\n40,-1\n' > badrow.csv
