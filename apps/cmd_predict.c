@@ -73,6 +73,7 @@ PetscErrorCode ms_cmd_predict(MPI_Comm comm)
   t.who = "predict";
   PetscCall(ms_options_help_requested(&help));
   if (help) {
+    PetscCall(ms_cmd_models_help(comm, "the types a model file from `matscreen train` or `cv -refit` can hold"));
     PetscCall(ms_cmd_table_free(&t));
     PetscFunctionReturn(0);
   }
@@ -81,7 +82,7 @@ PetscErrorCode ms_cmd_predict(MPI_Comm comm)
   PetscCheck(output[0], comm, MS_ERR_USER, "missing required option -output (the predictions CSV to write)");
 
   PetscCall(ms_model_load(comm, model, &m));
-  if (!t.target[0] && m->target_name) { /* score when the table holds the model's target */
+  if (!t.target[0] && m->target_name && t.data[0]) { /* score when the table holds the model's target */
     ms_table_columns cols;
     PetscCall(ms_dataset_columns(comm, t.data[0] ? t.data : "", &cols));
     for (int j = 0; j < cols.n; j++)

@@ -148,6 +148,7 @@ int main(int argc, char **argv)
     ierr   = 0;
   }
   if (ierr) ms_error_abort(ierr);
+  if (!help) ms_options_help_requested(&help); /* -help from -options_file or PETSC_OPTIONS */
   if (help) {
     PetscMPIInt rank;
     MPI_Comm_rank(PETSC_COMM_WORLD, &rank);

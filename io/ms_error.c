@@ -59,9 +59,14 @@ static PetscErrorCode ms_error_handler(MPI_Comm comm, int line, const char *fun,
                        (n == PETSC_ERR_ARG_OUTOFRANGE || n == PETSC_ERR_USER || n == PETSC_ERR_ARG_WRONG || n == PETSC_ERR_ARG_UNKNOWN_TYPE);
   size_t k = (size_t)snprintf(failure.text, sizeof failure.text, "%s%s\n", failure.bad_option ? "bad option value: " : "",
                               text ? text : "unknown error");
+  /* PETSc's allocator reports only the caller's name: say what happened. */
+  const int oom = n == PETSC_ERR_MEM || (fun && !strcmp(fun, "PetscMallocAlign"));
+  if (oom)
+    k = (size_t)snprintf(failure.text, sizeof failure.text, "out of memory (in %s): the problem does not fit in this node's memory; use more "
+                         "ranks (on more nodes) or a smaller problem\n", text ? text : "?");
   /* Input errors are the user's to fix: the message says what and where. Anything else is
      ours: say where in the code it happened. */
-  if (n != MS_ERR_USER && n != MS_ERR_FILE && n != MS_ERR_READ && !failure.bad_option && k < sizeof failure.text)
+  if (n != MS_ERR_USER && n != MS_ERR_FILE && n != MS_ERR_READ && !failure.bad_option && !oom && k < sizeof failure.text)
     snprintf(failure.text + k, sizeof failure.text - k, "matscreen:   (internal error %d in %s, %s:%d; rerun with -ms_traceback)\n",
              (int)n, fun, file, line);
   failure.held = 1;

@@ -52,7 +52,11 @@ PetscErrorCode ms_model_load(MPI_Comm comm, const char *path, ms_model *mp)
   PetscFunctionBegin;
   PetscCall(ms_h5_open_read(comm, path, &f));
   PetscCall(ms_h5_link_exists(f->fid, "/model", &exists));
-  if (!exists) SETERRQ(comm, MS_ERR_READ, "%s is not a matscreen model file (no group /model; write one with `matscreen train`)", path);
+  if (!exists) {
+    char list[1024];
+    PetscCall(ms_dataset_h5_members(f->fid, "/model", list, sizeof list));
+    SETERRQ(comm, MS_ERR_READ, "%s is not a matscreen model file (no group /model; write one with `matscreen train`); %s", path, list);
+  }
   g = H5Gopen2(f->fid, "/model", H5P_DEFAULT);
   MS_H5CHK(g, comm, "cannot open group /model of %s", path);
   PetscCall(ms_h5_attr_get_string(g, "type", &type));

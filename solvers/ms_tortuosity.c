@@ -2,6 +2,7 @@
  * KSP solve, currents -> sigma_eff and tau. Model and conventions: ms_tortuosity.h. The
  * linear solver set-up and the physical convergence test are in ms_tortuosity_ksp.c. */
 #include "ms_tortuosity_impl.h"
+#include <unistd.h>
 #include "ms_percolation.h"
 #include <math.h>
 #include <string.h>
@@ -185,6 +186,24 @@ static PetscErrorCode check_layout(ms_volume v, int axis)
   PetscFunctionReturn(0);
 }
 
+/* Refuse, with the byte count, a volume whose solve cannot fit in this node's memory, rather than
+   failing deep inside an allocation. MS_TORT_BYTES_PER_VOXEL is the solver's budget (matrix-free
+   finest level, Krylov vectors, coarse levels; docs/design-notes.md), an estimate, so only volumes
+   clearly too large are refused. */
+#define MS_TORT_BYTES_PER_VOXEL 200.0
+static PetscErrorCode check_memory(ms_volume v)
+{
+  double need = MS_TORT_BYTES_PER_VOXEL * (double)v->nx * (double)v->ny * (double)v->nz_local, most;
+  double phys = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Allreduce(&need, &most, 1, MPI_DOUBLE, MPI_MAX, v->comm));
+  PetscCheck(!(phys > 0 && most > phys), v->comm, MS_ERR_USER,
+             "tortuosity of a %lld x %lld x %lld volume needs about %.0f bytes (%.3g GB, %g bytes per voxel) on one rank, more than this "
+             "node's memory (%.3g GB): use more ranks (on more nodes) or a smaller volume",
+             (long long)v->nx, (long long)v->ny, (long long)v->nz, most, most / 1e9, MS_TORT_BYTES_PER_VOXEL, phys / 1e9);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode ms_tortuosity_solve(ms_volume v, int axis, const ms_tortuosity_opts *opts_in, ms_tortuosity_result *res)
 {
   ms_tortuosity_opts opts;
@@ -197,6 +216,7 @@ PetscErrorCode ms_tortuosity_solve(ms_volume v, int axis, const ms_tortuosity_op
   if (opts_in) opts = *opts_in;
   else PetscCall(ms_tortuosity_opts_init(&opts));
   PetscCall(check_layout(v, axis));
+  PetscCall(check_memory(v));
   PetscCall(PetscLogEventRegister("MsTortPercol", KSP_CLASSID, &ev_perc));
   PetscCall(PetscLogEventRegister("MsTortSetup", KSP_CLASSID, &ev_setup));
   PetscCall(PetscLogEventRegister("MsTortSolve", KSP_CLASSID, &ev_solve));
