@@ -198,7 +198,7 @@ static PetscErrorCode check_memory(ms_volume v)
   PetscFunctionBegin;
   PetscCallMPI(MPI_Allreduce(&need, &most, 1, MPI_DOUBLE, MPI_MAX, v->comm));
   PetscCheck(!(phys > 0 && most > phys), v->comm, MS_ERR_USER,
-             "tortuosity of a %lld x %lld x %lld volume needs about %.0f bytes (%.3g GB, %g bytes per voxel) on one rank, more than this "
+             "tortuosity of a %lld x %lld x %lld volume needs about %.0f bytes (%.3g GB, %.0f bytes per voxel) on one rank, more than this "
              "node's memory (%.3g GB): use more ranks (on more nodes) or a smaller volume",
              (long long)v->nx, (long long)v->ny, (long long)v->nz, most, most / 1e9, MS_TORT_BYTES_PER_VOXEL, phys / 1e9);
   PetscFunctionReturn(0);

@@ -162,6 +162,17 @@ check --status 95 --stderr-has "needs 1000000000000000 bytes" -- "$M" generate -
 check --status 66 --stderr-has "no volume dataset '/vol' in the file (choose one with -dataset); group '/' holds: volume" -- \
   "$M" tortuosity -input v8.h5 -dataset /vol -axis x
 
+note "tortuosity refuses a volume whose solve cannot fit in memory, with the byte count"
+# A sparse raw file just large enough that 200 bytes per voxel exceed this machine's memory.
+mem=$(awk '/MemTotal/ {print $2 * 1024}' /proc/meminfo)
+n=$("$PY" -c "print(int(($mem / 200) ** (1 / 3)) + 2)")
+if (( n * n * n < 2000000000 )); then
+  truncate -s $((n * n * n)) big.raw
+  check --status 95 --stderr-has "tortuosity of a $n x $n x $n volume needs about" --stderr-has "bytes per voxel) on one rank, more than this node's memory" -- \
+    "$M" tortuosity -input big.raw -shape $n,$n,$n -axis x
+  rm -f big.raw
+fi
+
 note "--version and -version"
 check --stdout-has "matscreen  0." --stdout-has "PETSc" -- "$M" --version
 check --stdout-has "matscreen  0." -- "$M" -version
