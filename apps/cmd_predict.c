@@ -50,7 +50,10 @@ PetscErrorCode ms_cmd_predict(MPI_Comm comm)
     PetscCall(PetscMalloc1(ds->n_local * m->n_classes + 1, &P));
     PetscCall(ms_model_predict_proba(m, ds, P));
   }
-  PetscCall(ms_report_predictions(m, ds, y, std, P, output));
+  {
+    char *inputs[2] = {model, t.data};
+    PetscCall(ms_report_predictions(m, ds, y, std, P, output, 2, inputs));
+  }
   PetscCall(ms_log(comm, "predict: %s model from %s on %lld rows of %s; predictions written to %s\n", m->type, model,
                    (long long)ds->n_global, t.data, output));
   PetscCall(PetscFree(y));
