@@ -98,6 +98,7 @@ PetscErrorCode ms_model_save_inputs(ms_model m, const char *path, int n_inputs, 
   PetscCall(ms_h5_attr_set_int(g, "n_classes", m->n_classes));
   if (m->n_classes) PetscCall(ms_h5_attr_set_strings(g, "class_names", (int)m->n_classes, m->class_names));
   PetscCall(ms_h5_attr_set_int(g, "n_train_rows", m->n_train_rows));
+  PetscCall(ms_h5_attr_set_string(g, "units", "parameters refer to the features after the scaler (/model/scaler); predictions and std are in the target's units"));
   if (m->cv.set) PetscCall(cv_save(m, g));
   PetscCall(ms_h5_group_ensure(g, "scaler", &sg));
   PetscCall(ms_scaler_save(m->scaler, sg));
