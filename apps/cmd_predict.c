@@ -9,7 +9,9 @@
 const char ms_cmd_predict_help[] =
   "usage: matscreen predict -model model.h5 -data D -output pred.csv [-id COL] [-ignore a,b] [-target COL]\n"
   "  Writes one row per row of D: the id (with -id), `prediction` (value or class name),\n"
-  "  `std` for models with a predictive standard deviation, and `p_<class>` per class for\n"
+  "  `std` for models with a predictive standard deviation (gpr: posterior std; rf: the std\n"
+  "  across the trees' predictions, a measure of their disagreement, not a calibrated\n"
+  "  predictive std), and `p_<class>` per class for\n"
   "  classifiers. D must have the model's feature columns in the training order; drop\n"
   "  others with -ignore. -target names a label column to check (unknown classes fail).\n";
 

@@ -43,7 +43,7 @@ static PetscErrorCode rf_setfromoptions(ms_model m)
   PetscFunctionBeginUser;
   PetscCall(PetscStrncpy(mf, r->max_features, sizeof mf));
 #define OPT(name) (PetscSNPrintf(opt, sizeof opt, "-%s_" name, r->prefix), opt)
-  PetscOptionsBegin(m->comm, NULL, r->single ? "Decision tree (-model tree)" : "Random forest (-model rf)", NULL);
+  PetscOptionsBegin(m->comm, NULL, r->single ? "Decision tree (-model tree)" : "Random forest (-model rf; predict's std = std of the trees' predictions: their disagreement, not a calibrated predictive std)", NULL);
   if (!r->single) {
     PetscCall(PetscOptionsBoundedInt("-rf_n_trees", "Number of trees", NULL, n, &n, NULL, 1));
     PetscCall(PetscOptionsBool("-rf_bootstrap", "Grow each tree on a bootstrap sample of the rows", NULL, r->bootstrap, &r->bootstrap, NULL));
