@@ -46,11 +46,21 @@ static PetscErrorCode cv_save(ms_model m, hid_t g)
   PetscFunctionReturn(0);
 }
 
+/* A string attribute into a fixed buffer (truncated to fit). */
+static PetscErrorCode attr_get_into(hid_t obj, const char *name, char *buf, size_t len)
+{
+  char *s;
+  PetscFunctionBegin;
+  PetscCall(ms_h5_attr_get_string(obj, name, &s));
+  PetscCall(PetscStrncpy(buf, s, len));
+  PetscCall(PetscFree(s));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode cv_load(ms_model m, hid_t g)
 {
   PetscBool has;
   hid_t     cg;
-  char     *s;
   PetscFunctionBegin;
   PetscCall(ms_h5_link_exists(g, "cv", &has));
   if (!has) PetscFunctionReturn(0);
@@ -61,18 +71,10 @@ static PetscErrorCode cv_load(ms_model m, hid_t g)
   PetscCall(ms_h5_attr_get_int(cg, "folds", &m->cv.folds));
   PetscCall(ms_h5_attr_get_int(cg, "repeats", &m->cv.repeats));
   PetscCall(ms_h5_attr_get_int(cg, "n_rows", &m->cv.n_rows));
-  PetscCall(ms_h5_attr_get_string(cg, "metric", &s));
-  PetscCall(PetscStrncpy(m->cv.metric, s, sizeof m->cv.metric));
-  PetscCall(PetscFree(s));
-  PetscCall(ms_h5_attr_get_string(cg, "candidate", &s));
-  PetscCall(PetscStrncpy(m->cv.candidate, s, sizeof m->cv.candidate));
-  PetscCall(PetscFree(s));
-  PetscCall(ms_h5_attr_get_string(cg, "grid_option", &s));
-  PetscCall(PetscStrncpy(m->cv.grid_option, s, sizeof m->cv.grid_option));
-  PetscCall(PetscFree(s));
-  PetscCall(ms_h5_attr_get_string(cg, "grid_value", &s));
-  PetscCall(PetscStrncpy(m->cv.grid_value, s, sizeof m->cv.grid_value));
-  PetscCall(PetscFree(s));
+  PetscCall(attr_get_into(cg, "metric", m->cv.metric, sizeof m->cv.metric));
+  PetscCall(attr_get_into(cg, "candidate", m->cv.candidate, sizeof m->cv.candidate));
+  PetscCall(attr_get_into(cg, "grid_option", m->cv.grid_option, sizeof m->cv.grid_option));
+  PetscCall(attr_get_into(cg, "grid_value", m->cv.grid_value, sizeof m->cv.grid_value));
   m->cv.set = PETSC_TRUE;
   MS_H5CHK(H5Gclose(cg), m->comm, "closing group /model/cv");
   PetscFunctionReturn(0);
