@@ -76,6 +76,8 @@ PetscErrorCode ms_cmd_cv(MPI_Comm comm)
   PetscCheck(test_fraction >= 0.0 && test_fraction < 1.0, comm, MS_ERR_USER, "-test_fraction must be in [0, 1), got %g", (double)test_fraction);
 
   PetscCall(ms_cmd_table_load(comm, &t, PETSC_TRUE, &ds));
+  PetscCheck(!parity[0] || !ds->labels, comm, MS_ERR_USER,
+             "-parity_plot draws predicted against true values: it needs a regression target ('%s' holds class names)", ds->target_name);
   o.folds      = (int)folds;
   o.repeats    = (int)repeats;
   o.seed       = (uint64_t)seed;

@@ -5,6 +5,7 @@
 #include "ms_model.h"
 #include "ms_options.h"
 #include "ms_report.h"
+#include <string.h>
 
 const char ms_cmd_inspect_help[] =
   "usage: matscreen inspect -model M.h5 [-output terms.csv]\n"
@@ -32,6 +33,7 @@ PetscErrorCode ms_cmd_inspect(MPI_Comm comm)
   if (help) PetscFunctionReturn(0);
   PetscCall(ms_options_check_unused(comm, NULL));
   PetscCheck(model[0], comm, MS_ERR_USER, "missing required option -model (a model file from `matscreen train` or `cv -refit`)");
+  PetscCheck(!output[0] || strcmp(model, output), comm, MS_ERR_USER, "-output '%s' is the model file itself: write the parameters to a new .csv", output);
 
   PetscCall(ms_model_load(comm, model, &m));
   PetscCall(ms_log(comm, "inspect: %s\n", model));

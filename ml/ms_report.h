@@ -49,7 +49,8 @@ PetscErrorCode ms_report_oof(MPI_Comm comm, const ms_cv_result *res, const char 
 /* Parity plot of the out-of-fold predictions (regression): PNG drawn by gnuplot on rank 0,
  * written atomically. Collective over comm. */
 PetscErrorCode ms_report_parity_plot(MPI_Comm comm, const ms_cv_result *res, const char *target, const char *path);
-/* MS_ERR_USER naming `option` unless gnuplot is on PATH (checked by rank 0). Collective. */
+/* MS_ERR_USER naming `option` unless gnuplot can be run: $MATSCREEN_GNUPLOT (a path) when
+ * set, else `gnuplot` on PATH (checked by rank 0). Collective. */
 PetscErrorCode ms_report_gnuplot_available(MPI_Comm comm, const char *option);
 /* A model's named parameters (ms_model_terms) as CSV: kind,class,feature,value. */
 PetscErrorCode ms_report_terms(MPI_Comm comm, ms_model_terms t, const char *path, int n_inputs, char *const *inputs);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,24 +47,40 @@ PetscErrorCode ms_report_oof(MPI_Comm comm, const ms_cv_result *res, const char 
   PetscFunctionReturn(0);
 }
 
+/* The gnuplot to run: $MATSCREEN_GNUPLOT when set (a path), else `gnuplot` found on PATH.
+ * Empty when there is none. Not collective. */
+static void gnuplot_path(char *exe, size_t len)
+{
+  const char *env = getenv("MATSCREEN_GNUPLOT"), *path = getenv("PATH");
+  char        dirs[4096], *save = NULL;
+  exe[0] = 0;
+  if (env && env[0]) {
+    if (access(env, X_OK) == 0) snprintf(exe, len, "%s", env);
+    return;
+  }
+  snprintf(dirs, sizeof dirs, "%s", path ? path : "/usr/bin:/bin");
+  for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+    snprintf(exe, len, "%s/gnuplot", d);
+    if (access(exe, X_OK) == 0) return;
+  }
+  exe[0] = 0;
+}
+
 PetscErrorCode ms_report_gnuplot_available(MPI_Comm comm, const char *option)
 {
   PetscMPIInt rank;
   int         found = 0;
+  char        exe[PETSC_MAX_PATH_LEN];
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (!rank) {
-    const char *path = getenv("PATH");
-    char        dirs[4096], *save = NULL, exe[PETSC_MAX_PATH_LEN];
-    PetscCall(PetscStrncpy(dirs, path ? path : "/usr/bin:/bin", sizeof dirs));
-    for (char *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-      snprintf(exe, sizeof exe, "%s/gnuplot", d);
-      found = access(exe, X_OK) == 0;
-    }
+    gnuplot_path(exe, sizeof exe);
+    found = exe[0] != 0;
   }
   PetscCallMPI(MPI_Bcast(&found, 1, MPI_INT, 0, comm));
-  PetscCheck(found, comm, MS_ERR_USER, "%s needs gnuplot, which is not on PATH (install it: apt-get install gnuplot-nox)", option);
+  PetscCheck(found, comm, MS_ERR_USER, "%s needs gnuplot, which is not %s (install it: apt-get install gnuplot-nox)", option,
+             getenv("MATSCREEN_GNUPLOT") ? "at $MATSCREEN_GNUPLOT" : "on PATH");
   PetscFunctionReturn(0);
 }
 
@@ -101,8 +118,11 @@ PetscErrorCode ms_report_parity_plot(MPI_Comm comm, const ms_cv_result *res, con
     for (size_t i = 0; i < all; i++) lo = PetscMin(lo, f->pred[i]), hi = PetscMax(hi, f->pred[i]);
     if (!(hi > lo)) hi = lo + 1.0;
     const double pad = 0.03 * (hi - lo);
+    char exe[PETSC_MAX_PATH_LEN], cmd[PETSC_MAX_PATH_LEN + 8];
+    gnuplot_path(exe, sizeof exe);
+    snprintf(cmd, sizeof cmd, "'%s'", exe[0] ? exe : "gnuplot");
     PetscCall(ms_output_register(partial));
-    FILE *gp = popen("gnuplot", "w");
+    FILE *gp = popen(cmd, "w");
     if (!gp) {
       err = errno ? errno : ENOENT;
       snprintf(msg, sizeof msg, "cannot start gnuplot: %s", strerror(err));
