@@ -3,6 +3,7 @@
 #include "ms_error.h"
 #include "ms_h5.h"
 #include "ms_options.h"
+#include "ms_text.h"
 #include <ctype.h>
 #include <errno.h>
 #include <omp.h>
@@ -132,46 +133,17 @@ PetscErrorCode ms_h5_set_units(hid_t loc, const char *name, const char *units)
 
 /* ---- JSON sidecar of a CSV output ------------------------------------------------------ */
 
-typedef struct { char *s; size_t len, cap; } jbuf;
-
-static PetscErrorCode jb_put(jbuf *b, const char *s, size_t n)
-{
-  PetscFunctionBegin;
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = PetscMax(2 * b->cap, b->len + n + 1024);
-    char  *p   = (char *)realloc(b->s, cap);
-    PetscCheck(p, PETSC_COMM_SELF, PETSC_ERR_MEM, "out of memory writing provenance");
-    b->s   = p;
-    b->cap = cap;
-  }
-  memcpy(b->s + b->len, s, n);
-  b->len += n;
-  b->s[b->len] = 0;
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode jb_raw(jbuf *b, const char *s)
-{
-  return jb_put(b, s, strlen(s));
-}
-
 /* A JSON string literal (RFC 8259 escapes; other bytes, UTF-8 included, pass through). */
-static PetscErrorCode jb_str(jbuf *b, const char *s)
+static PetscErrorCode json_string(ms_text *b, const char *s)
 {
   PetscFunctionBegin;
-  PetscCall(jb_raw(b, "\""));
+  PetscCall(ms_text_printf(b, "\""));
   for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-    char esc[8];
-    if (*c == '"' || *c == '\\') {
-      esc[0] = '\\';
-      esc[1] = (char)*c;
-      PetscCall(jb_put(b, esc, 2));
-    } else if (*c < 0x20) {
-      snprintf(esc, sizeof esc, "\\u%04x", *c);
-      PetscCall(jb_raw(b, esc));
-    } else PetscCall(jb_put(b, (const char *)c, 1));
+    if (*c == '"' || *c == '\\') PetscCall(ms_text_printf(b, "\\%c", *c));
+    else if (*c < 0x20) PetscCall(ms_text_printf(b, "\\u%04x", *c));
+    else PetscCall(ms_text_printf(b, "%c", *c));
   }
-  PetscCall(jb_raw(b, "\""));
+  PetscCall(ms_text_printf(b, "\""));
   PetscFunctionReturn(0);
 }
 
@@ -182,7 +154,7 @@ static PetscErrorCode sidecar_name(const char *path, const char *suffix, char *b
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode sidecar_json(MPI_Comm comm, const char *path, int n_inputs, char *const *inputs, jbuf *b)
+static PetscErrorCode sidecar_json(MPI_Comm comm, const char *path, int n_inputs, char *const *inputs, ms_text *b)
 {
   char        now[32], num[64], *cmd;
   PetscMPIInt size;
@@ -194,45 +166,45 @@ static PetscErrorCode sidecar_json(MPI_Comm comm, const char *path, int n_inputs
   PetscCallMPI(MPI_Comm_size(comm, &size));
   ms_utc_now(now);
   PetscCall(ms_options_command_line(&cmd));
-  PetscCall(jb_raw(b, "{\n  \"file\": "));
-  PetscCall(jb_str(b, path));
-  PetscCall(jb_raw(b, ",\n  \"matscreen_version\": "));
-  PetscCall(jb_str(b, ms_version()));
-  PetscCall(jb_raw(b, ",\n  \"git_commit\": "));
-  PetscCall(jb_str(b, ms_git_commit()));
-  PetscCall(jb_raw(b, ",\n  \"command_line\": "));
-  PetscCall(jb_str(b, cmd));
+  PetscCall(ms_text_printf(b, "%s", "{\n  \"file\": "));
+  PetscCall(json_string(b, path));
+  PetscCall(ms_text_printf(b, "%s", ",\n  \"matscreen_version\": "));
+  PetscCall(json_string(b, ms_version()));
+  PetscCall(ms_text_printf(b, "%s", ",\n  \"git_commit\": "));
+  PetscCall(json_string(b, ms_git_commit()));
+  PetscCall(ms_text_printf(b, "%s", ",\n  \"command_line\": "));
+  PetscCall(json_string(b, cmd));
   PetscCall(PetscFree(cmd));
   snprintf(num, sizeof num, ",\n  \"n_ranks\": %d,\n  \"n_threads\": %d", (int)size, omp_get_max_threads());
-  PetscCall(jb_raw(b, num));
-  PetscCall(jb_raw(b, ",\n  \"written_utc\": "));
-  PetscCall(jb_str(b, now));
-  PetscCall(jb_raw(b, ",\n  \"petsc_options_env\": "));
-  PetscCall(jb_str(b, env ? env : ""));
-  PetscCall(jb_raw(b, ",\n  \"options\": {"));
+  PetscCall(ms_text_printf(b, "%s", num));
+  PetscCall(ms_text_printf(b, "%s", ",\n  \"written_utc\": "));
+  PetscCall(json_string(b, now));
+  PetscCall(ms_text_printf(b, "%s", ",\n  \"petsc_options_env\": "));
+  PetscCall(json_string(b, env ? env : ""));
+  PetscCall(ms_text_printf(b, "%s", ",\n  \"options\": {"));
   PetscCall(ms_provenance_options(&n, &names, &values));
   for (int i = 0; i < n; i++) {
-    PetscCall(jb_raw(b, i ? ",\n    " : "\n    "));
-    PetscCall(jb_str(b, names[i]));
-    PetscCall(jb_raw(b, ": "));
-    PetscCall(jb_str(b, values[i]));
+    PetscCall(ms_text_printf(b, "%s", i ? ",\n    " : "\n    "));
+    PetscCall(json_string(b, names[i]));
+    PetscCall(ms_text_printf(b, "%s", ": "));
+    PetscCall(json_string(b, values[i]));
   }
   ms_strings_free(n, &names);
   ms_strings_free(n, &values);
-  PetscCall(jb_raw(b, "\n  },\n  \"inputs\": ["));
+  PetscCall(ms_text_printf(b, "%s", "\n  },\n  \"inputs\": ["));
   for (int i = 0; i < n_inputs; i++) {
     struct stat st;
     char        mt[32] = "";
     int         ok = stat_input(inputs[i], &st);
     if (ok) mtime_utc(&st, mt);
-    PetscCall(jb_raw(b, i ? ",\n    {\"path\": " : "\n    {\"path\": "));
-    PetscCall(jb_str(b, inputs[i]));
+    PetscCall(ms_text_printf(b, "%s", i ? ",\n    {\"path\": " : "\n    {\"path\": "));
+    PetscCall(json_string(b, inputs[i]));
     snprintf(num, sizeof num, ", \"bytes\": %lld, \"mtime_utc\": ", ok ? (long long)st.st_size : -1LL);
-    PetscCall(jb_raw(b, num));
-    PetscCall(jb_str(b, mt));
-    PetscCall(jb_raw(b, "}"));
+    PetscCall(ms_text_printf(b, "%s", num));
+    PetscCall(json_string(b, mt));
+    PetscCall(ms_text_printf(b, "%s", "}"));
   }
-  PetscCall(jb_raw(b, "\n  ]\n}\n"));
+  PetscCall(ms_text_printf(b, "%s", "\n  ]\n}\n"));
   PetscFunctionReturn(0);
 }
 
@@ -246,7 +218,7 @@ PetscErrorCode ms_provenance_sidecar_begin(MPI_Comm comm, const char *path, int 
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(sidecar_name(path, ".partial", partial, sizeof partial));
   if (!rank) {
-    jbuf  b = {0};
+    ms_text b = {0};
     FILE *fp;
     PetscCall(sidecar_json(comm, path, n_inputs, inputs, &b));
     PetscCall(ms_output_register(partial));
@@ -256,7 +228,7 @@ PetscErrorCode ms_provenance_sidecar_begin(MPI_Comm comm, const char *path, int 
       if (fwrite(b.s, 1, b.len, fp) != b.len) err = errno ? errno : EIO;
       if (fclose(fp) && !err) err = errno;
     }
-    free(b.s);
+    PetscCall(ms_text_free(&b));
   }
   PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
   PetscCheck(!err, comm, MS_ERR_FILE, "cannot write the provenance sidecar '%s': %s", partial, strerror(err));

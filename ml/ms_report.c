@@ -10,55 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-PetscErrorCode ms_text_printf(ms_text *t, const char *fmt, ...)
-{
-  va_list ap;
-  int     n;
-
-  PetscFunctionBegin;
-  va_start(ap, fmt);
-  n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  if (t->len + (size_t)n + 1 > t->cap) {
-    size_t cap = PetscMax(2 * t->cap, t->len + (size_t)n + 256);
-    char  *s;
-    PetscCall(PetscMalloc1(cap, &s));
-    if (t->len) PetscCall(PetscMemcpy(s, t->s, t->len));
-    PetscCall(PetscFree(t->s));
-    t->s   = s;
-    t->cap = cap;
-  }
-  va_start(ap, fmt);
-  vsnprintf(t->s + t->len, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  t->len += (size_t)n;
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode ms_text_field(ms_text *t, const char *field, PetscBool first)
-{
-  PetscFunctionBegin;
-  if (!first) PetscCall(ms_text_printf(t, ","));
-  if (!strpbrk(field, ",\"\n\r")) PetscCall(ms_text_printf(t, "%s", field));
-  else {
-    PetscCall(ms_text_printf(t, "\""));
-    for (const char *c = field; *c; c++) {
-      if (*c == '"') PetscCall(ms_text_printf(t, "\"\""));
-      else PetscCall(ms_text_printf(t, "%c", *c));
-    }
-    PetscCall(ms_text_printf(t, "\""));
-  }
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode ms_text_free(ms_text *t)
-{
-  PetscFunctionBegin;
-  PetscCall(PetscFree(t->s));
-  t->len = t->cap = 0;
-  PetscFunctionReturn(0);
-}
-
 PetscErrorCode ms_report_write_csv(MPI_Comm comm, const char *path, const char *header, const ms_text *rows, int n_inputs, char *const *inputs)
 {
   PetscMPIInt rank;

@@ -14,18 +14,7 @@
 
 #include "ms_model.h"
 #include "ms_validation.h"
-
-/* A growable text buffer. */
-typedef struct {
-  char  *s;
-  size_t len, cap;
-} ms_text;
-
-PetscErrorCode ms_text_printf(ms_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Append a CSV field (quoted when it holds a comma, quote or newline), preceded by a comma
- * unless first. */
-PetscErrorCode ms_text_field(ms_text *t, const char *field, PetscBool first);
-PetscErrorCode ms_text_free(ms_text *t);
+#include "ms_text.h"
 
 /* Collective over comm: header line (without newline) plus every rank's rows, atomically. */
 PetscErrorCode ms_report_write_csv(MPI_Comm comm, const char *path, const char *header, const ms_text *local_rows, int n_inputs,
