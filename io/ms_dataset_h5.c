@@ -129,11 +129,17 @@ static herr_t scan_cb(hid_t g, const char *name, const H5L_info_t *info, void *c
   return 0;
 }
 
+static void scan_free(col_scan *c)
+{
+  for (int j = 0; j < c->n; j++) free(c->names[j]);
+  free(c->names);
+}
+
 /* A group of equal-length numeric 1-D datasets, one per column (the layout of campaign
    outputs such as /labels): every column becomes a feature, in name order. */
 static PetscErrorCode read_columns(MPI_Comm comm, hid_t g, const char *gname, ms_dataset *out)
 {
-  col_scan c = {0};
+  col_scan c __attribute__((cleanup(scan_free))) = {0}; /* freed on every path, errors included */
   int64_t  start, count;
   PetscFunctionBegin;
   H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, scan_cb, &c);
@@ -142,21 +148,32 @@ static PetscErrorCode read_columns(MPI_Comm comm, hid_t g, const char *gname, ms
   PetscCall(split_rows(comm, c.len, &start, &count));
   ms_dataset ds;
   PetscCall(ms_dataset_create(comm, count, c.n, &ds));
+  *out = ds; /* from here on, the caller frees it on error */
   PetscCall(ms_dataset_set_feature_names(ds, c.names));
   double *col;
   PetscCall(PetscMalloc1(count + 1, &col));
   for (int j = 0; j < c.n; j++) {
-    PetscCall(ms_h5_read_rows_double(g, c.names[j], start, count, 0, col));
+    PetscErrorCode ierr = ms_h5_read_rows_double(g, c.names[j], start, count, 0, col);
+    if (ierr) PetscCall(PetscFree(col));
+    PetscCall(ierr);
     for (int64_t i = 0; i < count; i++) ds->X[i * c.n + j] = col[i];
-    free(c.names[j]);
   }
   PetscCall(PetscFree(col));
-  free(c.names);
-  *out = ds;
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode read_h5(MPI_Comm comm, hid_t loc, const char *group, ms_dataset *out);
+
+/* A failed read frees the partly read dataset (LeakSanitizer, tests/fuzz/fuzz_h5). */
 PetscErrorCode ms_dataset_read_h5(MPI_Comm comm, hid_t loc, const char *group, ms_dataset *out)
+{
+  *out                = NULL;
+  PetscErrorCode ierr = read_h5(comm, loc, group, out);
+  if (ierr) (void)ms_dataset_destroy(out);
+  return ierr;
+}
+
+static PetscErrorCode read_h5(MPI_Comm comm, hid_t loc, const char *group, ms_dataset *out)
 {
   hid_t     g, d;
   int       rank, n;
@@ -180,6 +197,7 @@ PetscErrorCode ms_dataset_read_h5(MPI_Comm comm, hid_t loc, const char *group, m
   PetscCall(split_rows(comm, dims[0], &start, &count));
   ms_dataset ds;
   PetscCall(ms_dataset_create(comm, count, dims[1], &ds));
+  *out = ds; /* from here on, ms_dataset_read_h5 frees it on error */
   PetscCall(ms_h5_read_rows_double(g, "features", start, count, dims[1], ds->X));
   d = H5Dopen2(g, "features", H5P_DEFAULT);
   PetscCall(ms_h5_attr_exists(d, "column_names", &has));
@@ -290,8 +308,9 @@ PetscErrorCode ms_dataset_load(MPI_Comm comm, const char *spec, const ms_csv_rea
   }
   ms_h5_file f;
   PetscCall(ms_h5_open_read(comm, path, &f));
-  PetscCall(ms_dataset_read_h5(comm, f->fid, group, ds));
-  PetscCall(ms_h5_close(&f));
+  PetscErrorCode ierr = ms_dataset_read_h5(comm, f->fid, group, ds);
+  PetscCall(ms_h5_close(&f)); /* also after a failed read: no open file left behind */
+  PetscCall(ierr);
   ms_dataset d = *ds;
   for (const char **ig = opts ? opts->ignore : NULL; ig && *ig; ig++) {
     int64_t j = ms_dataset_feature_index(d, *ig);

@@ -88,11 +88,15 @@ PetscErrorCode ms_membrane_params_read_csv(MPI_Comm comm, const char *path, cons
   for (int64_t j = 0; j < rep->n_features; j++) {
     PetscBool known = PETSC_FALSE;
     for (int c = 0; c < MS_MEMBRANE_NCOLS; c++) known = known || map[c] == j;
-    if (!known)
+    if (!known) {
+      char col[256];
+      PetscCall(PetscStrncpy(col, rep->feature_names[j], sizeof col));
+      PetscCall(ms_dataset_destroy(&rep));
       SETERRQ(comm, MS_ERR_USER,
               "parameter table '%s': unknown column '%s' (expected columns among n_points, radius, stretch_x, stretch_y, stretch_z, seed, spheres, "
               "sphere_fraction, sphere_log_mean, sphere_log_sd, smooth_sigma)",
-              path, rep->feature_names[j]);
+              path, col);
+    }
   }
   ms_membrane_params_to_row(base, def);
   *n = rep->n_global;
