@@ -15,11 +15,31 @@ T="$MS_SOURCE_DIR/tests/cli/label_tool.py"
 L1=("$MATSCREEN" label)
 L2=(mpiexec --oversubscribe -n 2 "$MATSCREEN" label)
 d=$(mktemp -d); cd "$d"
-bg=""
-cleanup() { [[ -n "$bg" ]] && kill -9 -- -"$bg" 2>/dev/null; rm -rf "$d"; }
+bg=""; ranks=""
+# mpiexec starts its ranks in process groups of their own: killing mpiexec's group leaves
+# them running (and writing rows). Every kill below names the ranks too and waits for them.
+cleanup() { [[ -n "$bg" ]] && kill -9 -- -"$bg" $ranks 2>/dev/null; rm -rf "$d"; }
 trap cleanup EXIT
 fail=0
 check() { "$R" "$@" || fail=1; }
+# The rank processes of the mpiexec with PID $1 (its children), once the campaign file $2
+# exists: the ranks have started by then. Polls; no fixed sleeps.
+job_ranks() {
+  "$PY" "$T" wait-done "$2" 0 >/dev/null || return 1
+  pgrep -P "$1" | tr '\n' ' '
+}
+# Wait until every PID given has ended (a zombie counts as ended: nobody may reap a rank
+# whose mpiexec was killed); fail after 30 s.
+wait_gone() {
+  local p i
+  for p in "$@"; do
+    for ((i = 0; i < 600; i++)); do
+      [[ -e /proc/$p ]] && ! awk '{exit $3 != "Z"}' /proc/$p/stat 2>/dev/null || break
+      sleep 0.05
+    done
+    [[ $i -lt 600 ]] || { echo "FAIL: process $p still running 30 s after the kill"; fail=1; }
+  done
+}
 note() { echo "--- $*"; }
 # One campaign definition for everything below: 10 structures of 28^3, about 0.4 s each on an
 # idle core. -mismatch_tol 1e-8 so that different group sizes agree to 1e-6 (at the default
@@ -47,8 +67,12 @@ check --stdout-has "10 of 10 structures done (10 kept from earlier runs)" -- "${
 note "kill -9 of the whole job mid-run, then the same command again"
 setsid "${L2[@]}" "${C[@]}" -output k.h5 >k.out 2>&1 &
 bg=$!
-seen=$("$PY" "$T" signal-after k.h5 3 SIGKILL -"$bg") || fail=1
-wait "$bg"; st=$?; bg=""
+ranks=$(job_ranks "$bg" k.h5) || fail=1
+[[ $(wc -w <<<"$ranks") -eq 2 ]] || { echo "FAIL: expected the 2 ranks of mpiexec $bg, found '$ranks'"; fail=1; }
+# kill -9 of the whole job: mpiexec's process group and both ranks, at once, after 3 rows.
+seen=$("$PY" "$T" signal-after k.h5 3 SIGKILL -"$bg" $ranks) || fail=1
+wait "$bg"; st=$?
+wait_gone $ranks; bg=""; ranks=""
 echo "killed with $seen rows done (status $st)"
 left=$("$PY" "$T" consistent k.h5 10) || { echo "FAIL: file inconsistent after kill -9"; fail=1; }
 [[ "$left" -ge 3 && "$left" -lt 10 ]] || { echo "FAIL: expected 3..9 rows done after the kill, got $left"; fail=1; }
@@ -58,11 +82,12 @@ check --stdout-has "kept from earlier runs" -- "${L2[@]}" "${C[@]}" -output k.h5
 note "SIGTERM mid-run: exit 75, consistent file, rerun completes"
 setsid "${L2[@]}" "${C[@]}" -output t.h5 >t.out 2>t.err &
 bg=$!
-sleep 0.5
-ranks=$(pgrep -P "$bg" | tr '\n' ' ')
+ranks=$(job_ranks "$bg" t.h5) || fail=1
+[[ $(wc -w <<<"$ranks") -eq 2 ]] || { echo "FAIL: expected the 2 ranks of mpiexec $bg, found '$ranks'"; fail=1; }
 # The ranks get the signal (as srun delivers it); mpirun itself would tear the job down.
 "$PY" "$T" signal-after t.h5 2 SIGTERM $ranks >/dev/null || fail=1
-wait "$bg"; st=$?; bg=""
+wait "$bg"; st=$?
+wait_gone $ranks; bg=""; ranks=""
 [[ $st -eq 75 ]] || { echo "FAIL: SIGTERM: exit status $st, expected 75"; cat t.out t.err; fail=1; }
 grep -q "interrupted by signal 15: [0-9]* of 10 done; run the same command again to continue" t.err ||
   { echo "FAIL: SIGTERM message missing"; cat t.err; fail=1; }
