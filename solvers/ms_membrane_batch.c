@@ -5,6 +5,7 @@
 #include "ms_dataset.h"
 #include "ms_membrane.h"
 #include "ms_rng.h"
+#include <math.h>
 #include <string.h>
 
 const char *const ms_membrane_axis_names[] = {"fixed", "random", "x", "y", "z", "none", "pair"};
@@ -106,6 +107,18 @@ PetscErrorCode ms_membrane_params_read_csv(MPI_Comm comm, const char *path, cons
   PetscCall(ms_dataset_destroy(&rep));
   for (int64_t i = 0; i < *n; i++) {
     ms_membrane_params p = *base;
+    /* Counts and the seed become integers: check the range before converting (a value such
+       as 1e86 made the conversion undefined; found by tests/fuzz/fuzz_csv). */
+    static const int    int_col[] = {0, 5, 6};
+    static const double int_max[] = {PETSC_MAX_INT, 18446744073709549568.0 /* < 2^64 */, PETSC_MAX_INT};
+    for (int k = 0; k < 3; k++) {
+      double x = (*rows)[i * MS_MEMBRANE_NCOLS + int_col[k]];
+      if (!(x >= 0 && x <= int_max[k] && x == floor(x))) {
+        PetscCall(PetscFree(*rows));
+        SETERRQ(comm, MS_ERR_USER, "parameter table '%s': data row %" PRId64 ": %s = %g is not a whole number in [0, %.0f]", path, i + 1,
+                ms_membrane_param_names[int_col[k]], x, int_max[k]);
+      }
+    }
     ms_membrane_params_from_row(*rows + i * MS_MEMBRANE_NCOLS, &p);
     /* Quiet inner check, so the one message names the row. */
     PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
