@@ -34,11 +34,11 @@ test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE 'slow|slurm'
 
 # The same suite built with AddressSanitizer, UndefinedBehaviorSanitizer and LeakSanitizer
-# (MATSCREEN_SANITIZE, separate build tree): unit, parity, cli and mpi tests, without the
+# (MATSCREEN_SANITIZE, separate build tree): unit, parity and cli tests, without the
 # slow and SLURM ones; any sanitizer report fails (tests/sanitize/run.sh). CI runs it after
 # `make test`.
 SAN_BUILD ?= build-asan
-SAN_LABELS ?= unit|parity|cli|mpi
+SAN_LABELS ?= unit|parity|cli
 test-sanitize: deps
 	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMATSCREEN_SANITIZE=ON -DMATSCREEN_BENCHMARKS=OFF $(CMAKE_ARGS)
 	cmake --build $(SAN_BUILD) -j $(JOBS)

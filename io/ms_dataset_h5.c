@@ -265,7 +265,10 @@ static PetscErrorCode keep_features(ms_dataset d, const char *src, const char **
   PetscCall(PetscMalloc1(k + 1, &col));
   for (int64_t j = 0; j < k; j++) {
     col[j] = ms_dataset_feature_index(d, names[j]);
-    PetscCheck(col[j] >= 0, d->comm, MS_ERR_USER, "%s: feature column '%s' (from -features) not found", src, names[j]);
+    if (col[j] < 0) {
+      PetscCall(PetscFree(col)); /* not leaked by the error */
+      SETERRQ(d->comm, MS_ERR_USER, "%s: feature column '%s' (from -features) not found", src, names[j]);
+    }
   }
   PetscCall(PetscMalloc1(d->n_local * k + 1, &X));
   for (int64_t i = 0; i < d->n_local; i++)
@@ -303,7 +306,11 @@ PetscErrorCode ms_dataset_load(MPI_Comm comm, const char *spec, const ms_csv_rea
   int is_h5 = (l > 3 && !strcmp(path + l - 3, ".h5")) || (l > 5 && !strcmp(path + l - 5, ".hdf5"));
   if (!is_h5) {
     PetscCall(ms_dataset_read_csv(comm, path, opts, ds));
-    if (opts && opts->features) PetscCall(keep_features(*ds, path, opts->features));
+    if (opts && opts->features) {
+      PetscErrorCode ierr = keep_features(*ds, path, opts->features);
+      if (ierr) PetscCall(ms_dataset_destroy(ds)); /* a missing -features column leaves nothing behind */
+      PetscCall(ierr);
+    }
     PetscFunctionReturn(0);
   }
   ms_h5_file f;
