@@ -1,0 +1,138 @@
+/* ms_featurize.h - descriptors of materials (spec.md 1.10): composition, electronic
+ * (this part), structure and graph (their own section).
+ *
+ * Every featurizer maps one input (a formula, a set of DFT output files, ...) to a fixed
+ * vector of named columns with units, so that a table of inputs becomes an ms_dataset. The
+ * per-row functions are pure (no MPI, no PETSc error stack in the hot path) and return a
+ * status code with a message, so that a caller featurizing a million rows decides per row
+ * what a failure does (`-on_error fail|skip|nan`); the setup functions (table loading,
+ * file parsing) use PETSc's error style.
+ */
+#ifndef MS_FEATURIZE_H
+#define MS_FEATURIZE_H
+
+#include "ms_core.h"
+
+/* ====================================================================================
+ * Composition
+ * ==================================================================================== */
+
+#define MS_N_ELEMENTS 118
+
+/* Atomic number of the element symbol s[0..len) (case-sensitive: "Co" cobalt, "CO" is not a
+ * symbol), or 0 when it is not one of the 118 elements. */
+int         ms_element_z(const char *s, size_t len);
+const char *ms_element_symbol(int z); /* "H".."Og"; NULL outside 1..118 */
+
+/* ---- Formula parser (ms_formula.c) -------------------------------------------------
+ * Grammar (spaces between tokens are allowed and ignored):
+ *   formula := part { sep part } [charge]
+ *   sep     := '*' | U+00B7 (middle dot) | U+2022 (bullet) | U+22C5 (dot operator) | '.' (see below)
+ *   part    := [amount] { element [amount] | open part close [amount] }
+ *   open/close := ( ) | [ ] | { }   nested to any depth up to 32 levels
+ *   amount  := digits ['.' digits] | '.' digits | digits '/' digits  ("Li1/2La1/2TiO3")
+ * A leading amount multiplies its whole part ("CuSO4*5H2O", "2NaCl").
+ * The dot: '.' between two digits is a decimal point ("Li0.33La0.56TiO3", "Li4.5La"),
+ * EXCEPT when what follows the dot is an integer then "H2O" ending the part
+ * ("CuSO4.5H2O", "Na2SO4.10H2O": water of crystallisation, as chemists write it). A '.'
+ * not followed by a digit is a separator ("CuSO4.H2O"). To mean S O4.5 H2 O write
+ * "CuSO4.5(H2O)"; to be unambiguous about hydrates use '*' or the middle dot.
+ * Charges are ignored with a note (f->charge set): a trailing "+"/"-" run with an optional
+ * magnitude, "^2-", "^{2-}", "(3+)" or a space-separated "2-" ends the formula ("Fe3+",
+ * "SO4^2-", "[NH4]+", "O2-"). Digits directly before a trailing sign are the charge, not an
+ * amount ("Fe3+" is one Fe); write "SO4^2-" or "SO4 2-" for polyatomic ions.
+ * Elements with a zero total amount are dropped; an empty result is an error. */
+typedef struct {
+  int    n;                           /* distinct elements, in order of first appearance */
+  int    z[MS_N_ELEMENTS];            /* atomic numbers */
+  double amount[MS_N_ELEMENTS];       /* atoms per formula unit as written */
+  double fraction[MS_N_ELEMENTS];     /* amount / sum of amounts */
+  double total;                       /* sum of amounts */
+  int    charge;                      /* 1 when a charge was seen (and ignored) */
+} ms_formula;
+
+typedef struct {
+  int  column;                        /* 1-based character (not byte) column of the bad spot */
+  char message[160];
+} ms_formula_error;
+
+/* 0 on success; otherwise 1 with err filled. Thread-safe, allocation-free. */
+int ms_formula_parse(const char *s, ms_formula *f, ms_formula_error *err);
+/* "what at column C:\n  <formula>\n  <spaces>^" into buf. */
+void ms_formula_error_format(const char *s, const ms_formula_error *err, char *buf, size_t len);
+
+/* ---- Element property tables (ms_elements.c) ----------------------------------------
+ * The Magpie tables (inputs/magpie/<Property>.table, from matminer): line k holds the value
+ * of element Z = k; 'Missing', an empty line or a line past the end of the file (tables have
+ * 103 to 118 lines) is a missing value (NaN here); CRLF and LF both accepted. A line with
+ * several numbers (IonizationEnergies, OxidationStates) is an error naming file:line: only
+ * scalar properties give statistics. Loaded once per rank (a few kB). */
+typedef struct ms_element_table_s *ms_element_table;
+
+/* The directory searched when elements_dir is NULL or "": the source tree's inputs/magpie,
+ * then the install prefix's share/matscreen/magpie (both baked in by CMake). */
+PetscErrorCode ms_elements_default_dir(char *dir, size_t len);
+PetscErrorCode ms_element_table_load(const char *dir, int n_props, const char *const *props, ms_element_table *t);
+PetscErrorCode ms_element_table_destroy(ms_element_table *t);
+double         ms_element_table_value(ms_element_table t, int prop, int z); /* NaN: missing */
+double         ms_element_table_mean(ms_element_table t, int prop);         /* over known values */
+const char    *ms_element_table_dir(ms_element_table t);
+/* Unit of a Magpie property ("K", "pm", "eV", ...; "" for counts and indices). */
+const char    *ms_element_property_unit(const char *prop);
+
+/* ---- Composition featurizer (ms_composition.c) --------------------------------------
+ * For each property P and statistic, over the fraction-weighted distribution of P over the
+ * formula's elements (x_i = atomic fraction):
+ *   minimum, maximum, range = max - min     (over the elements present, unweighted)
+ *   mean     = sum x_i P_i                  (Z-bar, M-bar, chi-bar of the slides for
+ *                                            P = Number, AtomicWeight, Electronegativity)
+ *   avg_dev  = sum x_i |P_i - mean|         (mean absolute deviation)
+ *   variance = sum x_i (P_i - mean)^2       (the slides' sigma_P^2), std_dev = its root
+ *   mode     = P of the most abundant element; ties (fractions within 1e-8) take the
+ *              smallest P, as matminer does.
+ * Column names follow matminer's ElementProperty: "MagpieData <stat> <Property>", so the
+ * "magpie" preset reproduces its 132 columns in its order (22 properties x minimum, maximum,
+ * range, mean, avg_dev, mode). Presets: "magpie"; "magpie_extended" (magpie + variance of
+ * the 22 properties, 154 columns); "slides" (mean and variance of Number, AtomicWeight,
+ * Electronegativity: Z-bar, M-bar, chi-bar and their variances).
+ * Missing property values (policy):
+ *   error  (default) the row fails, naming formula, element and property;
+ *   impute the missing value is the property's mean over all known elements of the table
+ *          (matminer's impute_nan);
+ *   drop   the element is left out of that property's statistics (fractions renormalised
+ *          over the elements that have a value); no element with a value fails the row;
+ *   nan    the property's columns are NaN (matminer's default). */
+typedef enum { MS_MISSING_ERROR = 0, MS_MISSING_IMPUTE, MS_MISSING_DROP, MS_MISSING_NAN } ms_missing_policy;
+extern const char *const ms_missing_policy_names[]; /* PETSc enum list: error, impute, drop, nan */
+
+typedef enum {
+  MS_STAT_MINIMUM = 0, MS_STAT_MAXIMUM, MS_STAT_RANGE, MS_STAT_MEAN, MS_STAT_AVG_DEV,
+  MS_STAT_MODE, MS_STAT_VARIANCE, MS_STAT_STD_DEV, MS_STAT_COUNT
+} ms_composition_stat;
+extern const char *const ms_composition_stat_names[]; /* "minimum", ..., "std_dev" */
+
+/* Row status of the featurizers (0 = ok). */
+enum { MS_FEAT_OK = 0, MS_FEAT_BAD_INPUT = 1, MS_FEAT_MISSING_VALUE = 2 };
+
+typedef struct ms_composition_featurizer_s *ms_composition_featurizer;
+
+/* preset: "magpie", "magpie_extended", "slides". elements_dir NULL/"": the default dir. */
+PetscErrorCode ms_composition_featurizer_create(const char *preset, const char *elements_dir, ms_missing_policy policy,
+                                                ms_composition_featurizer *f);
+/* Any properties (Magpie table names) x any statistics, in the order given (property-major). */
+PetscErrorCode ms_composition_featurizer_create_custom(int n_props, const char *const *props, int n_stats,
+                                                       const ms_composition_stat *stats, const char *elements_dir,
+                                                       ms_missing_policy policy, ms_composition_featurizer *f);
+PetscErrorCode ms_composition_featurizer_destroy(ms_composition_featurizer *f);
+/* Column names and units (owned by f, valid until destroy). */
+PetscErrorCode ms_composition_featurizer_columns(ms_composition_featurizer f, int *n_columns, const char *const **names,
+                                                 const char *const **units);
+/* One formula -> x[n_columns]. Returns a status; on failure msg (may be NULL) says why
+ * (with a caret under the bad character for parse errors) and x is NaN. Thread-safe. */
+int ms_composition_featurizer_row(ms_composition_featurizer f, const char *formula, double *x, char *msg, size_t msglen);
+/* n formulas -> X (n x n_columns, row-major) and status[n] (OpenMP over rows). Failed rows
+ * are NaN; call _row again for a message. */
+PetscErrorCode ms_composition_featurizer_apply(ms_composition_featurizer f, int64_t n, const char *const *formulas, double *X,
+                                               int *status);
+
+#endif
