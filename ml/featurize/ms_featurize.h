@@ -12,6 +12,7 @@
 #define MS_FEATURIZE_H
 
 #include "ms_core.h"
+#include "ms_dataset.h"
 
 /* ====================================================================================
  * Composition
@@ -134,5 +135,53 @@ int ms_composition_featurizer_row(ms_composition_featurizer f, const char *formu
  * are NaN; call _row again for a message. */
 PetscErrorCode ms_composition_featurizer_apply(ms_composition_featurizer f, int64_t n, const char *const *formulas, double *X,
                                                int *status);
+
+/* ---- Tables of inputs (ms_featurize_table.c; shared by every featurizer) -------------
+ * `matscreen featurize` reads a CSV with one input per row (a formula, a directory of DFT
+ * outputs, ...): rank 0 cuts the file into balanced ranges of whole records (quote-aware,
+ * ms_csv_split), each rank parses its own range, so rows are sharded by contiguous blocks and
+ * the output is the same on any number of ranks. */
+typedef struct {
+  MPI_Comm  comm;
+  char     *path;
+  int64_t   n_local, n_global, row_start;
+  char    **input;     /* the input column of each local row */
+  char    **ids;       /* the id column, or "line N" when there is none */
+  int64_t  *line;      /* line of the record in the file */
+  char     *id_name;   /* "id" when there is no id column */
+  char     *target_name;
+  double   *target;    /* the optional numeric target column (NaN when empty), or NULL */
+  int64_t   n_bounds;  /* local target values written as bounds ("<1E-10" -> 1e-10) */
+} ms_featurize_rows;
+
+/* input_col is required; id_col and target_col may be NULL. A target field "<x" or ">x" (a
+ * censored measurement) is read as x and counted in n_bounds; other non-numbers are errors
+ * naming file:line. target_log10: store log10 of the target (positive values required). */
+PetscErrorCode ms_featurize_rows_read_csv(MPI_Comm comm, const char *path, const char *input_col, const char *id_col,
+                                          const char *target_col, PetscBool target_log10, ms_featurize_rows *rows);
+PetscErrorCode ms_featurize_rows_free(ms_featurize_rows *rows);
+
+/* What a row that cannot be featurized does: fail the run (naming file, line, id and why),
+ * skip it (listed on stderr, counted in the HDF5 output's `failed_rows` attribute) or keep it
+ * with NaN features (listed the same way). */
+typedef enum { MS_ON_ERROR_FAIL = 0, MS_ON_ERROR_SKIP, MS_ON_ERROR_NAN } ms_on_error;
+extern const char *const ms_on_error_names[]; /* PETSc enum list: fail, skip, nan */
+
+/* A featurizer of one row: fills x[n_cols] and returns MS_FEAT_OK or a failure status with
+ * a message. Must be thread-safe (rows run under OpenMP). */
+typedef int (*ms_featurize_row_fn)(void *ctx, const char *input, double *x, char *msg, size_t msglen);
+
+/* Featurize the local rows into a dataset on rows->comm (ids, target carried over) and apply
+ * the row policy; *n_skipped = global number of rows that failed. Collective. */
+PetscErrorCode ms_featurize_table(const ms_featurize_rows *rows, int n_cols, const char *const *names,
+                                  ms_featurize_row_fn fn, void *ctx, ms_on_error on_error, ms_dataset *ds,
+                                  int64_t *n_skipped);
+/* Write ds to path (.h5/.hdf5: the ms_dataset layout plus a `column_units` attribute on
+ * /features and provenance; otherwise CSV with provenance comments), atomically. */
+PetscErrorCode ms_featurize_write(ms_dataset ds, const char *const *units, const char *input_path, int64_t n_skipped,
+                                  const char *path);
+
+/* Adapter for ms_featurize_table: ctx is an ms_composition_featurizer. */
+int ms_composition_featurizer_row_fn(void *ctx, const char *formula, double *x, char *msg, size_t msglen);
 
 #endif
