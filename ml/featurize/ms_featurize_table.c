@@ -209,14 +209,14 @@ PetscErrorCode ms_featurize_table(const ms_featurize_rows *rows, int nc, const c
     for (int64_t i = 0; i < n; i++) {
       if (status[i] == MS_FEAT_OK) continue;
       fn(ctx, rows->input[i], X + i * nc, msg, sizeof msg);
-      PetscCall(ms_text_printf(&t, "%s:%lld: row '%s': %s\n", rows->path, (long long)rows->line[i], rows->ids[i], msg));
+      PetscCall(ms_text_printf(&t, "%s:%lld: row '%s': %s\n\x1e", rows->path, (long long)rows->line[i], rows->ids[i], msg));
       if (on_error == MS_ON_ERROR_FAIL) break; /* the first one per rank is enough */
     }
     PetscCall(gather_text(comm, t.s ? t.s : "", t.len, &all));
     PetscCall(ms_text_free(&t));
     if (on_error == MS_ON_ERROR_FAIL) {
       int l = 0;
-      if (all) { char *nl = strchr(all, '\n'); if (nl) *nl = 0; l = (int)strlen(all); }
+      if (all) { char *rs = strchr(all, '\x1e'); if (rs) rs[-1] = 0; l = (int)strlen(all); } /* the first row's message */
       PetscCallMPI(MPI_Bcast(&l, 1, MPI_INT, 0, comm));
       char *first;
       PetscCall(PetscMalloc1(l + 1, &first));
@@ -227,6 +227,8 @@ PetscErrorCode ms_featurize_table(const ms_featurize_rows *rows, int nc, const c
       SETERRQ(comm, MS_ERR_READ, "%s\n(%lld of %lld rows cannot be featurized; -on_error skip or nan lists them all and continues)",
               first, (long long)gfail, (long long)rows->n_global);
     }
+    for (char *c = all; c && *c; c++)
+      if (*c == '\x1e') memmove(c, c + 1, strlen(c)); /* record separators (messages span lines) */
     PetscCall(ms_warn(comm, "%lld of %lld rows cannot be featurized (%s):\n%s", (long long)gfail, (long long)rows->n_global,
                       on_error == MS_ON_ERROR_SKIP ? "skipped" : "kept with NaN features", all ? all : ""));
     PetscCall(PetscFree(all));

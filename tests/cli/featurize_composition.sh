@@ -11,7 +11,7 @@ fail=0
 check() { "$R" "$@" || fail=1; }
 
 printf 'name,formula,y\na,NaCl,1\nb,Fe2O3,<1e-3\nc,Li7Xx3,2\nd,CuSO4*5H2O,3\ne,NaHe,4\n' > f.csv
-check --status 66 --stderr-has "f.csv:4: row 'c': unknown element 'Xx' at column 4:" --stderr-has "        Li7Xx3" \
+check --status 66 --stderr-has "f.csv:4: row 'c': unknown element 'Xx' at column 4:" --stderr-has "    Li7Xx3" \
   --stderr-has "(2 of 5 rows cannot be featurized" --absent out.csv -- \
   "${RUN[@]}" composition -input f.csv -id name -output out.csv
 # the caret line: 4 spaces + 3 = column 4
