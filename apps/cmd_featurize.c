@@ -135,12 +135,54 @@ static PetscErrorCode featurize_composition(MPI_Comm comm)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode featurize_electronic(MPI_Comm comm)
+{
+  common_opts        o = {.on_error = (PetscEnum)MS_ON_ERROR_FAIL};
+  char               column[256] = "path";
+  ms_electronic_opts eo;
+  PetscReal          lattice[9];
+  PetscInt           nl = 9, axis;
+  PetscBool          has_lat = PETSC_FALSE, help;
+  const char *const  axes[] = {"x", "y", "z", "axis", "", NULL};
+
+  PetscFunctionBegin;
+  ms_electronic_opts_default(&eo);
+  axis = eo.wf_axis;
+  PetscOptionsBegin(comm, NULL, "matscreen featurize electronic options", NULL);
+  PetscCall(common_options(PetscOptionsObject, &o));
+  PetscCall(PetscOptionsString("-path_column", "input column holding a calculation directory (EIGENVAL, DOSCAR, LOCPOT, POSCAR, "
+                               "OUTCAR)", NULL, column, column, sizeof column, NULL));
+  PetscCall(PetscOptionsReal("-sigma", "Gaussian broadening of the DOS at E_F (eV; 0: interpolate DOSCAR)", NULL, eo.sigma, &eo.sigma, NULL));
+  PetscCall(PetscOptionsBoundedInt("-mass_points", "k-points on each side of the band edge in the effective-mass fit", NULL,
+                                   eo.mass_points, &eo.mass_points, NULL, 1));
+  PetscCall(PetscOptionsReal("-efermi", "Fermi energy (eV; default: OUTCAR's last E-fermi, else DOSCAR's header)", NULL, eo.efermi,
+                             &eo.efermi, NULL));
+  PetscCall(PetscOptionsRealArray("-lattice", "lattice vectors a1,a2,a3 (9 numbers, Angstrom) instead of the POSCAR", NULL, lattice,
+                                  &nl, &has_lat));
+  PetscCall(PetscOptionsEList("-wf_axis", "surface normal for the LOCPOT planar average", NULL, axes, 3, axes[axis], &axis, NULL));
+  PetscOptionsEnd();
+  PetscCall(ms_options_help_requested(&help));
+  if (help) PetscFunctionReturn(0);
+  PetscCall(ms_options_check_unused(comm, NULL));
+  PetscCall(common_check(comm, &o));
+  PetscCheck(eo.sigma >= 0, comm, MS_ERR_USER, "-sigma %g: must be >= 0", (double)eo.sigma);
+  if (has_lat) {
+    PetscCheck(nl == 9, comm, MS_ERR_USER, "-lattice takes 9 numbers (a1, a2, a3 in Angstrom), got %d", (int)nl);
+    for (int k = 0; k < 9; k++) eo.lattice[k] = lattice[k];
+  }
+  eo.wf_axis = (int)axis;
+  PetscCall(run_table(comm, &o, "electronic", column, MS_ELECTRONIC_N_COLUMNS, ms_electronic_column_names,
+                      ms_electronic_column_units, ms_electronic_row_fn, &eo));
+  PetscFunctionReturn(0);
+}
+
 /* The kinds of featurizer: one row each. */
 static const struct {
   const char *name, *summary;
   PetscErrorCode (*run)(MPI_Comm);
 } kinds[] = {
   {"composition", "chemical formulas -> element-property statistics (Magpie)", featurize_composition},
+  {"electronic", "VASP outputs -> band gap, edges, effective masses, DOS at E_F, work function", featurize_electronic},
 };
 
 PetscErrorCode ms_cmd_featurize(MPI_Comm comm)

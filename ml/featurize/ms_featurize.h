@@ -184,4 +184,76 @@ PetscErrorCode ms_featurize_write(ms_dataset ds, const char *const *units, const
 /* Adapter for ms_featurize_table: ctx is an ms_composition_featurizer. */
 int ms_composition_featurizer_row_fn(void *ctx, const char *formula, double *x, char *msg, size_t msglen);
 
+/* ====================================================================================
+ * Electronic (ms_electronic_vasp.c: file parsers; ms_electronic.c: features)
+ * ====================================================================================
+ * Descriptors from the outputs of one DFT (VASP) calculation in a directory:
+ *   band_gap, vbm, cbm [eV], direct_gap [1/0]     from EIGENVAL. Occupied states: occupations
+ *       > 0.5 when the file has them (VASP >= 5.4), else E <= E_F when E_F is known, else
+ *       the lowest NELECT/2 bands (ISPIN = 1). Spin-polarised files: both channels pooled.
+ *       A metal (CBM <= VBM) has band_gap 0 and NaN masses.
+ *   m_e_cbm, m_h_vbm [m_e]   parabolic least-squares fit E = a + b t + c t^2 (LAPACKE_dgels)
+ *       over the band-edge k-point and up to mass_points neighbours on each side along the
+ *       k-path, staying on the straight segment of the edge (a repeated point or a turn ends
+ *       it); t is the signed Cartesian distance in 1/Angstrom, k_cart = k_frac B with the
+ *       reciprocal lattice B = 2 pi A^-T (A from POSCAR or the lattice option). m* = hbar^2 /
+ *       (2c) = 3.80998212 eV A^2 / c; the hole mass is reported positive (-hbar^2 / 2c).
+ *   dos_at_fermi [states/eV/cell]  the total DOS of DOSCAR (spin channels summed) convolved
+ *       with a Gaussian of width sigma at E_F (sigma = 0: linear interpolation).
+ *   dos_at_fermi_eig [states/eV/cell]  spec.md 1.10's D(E_F) = sum_k w_k sum_b g_sigma(E_F -
+ *       e_kb) from the EIGENVAL eigenvalues (weights normalised; x2 for ISPIN = 1).
+ *   efermi [eV]      the option, else the last "E-fermi" of OUTCAR, else DOSCAR's header.
+ *   vacuum_level, work_function [eV]  planar average of LOCPOT (electron potential energy, eV)
+ *       over the planes normal to wf_axis; E_vac = its maximum (the vacuum plateau);
+ *       work_function = E_vac - E_F (spec.md 1.10: the slides' "+E_F" is an erratum).
+ * A file that is absent leaves its columns NaN; a directory with none of EIGENVAL, DOSCAR,
+ * LOCPOT fails the row; a malformed file fails the row naming file:line. */
+typedef struct {
+  int     ispin, nk, nb;  /* spin channels (1 or 2), k-points, bands */
+  double  nelect;
+  double *kfrac;          /* nk x 3, fractional reciprocal coordinates */
+  double *weight;         /* nk */
+  double *e;              /* ispin x nk x nb [eV]: e[(s * nk + k) * nb + b] */
+  double *occ;            /* same shape, or NULL when the file has no occupations */
+} ms_bands;
+
+/* Parsers: 0 on success, else MS_FEAT_BAD_INPUT with "path:line: what" in msg. Thread-safe. */
+int  ms_bands_read_eigenval(const char *path, ms_bands *b, char *msg, size_t msglen);
+void ms_bands_free(ms_bands *b);
+/* POSCAR/CONTCAR/LOCPOT header lattice (rows a1, a2, a3 in Angstrom, scale applied). */
+int ms_vasp_read_lattice(const char *path, double A[9], char *msg, size_t msglen);
+/* DOSCAR: energies, total DOS (spin summed) and the E_F of its header. Caller frees e, dos. */
+int ms_doscar_read(const char *path, int *n, double **e, double **dos, double *efermi, char *msg, size_t msglen);
+/* LOCPOT: planar average over the planes normal to axis (0, 1, 2): avg[n_planes]. */
+int ms_locpot_planar_average(const char *path, int axis, int *n_planes, double **avg, char *msg, size_t msglen);
+/* Last "E-fermi :" value in OUTCAR. */
+int ms_outcar_efermi(const char *path, double *efermi, char *msg, size_t msglen);
+
+typedef struct {
+  double vbm, cbm, gap;
+  int    direct, s_vbm, k_vbm, b_vbm, s_cbm, k_cbm, b_cbm;
+} ms_band_edges;
+int ms_bands_edges(const ms_bands *b, double efermi, ms_band_edges *e, char *msg, size_t msglen);
+/* Effective mass [m_e] of band (s, bnd) at k-point k0 (sign as fitted: > 0 for a minimum).
+ * A: lattice rows in Angstrom. NaN with a message when fewer than 3 points are usable. */
+int ms_bands_effective_mass(const ms_bands *b, const double A[9], int s, int k0, int bnd, int points, double *mass, char *msg,
+                            size_t msglen);
+/* Gaussian-broadened DOS at E: sum_j dos_j g_sigma(E - e_j) dE (sigma = 0: interpolation). */
+double ms_dos_at(int n, const double *e, const double *dos, double E, double sigma);
+
+typedef struct {
+  double sigma;        /* Gaussian width for the DOS at E_F [eV], default 0.05 */
+  int    mass_points;  /* neighbours per side in the effective-mass fit, default 3 */
+  double efermi;       /* NaN: from OUTCAR, then DOSCAR */
+  double lattice[9];   /* lattice[0] NaN: from POSCAR (then CONTCAR) in the directory */
+  int    wf_axis;      /* 0, 1, 2 (default 2: z) */
+} ms_electronic_opts;
+void ms_electronic_opts_default(ms_electronic_opts *o);
+#define MS_ELECTRONIC_N_COLUMNS 11
+extern const char *const ms_electronic_column_names[MS_ELECTRONIC_N_COLUMNS];
+extern const char *const ms_electronic_column_units[MS_ELECTRONIC_N_COLUMNS];
+/* One calculation directory -> x[MS_ELECTRONIC_N_COLUMNS]; an ms_featurize_row_fn with ctx =
+ * const ms_electronic_opts *. */
+int ms_electronic_row_fn(void *ctx, const char *dir, double *x, char *msg, size_t msglen);
+
 #endif
