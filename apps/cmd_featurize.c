@@ -64,13 +64,17 @@ static PetscErrorCode run_table(MPI_Comm comm, const common_opts *o, const char 
   PetscCallMPI(MPI_Allreduce(&rows.n_bounds, &bounds, 1, MPI_INT64_T, MPI_SUM, comm));
   if (bounds)
     PetscCall(ms_log(comm, "featurize: %lld target values are bounds ('<x' or '>x'), read as x\n", (long long)bounds));
+  double t1 = MPI_Wtime();
   PetscCall(ms_featurize_table(&rows, nc, names, fn, ctx, (ms_on_error)o->on_error, &ds, &failed));
+  double t2 = MPI_Wtime();
   PetscCall(ms_featurize_write(ds, units, o->input, failed, o->output));
   double      dt = MPI_Wtime() - t0;
   PetscMPIInt size;
   PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCall(ms_log(comm, "featurize %s: %lld rows of %s -> %lld rows x %d columns in %s (%.3g s, %.3g rows/s on %d ranks)\n", kind,
-                   (long long)rows.n_global, o->input, (long long)ds->n_global, nc, o->output, dt, rows.n_global / dt, (int)size));
+  PetscCall(ms_log(comm, "featurize %s: %lld rows of %s -> %lld rows x %d columns in %s\n"
+                   "  %.3g s on %d ranks (read %.3g s, featurize %.3g s = %.3g rows/s, write %.3g s)\n", kind, (long long)rows.n_global,
+                   o->input, (long long)ds->n_global, nc, o->output, dt, (int)size, t1 - t0, t2 - t1, rows.n_global / (t2 - t1),
+                   dt - (t2 - t0)));
   PetscCall(ms_dataset_destroy(&ds));
   PetscCall(ms_featurize_rows_free(&rows));
   PetscFunctionReturn(0);
