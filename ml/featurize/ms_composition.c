@@ -81,7 +81,14 @@ PetscErrorCode ms_composition_featurizer_create_custom(int n_props, const char *
     PetscCheck(stats[s] >= 0 && stats[s] < MS_STAT_COUNT, PETSC_COMM_SELF, MS_ERR_USER, "bad statistic %d", (int)stats[s]);
     f->stats[s] = stats[s];
   }
-  PetscCall(ms_element_table_load(elements_dir, n_props, (const char *const *)f->props, &f->table));
+  {
+    PetscErrorCode ierr = ms_element_table_load(elements_dir, n_props, (const char *const *)f->props, &f->table);
+    if (ierr) { /* free what was built, then pass the table's error on */
+      f->n_cols = 0;
+      PetscCall(ms_composition_featurizer_destroy(&f));
+      PetscCall(ierr);
+    }
+  }
   for (int p = 0, c = 0; p < n_props; p++)
     for (int s = 0; s < n_stats; s++, c++) {
       const char *u = ms_element_property_unit(props[p]);

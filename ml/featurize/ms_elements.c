@@ -171,11 +171,16 @@ PetscErrorCode ms_element_table_load(const char *dir, int n_props, const char *c
   for (int p = 0; p < n_props; p++) {
     double *v = t->v + (size_t)p * (MS_N_ELEMENTS + 1), s = 0;
     int     n = 0;
+    if (!(props[p] && props[p][0] && !strchr(props[p], '/'))) PetscCall(ms_element_table_destroy(&t));
     PetscCheck(props[p] && props[p][0] && !strchr(props[p], '/'), PETSC_COMM_SELF, MS_ERR_USER,
                "bad element property name '%s' (a table name in %s, e.g. Number)", props[p] ? props[p] : "", d);
     PetscCheck(snprintf(path, sizeof path, "%s/%s.table", d, props[p]) < (int)sizeof path, PETSC_COMM_SELF, MS_ERR_USER,
                "element table path too long: %s/%s.table", d, props[p]);
-    PetscCall(read_table(path, v));
+    PetscErrorCode ierr = read_table(path, v);
+    if (ierr) { /* free the table, then pass the error on */
+      PetscCall(ms_element_table_destroy(&t));
+      PetscCall(ierr);
+    }
     for (int z = 1; z <= MS_N_ELEMENTS; z++)
       if (!isnan(v[z])) { s += v[z]; n++; }
     t->mean[p] = n ? s / n : NAN;
