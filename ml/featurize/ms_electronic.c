@@ -29,7 +29,11 @@ void ms_electronic_opts_default(ms_electronic_opts *o)
 
 int ms_bands_edges(const ms_bands *b, double efermi, ms_band_edges *ed, char *msg, size_t msglen)
 {
-  int nocc = (int)lround(b->nelect / 2);
+  if (!b->occ && !isfinite(efermi) && !isfinite(b->nelect)) {
+    snprintf(msg, msglen, "band table without occupations: give E_F (-efermi, OUTCAR or DOSCAR)");
+    return MS_FEAT_BAD_INPUT;
+  }
+  int nocc = isfinite(b->nelect) ? (int)lround(b->nelect / 2) : 0;
   if (!b->occ && !isfinite(efermi) && b->ispin == 2) {
     snprintf(msg, msglen, "spin-polarised EIGENVAL without occupations: give E_F (-efermi, OUTCAR or DOSCAR)");
     return MS_FEAT_BAD_INPUT;
@@ -155,11 +159,13 @@ int ms_electronic_row_fn(void *ctx, const char *dir, double *x, char *msg, size_
   int                       nd = 0;
   for (int k = 0; k < MS_ELECTRONIC_N_COLUMNS; k++) x[k] = NAN;
   if (!msg) { msg = sub; msglen = sizeof sub; }
+  const char *bands_file = "EIGENVAL";
   have_eig = exists(dir, "EIGENVAL", path, sizeof path);
+  if (!have_eig && exists(dir, "bands.csv", path, sizeof path)) { have_eig = 1; bands_file = "bands.csv"; }
   have_dos = exists(dir, "DOSCAR", path, sizeof path);
   have_loc = exists(dir, "LOCPOT", path, sizeof path);
   if (!have_eig && !have_dos && !have_loc) {
-    snprintf(msg, msglen, "'%s' holds none of EIGENVAL, DOSCAR, LOCPOT", dir);
+    snprintf(msg, msglen, "'%s' holds none of EIGENVAL (or bands.csv), DOSCAR, LOCPOT", dir);
     return MS_FEAT_BAD_INPUT;
   }
   /* E_F: the option, else OUTCAR, else DOSCAR's header */
@@ -175,8 +181,9 @@ int ms_electronic_row_fn(void *ctx, const char *dir, double *x, char *msg, size_
   x[8] = ef;
   if (have_eig) {
     ms_band_edges ed;
-    exists(dir, "EIGENVAL", path, sizeof path);
-    if ((rc = ms_bands_read_eigenval(path, &b, msg, msglen))) goto done;
+    exists(dir, bands_file, path, sizeof path);
+    rc = strcmp(bands_file, "EIGENVAL") ? ms_bands_read_table(path, &b, msg, msglen) : ms_bands_read_eigenval(path, &b, msg, msglen);
+    if (rc) goto done;
     if ((rc = ms_bands_edges(&b, b.occ ? NAN : ef, &ed, msg, msglen))) goto done;
     x[0] = ed.gap; x[1] = ed.vbm; x[2] = ed.cbm; x[3] = ed.direct;
     if (ed.gap > 0) {
@@ -189,7 +196,7 @@ int ms_electronic_row_fn(void *ctx, const char *dir, double *x, char *msg, size_
         }
         if ((rc = ms_vasp_read_lattice(path, A, msg, msglen))) goto done;
       } else memcpy(A, o->lattice, sizeof A);
-      exists(dir, "EIGENVAL", path, sizeof path);
+      exists(dir, bands_file, path, sizeof path);
       if ((rc = ms_bands_effective_mass(&b, A, ed.s_cbm, ed.k_cbm, ed.b_cbm, o->mass_points, &mc, sub, sizeof sub))) {
         snprintf(msg, msglen, "%s: CBM: %s", path, sub);
         goto done;

@@ -296,3 +296,73 @@ int ms_outcar_efermi(const char *path, double *efermi, char *msg, size_t msglen)
   if (!found) { snprintf(msg, msglen, "%s: no 'E-fermi :' line", path); return MS_FEAT_BAD_INPUT; }
   return 0;
 }
+
+/* bands.csv: header k,kx,ky,kz,weight,spin,band,energy[,occupation] (any column order), one
+ * row per (k, spin, band), indices from 1; every combination must be present once. */
+int ms_bands_read_table(const char *path, ms_bands *b, char *msg, size_t msglen)
+{
+  static const char *const want[] = {"k", "kx", "ky", "kz", "weight", "spin", "band", "energy", "occupation"};
+  txt    t;
+  char  *s;
+  int    col[9], ncol = 0, rc = MS_FEAT_BAD_INPUT, cap = 0, n = 0;
+  double *rowv = NULL;
+  memset(b, 0, sizeof *b);
+  if (txt_open(&t, path, msg, msglen)) return rc;
+  if (!(s = txt_need(&t, "the header k,kx,ky,kz,weight,spin,band,energy[,occupation]"))) goto done;
+  for (int j = 0; j < 9; j++) col[j] = -1;
+  for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ","), ncol++) {
+    tok += strspn(tok, " ");
+    for (int j = 0; j < 9; j++)
+      if (!strncmp(tok, want[j], strlen(want[j])) && strlen(tok + strlen(want[j])) == strspn(tok + strlen(want[j]), " ")) col[j] = ncol;
+  }
+  for (int j = 0; j < 8; j++)
+    if (col[j] < 0) { bad(&t, "header lacks column '%s' (k,kx,ky,kz,weight,spin,band,energy[,occupation])", want[j]); goto done; }
+  while ((s = txt_line(&t))) {
+    double v[32];
+    if (!s[strspn(s, " \t")]) continue;
+    for (char *c = s; *c; c++) if (*c == ',') *c = ' ';
+    if (numbers(s, v, 32) != ncol) { bad(&t, "expected %d numbers as in the header", ncol); goto done; }
+    if (n == cap) {
+      cap = cap ? 2 * cap : 256;
+      double *nr = realloc(rowv, sizeof(double) * 9 * cap);
+      if (!nr) { bad(&t, "out of memory"); goto done; }
+      rowv = nr;
+    }
+    for (int j = 0; j < 9; j++) rowv[9 * n + j] = col[j] >= 0 ? v[col[j]] : NAN;
+    if (rowv[9 * n] < 1 || rowv[9 * n + 5] < 1 || rowv[9 * n + 5] > 2 || rowv[9 * n + 6] < 1) {
+      bad(&t, "k, spin (1 or 2) and band are indices from 1");
+      goto done;
+    }
+    if (rowv[9 * n] > b->nk) b->nk = (int)rowv[9 * n];
+    if (rowv[9 * n + 5] > b->ispin) b->ispin = (int)rowv[9 * n + 5];
+    if (rowv[9 * n + 6] > b->nb) b->nb = (int)rowv[9 * n + 6];
+    n++;
+  }
+  if (!n) { bad(&t, "no rows"); goto done; }
+  size_t ne = (size_t)b->ispin * b->nk * b->nb;
+  if ((size_t)n != ne) {
+    snprintf(msg, msglen, "%s: %d rows, expected k x spin x band = %d x %d x %d", path, n, b->nk, b->ispin, b->nb);
+    goto done;
+  }
+  b->kfrac = malloc(sizeof(double) * 3 * b->nk); b->weight = malloc(sizeof(double) * b->nk);
+  b->e = malloc(sizeof(double) * ne); b->occ = col[8] >= 0 ? malloc(sizeof(double) * ne) : NULL;
+  if (!b->kfrac || !b->weight || !b->e || (col[8] >= 0 && !b->occ)) { bad(&t, "out of memory"); goto done; }
+  for (size_t i = 0; i < ne; i++) b->e[i] = NAN;
+  for (int r = 0; r < n; r++) {
+    const double *v = rowv + 9 * r;
+    int           k = (int)v[0] - 1, sp = (int)v[5] - 1, j = (int)v[6] - 1;
+    size_t        i = ((size_t)sp * b->nk + k) * b->nb + j;
+    b->kfrac[3 * k] = v[1]; b->kfrac[3 * k + 1] = v[2]; b->kfrac[3 * k + 2] = v[3]; b->weight[k] = v[4];
+    b->e[i] = v[7];
+    if (b->occ) b->occ[i] = v[8];
+  }
+  for (size_t i = 0; i < ne; i++)
+    if (isnan(b->e[i])) { snprintf(msg, msglen, "%s: a (k, spin, band) row is missing or repeated", path); goto done; }
+  b->nelect = NAN;
+  rc = 0;
+done:
+  free(rowv);
+  free(t.buf);
+  if (rc) ms_bands_free(b);
+  return rc;
+}

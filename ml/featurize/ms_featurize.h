@@ -188,7 +188,8 @@ int ms_composition_featurizer_row_fn(void *ctx, const char *formula, double *x, 
  * Electronic (ms_electronic_vasp.c: file parsers; ms_electronic.c: features)
  * ====================================================================================
  * Descriptors from the outputs of one DFT (VASP) calculation in a directory:
- *   band_gap, vbm, cbm [eV], direct_gap [1/0]     from EIGENVAL. Occupied states: occupations
+ *   band_gap, vbm, cbm [eV], direct_gap [1/0]     from EIGENVAL (or bands.csv, see
+ *       ms_bands_read_table). Occupied states: occupations
  *       > 0.5 when the file has them (VASP >= 5.4), else E <= E_F when E_F is known, else
  *       the lowest NELECT/2 bands (ISPIN = 1). Spin-polarised files: both channels pooled.
  *       A metal (CBM <= VBM) has band_gap 0 and NaN masses.
@@ -219,6 +220,9 @@ typedef struct {
 
 /* Parsers: 0 on success, else MS_FEAT_BAD_INPUT with "path:line: what" in msg. Thread-safe. */
 int  ms_bands_read_eigenval(const char *path, ms_bands *b, char *msg, size_t msglen);
+/* The band table alternative, bands.csv: header k,kx,ky,kz,weight,spin,band,energy[,occupation]
+ * (any order), one row per (k, spin, band), indices from 1; without occupations E_F is needed. */
+int  ms_bands_read_table(const char *path, ms_bands *b, char *msg, size_t msglen);
 void ms_bands_free(ms_bands *b);
 /* POSCAR/CONTCAR/LOCPOT header lattice (rows a1, a2, a3 in Angstrom, scale applied). */
 int ms_vasp_read_lattice(const char *path, double A[9], char *msg, size_t msglen);

@@ -161,6 +161,31 @@ int main(int argc, char **argv)
   MS_CHECK_CLOSE(x[10], 3.25, 1e-12, 0);
   o.efermi = NAN;
 
+  /* 5b. the band-table alternative (bands.csv, rows in any order, no occupations, E_F given):
+   * the direct-gap case again */
+  snprintf(dir, sizeof dir, "%s/table", argv[1]);
+  mkdir(dir, 0755);
+  snprintf(p, sizeof p, "%s/bands.csv", dir);
+  {
+    FILE *fp = fopen(p, "w");
+    fprintf(fp, "band,spin,k,kx,ky,kz,weight,energy\n");
+    for (int j = 2; j >= 1; j--)
+      for (int k = 1; k <= 21; k++) {
+        double f = -0.5 + (k - 1) / 20.0;
+        fprintf(fp, "%d,1,%d,%.15g,0,0,%.15g,%.15f\n", j, k, f, 1 / 21.0, band_e(b1[j - 1], f * 2 * M_PI / ALAT));
+      }
+    fclose(fp);
+  }
+  snprintf(p, sizeof p, "%s/POSCAR", dir); write_poscar(p);
+  MS_CHECK(ms_electronic_row_fn(&o, dir, x, msg, sizeof msg) == MS_FEAT_BAD_INPUT);
+  MS_CHECK(strstr(msg, "band table without occupations: give E_F") != NULL);
+  o.efermi = 0.25;
+  MS_CHECK(ms_electronic_row_fn(&o, dir, x, msg, sizeof msg) == 0);
+  MS_CHECK_CLOSE(x[0], 2.5, 1e-12, 0);
+  MS_CHECK_CLOSE(x[4], 0.3, 1e-9, 0);
+  MS_CHECK_CLOSE(x[5], 0.5, 1e-9, 0);
+  o.efermi = NAN;
+
   /* 6. errors name file:line */
   snprintf(dir, sizeof dir, "%s/bad", argv[1]);
   mkdir(dir, 0755);
@@ -183,7 +208,7 @@ int main(int argc, char **argv)
   snprintf(p, sizeof p, "%s/empty", argv[1]);
   mkdir(p, 0755);
   MS_CHECK(ms_electronic_row_fn(&o, p, x, msg, sizeof msg) == MS_FEAT_BAD_INPUT);
-  MS_CHECK(strstr(msg, "holds none of EIGENVAL, DOSCAR, LOCPOT") != NULL);
+  MS_CHECK(strstr(msg, "holds none of EIGENVAL (or bands.csv), DOSCAR, LOCPOT") != NULL);
   /* a gap without a POSCAR or -lattice: a clear message */
   snprintf(dir, sizeof dir, "%s/nolattice", argv[1]);
   mkdir(dir, 0755);
