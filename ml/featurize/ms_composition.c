@@ -3,7 +3,7 @@
  *
  * Options of `matscreen featurize composition` map onto create(): -preset, -properties,
  * -stats, -elements_dir, -missing. Adding a statistic: one enum value, one name, one case in
- * stat_value(). Adding a preset: one row in presets[].
+ * stat_all(). Adding a preset: one row in presets[].
  */
 #include "ms_featurize.h"
 #include <math.h>
@@ -129,37 +129,31 @@ PetscErrorCode ms_composition_featurizer_columns(ms_composition_featurizer f, in
   PetscFunctionReturn(0);
 }
 
-/* Statistic of values v[0..n) with weights w (summing to 1). */
-static double stat_value(ms_composition_stat s, int n, const double *v, const double *w)
+/* All statistics of values v[0..n) with weights w (summing to 1), each computed once. */
+static void stat_all(int n, const double *v, const double *w, double out[MS_STAT_COUNT])
 {
-  double lo = v[0], hi = v[0], mean = 0, dev = 0, var = 0;
+  double lo = v[0], hi = v[0], mean = 0, dev = 0, var = 0, wmax = w[0], mode;
   for (int i = 0; i < n; i++) {
-    lo = fmin(lo, v[i]);
-    hi = fmax(hi, v[i]);
+    if (v[i] < lo) lo = v[i];
+    if (v[i] > hi) hi = v[i];
+    if (w[i] > wmax) wmax = w[i];
     mean += w[i] * v[i];
   }
-  switch (s) {
-  case MS_STAT_MINIMUM: return lo;
-  case MS_STAT_MAXIMUM: return hi;
-  case MS_STAT_RANGE: return hi - lo;
-  case MS_STAT_MEAN: return mean;
-  case MS_STAT_AVG_DEV:
-    for (int i = 0; i < n; i++) dev += w[i] * fabs(v[i] - mean);
-    return dev;
-  case MS_STAT_VARIANCE:
-  case MS_STAT_STD_DEV:
-    for (int i = 0; i < n; i++) var += w[i] * (v[i] - mean) * (v[i] - mean);
-    return s == MS_STAT_VARIANCE ? var : sqrt(var);
-  case MS_STAT_MODE: {
-    double wmax = w[0], m;
-    for (int i = 1; i < n; i++) wmax = fmax(wmax, w[i]);
-    m = INFINITY;
-    for (int i = 0; i < n; i++)
-      if (fabs(w[i] - wmax) <= 1e-8) m = fmin(m, v[i]); /* ties: the smallest value (matminer) */
-    return m;
+  mode = INFINITY;
+  for (int i = 0; i < n; i++) {
+    double d = v[i] - mean;
+    dev += w[i] * fabs(d);
+    var += w[i] * d * d;
+    if (fabs(w[i] - wmax) <= 1e-8 && v[i] < mode) mode = v[i]; /* ties: the smallest value (matminer) */
   }
-  default: return NAN;
-  }
+  out[MS_STAT_MINIMUM]  = lo;
+  out[MS_STAT_MAXIMUM]  = hi;
+  out[MS_STAT_RANGE]    = hi - lo;
+  out[MS_STAT_MEAN]     = mean;
+  out[MS_STAT_AVG_DEV]  = dev;
+  out[MS_STAT_MODE]     = mode;
+  out[MS_STAT_VARIANCE] = var;
+  out[MS_STAT_STD_DEV]  = sqrt(var);
 }
 
 int ms_composition_featurizer_row(ms_composition_featurizer f, const char *formula, double *x, char *msg, size_t msglen)
@@ -206,7 +200,9 @@ int ms_composition_featurizer_row(ms_composition_featurizer f, const char *formu
       return MS_FEAT_MISSING_VALUE;
     }
     for (int i = 0; i < n; i++) w[i] /= wsum;
-    for (int s = 0; s < f->n_stats; s++) x[p * f->n_stats + s] = stat_value(f->stats[s], n, v, w);
+    double all[MS_STAT_COUNT];
+    stat_all(n, v, w, all);
+    for (int s = 0; s < f->n_stats; s++) x[p * f->n_stats + s] = all[f->stats[s]];
   }
   if (msg && msglen) msg[0] = 0;
   return MS_FEAT_OK;

@@ -196,7 +196,8 @@ PetscErrorCode ms_featurize_table(const ms_featurize_rows *rows, int nc, const c
   double  *X;
   int     *status;
   PetscFunctionBegin;
-  PetscCall(PetscMalloc2(n * nc + 1, &X, n + 1, &status));
+  PetscCall(PetscMalloc1(n * nc + 1, &X));
+  PetscCall(PetscMalloc1(n + 1, &status));
 #pragma omp parallel for schedule(dynamic, 64) reduction(+ : nfail)
   for (int64_t i = 0; i < n; i++) {
     status[i] = fn(ctx, rows->input[i], X + i * nc, NULL, 0);
@@ -223,7 +224,8 @@ PetscErrorCode ms_featurize_table(const ms_featurize_rows *rows, int nc, const c
       if (all) PetscCall(PetscArraycpy(first, all, l + 1));
       PetscCallMPI(MPI_Bcast(first, l + 1, MPI_CHAR, 0, comm));
       PetscCall(PetscFree(all));
-      PetscCall(PetscFree2(X, status));
+      PetscCall(PetscFree(X));
+      PetscCall(PetscFree(status));
       SETERRQ(comm, MS_ERR_READ, "%s\n(%lld of %lld rows cannot be featurized; -on_error skip or nan lists them all and continues)",
               first, (long long)gfail, (long long)rows->n_global);
     }
@@ -240,14 +242,20 @@ PetscErrorCode ms_featurize_table(const ms_featurize_rows *rows, int nc, const c
   if (rows->target) PetscCall(ms_dataset_set_target(ds, rows->target_name, NULL));
   PetscCall(PetscStrallocpy(rows->id_name, &ds->id_name));
   PetscCall(PetscCalloc1(keep + 1, &ds->ids));
+  if (keep == n) { /* every row kept: hand the matrix over instead of copying it */
+    PetscCall(PetscFree(ds->X));
+    ds->X = X;
+    X     = NULL;
+  }
   for (int64_t i = 0, k = 0; i < n; i++) {
     if (on_error == MS_ON_ERROR_SKIP && status[i] != MS_FEAT_OK) continue;
-    PetscCall(PetscArraycpy(ds->X + k * nc, X + i * nc, nc));
+    if (X) PetscCall(PetscArraycpy(ds->X + k * nc, X + i * nc, nc));
     PetscCall(PetscStrallocpy(rows->ids[i], &ds->ids[k]));
     if (rows->target) ds->y[k] = rows->target[i];
     k++;
   }
-  PetscCall(PetscFree2(X, status));
+  PetscCall(PetscFree(X));
+  PetscCall(PetscFree(status));
   PetscCheck(ds->n_global > 0, comm, MS_ERR_READ, "%s: no row could be featurized", rows->path);
   *out       = ds;
   *n_skipped = gfail;
