@@ -198,10 +198,26 @@ PetscErrorCode ms_featurize_table(const ms_featurize_rows *rows, int nc, const c
   PetscFunctionBegin;
   PetscCall(PetscMalloc1(n * nc + 1, &X));
   PetscCall(PetscMalloc1(n + 1, &status));
-#pragma omp parallel for schedule(dynamic, 64) reduction(+ : nfail)
-  for (int64_t i = 0; i < n; i++) {
-    status[i] = fn(ctx, rows->input[i], X + i * nc, NULL, 0);
-    nfail += status[i] != MS_FEAT_OK;
+  { /* in chunks, so a long run shows progress; every rank runs the same number of chunks */
+    PetscMPIInt size;
+    int64_t     chunk, nmax = 0, done = 0, gdone;
+    ms_progress prog;
+    PetscCallMPI(MPI_Comm_size(comm, &size));
+    PetscCallMPI(MPI_Allreduce(&n, &nmax, 1, MPI_INT64_T, MPI_MAX, comm));
+    chunk = PetscMax(1, PetscMin(8192, rows->n_global / (50 * (int64_t)size)));
+    PetscCall(ms_progress_begin(comm, "featurizing", rows->n_global, &prog));
+    for (int64_t c0 = 0; c0 < nmax; c0 += chunk) {
+      int64_t c1 = PetscMin(c0 + chunk, n);
+#pragma omp parallel for schedule(dynamic, 16) reduction(+ : nfail)
+      for (int64_t i = c0; i < c1; i++) {
+        status[i] = fn(ctx, rows->input[i], X + i * nc, NULL, 0);
+        nfail += status[i] != MS_FEAT_OK;
+      }
+      done += PetscMax(0, c1 - c0);
+      PetscCallMPI(MPI_Allreduce(&done, &gdone, 1, MPI_INT64_T, MPI_SUM, comm));
+      PetscCall(ms_progress_update(&prog, gdone));
+    }
+    PetscCall(ms_progress_end(&prog));
   }
   PetscCallMPI(MPI_Allreduce(&nfail, &gfail, 1, MPI_INT64_T, MPI_SUM, comm));
   if (gfail) { /* list every failure on rank 0, in row order */
