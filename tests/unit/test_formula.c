@@ -3,6 +3,7 @@
  * worked by hand from the Magpie tables (NaCl, Fe2O3), plus the missing-value policies. */
 #include "ms_featurize.h"
 #include "ms_test.h"
+#include "ms_rng.h"
 #include <string.h>
 
 static double amount_of(const ms_formula *f, const char *sym)
@@ -116,6 +117,49 @@ int main(int argc, char **argv)
   check_error("Li2(3+)O", 5, "a number must follow");
   check_error("NaCl2-x", 6, "a charge must end the formula");
   check_error("Uuo", 1, "unknown element 'Uuo'");
+
+  /* Robustness: 200,000 mutations of valid formulas (random bytes inserted, deleted or
+   * replaced, including UTF-8 fragments) either parse to positive finite amounts and fractions
+   * summing to 1, or fail with a column inside the string (+1 for "at the end"). */
+  {
+    const char *seeds[] = {"Li7La3Zr2O12", "K4[Fe(CN)6]", "CuSO4\xC2\xB7" "5H2O", "(Ag0.33Li0.67)0.27La0.57TiO3", "SO4^{2-}",
+                           "Li1/2La1/2TiO3", "Na2SO4.10H2O"};
+    const char  alphabet[] = "()[]{}.*/+-^ 0123456789HLiOaCZrxe\xC2\xB7\xE2";
+    ms_rng      r;
+    int         bad_cols = 0, bad_sums = 0, parsed = 0;
+    ms_rng_init(&r, 7, 0);
+    for (int it = 0; it < 200000; it++) {
+      char   buf[96];
+      size_t len;
+      strcpy(buf, seeds[ms_rng_below(&r, sizeof seeds / sizeof seeds[0])]);
+      for (int m = (int)ms_rng_below(&r, 4) + 1; m > 0; m--) {
+        len      = strlen(buf);
+        size_t p = ms_rng_below(&r, len + 1), op = ms_rng_below(&r, 3);
+        char   c = alphabet[ms_rng_below(&r, sizeof alphabet - 1)];
+        if (op == 0 && len + 1 < sizeof buf) { memmove(buf + p + 1, buf + p, len - p + 1); buf[p] = c; }
+        else if (op == 1 && p < len) memmove(buf + p, buf + p + 1, len - p);
+        else if (p < len) buf[p] = c;
+      }
+      ms_formula       f;
+      ms_formula_error e;
+      int              chars = 0;
+      for (const char *q = buf; *q; q++) chars += ((unsigned char)*q & 0xC0) != 0x80;
+      if (ms_formula_parse(buf, &f, &e)) {
+        if (e.column < 1 || e.column > chars + 1) bad_cols++;
+      } else {
+        double sum = 0;
+        parsed++;
+        for (int i = 0; i < f.n; i++) {
+          if (!(f.amount[i] > 0 && isfinite(f.amount[i]))) bad_sums++;
+          sum += f.fraction[i];
+        }
+        if (fabs(sum - 1) > 1e-12) bad_sums++;
+      }
+    }
+    MS_CHECK(bad_cols == 0);
+    MS_CHECK(bad_sums == 0);
+    MS_CHECK(parsed > 1000); /* the mutations do not all fail */
+  }
 
   /* Statistics against hand-worked values (table values: Z; Electronegativity Na 0.93,
    * Cl 3.16, Fe 1.83, O 3.44; AtomicWeight Na 22.98976928, Cl 35.453, Fe 55.845,
