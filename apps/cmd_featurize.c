@@ -27,7 +27,7 @@ typedef struct {
 static PetscErrorCode common_options(PetscOptionItems *PetscOptionsObject, common_opts *o)
 {
   PetscFunctionBegin;
-  PetscCall(PetscOptionsString("-input", "input table (CSV with a header row)", NULL, o->input, o->input, sizeof o->input, NULL));
+  PetscCall(PetscOptionsString("-input", "input table: CSV with a header row, or file.h5[:/group] with one 1-D dataset per column", NULL, o->input, o->input, sizeof o->input, NULL));
   PetscCall(PetscOptionsString("-output", "feature table to write (.h5/.hdf5: HDF5 with units; else CSV)", NULL, o->output,
                                o->output, sizeof o->output, NULL));
   PetscCall(PetscOptionsString("-id", "id column of the input, carried to the output (default: the line number)", NULL, o->id,
@@ -59,8 +59,12 @@ static PetscErrorCode run_table(MPI_Comm comm, const common_opts *o, const char 
   int64_t           failed, bounds = 0;
   double            t0 = MPI_Wtime();
   PetscFunctionBegin;
-  PetscCall(ms_featurize_rows_read_csv(comm, o->input, input_col, o->id[0] ? o->id : NULL, o->target[0] ? o->target : NULL,
-                                       o->target_log10, &rows));
+  if (strstr(o->input, ".h5") || strstr(o->input, ".hdf5"))
+    PetscCall(ms_featurize_rows_read_h5(comm, o->input, input_col, o->id[0] ? o->id : NULL, o->target[0] ? o->target : NULL,
+                                        o->target_log10, &rows));
+  else
+    PetscCall(ms_featurize_rows_read_csv(comm, o->input, input_col, o->id[0] ? o->id : NULL, o->target[0] ? o->target : NULL,
+                                         o->target_log10, &rows));
   PetscCallMPI(MPI_Allreduce(&rows.n_bounds, &bounds, 1, MPI_INT64_T, MPI_SUM, comm));
   if (bounds)
     PetscCall(ms_log(comm, "featurize: %lld target values are bounds ('<x' or '>x'), read as x\n", (long long)bounds));

@@ -159,6 +159,11 @@ typedef struct {
  * naming file:line. target_log10: store log10 of the target (positive values required). */
 PetscErrorCode ms_featurize_rows_read_csv(MPI_Comm comm, const char *path, const char *input_col, const char *id_col,
                                           const char *target_col, PetscBool target_log10, ms_featurize_rows *rows);
+/* HDF5 input, "file.h5[:/group]": the columns are 1-D datasets of the group (strings, fixed or
+ * variable length, for the input and id; numbers for the target); each rank reads its block of
+ * rows; "line" in messages is the 1-based row. */
+PetscErrorCode ms_featurize_rows_read_h5(MPI_Comm comm, const char *spec, const char *input_col, const char *id_col,
+                                         const char *target_col, PetscBool target_log10, ms_featurize_rows *rows);
 PetscErrorCode ms_featurize_rows_free(ms_featurize_rows *rows);
 
 /* What a row that cannot be featurized does: fail the run (naming file, line, id and why),

@@ -38,6 +38,20 @@ assert units[names.index("MagpieData mean MeltingT")] == "K"
 assert abs(f["target"][1] - (-3)) < 1e-12 and f["target"].attrs["name"] in (b"log10(y)", "log10(y)")
 assert f.attrs["failed_rows"] == 1
 PY
+# HDF5 input (variable-length formulas, fixed-length ids, numeric target): same as the CSV
+/usr/bin/python3 - <<'PY' || fail=1
+import h5py, numpy as np
+with h5py.File("in.h5", "w") as f:
+    g = f.create_group("set")
+    g["formula"] = np.array(["NaCl", "Fe2O3", "Li7Xx3", "CuSO4*5H2O", "NaHe"], dtype=h5py.string_dtype())
+    g["name"] = np.array([b"a", b"b", b"c", b"d", b"e"], dtype="S1")
+    g["y"] = np.array([1, 1e-3, 2, 3, 4.0])
+PY
+check --status 0 --exists h1.csv -- "${RUN[@]}" composition -input in.h5:/set -id name -target y -target_log10 -on_error nan -missing drop -output h1.csv
+"${RUN1[@]}" composition -input f.csv -id name -target y -target_log10 -on_error nan -missing drop -output c1.csv -quiet 2>/dev/null
+diff <(grep -v '^#' h1.csv) <(grep -v '^#' c1.csv) > /dev/null || { echo "HDF5 input differs from CSV input"; fail=1; }
+check --status 66 --stderr-has "in.h5:/set/formula:3: row 'c': unknown element 'Xx'" -- "${RUN[@]}" composition -input in.h5:/set -id name -output h2.csv
+check --status 95 --stderr-has "in.h5:/set: no dataset 'formulas' (the input column)" -- "${RUN1[@]}" composition -input in.h5:/set -formula_column formulas -output h2.csv
 check --status 95 --stderr-has "unknown featurizer kind 'bogus'; known kinds:" --stderr-has "composition" -- "${RUN1[@]}" bogus -input f.csv -output x.csv
 check --status 95 --stderr-has "f.csv: id column 'nope' not found in the header" --absent out2.csv -- \
   "${RUN[@]}" composition -input f.csv -id nope -output out2.csv
