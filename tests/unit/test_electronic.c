@@ -6,6 +6,7 @@
  * usage: test_electronic SCRATCH_DIR */
 #include "ms_featurize.h"
 #include "ms_test.h"
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -215,5 +216,41 @@ int main(int argc, char **argv)
   snprintf(p, sizeof p, "%s/EIGENVAL", dir); write_eigenval(p, 21, 1, b1, 0);
   MS_CHECK(ms_electronic_row_fn(&o, dir, x, msg, sizeof msg) == MS_FEAT_BAD_INPUT);
   MS_CHECK(strstr(msg, "effective masses need the lattice") != NULL);
+  /* 7. every truncation of a valid EIGENVAL and LOCPOT either parses or fails with a message
+   * naming the file (never crashes, never reports success with NaN edges) */
+  {
+    const char *names[] = {"EIGENVAL", "LOCPOT"};
+    const char *srcs[]  = {"direct", "slab"};
+    for (int w = 0; w < 2; w++) {
+      char  src[1200], dst[1200], tdir[1100];
+      FILE *fp;
+      snprintf(src, sizeof src, "%s/%s/%s", argv[1], srcs[w], names[w]);
+      fp = fopen(src, "rb");
+      fseek(fp, 0, SEEK_END);
+      long n = ftell(fp);
+      fseek(fp, 0, SEEK_SET);
+      char *buf = malloc((size_t)n);
+      MS_CHECK(fread(buf, 1, (size_t)n, fp) == (size_t)n);
+      fclose(fp);
+      snprintf(tdir, sizeof tdir, "%s/trunc_%s", argv[1], names[w]);
+      mkdir(tdir, 0755);
+      snprintf(p, sizeof p, "%s/POSCAR", tdir); write_poscar(p);
+      snprintf(dst, sizeof dst, "%s/%s", tdir, names[w]);
+      o.efermi = 0.75;
+      int bad_msg = 0, ok = 0, failed = 0;
+      for (long len = 0; len < n; len += w ? 7 : 1) {
+        fp = fopen(dst, "wb");
+        fwrite(buf, 1, (size_t)len, fp);
+        fclose(fp);
+        int rc = ms_electronic_row_fn(&o, tdir, x, msg, sizeof msg);
+        if (rc == 0) ok++, bad_msg += w == 0 ? isnan(x[0]) : isnan(x[10]);
+        else failed++, bad_msg += rc != MS_FEAT_BAD_INPUT || !strstr(msg, names[w]);
+      }
+      MS_CHECK(bad_msg == 0);
+      MS_CHECK(failed > 0);
+      free(buf);
+    }
+    o.efermi = NAN;
+  }
   MS_TEST_END("electronic");
 }
