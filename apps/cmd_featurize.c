@@ -139,6 +139,9 @@ static PetscErrorCode featurize_composition(MPI_Comm comm)
   const char *const *names, *const *units;
   PetscCall(ms_composition_featurizer_columns(f, &nc, &names, &units));
   PetscCall(run_table(comm, &o, "composition", column, nc, names, units, ms_composition_featurizer_row_fn, f));
+  int64_t charged = ms_composition_featurizer_charged(f), all = 0;
+  PetscCallMPI(MPI_Allreduce(&charged, &all, 1, MPI_INT64_T, MPI_SUM, comm));
+  if (all) PetscCall(ms_log(comm, "note: %lld formulas carried a charge (e.g. Fe3+, SO4^2-), ignored: features of the neutral composition\n", (long long)all));
   PetscCall(ms_composition_featurizer_destroy(&f));
   PetscFunctionReturn(0);
 }

@@ -43,6 +43,7 @@ struct ms_composition_featurizer_s {
   char               **props;
   ms_composition_stat *stats;
   char               **names, **units;
+  int64_t              n_charged; /* formulas whose charge was ignored (atomic counter) */
 };
 
 PetscErrorCode ms_composition_featurizer_create(const char *preset, const char *elements_dir, ms_missing_policy policy,
@@ -167,6 +168,10 @@ int ms_composition_featurizer_row(ms_composition_featurizer f, const char *formu
     if (msg) ms_formula_error_format(formula, &e, msg, msglen);
     return MS_FEAT_BAD_INPUT;
   }
+  if (c.charge) {
+#pragma omp atomic
+    f->n_charged++;
+  }
   for (int p = 0; p < f->n_props; p++) {
     int    n = 0;
     double wsum = 0;
@@ -219,3 +224,5 @@ PetscErrorCode ms_composition_featurizer_apply(ms_composition_featurizer f, int6
   }
   PetscFunctionReturn(0);
 }
+
+int64_t ms_composition_featurizer_charged(ms_composition_featurizer f) { return f->n_charged; }

@@ -131,6 +131,8 @@ PetscErrorCode ms_composition_featurizer_columns(ms_composition_featurizer f, in
 /* One formula -> x[n_columns]. Returns a status; on failure msg (may be NULL) says why
  * (with a caret under the bad character for parse errors) and x is NaN. Thread-safe. */
 int ms_composition_featurizer_row(ms_composition_featurizer f, const char *formula, double *x, char *msg, size_t msglen);
+/* How many formulas featurized by f so far carried a charge (ignored): the "note" to print. */
+int64_t ms_composition_featurizer_charged(ms_composition_featurizer f);
 /* n formulas -> X (n x n_columns, row-major) and status[n] (OpenMP over rows). Failed rows
  * are NaN; call _row again for a message. */
 PetscErrorCode ms_composition_featurizer_apply(ms_composition_featurizer f, int64_t n, const char *const *formulas, double *X,

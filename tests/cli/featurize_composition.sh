@@ -52,6 +52,8 @@ check --status 0 --exists h1.csv -- "${RUN[@]}" composition -input in.h5:/set -i
 diff <(grep -v '^#' h1.csv) <(grep -v '^#' c1.csv) > /dev/null || { echo "HDF5 input differs from CSV input"; fail=1; }
 check --status 66 --stderr-has "in.h5:/set/formula:3: row 'c': unknown element 'Xx'" -- "${RUN[@]}" composition -input in.h5:/set -id name -output h2.csv
 check --status 95 --stderr-has "in.h5:/set: no dataset 'formulas' (the input column)" -- "${RUN1[@]}" composition -input in.h5:/set -formula_column formulas -output h2.csv
+printf 'formula\nFe3+\nSO4^2-\nNaCl\n' > ions.csv
+check --status 0 --stdout-has "note: 2 formulas carried a charge" -- "${RUN[@]}" composition -input ions.csv -preset slides -output ions_out.csv
 check --status 95 --stderr-has "unknown featurizer kind 'bogus'; known kinds:" --stderr-has "composition" -- "${RUN1[@]}" bogus -input f.csv -output x.csv
 check --status 95 --stderr-has "f.csv: id column 'nope' not found in the header" --absent out2.csv -- \
   "${RUN[@]}" composition -input f.csv -id nope -output out2.csv
