@@ -245,8 +245,12 @@ PetscErrorCode ms_featurize_table(const ms_featurize_rows *rows, int nc, const c
       SETERRQ(comm, MS_ERR_READ, "%s\n(%lld of %lld rows cannot be featurized; -on_error skip or nan lists them all and continues)",
               first, (long long)gfail, (long long)rows->n_global);
     }
-    for (char *c = all; c && *c; c++)
-      if (*c == '\x1e') memmove(c, c + 1, strlen(c)); /* record separators (messages span lines) */
+    if (all) { /* drop the record separators (messages span lines), in one pass */
+      char *w = all;
+      for (const char *c = all; *c; c++)
+        if (*c != '\x1e') *w++ = *c;
+      *w = 0;
+    }
     PetscCall(ms_warn(comm, "%lld of %lld rows cannot be featurized (%s):\n%s", (long long)gfail, (long long)rows->n_global,
                       on_error == MS_ON_ERROR_SKIP ? "skipped" : "kept with NaN features", all ? all : ""));
     PetscCall(PetscFree(all));
