@@ -6,7 +6,9 @@
  * rebuilding, and so the shipped copy stays byte-identical to its licensed source.
  */
 #include "ms_featurize.h"
+#include <dlfcn.h>
 #include <errno.h>
+#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,14 +110,26 @@ PetscErrorCode ms_elements_default_dir(char *dir, size_t len)
     PetscFunctionReturn(0);
   }
 #endif
+  { /* an installed tree moved elsewhere (cmake --install --prefix): LIBDIR/../share/matscreen/magpie
+     * next to this library, as the executables find the library through $ORIGIN */
+    Dl_info info;
+    if (dladdr((void *)ms_elements_default_dir, &info) && info.dli_fname) {
+      char lib[PETSC_MAX_PATH_LEN], cand[PETSC_MAX_PATH_LEN];
+      PetscCall(PetscStrncpy(lib, info.dli_fname, sizeof lib));
+      if (snprintf(cand, sizeof cand, "%s/../share/matscreen/magpie", dirname(lib)) < (int)sizeof cand && has_tables(cand)) {
+        PetscCall(PetscStrncpy(dir, cand, len));
+        PetscFunctionReturn(0);
+      }
+    }
+  }
 #if defined(MS_INSTALL_MAGPIE_DIR)
   if (has_tables(MS_INSTALL_MAGPIE_DIR)) {
     PetscCall(PetscStrncpy(dir, MS_INSTALL_MAGPIE_DIR, len));
     PetscFunctionReturn(0);
   }
 #endif
-  SETERRQ(PETSC_COMM_SELF, MS_ERR_FILE, "no element tables found (looked in the source tree's inputs/magpie and the install "
-          "prefix's share/matscreen/magpie); give -elements_dir DIR");
+  SETERRQ(PETSC_COMM_SELF, MS_ERR_FILE, "no element tables found (looked in the source tree's inputs/magpie, ../share/matscreen/magpie "
+          "beside libmatscreen and the install prefix's); give -elements_dir DIR");
 }
 
 /* Parse one table file into v[0..MS_N_ELEMENTS] (v[z]). */

@@ -70,8 +70,9 @@ void ms_formula_error_format(const char *s, const ms_formula_error *err, char *b
  * scalar properties give statistics. Loaded once per rank (a few kB). */
 typedef struct ms_element_table_s *ms_element_table;
 
-/* The directory searched when elements_dir is NULL or "": the source tree's inputs/magpie,
- * then the install prefix's share/matscreen/magpie (both baked in by CMake). */
+/* The directory searched when elements_dir is NULL or "": the source tree's inputs/magpie
+ * (baked in by CMake), then ../share/matscreen/magpie beside the loaded libmatscreen (an
+ * install tree, wherever it was moved), then the configured install prefix's. */
 PetscErrorCode ms_elements_default_dir(char *dir, size_t len);
 PetscErrorCode ms_element_table_load(const char *dir, int n_props, const char *const *props, ms_element_table *t);
 PetscErrorCode ms_element_table_destroy(ms_element_table *t);
