@@ -238,7 +238,7 @@ int main(int argc, char **argv)
       snprintf(dst, sizeof dst, "%s/%s", tdir, names[w]);
       o.efermi = 0.75;
       int bad_msg = 0, ok = 0, failed = 0;
-      for (long len = 0; len < n; len += w ? 7 : 1) {
+      for (long len = 0; len < n; len += w ? 13 : 2) {
         fp = fopen(dst, "wb");
         fwrite(buf, 1, (size_t)len, fp);
         fclose(fp);
