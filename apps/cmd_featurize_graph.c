@@ -67,7 +67,8 @@ PetscErrorCode ms_cmd_featurize_graph(MPI_Comm comm)
   char      out[PETSC_MAX_PATH_LEN] = "", list[PETSC_MAX_PATH_LEN] = "";
   char     *inputs[1024], *species[128];
   PetscInt  n_in = 1024, n_sp = 127;
-  PetscEnum on_error = (PetscEnum)MS_ON_ERROR_FAIL;
+  char      on_error_s[32] = "fail";
+  int       on_error;
   PetscBool set, help;
   graph_ctx ctx = {{NULL, 1e-2}, 3.5};
   PetscFunctionBeginUser;
@@ -79,7 +80,8 @@ PetscErrorCode ms_cmd_featurize_graph(MPI_Comm comm)
   PetscCall(PetscOptionsReal("-cutoff", "structures: neighbour cutoff for the graph edges (Angstrom)", NULL, ctx.cutoff, &ctx.cutoff, NULL));
   PetscCall(PetscOptionsStringArray("-species", "element symbols of a VASP 4 POSCAR (no species line), in order", NULL, species, &n_sp, &set));
   if (!set) n_sp = 0;
-  PetscCall(PetscOptionsEnum("-on_error", "an input that cannot be featurized: stop, leave out, or NaN row", NULL, ms_on_error_names, on_error, &on_error, NULL));
+  PetscCall(PetscOptionsString("-on_error", "an input that cannot be featurized: fail (stop), skip (leave out) or nan (NaN row)", NULL, on_error_s, on_error_s,
+                               sizeof on_error_s, NULL));
   PetscOptionsEnd();
   PetscCall(ms_options_help_requested(&help));
   if (help) {
@@ -87,6 +89,7 @@ PetscErrorCode ms_cmd_featurize_graph(MPI_Comm comm)
     PetscFunctionReturn(0);
   }
   PetscCall(ms_options_check_unused(comm, NULL));
+  PetscCall(ms_featurize_choice(comm, "-on_error", on_error_s, ms_on_error_names, 3, &on_error));
   PetscCheck(out[0], comm, MS_ERR_USER, "missing required option -output (feats.h5 or feats.csv)");
   PetscCheck(ctx.cutoff > 0, comm, MS_ERR_USER, "-cutoff must be positive, got %g", ctx.cutoff);
   species[n_sp] = NULL;

@@ -50,7 +50,8 @@ PetscErrorCode ms_cmd_featurize_structure(MPI_Comm comm)
   char          out[PETSC_MAX_PATH_LEN] = "", list[PETSC_MAX_PATH_LEN] = "";
   char         *inputs[1024], *species[128];
   PetscInt      n_in = 1024, n_sp = 127;
-  PetscEnum     radii = (PetscEnum)MS_RADII_ATOMIC, on_error = (PetscEnum)MS_ON_ERROR_FAIL;
+  char          radii_s[32] = "atomic", on_error_s[32] = "fail";
+  int           radii, on_error;
   PetscBool     set, help;
   structure_ctx ctx;
   PetscFunctionBeginUser;
@@ -63,13 +64,14 @@ PetscErrorCode ms_cmd_featurize_structure(MPI_Comm comm)
   PetscCall(PetscOptionsString("-list", "file listing structure files, one per line ('#' comments)", NULL, list, list, sizeof list, NULL));
   PetscCall(PetscOptionsString("-output", "output table: .h5/.hdf5 (group /features) or .csv", NULL, out, out, sizeof out, NULL));
   PetscCall(PetscOptionsReal("-cutoff", "neighbour cutoff for bonds and cutoff CN (Angstrom)", NULL, ctx.so.cutoff, &ctx.so.cutoff, NULL));
-  PetscCall(PetscOptionsEnum("-radii", "radius table for the packing fraction", NULL, ms_radii_names, radii, &radii, NULL));
+  PetscCall(PetscOptionsString("-radii", "radius table for the packing fraction: atomic (Slater 1964) or covalent", NULL, radii_s, radii_s, sizeof radii_s, NULL));
   PetscCall(PetscOptionsReal("-symprec", "spglib symmetry tolerance (Angstrom)", NULL, ctx.so.symprec, &ctx.so.symprec, NULL));
   PetscCall(PetscOptionsBool("-voronoi", "compute the Voronoi (solid-angle) CN", NULL, ctx.so.voronoi, &ctx.so.voronoi, NULL));
   PetscCall(PetscOptionsStringArray("-species", "element symbols of a VASP 4 POSCAR (no species line), in order", NULL, species, &n_sp, &set));
   if (!set) n_sp = 0;
   PetscCall(PetscOptionsReal("-cif_symprec", "CIF: symmetry images closer than this are one site (Angstrom)", NULL, ctx.ro.cif_symprec, &ctx.ro.cif_symprec, NULL));
-  PetscCall(PetscOptionsEnum("-on_error", "an input that cannot be featurized: stop, leave out, or NaN row", NULL, ms_on_error_names, on_error, &on_error, NULL));
+  PetscCall(PetscOptionsString("-on_error", "an input that cannot be featurized: fail (stop), skip (leave out) or nan (NaN row)", NULL, on_error_s, on_error_s,
+                               sizeof on_error_s, NULL));
   PetscOptionsEnd();
   PetscCall(ms_options_help_requested(&help));
   if (help) {
@@ -77,9 +79,11 @@ PetscErrorCode ms_cmd_featurize_structure(MPI_Comm comm)
     PetscFunctionReturn(0);
   }
   PetscCall(ms_options_check_unused(comm, NULL));
+  PetscCall(ms_featurize_choice(comm, "-on_error", on_error_s, ms_on_error_names, 3, &on_error));
   PetscCheck(out[0], comm, MS_ERR_USER, "missing required option -output (feats.h5 or feats.csv)");
   PetscCheck(ctx.so.cutoff > 0, comm, MS_ERR_USER, "-cutoff must be positive, got %g", ctx.so.cutoff);
   PetscCheck(ctx.so.symprec > 0, comm, MS_ERR_USER, "-symprec must be positive, got %g", ctx.so.symprec);
+  PetscCall(ms_featurize_choice(comm, "-radii", radii_s, ms_radii_names, 2, &radii));
   ctx.so.radii = (ms_radii)radii;
   species[n_sp] = NULL;
   if (n_sp) ctx.ro.species = (const char *const *)species;

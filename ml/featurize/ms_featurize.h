@@ -153,6 +153,8 @@ PetscErrorCode ms_featurize_rows_to_dataset(MPI_Comm comm, int64_t n, const int6
  * atomically. inputs are recorded as provenance (HDF5). */
 PetscErrorCode ms_featurize_write(ms_dataset ds, const char *path, int n_inputs, char *const *inputs, const char *kind, char *const *units);
 
+/* value among names[0..n) -> *index, else MS_ERR_USER naming option and the allowed values. */
+PetscErrorCode ms_featurize_choice(MPI_Comm comm, const char *option, const char *value, const char *const *names, int n, int *index);
 /* Run f(ctx) with errors caught: *err is the error code (0 when it worked) and msg the first
  * message; nothing is printed. For -on_error skip|nan. */
 PetscErrorCode ms_featurize_try(PetscErrorCode (*f)(void *), void *ctx, PetscErrorCode *err, char *msg, size_t len);

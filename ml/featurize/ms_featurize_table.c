@@ -13,6 +13,21 @@
 
 const char *const ms_on_error_names[] = {"fail", "skip", "nan", "ms_on_error", "MS_ON_ERROR_", NULL};
 
+PetscErrorCode ms_featurize_choice(MPI_Comm comm, const char *option, const char *value, const char *const *names, int n, int *index)
+{
+  char allowed[256] = "";
+  PetscFunctionBegin;
+  for (int i = 0; i < n; i++) {
+    if (!strcmp(value, names[i])) {
+      *index = i;
+      PetscFunctionReturn(0);
+    }
+    PetscCall(PetscStrlcat(allowed, i ? ", " : "", sizeof allowed));
+    PetscCall(PetscStrlcat(allowed, names[i], sizeof allowed));
+  }
+  SETERRQ(comm, MS_ERR_USER, "%s: unknown value '%s' (allowed: %s)", option, value, allowed);
+}
+
 typedef struct {
   char  *msg;
   size_t len;
