@@ -27,6 +27,8 @@ typedef struct {
   char       *buf;
   cif_tok    *t;
   int         n, cap;
+  double     *ops, *pos; /* work arrays, freed by ms_crystal_read_cif on every path */
+  int        *Zs;
 } cif_file;
 
 static PetscErrorCode push(cif_file *f, char *s, int line, int tag)
@@ -217,8 +219,8 @@ static PetscErrorCode read_cif(cif_file *f, const ms_crystal_read_opts *o, ms_cr
   static const char *const fx[] = {"_atom_site_fract_x", NULL}, *const fy[] = {"_atom_site_fract_y", NULL}, *const fz[] = {"_atom_site_fract_z", NULL};
   static const char *const sym_tags[] = {"_atom_site_type_symbol", NULL}, *const lab_tags[] = {"_atom_site_label", NULL};
   static const char *const occ_tags[] = {"_atom_site_occupancy", NULL};
-  double   abc[6], *ops = NULL, *pos = NULL;
-  int     *Zs = NULL, n_ops = 1, n_pos = 0;
+  double   abc[6], *ops, *pos;
+  int     *Zs, n_ops = 1, n_pos = 0;
   cif_loop lp, la;
   int      col, begin = 0, end = f->n, r;
   PetscFunctionBegin;
@@ -241,10 +243,12 @@ static PetscErrorCode read_cif(cif_file *f, const ms_crystal_read_opts *o, ms_cr
   if (r > 0) {
     n_ops = lp.n_rows;
     PetscCheck(n_ops > 0, PETSC_COMM_SELF, MS_ERR_READ, "%s:%d: the symmetry operations have no values", f->path, f->t[lp.first_tag].line);
-    PetscCall(PetscMalloc1(12 * n_ops, &ops));
+    PetscCall(PetscMalloc1(12 * n_ops, &f->ops));
+    ops = f->ops;
     for (int k = 0; k < n_ops; k++) PetscCall(parse_op(f, cell(f, &lp, k, col), ops + 12 * k));
   } else {
-    PetscCall(PetscCalloc1(12, &ops));
+    PetscCall(PetscCalloc1(12, &f->ops));
+    ops = f->ops;
     ops[0] = ops[4] = ops[8] = 1;
   }
 
@@ -267,7 +271,10 @@ static PetscErrorCode read_cif(cif_file *f, const ms_crystal_read_opts *o, ms_cr
 
   double L[3][3];
   PetscCall(lattice_from_cell(f->path, abc, abc + 3, L));
-  PetscCall(PetscMalloc2(3 * (size_t)la.n_rows * n_ops, &pos, (size_t)la.n_rows * n_ops, &Zs));
+  PetscCall(PetscMalloc1(3 * (size_t)la.n_rows * n_ops, &f->pos));
+  PetscCall(PetscMalloc1((size_t)la.n_rows * n_ops, &f->Zs));
+  pos = f->pos;
+  Zs  = f->Zs;
   for (int a = 0; a < la.n_rows; a++) {
     const cif_tok *ts = cell(f, &la, a, cs);
     int            Z  = ms_element_z(ts->s);
@@ -312,14 +319,12 @@ static PetscErrorCode read_cif(cif_file *f, const ms_crystal_read_opts *o, ms_cr
   memcpy((*out)->frac, pos, sizeof(double) * 3 * (size_t)n_pos);
   memcpy((*out)->Z, Zs, sizeof(int) * (size_t)n_pos);
   PetscCall(ms_crystal_frac_to_cart(*out));
-  PetscCall(PetscFree2(pos, Zs));
-  PetscCall(PetscFree(ops));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode ms_crystal_read_cif(const char *path, const ms_crystal_read_opts *o, ms_crystal *c)
 {
-  cif_file             f = {path, NULL, NULL, 0, 0};
+  cif_file             f = {path, NULL, NULL, 0, 0, NULL, NULL, NULL};
   ms_crystal_read_opts def = {NULL, 1e-2};
   FILE                *fp;
   long                 len;
@@ -341,6 +346,9 @@ PetscErrorCode ms_crystal_read_cif(const char *path, const ms_crystal_read_opts 
   if (!e) e = read_cif(&f, o, c);
   PetscCall(PetscFree(f.buf));
   PetscCall(PetscFree(f.t));
+  PetscCall(PetscFree(f.ops));
+  PetscCall(PetscFree(f.pos));
+  PetscCall(PetscFree(f.Zs));
   PetscCall(e);
   PetscCall(PetscStrallocpy(path, &(*c)->id));
   PetscFunctionReturn(0);

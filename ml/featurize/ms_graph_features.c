@@ -102,14 +102,34 @@ typedef struct {
   double  *w;
   int64_t *line;
   int64_t  n, cap;
+  char    *data; /* the file */
+  ms_csv_record rec;
 } raw_edges;
+
+static PetscErrorCode raw_free(raw_edges *r)
+{
+  PetscFunctionBegin;
+  for (int64_t i = 0; i < r->n; i++) {
+    PetscCall(PetscFree(r->src[i]));
+    PetscCall(PetscFree(r->dst[i]));
+    PetscCall(PetscFree(r->gid[i]));
+  }
+  PetscCall(PetscFree(r->src));
+  PetscCall(PetscFree(r->dst));
+  PetscCall(PetscFree(r->gid));
+  PetscCall(PetscFree(r->w));
+  PetscCall(PetscFree(r->line));
+  PetscCall(PetscFree(r->data));
+  ms_csv_record_free(&r->rec);
+  PetscFunctionReturn(0);
+}
 
 static PetscErrorCode read_raw(const char *path, raw_edges *r, PetscBool *weighted, PetscBool *grouped)
 {
   FILE         *fp = fopen(path, "rb");
   char         *data;
   long          len;
-  ms_csv_record rec = {0};
+  ms_csv_record *rp = &r->rec;
   PetscBool     have;
   int           cs = -1, ct = -1, cw = -1, cg = -1;
   PetscFunctionBegin;
@@ -117,28 +137,29 @@ static PetscErrorCode read_raw(const char *path, raw_edges *r, PetscBool *weight
   fseek(fp, 0, SEEK_END);
   len = ftell(fp);
   fseek(fp, 0, SEEK_SET);
-  PetscCall(PetscMalloc1(len + 1, &data));
+  PetscCall(PetscMalloc1(len + 1, &r->data));
+  data       = r->data;
   size_t got = fread(data, 1, (size_t)len, fp);
   fclose(fp);
   ms_csv_reader rd = {path, data, data + got, 1};
-  PetscCall(ms_csv_next(&rd, &rec, &have));
+  PetscCall(ms_csv_next(&rd, rp, &have));
   PetscCheck(have, PETSC_COMM_SELF, MS_ERR_READ, "%s: empty edge list (expected a header source,target[,weight][,graph_id])", path);
-  for (int k = 0; k < rec.n; k++) {
-    const char *h = rec.field[k];
+  for (int k = 0; k < rp->n; k++) {
+    const char *h = rp->field[k];
     if (!strcmp(h, "source")) cs = k;
     else if (!strcmp(h, "target")) ct = k;
     else if (!strcmp(h, "weight")) cw = k;
     else if (!strcmp(h, "graph_id")) cg = k;
-    else SETERRQ(PETSC_COMM_SELF, MS_ERR_READ, "%s:%lld: unknown column '%s' (allowed: source, target, weight, graph_id)", path, (long long)rec.line, h);
+    else SETERRQ(PETSC_COMM_SELF, MS_ERR_READ, "%s:%lld: unknown column '%s' (allowed: source, target, weight, graph_id)", path, (long long)rp->line, h);
   }
-  PetscCheck(cs >= 0 && ct >= 0, PETSC_COMM_SELF, MS_ERR_READ, "%s:%lld: the header must name the columns source and target", path, (long long)rec.line);
+  PetscCheck(cs >= 0 && ct >= 0, PETSC_COMM_SELF, MS_ERR_READ, "%s:%lld: the header must name the columns source and target", path, (long long)rp->line);
   *weighted = cw >= 0 ? PETSC_TRUE : PETSC_FALSE;
   *grouped  = cg >= 0 ? PETSC_TRUE : PETSC_FALSE;
   for (;;) {
-    PetscCall(ms_csv_next(&rd, &rec, &have));
+    PetscCall(ms_csv_next(&rd, rp, &have));
     if (!have) break;
-    PetscCheck(rec.n == (cs >= 0) + (ct >= 0) + (cw >= 0) + (cg >= 0), PETSC_COMM_SELF, MS_ERR_READ, "%s:%lld: %d field(s), the header has %d", path,
-               (long long)rec.line, rec.n, (cs >= 0) + (ct >= 0) + (cw >= 0) + (cg >= 0));
+    PetscCheck(rp->n == (cs >= 0) + (ct >= 0) + (cw >= 0) + (cg >= 0), PETSC_COMM_SELF, MS_ERR_READ, "%s:%lld: %d field(s), the header has %d", path,
+               (long long)rp->line, rp->n, (cs >= 0) + (ct >= 0) + (cw >= 0) + (cg >= 0));
     if (r->n == r->cap) {
       r->cap = r->cap ? 2 * r->cap : 1024;
       PetscCall(PetscRealloc(sizeof(char *) * (size_t)r->cap, &r->src));
@@ -147,21 +168,19 @@ static PetscErrorCode read_raw(const char *path, raw_edges *r, PetscBool *weight
       PetscCall(PetscRealloc(sizeof(double) * (size_t)r->cap, &r->w));
       PetscCall(PetscRealloc(sizeof(int64_t) * (size_t)r->cap, &r->line));
     }
-    PetscCheck(rec.field[cs][0] && rec.field[ct][0], PETSC_COMM_SELF, MS_ERR_READ, "%s:%lld: empty vertex name", path, (long long)rec.line);
-    PetscCall(PetscStrallocpy(rec.field[cs], &r->src[r->n]));
-    PetscCall(PetscStrallocpy(rec.field[ct], &r->dst[r->n]));
+    PetscCheck(rp->field[cs][0] && rp->field[ct][0], PETSC_COMM_SELF, MS_ERR_READ, "%s:%lld: empty vertex name", path, (long long)rp->line);
+    PetscCall(PetscStrallocpy(rp->field[cs], &r->src[r->n]));
+    PetscCall(PetscStrallocpy(rp->field[ct], &r->dst[r->n]));
     r->gid[r->n] = NULL;
-    if (cg >= 0) PetscCall(PetscStrallocpy(rec.field[cg], &r->gid[r->n]));
+    if (cg >= 0) PetscCall(PetscStrallocpy(rp->field[cg], &r->gid[r->n]));
     r->w[r->n] = 1.0;
     if (cw >= 0) {
       PetscBool fin;
-      PetscCheck(ms_csv_parse_double(rec.field[cw], &r->w[r->n], &fin) && fin && r->w[r->n] > 0, PETSC_COMM_SELF, MS_ERR_READ,
-                 "%s:%lld: weight '%s' is not a positive number", path, (long long)rec.line, rec.field[cw]);
+      PetscCheck(ms_csv_parse_double(rp->field[cw], &r->w[r->n], &fin) && fin && r->w[r->n] > 0, PETSC_COMM_SELF, MS_ERR_READ,
+                 "%s:%lld: weight '%s' is not a positive number", path, (long long)rp->line, rp->field[cw]);
     }
-    r->line[r->n++] = rec.line;
+    r->line[r->n++] = rp->line;
   }
-  ms_csv_record_free(&rec);
-  PetscCall(PetscFree(data));
   PetscFunctionReturn(0);
 }
 
@@ -172,8 +191,12 @@ PetscErrorCode ms_graph_read_edgelist(const char *path, ms_graph **graphs, int64
   PetscFunctionBegin;
   *graphs   = NULL;
   *n_graphs = 0;
-  PetscCall(read_raw(path, &r, &weighted, &grouped));
-  PetscCheck(r.n > 0, PETSC_COMM_SELF, MS_ERR_READ, "%s: no edges after the header", path);
+  PetscErrorCode e0 = read_raw(path, &r, &weighted, &grouped);
+  if (!e0 && r.n == 0) e0 = PetscError(PETSC_COMM_SELF, __LINE__, PETSC_FUNCTION_NAME, __FILE__, MS_ERR_READ, PETSC_ERROR_INITIAL, "%s: no edges after the header", path);
+  if (e0) {
+    PetscCall(raw_free(&r));
+    PetscCall(e0);
+  }
   /* Graphs in order of first appearance of their id. */
   int64_t *gof, *first_row, ng = 0;
   PetscCall(PetscMalloc2(r.n, &gof, r.n, &first_row));
@@ -224,17 +247,8 @@ PetscErrorCode ms_graph_read_edgelist(const char *path, ms_graph **graphs, int64
     PetscCall(PetscStrallocpy(id, &g->id));
   }
   *n_graphs = ng;
-  for (int64_t i = 0; i < r.n; i++) {
-    PetscCall(PetscFree(r.src[i]));
-    PetscCall(PetscFree(r.dst[i]));
-    PetscCall(PetscFree(r.gid[i]));
-  }
   PetscCall(PetscFree2(gof, first_row));
-  PetscCall(PetscFree(r.src));
-  PetscCall(PetscFree(r.dst));
-  PetscCall(PetscFree(r.gid));
-  PetscCall(PetscFree(r.w));
-  PetscCall(PetscFree(r.line));
+  PetscCall(raw_free(&r));
   PetscFunctionReturn(0);
 }
 
