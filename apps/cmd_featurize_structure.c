@@ -2,7 +2,6 @@
  * descriptors per crystal file (library: ml/featurize/ms_featurize.h). */
 #include "ms_commands.h"
 #include "ms_featurize.h"
-#include "ms_log.h"
 #include "ms_options.h"
 #include <string.h>
 
@@ -88,18 +87,8 @@ PetscErrorCode ms_cmd_featurize_structure(MPI_Comm comm)
   species[n_sp] = NULL;
   if (n_sp) ctx.ro.species = (const char *const *)species;
 
-  int        n_files;
-  char     **files;
-  ms_dataset ds;
-  int64_t    failed;
-  PetscCall(ms_featurize_inputs(comm, (int)n_in, inputs, list, &n_files, &files));
-  PetscCall(ms_featurize_files(comm, n_files, files, featurize_file, &ctx, ms_structure_n_features, ms_structure_feature_names, (ms_on_error)on_error,
-                               "featurize structure", &ds, &failed));
-  PetscCall(ms_featurize_write(ds, out, n_files, files, "structure", (char *const *)ms_structure_feature_units));
-  PetscCall(ms_log(comm, "featurize structure: %d input(s), %lld row(s), %lld failed (-on_error %s); wrote %s\n", n_files, (long long)ds->n_global,
-                   (long long)failed, ms_on_error_names[on_error], out));
-  PetscCall(ms_dataset_destroy(&ds));
-  PetscCall(ms_featurize_inputs_free(n_files, &files));
+  const ms_featurize_kind k = {"structure", featurize_file, ms_structure_n_features, ms_structure_feature_names, ms_structure_feature_units};
+  PetscCall(ms_featurize_run(comm, (int)n_in, inputs, list, out, &k, &ctx, (ms_on_error)on_error));
   for (PetscInt i = 0; i < n_in; i++) PetscCall(PetscFree(inputs[i]));
   for (PetscInt i = 0; i < n_sp; i++) PetscCall(PetscFree(species[i]));
   PetscFunctionReturn(0);

@@ -174,4 +174,16 @@ typedef PetscErrorCode (*ms_featurize_file_fn)(const char *path, void *ctx, int6
 PetscErrorCode ms_featurize_files(MPI_Comm comm, int n_files, char *const *files, ms_featurize_file_fn fn, void *ctx, int64_t d,
                                   const char *const *names, ms_on_error policy, const char *label, ms_dataset *ds, int64_t *n_failed);
 
+/* One featurizer as the commands run it. */
+typedef struct {
+  const char          *name;   /* "structure", "graph": recorded in the output */
+  ms_featurize_file_fn fn;
+  int64_t              d;
+  const char *const   *names, *const *units;
+} ms_featurize_kind;
+/* The whole `matscreen featurize <kind>`: inputs from -inputs/-list, ms_featurize_files,
+ * ms_featurize_write to out, a one-line summary on rank 0. Collective. */
+PetscErrorCode ms_featurize_run(MPI_Comm comm, int n_in, char *const *in, const char *list, const char *out, const ms_featurize_kind *k, void *ctx,
+                                ms_on_error policy);
+
 #endif

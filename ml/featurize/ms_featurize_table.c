@@ -361,3 +361,22 @@ PetscErrorCode ms_featurize_files(MPI_Comm comm, int n_files, char *const *files
   if (gerr) return gerr; /* already reported by the rank that failed */
   PetscFunctionReturn(0);
 }
+
+PetscErrorCode ms_featurize_run(MPI_Comm comm, int n_in, char *const *in, const char *list, const char *out, const ms_featurize_kind *k, void *ctx,
+                                ms_on_error policy)
+{
+  int        n_files;
+  char     **files, label[64];
+  ms_dataset ds;
+  int64_t    failed;
+  PetscFunctionBegin;
+  snprintf(label, sizeof label, "featurize %s", k->name);
+  PetscCall(ms_featurize_inputs(comm, n_in, in, list, &n_files, &files));
+  PetscCall(ms_featurize_files(comm, n_files, files, k->fn, ctx, k->d, k->names, policy, label, &ds, &failed));
+  PetscCall(ms_featurize_write(ds, out, n_files, files, k->name, (char *const *)k->units));
+  PetscCall(ms_log(comm, "%s: %d input(s), %lld row(s), %lld failed (-on_error %s); wrote %s\n", label, n_files, (long long)ds->n_global, (long long)failed,
+                   ms_on_error_names[policy], out));
+  PetscCall(ms_dataset_destroy(&ds));
+  PetscCall(ms_featurize_inputs_free(n_files, &files));
+  PetscFunctionReturn(0);
+}
