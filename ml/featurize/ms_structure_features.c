@@ -110,33 +110,31 @@ PetscErrorCode ms_structure_featurize(const ms_crystal c, const ms_structure_opt
     row[F_SPG] = spg;
   }
 
-  /* Nearest-neighbour distance of each site: the radius grows until every site has one. */
-  if (n > 1 || c->periodic) {
-    double r = o->cutoff;
-    for (int pass = 0;; pass++) {
-      ms_neighbors nb;
-      int64_t      lonely = 0;
-      PetscCall(ms_neighbors_build(c, r, &nb));
-      for (int64_t i = 0; i < n; i++) {
-        if (nb.start[i + 1] == nb.start[i]) lonely++;
-        else buf[i] = nb.d[nb.start[i]];
-      }
-      PetscCall(ms_neighbors_free(&nb));
-      if (!lonely) break;
-      PetscCheck(pass < 20, PETSC_COMM_SELF, MS_ERR_READ, "%s: a site has no neighbour within %g A", id, r);
-      r *= 2;
-    }
-    stats(buf, n, &row[F_NN_MIN], &row[F_NN_MAX], &row[F_NN_MEAN], &row[F_NN_STD]);
-  }
-
-  /* Bond lengths and coordination numbers at the cutoff. */
+  /* Bond lengths and coordination numbers at the cutoff; the nearest-neighbour distance of each
+     site from the same list, or from a larger radius (doubled until every site has one). */
   {
     ms_neighbors nb;
     PetscCall(ms_neighbors_build(c, o->cutoff, &nb));
     stats(nb.d, nb.n_pairs, &dummy, &dummy, &row[F_BOND_MEAN], &row[F_BOND_STD]);
     for (int64_t i = 0; i < n; i++) buf[i] = (double)(nb.start[i + 1] - nb.start[i]);
     stats(buf, n, &row[F_CN_MIN], &row[F_CN_MAX], &row[F_CN_MEAN], &dummy);
-    PetscCall(ms_neighbors_free(&nb));
+    double r = o->cutoff;
+    for (int pass = 0; n > 1 || c->periodic; pass++) {
+      int64_t lonely = 0;
+      if (pass) PetscCall(ms_neighbors_build(c, r, &nb));
+      for (int64_t i = 0; i < n; i++) {
+        if (nb.start[i + 1] == nb.start[i]) lonely++;
+        else buf[i] = nb.d[nb.start[i]];
+      }
+      PetscCall(ms_neighbors_free(&nb));
+      if (!lonely) {
+        stats(buf, n, &row[F_NN_MIN], &row[F_NN_MAX], &row[F_NN_MEAN], &row[F_NN_STD]);
+        break;
+      }
+      PetscCheck(pass < 20, PETSC_COMM_SELF, MS_ERR_READ, "%s: a site has no neighbour within %g A", id, r);
+      r *= 2;
+    }
+    PetscCall(ms_neighbors_free(&nb)); /* no-op unless the loop did not run (a lone atom) */
   }
 
   if (o->voronoi && c->periodic) {
