@@ -8,6 +8,7 @@
 #include "ms_test.h"
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int cmp_d(const void *a, const void *b)
 {
@@ -154,6 +155,56 @@ static void graph_closed_forms(void)
   MS_CHECK(isinf(row[2]) && row[2] > 0); /* disconnected */
 }
 
+/* Every prefix of a valid file (a truncated download) is read or rejected as malformed content
+   (MS_ERR_READ), never anything else (a crash, an internal error). */
+static void truncated_inputs(void)
+{
+  const char *src = getenv("MS_SOURCE_DIR") ? getenv("MS_SOURCE_DIR") : ".";
+  const char *files[] = {"tests/parity/structures/ZnO_wurtzite.cif", "tests/cli/featurize_data/vasp4_POSCAR", "tests/parity/graphs/multi.csv"};
+  const char *tmpl[]  = {"/tmp/ms_trunc_XXXXXX.cif", "/tmp/ms_trunc_XXXXXX", "/tmp/ms_trunc_XXXXXX.csv"};
+  const char *sp[]    = {"Fe", NULL};
+  ms_crystal_read_opts ro = {sp, 1e-2};
+  for (int f = 0; f < 3; f++) {
+    char  path[PETSC_MAX_PATH_LEN], tmp[64], buf[8192];
+    snprintf(path, sizeof path, "%s/%s", src, files[f]);
+    FILE *fp = fopen(path, "rb");
+    MS_CHECK(fp);
+    if (!fp) continue;
+    size_t len = fread(buf, 1, sizeof buf, fp);
+    fclose(fp);
+    snprintf(tmp, sizeof tmp, "%s", tmpl[f]);
+    int fd = f == 1 ? mkstemp(tmp) : mkstemps(tmp, f == 0 ? 4 : 4);
+    MS_CHECK(fd >= 0);
+    close(fd);
+    int n_ok = 0, n_bad = 0;
+    for (size_t k = 0; k <= len; k += (f == 0 ? 7 : 1)) {
+      fp = fopen(tmp, "wb");
+      fwrite(buf, 1, k, fp);
+      fclose(fp);
+      PetscErrorCode e;
+      PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
+      if (f < 2) {
+        ms_crystal c = NULL;
+        e = f == 0 ? ms_crystal_read_cif(tmp, &ro, &c) : ms_crystal_read_poscar(tmp, &ro, &c);
+        ms_crystal_destroy(&c);
+      } else {
+        ms_graph *g = NULL;
+        int64_t   ng = 0;
+        e = ms_graph_read_edgelist(tmp, &g, &ng);
+        for (int64_t q = 0; q < ng; q++) ms_graph_free(&g[q]);
+        PetscFree(g);
+      }
+      PetscPopErrorHandler();
+      if (e && e != MS_ERR_READ) fprintf(stderr, "%s truncated to %zu bytes: error %d\n", files[f], k, (int)e);
+      MS_CHECK(e == 0 || e == MS_ERR_READ);
+      if (e) n_bad++;
+      else n_ok++;
+    }
+    MS_CHECK(n_ok > 0 && n_bad > 0);
+    unlink(tmp);
+  }
+}
+
 int main(int argc, char **argv)
 {
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
@@ -161,5 +212,6 @@ int main(int argc, char **argv)
   voronoi_closed_forms();
   nacl_density();
   graph_closed_forms();
+  truncated_inputs();
   MS_TEST_END("structure_geometry");
 }
