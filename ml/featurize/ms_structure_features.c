@@ -115,6 +115,16 @@ PetscErrorCode ms_structure_featurize(const ms_crystal c, const ms_structure_opt
   {
     ms_neighbors nb;
     PetscCall(ms_neighbors_build(c, o->cutoff, &nb));
+    /* Overlapping sites (a duplicated atom, a bad symmetry expansion) have no meaningful bonds
+       or Voronoi cells: malformed input, named. */
+    for (int64_t i = 0; i < n; i++)
+      if (nb.start[i + 1] > nb.start[i] && nb.d[nb.start[i]] < 0.1) {
+        const int64_t j = nb.j[nb.start[i]];
+        const double  dij = nb.d[nb.start[i]];
+        PetscCall(ms_neighbors_free(&nb));
+        SETERRQ(PETSC_COMM_SELF, MS_ERR_READ, "%s: sites %lld (%s) and %lld (%s) are %.3g A apart: overlapping atoms", id, (long long)i + 1,
+                ms_element_symbol(c->Z[i]), (long long)j + 1, ms_element_symbol(c->Z[j]), dij);
+      }
     stats(nb.d, nb.n_pairs, &dummy, &dummy, &row[F_BOND_MEAN], &row[F_BOND_STD]);
     for (int64_t i = 0; i < n; i++) buf[i] = (double)(nb.start[i + 1] - nb.start[i]);
     stats(buf, n, &row[F_CN_MIN], &row[F_CN_MAX], &row[F_CN_MEAN], &dummy);

@@ -27,6 +27,8 @@ check --status 66 --absent o.csv --stderr-has "vasp4_POSCAR:6: a VASP 4 POSCAR h
   "$MS" featurize structure -inputs "$D/vasp4_POSCAR" -output o.csv
 check --status 66 --absent o.csv --stderr-has "short_POSCAR:10: file ends early: expected atom coordinates" -- \
   "$MS" featurize structure -inputs "$D/short_POSCAR" -output o.csv
+check --status 66 --absent o.csv --stderr-has "overlap.vasp: sites 1 (Fe) and 2 (Fe) are 0 A apart: overlapping atoms" -- \
+  "$MS" featurize structure -inputs "$D/overlap.vasp" -output o.csv
 check --status 65 --absent o.csv --stderr-has "cannot open CIF file nothere.cif" -- "$MS" featurize structure -inputs nothere.cif -output o.csv
 # Malformed edge lists.
 check --status 66 --absent o.csv --stderr-has "bad_column.csv:1: unknown column 'length' (allowed: source, target, weight, graph_id)" -- \
