@@ -91,15 +91,16 @@ static double face_solid_angle(face_vertex *fv, int n, const double *nrm)
   return omega;
 }
 
-/* One site: *ok = 0 when the radius was too small (unbounded or uncertified cell). */
-static PetscErrorCode site_cn(const ms_crystal c, const ms_neighbors *nb, int64_t i, double R, double *cn, int *ok)
+/* One site: *ok = 0 when the radius was too small (unbounded or uncertified cell). Called from
+   OpenMP threads, so no PETSc calls: returns qhull's exit code (0 = fine), -1 when out of memory. */
+static int site_cn(const ms_crystal c, const ms_neighbors *nb, int64_t i, double R, double *cn, int *ok)
 {
   int64_t np = 1 + nb->start[i + 1] - nb->start[i];
   double *pts;
-  PetscFunctionBegin;
   *ok = 0;
-  if (np < 5) PetscFunctionReturn(0);
-  PetscCall(PetscMalloc1(3 * np, &pts));
+  if (np < 5) return 0;
+  pts = (double *)malloc(sizeof(double) * 3 * (size_t)np);
+  if (!pts) return -1;
   pts[0] = pts[1] = pts[2] = 0;
   for (int64_t q = nb->start[i], r = 1; q < nb->start[i + 1]; q++, r++) {
     const int64_t j = nb->j[q];
@@ -115,8 +116,8 @@ static PetscErrorCode site_cn(const ms_crystal c, const ms_neighbors *nb, int64_
   if (exitcode) {
     qh_freeqhull(qh, !qh_ALL);
     qh_memfreeshort(qh, &curlong, &totlong);
-    PetscCall(PetscFree(pts));
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_LIB, "%s: qhull failed (exit code %d) on the Voronoi cell of site %lld", c->id ? c->id : "structure", exitcode, (long long)i);
+    free(pts);
+    return exitcode;
   }
   qh_setvoronoi_all(qh);
   facetT      *facet;
@@ -160,8 +161,8 @@ static PetscErrorCode site_cn(const ms_crystal c, const ms_neighbors *nb, int64_
     *ok = 1;
   }
   free(fv);
-  PetscCall(PetscFree(pts));
-  PetscFunctionReturn(0);
+  free(pts);
+  return 0;
 }
 
 PetscErrorCode ms_voronoi_cn(const ms_crystal c, double *cn)
@@ -182,13 +183,26 @@ PetscErrorCode ms_voronoi_cn(const ms_crystal c, double *cn)
     ms_neighbors nb;
     PetscCheck(pass < 12, PETSC_COMM_SELF, PETSC_ERR_LIB, "%s: Voronoi cells not certified up to a radius of %g A", c->id ? c->id : "structure", R);
     PetscCall(ms_neighbors_build(c, R, &nb));
+    /* Sites are independent: OpenMP threads share them (qhull_r keeps its state in each qhT). */
+    int     fail = 0;
+    int64_t bad = -1;
+#pragma omp parallel for schedule(dynamic, 1) reduction(max : fail)
     for (int64_t i = 0; i < n; i++) {
       if (done[i]) continue;
-      int ok;
-      PetscCall(site_cn(c, &nb, i, R, &cn[i], &ok));
-      if (ok) { done[i] = 1; left--; }
+      int ok, e = site_cn(c, &nb, i, R, &cn[i], &ok);
+      if (e) {
+        fail = PetscMax(fail, e > 0 ? e : 1000);
+#pragma omp critical
+        bad = bad < 0 || i < bad ? i : bad;
+      }
+      done[i] = (char)ok;
     }
     PetscCall(ms_neighbors_free(&nb));
+    if (fail) PetscCall(PetscFree(done));
+    PetscCheck(!fail, PETSC_COMM_SELF, PETSC_ERR_LIB, "%s: qhull failed (%s) on the Voronoi cell of site %lld", c->id ? c->id : "structure",
+               fail == 1000 ? "out of memory" : "see its message above", (long long)bad + 1);
+    left = 0;
+    for (int64_t i = 0; i < n; i++) left += !done[i];
     R *= 1.5;
   }
   PetscCall(PetscFree(done));
