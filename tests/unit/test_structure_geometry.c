@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <omp.h>
 
 static int cmp_d(const void *a, const void *b)
 {
@@ -155,6 +156,34 @@ static void graph_closed_forms(void)
   MS_CHECK(isinf(row[2]) && row[2] > 0); /* disconnected */
 }
 
+/* Random sites in a skewed cell: the Voronoi CN is the same on 1 and 2 OpenMP threads, and
+   between 1 and the number of faces' upper bound (it is a sum of weights <= 1 with one weight 1). */
+static void voronoi_threads(void)
+{
+  ms_crystal c;
+  ms_rng     r;
+  const int  n = 12;
+  double     cn1[12], cn2[12];
+  ms_crystal_create(n, PETSC_TRUE, &c);
+  double L[3][3] = {{6.1, 0, 0}, {2.9, 5.15, 0.2}, {-1.3, 0.7, 5.4}};
+  memcpy(c->lattice, L, sizeof L);
+  ms_rng_init(&r, 7, 0);
+  for (int i = 0; i < n; i++) {
+    c->Z[i] = 8;
+    for (int k = 0; k < 3; k++) c->frac[3 * i + k] = ms_rng_uniform(&r);
+  }
+  ms_crystal_frac_to_cart(c);
+  omp_set_num_threads(1);
+  MS_CHECK(!ms_voronoi_cn(c, cn1));
+  omp_set_num_threads(2);
+  MS_CHECK(!ms_voronoi_cn(c, cn2));
+  for (int i = 0; i < n; i++) {
+    MS_CHECK(cn1[i] == cn2[i]);
+    MS_CHECK(cn1[i] >= 1 && cn1[i] < 40);
+  }
+  ms_crystal_destroy(&c);
+}
+
 /* Every prefix of a valid file (a truncated download) is read or rejected as malformed content
    (MS_ERR_READ), never anything else (a crash, an internal error). */
 static void truncated_inputs(void)
@@ -213,5 +242,6 @@ int main(int argc, char **argv)
   nacl_density();
   graph_closed_forms();
   truncated_inputs();
+  voronoi_threads();
   MS_TEST_END("structure_geometry");
 }
