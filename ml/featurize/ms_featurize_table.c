@@ -373,6 +373,11 @@ PetscErrorCode ms_featurize_run(MPI_Comm comm, int n_in, char *const *in, const 
   snprintf(label, sizeof label, "featurize %s", k->name);
   PetscCall(ms_featurize_inputs(comm, n_in, in, list, &n_files, &files));
   PetscCall(ms_featurize_files(comm, n_files, files, k->fn, ctx, k->d, k->names, policy, label, &ds, &failed));
+  if (!ds->n_global) {
+    PetscCall(ms_dataset_destroy(&ds));
+    PetscCall(ms_featurize_inputs_free(n_files, &files));
+    SETERRQ(comm, MS_ERR_READ, "%s: all %d input(s) failed (-on_error %s, messages above): no table written", label, n_files, ms_on_error_names[policy]);
+  }
   PetscCall(ms_featurize_write(ds, out, n_files, files, k->name, (char *const *)k->units));
   PetscCall(ms_log(comm, "%s: %d input(s), %lld row(s), %lld failed (-on_error %s); wrote %s\n", label, n_files, (long long)ds->n_global, (long long)failed,
                    ms_on_error_names[policy], out));

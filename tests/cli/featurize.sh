@@ -69,6 +69,8 @@ assert units[names.index("density_g_cm3")] == "g/cm^3" and units[names.index("a_
 assert "command_line" in f.attrs and f.attrs["n_ranks"] == 2
 print("ok   nan.h5: NaN rows in place, units and provenance")
 PY
+check --status 66 --within 60 --absent none.h5 --stderr-has "featurize structure: all 2 input(s) failed (-on_error skip, messages above): no table written" -- \
+  "${NP2[@]}" featurize structure -inputs "$D/bad_cell.cif,$D/short_loop.cif" -on_error skip -output none.h5
 # -on_error fail on 2 ranks: broken.cif is input 1 = rank 1; both ranks end, no output.
 check --status 66 --within 60 --absent fail.csv --stderr-has "broken.cif:16" -- "${NP2[@]}" featurize structure -list "$d/list.txt" -output fail.csv
 check --status 66 --within 60 --absent fail.h5 --stderr-has "bad_weight.csv:3" -- \
