@@ -47,8 +47,8 @@ static PetscErrorCode featurize_file(const char *path, void *p, int64_t d, int64
 PetscErrorCode ms_cmd_featurize_structure(MPI_Comm comm)
 {
   char          out[PETSC_MAX_PATH_LEN] = "", list[PETSC_MAX_PATH_LEN] = "";
-  char         *inputs[1024], *species[128];
-  PetscInt      n_in = 1024, n_sp = 127;
+  char         *inputs[MS_FEATURIZE_MAX_INPUTS], *species[128];
+  PetscInt      n_in = MS_FEATURIZE_MAX_INPUTS, n_sp = 127;
   char          radii_s[32] = "atomic", on_error_s[32] = "fail";
   int           radii, on_error;
   PetscBool     set, help;

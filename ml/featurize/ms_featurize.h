@@ -158,6 +158,8 @@ PetscErrorCode ms_featurize_choice(MPI_Comm comm, const char *option, const char
 /* Run f(ctx) with errors caught: *err is the error code (0 when it worked) and msg the first
  * message; nothing is printed. For -on_error skip|nan. */
 PetscErrorCode ms_featurize_try(PetscErrorCode (*f)(void *), void *ctx, PetscErrorCode *err, char *msg, size_t len);
+/* Capacity of -inputs (PETSc string arrays are fixed-size); more inputs go through -list. */
+#define MS_FEATURIZE_MAX_INPUTS 1024
 /* The list of inputs from -inputs a,b,c and/or -list FILE (one path per line, '#' comments;
  * relative paths are relative to the list's folder). Collective; *files freed with
  * ms_featurize_inputs_free. */
@@ -181,7 +183,8 @@ typedef struct {
   int64_t              d;
   const char *const   *names, *const *units;
 } ms_featurize_kind;
-/* The whole `matscreen featurize <kind>`: inputs from -inputs/-list, ms_featurize_files,
+/* The whole `matscreen featurize <kind>`: inputs from -inputs (n_in of at most
+ * MS_FEATURIZE_MAX_INPUTS; a full array is an error, as PETSc drops the rest silently)/-list, ms_featurize_files,
  * ms_featurize_write to out, a one-line summary on rank 0. Collective. */
 PetscErrorCode ms_featurize_run(MPI_Comm comm, int n_in, char *const *in, const char *list, const char *out, const ms_featurize_kind *k, void *ctx,
                                 ms_on_error policy);

@@ -371,6 +371,8 @@ PetscErrorCode ms_featurize_run(MPI_Comm comm, int n_in, char *const *in, const 
   int64_t    failed;
   PetscFunctionBegin;
   snprintf(label, sizeof label, "featurize %s", k->name);
+  PetscCheck(n_in < MS_FEATURIZE_MAX_INPUTS, comm, MS_ERR_USER, "-inputs: %d or more files (the most it holds is %d): list them in a file and use -list",
+             MS_FEATURIZE_MAX_INPUTS, MS_FEATURIZE_MAX_INPUTS - 1);
   PetscCall(ms_featurize_inputs(comm, n_in, in, list, &n_files, &files));
   PetscCall(ms_featurize_files(comm, n_files, files, k->fn, ctx, k->d, k->names, policy, label, &ds, &failed));
   if (!ds->n_global) {

@@ -42,6 +42,9 @@ check --status 95 --stderr-has "missing required option -output" -- "$MS" featur
 check --status 95 --stderr-has "no inputs" -- "$MS" featurize graph -output o.csv
 check --stdout-has "-on_error" --stdout-has "-radii" --stdout-has "Wiener" -- "$MS" featurize structure -help
 check --stdout-has "inf when the graph is disconnected" -- "$MS" featurize graph -help
+many=$(printf "$D/bad_weight.csv,%.0s" $(seq 1 1100))
+check --status 95 --stderr-has "-inputs: 1024 or more files (the most it holds is 1023): list them in a file and use -list" -- \
+  "$MS" featurize graph -inputs "${many%,}" -output o.csv
 # VASP 4 with -species works.
 check --exists v4.csv -- "$MS" featurize structure -inputs "$D/vasp4_POSCAR" -species Fe -output v4.csv
 grep -q ',229,' v4.csv || { echo "FAIL: bcc Fe should be space group 229"; cat v4.csv; fail=1; }
