@@ -94,7 +94,8 @@ PetscErrorCode ms_cmd_featurize_graph(MPI_Comm comm)
   species[n_sp] = NULL;
   if (n_sp) ctx.ro.species = (const char *const *)species;
 
-  const ms_featurize_kind k = {"graph", featurize_file, ms_graph_n_features, ms_graph_feature_names, ms_graph_feature_units};
+  const ms_featurize_kind k = {"graph", featurize_file, ms_graph_n_features, ms_graph_feature_names, ms_graph_feature_units,
+                                "wiener_index = inf: the graph is disconnected; NaN: an input that failed with -on_error nan"};
   PetscCall(ms_featurize_run(comm, (int)n_in, inputs, list, out, &k, &ctx, (ms_on_error)on_error));
   for (PetscInt i = 0; i < n_in; i++) PetscCall(PetscFree(inputs[i]));
   for (PetscInt i = 0; i < n_sp; i++) PetscCall(PetscFree(species[i]));

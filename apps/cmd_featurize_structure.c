@@ -87,7 +87,8 @@ PetscErrorCode ms_cmd_featurize_structure(MPI_Comm comm)
   species[n_sp] = NULL;
   if (n_sp) ctx.ro.species = (const char *const *)species;
 
-  const ms_featurize_kind k = {"structure", featurize_file, ms_structure_n_features, ms_structure_feature_names, ms_structure_feature_units};
+  const ms_featurize_kind k = {"structure", featurize_file, ms_structure_n_features, ms_structure_feature_names, ms_structure_feature_units,
+                                "NaN: not defined for the input (cell features of a molecule) or an input that failed with -on_error nan"};
   PetscCall(ms_featurize_run(comm, (int)n_in, inputs, list, out, &k, &ctx, (ms_on_error)on_error));
   for (PetscInt i = 0; i < n_in; i++) PetscCall(PetscFree(inputs[i]));
   for (PetscInt i = 0; i < n_sp; i++) PetscCall(PetscFree(species[i]));

@@ -151,7 +151,8 @@ PetscErrorCode ms_featurize_rows_to_dataset(MPI_Comm comm, int64_t n, const int6
                                             const char *const *names, ms_dataset *ds);
 /* Write ds to PATH (.h5/.hdf5: group /features with provenance root attributes; else CSV),
  * atomically. inputs are recorded as provenance (HDF5). */
-PetscErrorCode ms_featurize_write(ms_dataset ds, const char *path, int n_inputs, char *const *inputs, const char *kind, char *const *units);
+PetscErrorCode ms_featurize_write(ms_dataset ds, const char *path, int n_inputs, char *const *inputs, const char *kind, char *const *units,
+                                  const char *note);
 
 /* value among names[0..n) -> *index, else MS_ERR_USER naming option and the allowed values. */
 PetscErrorCode ms_featurize_choice(MPI_Comm comm, const char *option, const char *value, const char *const *names, int n, int *index);
@@ -182,10 +183,12 @@ typedef struct {
   ms_featurize_file_fn fn;
   int64_t              d;
   const char *const   *names, *const *units;
+  const char          *note;   /* how to read special values; HDF5 attribute "note" and log */
 } ms_featurize_kind;
 /* The whole `matscreen featurize <kind>`: inputs from -inputs (n_in of at most
  * MS_FEATURIZE_MAX_INPUTS; a full array is an error, as PETSc drops the rest silently)/-list, ms_featurize_files,
- * ms_featurize_write to out, a one-line summary on rank 0. Collective. */
+ * ms_featurize_write to out, a summary on rank 0 (rows, failures, and which columns hold
+ * non-finite values: NaN rows of -on_error nan, an infinite Wiener index). Collective. */
 PetscErrorCode ms_featurize_run(MPI_Comm comm, int n_in, char *const *in, const char *list, const char *out, const ms_featurize_kind *k, void *ctx,
                                 ms_on_error policy);
 

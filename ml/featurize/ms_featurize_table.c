@@ -230,7 +230,8 @@ static PetscBool is_h5(const char *path)
   return (n > 3 && !strcmp(path + n - 3, ".h5")) || (n > 5 && !strcmp(path + n - 5, ".hdf5")) ? PETSC_TRUE : PETSC_FALSE;
 }
 
-PetscErrorCode ms_featurize_write(ms_dataset ds, const char *path, int n_inputs, char *const *inputs, const char *kind, char *const *units)
+PetscErrorCode ms_featurize_write(ms_dataset ds, const char *path, int n_inputs, char *const *inputs, const char *kind, char *const *units,
+                                  const char *note)
 {
   PetscFunctionBegin;
   if (!is_h5(path)) {
@@ -246,6 +247,7 @@ PetscErrorCode ms_featurize_write(ms_dataset ds, const char *path, int n_inputs,
   PetscCall(ms_h5_group_ensure(f->fid, "/features", &g));
   PetscCall(ms_h5_attr_set_string(g, "featurizer", kind));
   PetscCall(ms_h5_attr_set_int(g, "n_inputs", n_inputs));
+  if (note) PetscCall(ms_h5_attr_set_string(g, "note", note));
   dset = H5Dopen2(g, "features", H5P_DEFAULT);
   MS_H5CHK(dset, ds->comm, "cannot reopen /features/features in %s", path);
   PetscCall(ms_h5_attr_set_strings(dset, "units", (int)ds->n_features, units));
@@ -380,9 +382,25 @@ PetscErrorCode ms_featurize_run(MPI_Comm comm, int n_in, char *const *in, const 
     PetscCall(ms_featurize_inputs_free(n_files, &files));
     SETERRQ(comm, MS_ERR_READ, "%s: all %d input(s) failed (-on_error %s, messages above): no table written", label, n_files, ms_on_error_names[policy]);
   }
-  PetscCall(ms_featurize_write(ds, out, n_files, files, k->name, (char *const *)k->units));
+  PetscCall(ms_featurize_write(ds, out, n_files, files, k->name, (char *const *)k->units, k->note));
   PetscCall(ms_log(comm, "%s: %d input(s), %lld row(s), %lld failed (-on_error %s); wrote %s\n", label, n_files, (long long)ds->n_global, (long long)failed,
                    ms_on_error_names[policy], out));
+  {
+    long long *bad;
+    char       cols[1024] = "";
+    PetscCall(PetscCalloc1(k->d, &bad));
+    for (int64_t i = 0; i < ds->n_local; i++)
+      for (int64_t j = 0; j < k->d; j++) bad[j] += !isfinite(ds->X[i * k->d + j]);
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, bad, (int)k->d, MPI_LONG_LONG, MPI_SUM, comm));
+    for (int64_t j = 0; j < k->d; j++)
+      if (bad[j]) {
+        char one[128];
+        snprintf(one, sizeof one, "%s%s (%lld)", cols[0] ? ", " : "", k->names[j], bad[j]);
+        PetscCall(PetscStrlcat(cols, one, sizeof cols));
+      }
+    if (cols[0]) PetscCall(ms_log(comm, "%s: non-finite values in %s%s%s\n", label, cols, k->note ? "; " : "", k->note ? k->note : ""));
+    PetscCall(PetscFree(bad));
+  }
   PetscCall(ms_dataset_destroy(&ds));
   PetscCall(ms_featurize_inputs_free(n_files, &files));
   PetscFunctionReturn(0);

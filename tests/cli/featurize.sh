@@ -45,6 +45,9 @@ check --stdout-has "inf when the graph is disconnected" -- "$MS" featurize graph
 many=$(printf "$D/bad_weight.csv,%.0s" $(seq 1 1100))
 check --status 95 --stderr-has "-inputs: 1024 or more files (the most it holds is 1023): list them in a file and use -list" -- \
   "$MS" featurize graph -inputs "${many%,}" -output o.csv
+# A disconnected graph: Wiener = inf, said in the summary and in the HDF5 note.
+check --exists disc.h5 --stdout-has "non-finite values in wiener_index (1); wiener_index = inf: the graph is disconnected" -- \
+  "$MS" featurize graph -inputs "$MS_SOURCE_DIR/tests/parity/graphs/disconnected.csv,$MS_SOURCE_DIR/tests/parity/graphs/petersen.csv" -output disc.h5
 # VASP 4 with -species works.
 check --exists v4.csv -- "$MS" featurize structure -inputs "$D/vasp4_POSCAR" -species Fe -output v4.csv
 grep -q ',229,' v4.csv || { echo "FAIL: bcc Fe should be space group 229"; cat v4.csv; fail=1; }
