@@ -30,6 +30,9 @@ PetscErrorCode ms_model_save(ms_model m, const char *path)
   if (m->target_name) PetscCall(ms_h5_attr_set_string(g, "target_name", m->target_name));
   PetscCall(ms_h5_attr_set_int(g, "n_classes", m->n_classes));
   if (m->n_classes) PetscCall(ms_h5_attr_set_strings(g, "class_names", (int)m->n_classes, m->class_names));
+  if (m->train_summary) PetscCall(ms_h5_write_rows_double(g, "training_summary", 4, 0, 4, m->n_features, m->train_summary));
+  PetscCall(ms_h5_attr_set_double(g, "target_min", m->target_min));
+  PetscCall(ms_h5_attr_set_double(g, "target_max", m->target_max));
   PetscCall(ms_h5_group_ensure(g, "scaler", &sg));
   PetscCall(ms_scaler_save(m->scaler, sg));
   MS_H5CHK(H5Gclose(sg), m->comm, "closing group /model/scaler of %s", path);
@@ -76,6 +79,22 @@ PetscErrorCode ms_model_load(MPI_Comm comm, const char *path, ms_model *mp)
     if (nn != n) SETERRQ(comm, MS_ERR_READ, "%s: /model has n_classes %" PRId64 " but %d class_names", path, n, nn);
   }
   m->n_classes = n;
+  /* optional: files written before the training summary existed have none */
+  PetscCall(ms_h5_link_exists(g, "training_summary", &exists));
+  if (exists) {
+    int     rk;
+    int64_t dims[3];
+    PetscCall(ms_h5_dataset_shape(g, "training_summary", &rk, dims));
+    if (rk != 2 || dims[0] != 4 || dims[1] != m->n_features)
+      SETERRQ(comm, MS_ERR_READ, "%s: /model/training_summary must be 4 x %" PRId64 " (min, max, mean, std per feature)", path, m->n_features);
+    PetscCall(PetscMalloc1(4 * m->n_features, &m->train_summary));
+    PetscCall(ms_h5_read_rows_double(g, "training_summary", 0, 4, m->n_features, m->train_summary));
+  }
+  PetscCall(ms_h5_attr_exists(g, "target_min", &exists));
+  if (exists) {
+    PetscCall(ms_h5_attr_get_double(g, "target_min", &m->target_min));
+    PetscCall(ms_h5_attr_get_double(g, "target_max", &m->target_max));
+  }
   sg = H5Gopen2(g, "scaler", H5P_DEFAULT);
   MS_H5CHK(sg, comm, "cannot open group /model/scaler of %s", path);
   PetscCall(ms_scaler_destroy(&m->scaler));
