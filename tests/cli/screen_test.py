@@ -215,6 +215,44 @@ def case_filters(d):
             check("command_line" in f.attrs, "HDF5 twin has provenance")
 
 
+def case_space(d):
+    """grid = the Cartesian product in mixed-radix order; Halton = the radical-inverse formula;
+    uniform draws identical on 1 and 2 ranks"""
+    import itertools
+    make_data(d)
+    train(d, "rf", "y1", "rf.h5", ["-rf_n_trees", "5"])
+    open(f"{d}/sp.csv", "w").write("name,kind,values\na,grid,0:1:5\nb,list,0.1;0.7\nc,int,0:2\n")
+    run(["screen", "-model", f"{d}/rf.h5", "-space_file", f"{d}/sp.csv", "-top", "100", "-output", f"{d}/g.csv", "-quiet"], 2)
+    h, rows = read_csv(f"{d}/g.csv")
+    got = {int(r[1]): tuple(float(x) for x in r[2:5]) for r in rows}
+    want = list(itertools.product([0, 0.25, 0.5, 0.75, 1], [0.1, 0.7], [0, 1, 2]))
+    check(len(got) == 30 and all(got[i] == want[i] for i in range(30)), "full grid = Cartesian product, last dimension fastest")
+
+    def rinv(i, b):
+        f, r = 1.0, 0.0
+        while i:
+            f /= b
+            r += f * (i % b)
+            i //= b
+        return r
+    run(["screen", "-model", f"{d}/rf.h5", "-space_file", f"{d}/sp.csv", "-space_sample", "halton", "-n", "60", "-top", "60",
+         "-output", f"{d}/h.csv", "-quiet"], 1)
+    h, rows = read_csv(f"{d}/h.csv")
+    ok = True
+    for r in rows:
+        i = int(r[1])
+        a, b, c = (float(x) for x in r[2:5])
+        ok &= abs(a - rinv(i + 1, 2)) < 1e-15 and b == [0.1, 0.7][int(rinv(i + 1, 3) * 2)] and c == int(rinv(i + 1, 5) * 3)
+    check(len(rows) == 60 and ok, "Halton points = radical inverses in bases 2, 3, 5")
+    for np_ in (1, 2):
+        run(["screen", "-model", f"{d}/rf.h5", "-space_file", f"{d}/sp.csv", "-space", "a=0:1:0.5", "-space_sample", "uniform", "-n", "5000",
+             "-seed", "9", "-chunk", "333", "-top", "50", "-output", f"{d}/u{np_}.csv", "-quiet"], np_)
+    check(data_lines(f"{d}/u1.csv") == data_lines(f"{d}/u2.csv"), "uniform sampling: identical on 1 and 2 ranks")
+    h, rows = read_csv(f"{d}/u1.csv")
+    check(all(float(r[2]) <= 1 and float(r[2]) >= 0 and float(r[3]) in (0.1, 0.7) and float(r[4]) in (0, 1, 2) for r in rows),
+          "uniform draws inside the space (inline -space overrides the file's a)")
+
+
 SPACE = ["-space", "a=-0.2:1.2:0.002,b=0:1:0.01,c=0.5"]
 
 
