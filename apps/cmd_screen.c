@@ -154,7 +154,9 @@ PetscErrorCode ms_cmd_screen(MPI_Comm comm)
                    o.model->type, model, model2[0] ? " and " : "", model2));
   PetscCall(ms_screen_run(comm, src, &o, &res));
   if (res.signal) {
-    PetscCall(ms_warn(comm, "screen: interrupted by signal %d; state saved in %s; run the same command again to continue\n", res.signal, ckpt));
+    if (use_ckpt)
+      PetscCall(ms_warn(comm, "screen: interrupted by signal %d; state saved in %s; run the same command again to continue\n", res.signal, ckpt));
+    else PetscCall(ms_warn(comm, "screen: interrupted by signal %d; nothing saved (-checkpoint false)\n", res.signal));
     PetscCall(ms_screen_result_free(&res));
     PetscCall(ms_screen_source_destroy(&src));
     PetscCall(ms_model_destroy(&o.model));
@@ -163,8 +165,8 @@ PetscErrorCode ms_cmd_screen(MPI_Comm comm)
     PetscFunctionReturn(MS_CMD_EXIT_TEMPFAIL);
   }
   const char *inputs[4] = {model, model2[0] ? model2 : (cand[0] ? cand : (has_spfile ? spfile : NULL)), model2[0] && cand[0] ? cand : NULL, NULL};
-  PetscCall(ms_screen_write_csv(comm, src, &o, &res, output));
   PetscCall(ms_screen_write_h5(comm, src, &o, &res, h5, inputs));
+  PetscCall(ms_screen_write_csv(comm, src, &o, &res, output));
   if (hist[0]) PetscCall(ms_screen_plot_histogram(comm, &o, &res, hist));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (!rank && use_ckpt) unlink(ckpt);

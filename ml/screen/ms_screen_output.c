@@ -71,28 +71,58 @@ PetscErrorCode ms_screen_write_h5(MPI_Comm comm, ms_screen_source src, const ms_
   PetscCall(ms_h5_attr_set_int(g, "n_out_of_domain", res->n_out_of_domain));
   PetscCall(ms_h5_attr_set_int(g, "resumed_from", res->resumed_from));
   PetscCall(ms_h5_attr_set_double(g, "seconds", res->seconds));
-  PetscCall(PetscMalloc3(n + 1, &col, n + 1, &idx, PetscMax(n * src->n_columns, 1), &edges));
-  for (int64_t i = 0; i < nl; i++) idx[i] = res->rows[i].index;
-  PetscCall(ms_h5_write_rows_int(g, "index", n, 0, nl, idx));
-  for (int64_t i = 0; i < nl; i++)
-    for (int64_t j = 0; j < src->n_columns; j++) edges[i * src->n_columns + j] = res->rows[i].x[j];
-  PetscCall(ms_h5_write_rows_double(g, "candidates", n, 0, nl, src->n_columns, edges));
-  {
-    hid_t d = H5Dopen2(g, "candidates", H5P_DEFAULT);
-    PetscCall(ms_h5_attr_set_strings(d, "column_names", (int)src->n_columns, src->columns));
-    H5Dclose(d);
-  }
-  for (int k = 0; k < 6; k++) {
-    if (k >= 2 && k < 4 && !o->model2) continue;
-    for (int64_t i = 0; i < nl; i++) {
-      const ms_screen_row *r = &res->rows[i];
-      col[i] = k == 0 ? r->pred : k == 1 ? r->std : k == 2 ? r->pred2 : k == 3 ? r->std2 : k == 4 ? r->score : r->distance;
+  PetscCall(ms_h5_attr_set_int(g, "n_rows", n));
+  /* no row passed: the row datasets are left out (HDF5 cannot write zero-length selections
+     collectively); n_rows = 0 says so */
+  if (n > 0) {
+    PetscCall(PetscMalloc3(n + 1, &col, n + 1, &idx, PetscMax(n * src->n_columns, 1), &edges));
+    for (int64_t i = 0; i < nl; i++) idx[i] = res->rows[i].index;
+    PetscCall(ms_h5_write_rows_int(g, "index", n, 0, nl, idx));
+    for (int64_t i = 0; i < nl; i++)
+      for (int64_t j = 0; j < src->n_columns; j++) edges[i * src->n_columns + j] = res->rows[i].x[j];
+    PetscCall(ms_h5_write_rows_double(g, "candidates", n, 0, nl, src->n_columns, edges));
+    {
+      hid_t d = H5Dopen2(g, "candidates", H5P_DEFAULT);
+      PetscCall(ms_h5_attr_set_strings(d, "column_names", (int)src->n_columns, src->columns));
+      H5Dclose(d);
     }
-    PetscCall(ms_h5_write_rows_double(g, names[k], n, 0, nl, 0, col));
+    for (int k = 0; k < 6; k++) {
+      if (k >= 2 && k < 4 && !o->model2) continue;
+      for (int64_t i = 0; i < nl; i++) {
+        const ms_screen_row *r = &res->rows[i];
+        col[i] = k == 0 ? r->pred : k == 1 ? r->std : k == 2 ? r->pred2 : k == 3 ? r->std2 : k == 4 ? r->score : r->distance;
+      }
+      PetscCall(ms_h5_write_rows_double(g, names[k], n, 0, nl, 0, col));
+    }
+    for (int64_t i = 0; i < nl; i++) idx[i] = res->rows[i].in_domain;
+    PetscCall(ms_h5_write_rows_int(g, "in_domain", n, 0, nl, idx));
+    PetscCall(PetscFree3(col, idx, edges));
+    if (src->has_ids) {
+      /* fixed-length strings (parallel HDF5 writes no variable-length data); rank 0 writes
+         independently, the others take part in the collective create only */
+      hid_t   t = H5Tcopy(H5T_C_S1);
+      hsize_t dn = (hsize_t)n;
+      H5Tset_size(t, MS_SCREEN_ID_LEN);
+      H5Tset_strpad(t, H5T_STR_NULLPAD);
+      hid_t  fs = H5Screate_simple(1, &dn, NULL);
+      hid_t  d  = H5Dcreate2(g, "ids", t, fs, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+      herr_t rc = d < 0 ? -1 : 0;
+      if (!rank && d >= 0) {
+        char *buf;
+        PetscCall(PetscMalloc1(n * MS_SCREEN_ID_LEN, &buf));
+        for (int64_t i = 0; i < n; i++) memcpy(buf + i * MS_SCREEN_ID_LEN, res->rows[i].id, MS_SCREEN_ID_LEN);
+        rc = H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+        PetscCall(PetscFree(buf));
+      }
+      if (d >= 0) {
+        PetscCall(ms_h5_attr_set_string(d, "name", id_column(src)));
+        H5Dclose(d);
+      }
+      H5Sclose(fs);
+      H5Tclose(t);
+      PetscCheck(rc >= 0, PETSC_COMM_SELF, MS_ERR_FILE, "%s: cannot write /screen/ids", path);
+    }
   }
-  for (int64_t i = 0; i < nl; i++) idx[i] = res->rows[i].in_domain;
-  PetscCall(ms_h5_write_rows_int(g, "in_domain", n, 0, nl, idx));
-  PetscCall(PetscFree3(col, idx, edges));
   if (res->hist_bins > 0) {
     int64_t *counts;
     PetscCall(ms_h5_group_ensure(g, "histogram", &hg));
