@@ -2,6 +2,8 @@
 """`matscreen screen` against oracles computed here from all predictions (`matscreen predict`):
 
   topk     exact top-K = a full sort (ties by candidate index), identical on 1, 2 and 3 ranks
+  ucb      GPR upper confidence bound = a full sort of mean + kappa std, 1 and 2 ranks identical
+  space    full grid = Cartesian product, Halton = radical inverses, uniform draws rank-independent
   prob     probability ranking = the Gaussian closed form, order = a full sort of it
   pareto   front of two models = a brute-force O(n^2) front
   filters  ranges on a candidate column and on the prediction; applicability distance and
@@ -129,7 +131,11 @@ def case_topk(d):
     _, rf_std = predict(d, "rf.h5")
     want = topk_oracle(pred, True, 60)
     check(np.allclose(column(f"{d}/top_max_1.csv", "std"), rf_std[want], rtol=1e-12, atol=1e-14), "std of the winners = predict's std")
+
+
+def case_ucb(d):
     # UCB on a GPR (std for every candidate), 1 vs 2 ranks bit-identical
+    make_data(d)
     train(d, "gpr", "y1", "gpr.h5", ["-scaler", "standard"])
     gp, gs = predict(d, "gpr.h5")
     for np_ in (1, 2):
