@@ -43,6 +43,28 @@ static PetscErrorCode fix_generator_defaults(MPI_Comm comm, ms_model m, ms_scree
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode local_setup(MPI_Comm comm, const char *model, const char *model2, const char *cand, const char *idcol, char **ignore,
+                                  PetscInt n_ignore, const char *spfile, const char *space, ms_screen_space_mode mode, PetscInt nsamp,
+                                  uint64_t seed, ms_screen_opts *o, ms_screen_source *src)
+{
+  PetscFunctionBegin;
+  PetscCall(ms_model_load(PETSC_COMM_SELF, model, &o->model));
+  if (model2[0]) PetscCall(ms_model_load(PETSC_COMM_SELF, model2, &o->model2));
+  if (cand[0]) {
+    ignore[n_ignore] = NULL;
+    PetscCall(ms_screen_source_create_table(cand, idcol[0] ? idcol : NULL, n_ignore ? (const char **)ignore : NULL, src));
+  } else {
+    ms_screen_space sp;
+    PetscCall(ms_screen_space_create(&sp));
+    if (spfile) PetscCall(ms_screen_space_read_file(sp, spfile));
+    if (space) PetscCall(ms_screen_space_parse(sp, space, "-space"));
+    PetscCall(fix_generator_defaults(comm, o->model, sp));
+    PetscCall(fix_generator_defaults(comm, o->model2, sp));
+    PetscCall(ms_screen_source_create_space(sp, mode, nsamp, seed, src));
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode ms_cmd_screen(MPI_Comm comm)
 {
   char             model[PETSC_MAX_PATH_LEN] = "", model2[PETSC_MAX_PATH_LEN] = "", cand[PETSC_MAX_PATH_LEN] = "",
@@ -114,19 +136,17 @@ PetscErrorCode ms_cmd_screen(MPI_Comm comm)
     o.hist_lo = a;
     o.hist_hi = b;
   }
-  PetscCall(ms_model_load(PETSC_COMM_SELF, model, &o.model));
-  if (model2[0]) PetscCall(ms_model_load(PETSC_COMM_SELF, model2, &o.model2));
-  if (cand[0]) {
-    ignore[n_ignore] = NULL;
-    PetscCall(ms_screen_source_create_table(cand, idcol[0] ? idcol : NULL, n_ignore ? (const char **)ignore : NULL, &src));
-  } else {
-    ms_screen_space sp;
-    PetscCall(ms_screen_space_create(&sp));
-    if (has_spfile) PetscCall(ms_screen_space_read_file(sp, spfile));
-    if (has_space) PetscCall(ms_screen_space_parse(sp, space, "-space"));
-    PetscCall(fix_generator_defaults(comm, o.model, sp));
-    PetscCall(fix_generator_defaults(comm, o.model2, sp));
-    PetscCall(ms_screen_source_create_space(sp, (ms_screen_space_mode)mode, nsamp, (uint64_t)seed, &src));
+  /* Rank-local set-up (models and sources live on PETSC_COMM_SELF): every rank does the same
+     work and would fail the same way; agreeing on it prints the message once and ends all
+     ranks together. */
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  for (int pass = 0; pass < 2; pass++) { /* rank 0 first: a bad input is reported once */
+    PetscErrorCode lerr = 0, gerr;
+    if ((rank == 0) == (pass == 0))
+      lerr = local_setup(comm, model, model2, cand, idcol, ignore, n_ignore, has_spfile ? spfile : NULL, has_space ? space : NULL,
+                         (ms_screen_space_mode)mode, nsamp, (uint64_t)seed, &o, &src);
+    PetscCall(ms_error_agree(comm, lerr, &gerr));
+    if (gerr) PetscFunctionReturn(gerr);
   }
   if (filter[0]) PetscCall(ms_screen_filters_parse(comm, filter, &o.filters, &o.n_filters));
   PetscCall(PetscSNPrintf(ckpt, sizeof ckpt, "%s.ckpt", output));
@@ -168,7 +188,6 @@ PetscErrorCode ms_cmd_screen(MPI_Comm comm)
   PetscCall(ms_screen_write_h5(comm, src, &o, &res, h5, inputs));
   PetscCall(ms_screen_write_csv(comm, src, &o, &res, output));
   if (hist[0]) PetscCall(ms_screen_plot_histogram(comm, &o, &res, hist));
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (!rank && use_ckpt) unlink(ckpt);
 
   /* human summary: the best rows */

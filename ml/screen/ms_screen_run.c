@@ -73,7 +73,7 @@ typedef struct {
   ms_screen_state       st;
 } run_ctx;
 
-static PetscErrorCode map_features(ms_model m, ms_screen_source src, const char *which, int64_t **map)
+static PetscErrorCode map_features(MPI_Comm comm, ms_model m, ms_screen_source src, const char *which, int64_t **map)
 {
   char missing[2048] = "";
   int  n_missing     = 0;
@@ -87,7 +87,7 @@ static PetscErrorCode map_features(ms_model m, ms_screen_source src, const char 
       PetscCall(PetscStrlcat(missing, m->feature_names[j], sizeof missing));
     }
   }
-  PetscCheck(!n_missing, PETSC_COMM_SELF, MS_ERR_USER,
+  PetscCheck(!n_missing, comm, MS_ERR_USER,
              "the candidates do not cover %d feature(s) of %s (target '%s'): %s; add them to the table or the space (e.g. -space %s=VALUE)",
              n_missing, which, m->target_name ? m->target_name : "?", missing, m->feature_names[0]);
   PetscFunctionReturn(0);
@@ -311,8 +311,8 @@ static PetscErrorCode setup(MPI_Comm comm, run_ctx *c)
     PetscCheck(m->task == MS_TASK_REGRESSION && m2->task == MS_TASK_REGRESSION, comm, MS_ERR_USER, "a Pareto screen needs two regression models");
   }
   if (m2) PetscCheck(m2->task == MS_TASK_REGRESSION, comm, MS_ERR_USER, "-model2 must be a regression model");
-  PetscCall(map_features(m, c->src, "the model (-model)", &c->map1));
-  if (m2) PetscCall(map_features(m2, c->src, "the second model (-model2)", &c->map2));
+  PetscCall(map_features(comm, m, c->src, "the model (-model)", &c->map1));
+  if (m2) PetscCall(map_features(comm, m2, c->src, "the second model (-model2)", &c->map2));
   c->need_std   = o->rank != MS_SCREEN_RANK_MEAN && m->task == MS_TASK_REGRESSION;
   c->need_pred2 = m2 ? PETSC_TRUE : PETSC_FALSE;
   PetscCall(PetscMalloc1(o->n_filters + 1, &c->fcol));
