@@ -162,6 +162,21 @@ def case_prob(d):
         # probabilities that saturate at 1 tie exactly; compare the score sequence, and the order where they differ
         check(np.allclose(np.sort(allp)[::-1][:30], p, rtol=1e-9, atol=1e-15), f"prob (goal {goal}): top-30 scores = full sort")
         check(got == want or np.allclose(allp[got], allp[want], rtol=1e-12, atol=0), f"prob (goal {goal}): top-30 order = full sort")
+    # a classifier: the probability of one class, as predict's p_<class> column, sorted
+    X = np.loadtxt(f"{d}/train.csv", delimiter=",", skiprows=1)
+    with open(f"{d}/cls.csv", "w") as f:
+        f.write("a,b,c,phase\n")
+        for r in X:
+            f.write(f"{r[0]!r},{r[1]!r},{r[2]!r},{'hot' if r[3] > np.median(X[:, 3]) else 'cold'}\n")
+    run(["train", "-data", f"{d}/cls.csv", "-target", "phase", "-model", "rf", "-rf_n_trees", "25", "-seed", "3",
+         "-output", f"{d}/cls.h5", "-quiet"])
+    run(["predict", "-model", f"{d}/cls.h5", "-data", f"{d}/cand.csv", "-id", "id", "-output", f"{d}/all_cls.csv", "-quiet"])
+    phot = column(f"{d}/all_cls.csv", "p_hot")
+    screen(d, "cls_top.csv", ["-model", f"{d}/cls.h5", "-rank", "prob", "-class", "hot", "-top", "40"], 2)
+    check(list(column(f"{d}/cls_top.csv", "index", int)) == topk_oracle(phot, True, 40), "classifier: top-40 by P(hot) = full sort")
+    check(np.array_equal(column(f"{d}/cls_top.csv", "score"), phot[topk_oracle(phot, True, 40)]), "classifier: score = P(hot)")
+    p = screen(d, "bad_cls.csv", ["-model", f"{d}/cls.h5", "-rank", "prob", "-class", "warm"], 1, expect=95)
+    check("-class 'warm' is not a class" in p.stderr, "unknown class named")
     # a model without std refuses ucb/lcb/prob with a clear message
     train(d, "linear", "y1", "lin.h5")
     p = screen(d, "bad.csv", ["-model", f"{d}/lin.h5", "-rank", "prob", "-threshold", "1"], 1, expect=95)
