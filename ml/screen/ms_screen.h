@@ -8,7 +8,8 @@
  * (grids, ranges, lists per dimension; enumerated as a full grid by mixed-radix decoding of
  * the candidate index, or sampled uniformly / quasi-randomly (Halton) from the index). A
  * source of formulas featurized on the fly plugs in the same way (fill the ops, nothing else
- * changes). Adding a source: write ms_screen_source_create_<name> that fills ops, n_total,
+ * changes): ms_screen_formula.c, written against the composition featurizer's API and left
+ * out of the build until ml/featurize/ms_featurize.h exists (see its header comment). Adding a source: write ms_screen_source_create_<name> that fills ops, n_total,
  * columns and data; read_rows must be a pure function of the row range (any rank may read
  * any chunk, and a resumed screen re-reads nothing it had done).
  *
