@@ -67,9 +67,11 @@ static PetscErrorCode parse_list(MPI_Comm comm, const char *path, int64_t line, 
     PetscBool finite;
     double    x;
     if (!ms_csv_parse_double(tok, &x, &finite) || !finite) {
+      char bad[64];
+      PetscCall(PetscStrncpy(bad, tok, sizeof bad));
       PetscCall(PetscFree(copy));
       SETERRQ(comm, MS_ERR_READ, "%s:%lld: column %d: '%s' is not a finite number (values are numbers separated by spaces)", path,
-              (long long)line, col + 1, tok);
+              (long long)line, col + 1, bad);
     }
     if (k == cap) {
       PetscCall(PetscFree(copy));
