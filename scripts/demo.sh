@@ -44,5 +44,10 @@ echo "== 3. Surrogates of tau_x from the generator parameters: 4-fold CV of a GP
   -models gpr,rf -folds 4 -seed 1 -scaler standard -gpr_kernel rbf_ard -output "$OUT/cv_tau_x.csv"
 
 echo
+echo "== 4. LATP design of experiments: the next batch of 6 from Table 4.2 on the stage-2 space (GPR-UCB, Kriging believer)"
+"${MPI[@]}" "$BIN" bo suggest -data "$SRC/inputs/latp/bo_samples_table_4_2.csv" -space "$SRC/inputs/latp/search_space_table_4_1.csv" \
+  -stage iterations_3_4 -target ionic_conductivity_s_per_cm -target_transform log10 -acquisition ucb -batch 6 -output "$OUT/latp_next.csv"
+
+echo
 echo "== done. Results:"
 ls -l "$OUT"
