@@ -205,7 +205,8 @@ PetscErrorCode ms_bo_model_append(ms_bo_model m, const double *u, const double *
 PetscErrorCode ms_bo_model_view(ms_bo_model m, char *const *names);
 
 /* Leave-one-out check at the fitted hyperparameters (task i on rank i mod P): per objective,
- * in g(y) units: rmse, mae, r2, mean |z| and the fraction of |z| <= 1.96. */
+ * in g(y) units: rmse, mae, r2, mean |z| and the fraction of |z| <= 1.96. NaN when n < 2 or
+ * n > 1000 (n refactorizations cost n^4/3). */
 typedef struct { double rmse, mae, r2, mean_abs_z, coverage95; } ms_bo_loo;
 PetscErrorCode ms_bo_model_loo(ms_bo_model m, ms_bo_loo *loo);
 

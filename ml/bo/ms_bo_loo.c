@@ -7,6 +7,9 @@
 #include "ms_bo.h"
 #include <math.h>
 
+/* n refactorizations of n - 1 rows cost n^4 / 3: beyond this the check is skipped (NaN) */
+#define MS_BO_LOO_MAX_N 1000
+
 PetscErrorCode ms_bo_model_loo(ms_bo_model m, ms_bo_loo *loo)
 {
   PetscMPIInt rank, size;
@@ -22,7 +25,7 @@ PetscErrorCode ms_bo_model_loo(ms_bo_model m, ms_bo_loo *loo)
     double s  = m->opts.minimize[k] ? -1.0 : 1.0;
     PetscCall(PetscArrayzero(pred, n));
     PetscCall(PetscArrayzero(sdv, n));
-    for (int64_t i = rank; i < n && n > 1; i += size) {
+    for (int64_t i = rank; i < n && n > 1 && n <= MS_BO_LOO_MAX_N; i += size) {
       ms_kernel K;
       ms_gpr    g;
       int64_t   r = 0;
@@ -52,6 +55,7 @@ PetscErrorCode ms_bo_model_loo(ms_bo_model m, ms_bo_loo *loo)
       cov += z <= 1.96 ? 1.0 : 0.0;
       ss += (y - mean) * (y - mean);
     }
+    if (n < 2 || n > MS_BO_LOO_MAX_N) se = ae = az = cov = ss = NAN;
     loo[k].rmse       = n > 1 ? sqrt(se / (double)n) : NAN;
     loo[k].mae        = n > 1 ? ae / (double)n : NAN;
     loo[k].r2         = n > 1 && ss > 0 ? 1.0 - se / ss : NAN;
