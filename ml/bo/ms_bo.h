@@ -165,6 +165,7 @@ typedef struct {
   double           bounds[2];     /* hyperparameter bounds (log-space search) */
   double           noise0;        /* initial white-noise level (normalised target units) */
   PetscBool        optimize;      /* fit hyperparameters (else keep the initial ones) */
+  int64_t          scalapack_min_n; /* GP rows from which factorizations use ScaLAPACK over all ranks */
   /* continuous spaces */
   int64_t          n_starts, max_evals;
   int64_t          chunk;         /* candidates scored per chunk */
@@ -173,7 +174,7 @@ typedef struct {
 void           ms_bo_opts_default(ms_bo_opts *o);
 /* -acquisition, -kappa, -kappa_decay, -xi, -minimize, -target_transform, -batch, -batch_mode,
  * -liar, -allow_measured, -iteration, -seed, -ref_point, -bo_kernel, -bo_restarts,
- * -bo_bounds, -bo_noise, -bo_optimize, -bo_starts, -bo_max_evals, -bo_chunk. */
+ * -bo_bounds, -bo_noise, -bo_optimize, -bo_starts, -bo_max_evals, -bo_chunk, -bo_scalapack_min_n. */
 PetscErrorCode ms_bo_opts_set_from_options(MPI_Comm comm, ms_bo_opts *o);
 
 typedef struct ms_bo_model_s {

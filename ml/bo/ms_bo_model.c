@@ -17,6 +17,8 @@
  *   -bo_restarts <5> -bo_bounds <1e-5,1e5> -bo_noise <0.01> -bo_optimize <true>
  *   -bo_starts <20> -bo_max_evals <300>  multi-start BOBYQA for real dimensions
  *   -bo_chunk <4096>          candidates scored per chunk
+ *   -bo_scalapack_min_n <2000> GP rows from which, on >1 rank, factorizations and std solves
+ *                            are spread over all ranks (ScaLAPACK); chunks are then collective
  */
 #include "ms_bo.h"
 #include "ms_log.h"
@@ -43,6 +45,7 @@ void ms_bo_opts_default(ms_bo_opts *o)
   o->n_starts        = 20;
   o->max_evals       = 300;
   o->chunk           = 4096;
+  o->scalapack_min_n = MS_GPR_SCALAPACK_MIN_N_DEFAULT;
   PetscStrncpy(o->kernel, "matern52", sizeof o->kernel);
 }
 
@@ -52,7 +55,7 @@ PetscErrorCode ms_bo_opts_set_from_options(MPI_Comm comm, ms_bo_opts *o)
   PetscInt  tr[2] = {o->log10[0] ? 1 : 0, o->log10[1] ? 1 : 0};
   PetscInt  batch = (PetscInt)o->batch, iter = (PetscInt)o->iter, nref = 2, nb = 2, kidx = 0, nk = 0;
   PetscInt  restarts = (PetscInt)o->restarts, starts = (PetscInt)o->n_starts, evals = (PetscInt)o->max_evals, chunk = (PetscInt)o->chunk;
-  PetscInt  seed = (PetscInt)o->seed;
+  PetscInt  seed = (PetscInt)o->seed, smin = (PetscInt)o->scalapack_min_n;
   PetscBool set;
 
   PetscFunctionBeginUser;
@@ -88,6 +91,7 @@ PetscErrorCode ms_bo_opts_set_from_options(MPI_Comm comm, ms_bo_opts *o)
   PetscCall(PetscOptionsInt("-bo_starts", "Real dimensions: BOBYQA starts", NULL, starts, &starts, NULL));
   PetscCall(PetscOptionsInt("-bo_max_evals", "Real dimensions: acquisition evaluations per start", NULL, evals, &evals, NULL));
   PetscCall(PetscOptionsInt("-bo_chunk", "Candidates scored per chunk", NULL, chunk, &chunk, NULL));
+  PetscCall(PetscOptionsInt("-bo_scalapack_min_n", "GP rows from which factorizations use ScaLAPACK over all ranks", NULL, smin, &smin, NULL));
   PetscOptionsEnd();
   PetscCheck(batch >= 1, comm, MS_ERR_USER, "-batch must be >= 1, got %d", (int)batch);
   PetscCheck(o->acq.kappa >= 0, comm, MS_ERR_USER, "-kappa must be >= 0, got %g", o->acq.kappa);
@@ -107,6 +111,7 @@ PetscErrorCode ms_bo_opts_set_from_options(MPI_Comm comm, ms_bo_opts *o)
   o->n_starts   = starts;
   o->max_evals  = evals;
   o->chunk      = chunk;
+  o->scalapack_min_n = smin;
   PetscCall(PetscStrncpy(o->kernel, ms_kernel_types[kidx], sizeof o->kernel));
   PetscFunctionReturn(0);
 }
@@ -132,6 +137,7 @@ static PetscErrorCode fit_gp(ms_bo_model m, int k)
   PetscCall(ms_kernel_create(m->opts.kernel, m->d, &K));
   K->noise = m->opts.noise0;
   PetscCall(ms_gpr_create(m->comm, K, &m->gp[k]));
+  m->gp[k]->scalapack_min_n = m->opts.scalapack_min_n;
   PetscCall(PetscMalloc1(m->n, &t));
   for (int64_t i = 0; i < m->n; i++) t[i] = m->T[i * m->n_obj + k];
   PetscCall(ms_gpr_set_data(m->gp[k], m->n, m->d, m->U, t));

@@ -172,6 +172,22 @@ static PetscErrorCode test_latp(MPI_Comm comm)
       if (ms_bo_space_encode(s2, data.X + 3 * i, &j)) MS_CHECK(j != r.index[b]);
     }
   }
+  /* the distributed GP path (ScaLAPACK factor, collective std in equal chunk counts, 100
+     candidates per chunk so the ranks' last chunks differ): same picks as on one rank */
+  {
+    ms_bo_model  md;
+    ms_bo_result rd;
+    o.scalapack_min_n = 10;
+    PetscCall(ms_bo_model_fit(comm, s2, &data, &o, &md));
+    PetscCall(ms_bo_suggest(md, 0, NULL, &rd));
+    for (int64_t b = 0; b < 6; b++) {
+      MS_CHECK(rd.index[b] == rself.index[b]);
+      MS_CHECK_CLOSE(rd.acq[b], rself.acq[b], 1e-8, 1e-12); /* ScaLAPACK rounding differs */
+    }
+    PetscCall(ms_bo_result_free(&rd));
+    PetscCall(ms_bo_model_destroy(&md));
+    o.scalapack_min_n = MS_GPR_SCALAPACK_MIN_N_DEFAULT;
+  }
   PetscCall(ms_bo_result_free(&r));
   PetscCall(ms_bo_result_free(&rself));
   PetscCall(ms_bo_model_destroy(&m));
