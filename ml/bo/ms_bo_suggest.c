@@ -2,9 +2,12 @@
  * over all ranks, multi-start NLopt BOBYQA for spaces with real dimensions, and batches of q
  * by Kriging believer or constant liar. Determinism rules: ms_bo.h. */
 #include "ms_bo.h"
+#include "ms_log.h"
 #include "ms_rng.h"
 #include <math.h>
 #include <nlopt.h>
+
+#define MS_BO_PROGRESS_MIN_N 1000000 /* candidates from which scoring shows progress */
 
 /* a beats b: larger acquisition, ties (and NaN, which never wins) to the lower index */
 static PetscBool beats(double a, int64_t ia, double b, int64_t ib)
@@ -55,7 +58,12 @@ PetscErrorCode ms_bo_argmax_finite(ms_bo_model m, int64_t n_ex, const int64_t *e
      number of (possibly empty) chunks */
   if (model_distributed(m)) PetscCallMPI(MPI_Allreduce(&nchunks, &nchunks_max, 1, MPI_INT64_T, MPI_MAX, m->comm));
   PetscCall(PetscMalloc2(chunk * d, &U, chunk, &acq));
+  /* large grids report progress (rank 0's share times P: no collective in the loop) */
+  ms_progress prog;
+  PetscBool   show = N >= MS_BO_PROGRESS_MIN_N ? PETSC_TRUE : PETSC_FALSE;
+  if (show) PetscCall(ms_progress_begin(m->comm, "scoring candidates", N, &prog));
   for (int64_t c = 0; c < nchunks_max; c++) {
+    if (show && !rank) PetscCall(ms_progress_update(&prog, PetscMin(N, (c + 1) * chunk * size)));
     int64_t c0 = lo + c * chunk, mc = c < nchunks ? PetscMin(chunk, hi - c0) : 0;
     for (int64_t q = 0; q < mc; q++) {
       ms_bo_space_decode(s, c0 + q, x);
@@ -71,6 +79,7 @@ PetscErrorCode ms_bo_argmax_finite(ms_bo_model m, int64_t n_ex, const int64_t *e
     }
   }
   PetscCall(PetscFree2(U, acq));
+  if (show) PetscCall(ms_progress_end(&prog));
   /* every rank's best, then the same rule over ranks: the winner does not depend on P */
   double  *all_a;
   int64_t *all_i;
