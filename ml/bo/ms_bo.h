@@ -236,6 +236,12 @@ typedef struct {
   void          *ctx;
 } ms_bo_objective;
 
+/* The objective as a table of measured points: eval looks x up (to 1e-9 relative per
+ * coordinate) and returns its row of Y; a point not in the table is an error naming it. The
+ * table copies X (n x d) and Y (n x n_obj); free with ms_bo_objective_table_destroy. */
+PetscErrorCode ms_bo_objective_table_create(int64_t n, int64_t d, int n_obj, const double *X, const double *Y, ms_bo_objective *f);
+PetscErrorCode ms_bo_objective_table_destroy(ms_bo_objective *f);
+
 /* n_init uniform random points (stream 0 of seed, snapped), then BO until n_total
  * evaluations; trace receives every x (n_total x d) and y (n_total x n_obj). */
 PetscErrorCode ms_bo_run(MPI_Comm comm, ms_bo_space s, const ms_bo_opts *o, ms_bo_objective *f, int64_t n_init, int64_t n_total,

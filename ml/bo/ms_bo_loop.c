@@ -4,6 +4,7 @@
  * must return the same values there (it may itself be collective over comm). */
 #include "ms_bo.h"
 #include "ms_rng.h"
+#include <math.h>
 
 PetscErrorCode ms_bo_run(MPI_Comm comm, ms_bo_space s, const ms_bo_opts *o, ms_bo_objective *f, int64_t n_init, int64_t n_total,
                          double *trace_x, double *trace_y)
@@ -47,5 +48,60 @@ PetscErrorCode ms_bo_run(MPI_Comm comm, ms_bo_space s, const ms_bo_opts *o, ms_b
     PetscCall(ms_bo_result_free(&r));
     PetscCall(ms_bo_model_destroy(&m));
   }
+  PetscFunctionReturn(0);
+}
+
+typedef struct {
+  int64_t n, d;
+  int     n_obj;
+  double *X, *Y;
+} ms_bo_table;
+
+static PetscErrorCode table_eval(void *ctx, const double *x, double *y)
+{
+  ms_bo_table *t = (ms_bo_table *)ctx;
+
+  PetscFunctionBeginUser;
+  for (int64_t i = 0; i < t->n; i++) {
+    PetscBool eq = PETSC_TRUE;
+    for (int64_t k = 0; k < t->d && eq; k++) {
+      double a = x[k], b = t->X[i * t->d + k];
+      eq = fabs(a - b) <= 1e-9 * PetscMax(1.0, PetscMax(fabs(a), fabs(b))) ? PETSC_TRUE : PETSC_FALSE;
+    }
+    if (eq) {
+      for (int k = 0; k < t->n_obj; k++) y[k] = t->Y[i * t->n_obj + k];
+      PetscFunctionReturn(0);
+    }
+  }
+  SETERRQ(PETSC_COMM_SELF, MS_ERR_USER, "objective table: the point (%g%s) was not measured", x[0], t->d > 1 ? ", ..." : "");
+}
+
+PetscErrorCode ms_bo_objective_table_create(int64_t n, int64_t d, int n_obj, const double *X, const double *Y, ms_bo_objective *f)
+{
+  ms_bo_table *t;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscNew(&t));
+  t->n     = n;
+  t->d     = d;
+  t->n_obj = n_obj;
+  PetscCall(PetscMalloc2(n * d, &t->X, n * n_obj, &t->Y));
+  PetscCall(PetscArraycpy(t->X, X, n * d));
+  PetscCall(PetscArraycpy(t->Y, Y, n * n_obj));
+  f->n_obj = n_obj;
+  f->eval  = table_eval;
+  f->ctx   = t;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_bo_objective_table_destroy(ms_bo_objective *f)
+{
+  ms_bo_table *t = (ms_bo_table *)f->ctx;
+
+  PetscFunctionBeginUser;
+  if (t) PetscCall(PetscFree2(t->X, t->Y));
+  PetscCall(PetscFree(t));
+  f->ctx  = NULL;
+  f->eval = NULL;
   PetscFunctionReturn(0);
 }
