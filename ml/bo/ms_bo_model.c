@@ -205,8 +205,7 @@ PetscErrorCode ms_bo_model_predict(ms_bo_model m, int k, int64_t nq, const doubl
   ms_gpr gp = m->gp[k];
 
   PetscFunctionBeginUser;
-  PetscCall(ms_gpr_predict_mean(gp, nq, U, mu));
-  PetscCall(ms_gpr_predict_std(gp, nq, U, sd));
+  PetscCall(ms_gpr_predict_mean_std(gp, nq, U, mu, sd));
   /* the latent f: remove the white noise sklearn's std includes (a new observation's noise
      is not something to explore) */
   double noise = gp->kernel->noise * gp->y_std * gp->y_std;

@@ -162,6 +162,17 @@ static PetscErrorCode test_latp(MPI_Comm comm)
   PetscCall(ms_bo_model_fit(comm, s2, &data, &o, &m));
   PetscCall(ms_bo_suggest(m, 0, NULL, &r));
   PetscCall(ms_bo_model_fit(PETSC_COMM_SELF, s2, &data, &o, &mself));
+  { /* the one-pass mean + std of the GPR header equals its two separate calls */
+    double U[30], m1[10], s1[10], m2[10], s2v[10];
+    for (int i = 0; i < 30; i++) U[i] = 0.05 + 0.09 * (i % 11);
+    PetscCall(ms_gpr_predict_mean(mself->gp[0], 10, U, m1));
+    PetscCall(ms_gpr_predict_std(mself->gp[0], 10, U, s1));
+    PetscCall(ms_gpr_predict_mean_std(mself->gp[0], 10, U, m2, s2v));
+    for (int i = 0; i < 10; i++) {
+      MS_CHECK_CLOSE(m2[i], m1[i], 1e-12, 1e-14);
+      MS_CHECK(s2v[i] == s1[i]);
+    }
+  }
   PetscCall(ms_bo_suggest(mself, 0, NULL, &rself));
   for (int64_t b = 0; b < 6; b++) {
     MS_CHECK(r.index[b] == rself.index[b]);
