@@ -169,10 +169,16 @@ PetscErrorCode ms_bo_space_read(MPI_Comm comm, const char *path, const char *sta
     if (kinds[nd] == MS_BO_DIM_INT)
       PetscCheck(vals[nd][0] == floor(vals[nd][0]) && vals[nd][1] == floor(vals[nd][1]), comm, MS_ERR_READ,
                  "%s:%lld: integer dimension '%s': bounds %g %g are not integers", path, (long long)c.rec.line, name, vals[nd][0], vals[nd][1]);
-    for (int64_t i = 0; kinds[nd] == MS_BO_DIM_LEVELS && i < nv[nd]; i++)
-      for (int64_t j = 0; j < i; j++)
-        PetscCheck(vals[nd][i] != vals[nd][j], comm, MS_ERR_READ, "%s:%lld: dimension '%s' lists the level %g twice", path,
-                   (long long)c.rec.line, name, vals[nd][i]);
+    if (kinds[nd] == MS_BO_DIM_LEVELS) { /* sorted copy: duplicates are neighbours */
+      double *srt;
+      PetscCall(PetscMalloc1(nv[nd], &srt));
+      PetscCall(PetscArraycpy(srt, vals[nd], nv[nd]));
+      PetscCall(PetscSortReal((PetscInt)nv[nd], srt));
+      for (int64_t i = 1; i < nv[nd]; i++)
+        PetscCheck(srt[i] != srt[i - 1], comm, MS_ERR_READ, "%s:%lld: dimension '%s' lists the level %g twice", path, (long long)c.rec.line,
+                   name, srt[i]);
+      PetscCall(PetscFree(srt));
+    }
     PetscCall(PetscStrallocpy(name, &names[nd]));
     PetscCall(PetscStrallocpy(cu >= 0 ? c.rec.field[cu] : "", &units[nd]));
     lines[nd] = c.rec.line;
