@@ -33,7 +33,9 @@
  * Reproducibility: ties of the acquisition go to the lowest candidate index (or start
  * index); multi-start points, GP restarts and benchmark repeats draw from ms_rng(seed,
  * task index), and every task's work is done by one rank with no reduction inside, so
- * suggestions and benchmark tables are identical on any number of ranks.
+ * suggestions and benchmark tables are identical on any number of ranks. (Exception: from
+ * -bo_scalapack_min_n GP rows on, >1 rank, the factor is distributed and its rounding depends
+ * on the grid; picks stay the same unless two acquisitions tie to ~1e-12, as tested.)
  *
  * Space file (CSV, '#' comments; spec format of Table 4.1):
  *   [stage,]dimension[,unit][,type],values
