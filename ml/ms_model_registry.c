@@ -14,6 +14,9 @@
   X(gpr)                  \
   X(tree)                 \
   X(rf)                   \
+  X(knn)                  \
+  X(gnb)                  \
+  X(svm)                  \
   /* one line per model above this comment */
 
 #define MS_MODEL_DECLARE(name) PetscErrorCode ms_model_create_##name(ms_model);

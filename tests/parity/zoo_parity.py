@@ -1,0 +1,195 @@
+#!/usr/bin/python3
+"""Parity of the model zoo (knn, gnb, svm) with scikit-learn (run by CTest, label parity).
+
+    zoo_parity.py MODE --matscreen EXE --probe PROBE --mpiexec MPIEXEC
+
+MODE knn: KNeighborsRegressor / KNeighborsClassifier (uniform and distance weights, p = 1 and 2)
+          predictions and probabilities (1e-10), on 1 and 2 ranks
+     gnb: GaussianNB probabilities (1e-8) and classes, on 1 and 2 ranks, plus a constant-offset
+          feature (1e6 + small spread) where a one-pass variance would lose every digit
+     svm: SVC (RBF, 3 classes, 'ovo' decision values; linear, 2 classes) decision values within
+          1e-4, predicted classes equal; SVR (RBF) predictions within 1e-4; Platt probabilities
+          sum to one and agree with scikit-learn's argmax on most rows; identical on 2 ranks
+Each model is trained with `matscreen train` and applied with `matscreen predict` (and the
+probe for SVM decision values) on tables written here. Exit 1 listing every mismatch.
+"""
+import argparse
+import subprocess
+import sys
+
+import numpy as np
+from sklearn import datasets, naive_bayes, neighbors, svm
+from sklearn.model_selection import train_test_split
+
+FAIL = []
+
+
+def check(name, got, want, rtol, atol=0.0):
+    got, want = np.asarray(got, float), np.asarray(want, float)
+    if got.shape != want.shape or not np.allclose(got, want, rtol=rtol, atol=atol):
+        err = np.max(np.abs(got - want)) if got.shape == want.shape else "shape %s vs %s" % (got.shape, want.shape)
+        FAIL.append("%s: max abs diff %s (rtol %g, atol %g)" % (name, err, rtol, atol))
+    else:
+        print("ok   %s" % name)
+
+
+def check_equal(name, got, want):
+    if list(got) != list(want):
+        bad = sum(1 for a, b in zip(got, want) if a != b)
+        FAIL.append("%s: %d of %d differ" % (name, bad, len(want)))
+    else:
+        print("ok   %s" % name)
+
+
+def run(cmd):
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode:
+        sys.exit("command failed (%d): %s\n%s%s" % (r.returncode, " ".join(cmd), r.stdout, r.stderr))
+    return r.stdout
+
+
+def write_csv(path, X, y, classes=None):
+    with open(path, "w") as f:
+        f.write(",".join(["id"] + ["x%d" % j for j in range(X.shape[1])] + ["target"]) + "\n")
+        for i, row in enumerate(X):
+            t = ("c%d" % y[i]) if classes else repr(float(y[i]))
+            f.write(",".join(["s%d" % i] + [repr(float(v)) for v in row] + [t]) + "\n")
+
+
+def read_table(path):
+    with open(path) as f:
+        lines = [l.rstrip("\n") for l in f if not l.startswith("#")]
+    head = lines[0].split(",")
+    cols = {h: [l.split(",")[k] for l in lines[1:]] for k, h in enumerate(head)}
+    return cols
+
+
+class Runner:
+    def __init__(self, a):
+        self.a = a
+
+    def cmd(self, np_, *args):
+        pre = [self.a.mpiexec, "--oversubscribe", "-n", str(np_)] if np_ > 1 else []
+        return pre + [self.a.matscreen, *args]
+
+    def fit_predict(self, tag, np_, model_opts, train, test, classification):
+        model = "%s_np%d.h5" % (tag, np_)
+        pred = "%s_np%d.csv" % (tag, np_)
+        run(self.cmd(np_, "train", "-data", train, "-target", "target", "-id", "id", *model_opts, "-output", model, "-quiet"))
+        run(self.cmd(np_, "predict", "-model", model, "-data", test, "-id", "id", "-ignore", "target", "-output", pred, "-quiet"))
+        cols = read_table(pred)
+        return model, cols
+
+    def probe(self, np_, model, test):
+        pre = [self.a.mpiexec, "--oversubscribe", "-n", str(np_)] if np_ > 1 else []
+        out = run(pre + [self.a.probe, "decision", model, test, "target"])
+        return np.array([[float(v) for v in l.split()] for l in out.strip().splitlines()])
+
+
+def probs(cols, n_classes):
+    return np.array([[float(v) for v in cols["p_c%d" % k]] for k in range(n_classes)]).T
+
+
+def classes(cols):
+    return [int(v[1:]) for v in cols["prediction"]]
+
+
+def mode_knn(r):
+    X, y = datasets.make_regression(n_samples=300, n_features=6, noise=5.0, random_state=1)
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=2)
+    write_csv("knn_reg_train.csv", Xtr, ytr)
+    write_csv("knn_reg_test.csv", Xte, yte)
+    Xc, yc = datasets.make_classification(n_samples=400, n_features=5, n_informative=4, n_redundant=0, n_classes=3,
+                                          random_state=3)
+    Xctr, Xcte, yctr, ycte = train_test_split(Xc, yc, test_size=0.3, random_state=4)
+    write_csv("knn_cls_train.csv", Xctr, yctr, classes=True)
+    write_csv("knn_cls_test.csv", Xcte, ycte, classes=True)
+    for weights in ("uniform", "distance"):
+        for p in (2, 1):
+            opts = ["-model", "knn", "-knn_k", "7", "-knn_weights", weights, "-knn_p", str(p)]
+            ref = neighbors.KNeighborsRegressor(7, weights=weights, p=p, algorithm="brute").fit(Xtr, ytr).predict(Xte)
+            refc = neighbors.KNeighborsClassifier(7, weights=weights, p=p, algorithm="brute").fit(Xctr, yctr)
+            for np_ in ((1, 2) if (weights, p) == ("distance", 2) else (1,)):
+                _, cols = r.fit_predict("knn_reg", np_, opts, "knn_reg_train.csv", "knn_reg_test.csv", False)
+                check("knn regression %s p=%d np%d" % (weights, p, np_), [float(v) for v in cols["prediction"]], ref, 1e-10, 1e-10)
+                _, cols = r.fit_predict("knn_cls", np_, opts, "knn_cls_train.csv", "knn_cls_test.csv", True)
+                check("knn proba %s p=%d np%d" % (weights, p, np_), probs(cols, 3), refc.predict_proba(Xcte), 1e-10, 1e-12)
+                check_equal("knn classes %s p=%d np%d" % (weights, p, np_), classes(cols), refc.predict(Xcte))
+
+
+def mode_gnb(r):
+    X, y = datasets.load_iris(return_X_y=True)
+    rng = np.random.default_rng(6)
+    X = np.hstack([X, 1e6 + rng.normal(0, 0.01, size=(X.shape[0], 1)) + 0.02 * y[:, None]])
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.4, random_state=5, stratify=y)
+    write_csv("gnb_train.csv", Xtr, ytr, classes=True)
+    write_csv("gnb_test.csv", Xte, yte, classes=True)
+    ref = naive_bayes.GaussianNB().fit(Xtr, ytr)
+    for np_ in (1, 2):
+        _, cols = r.fit_predict("gnb", np_, ["-model", "gnb"], "gnb_train.csv", "gnb_test.csv", True)
+        check("gnb proba np%d" % np_, probs(cols, 3), ref.predict_proba(Xte), 1e-6, 1e-9)
+        check_equal("gnb classes np%d" % np_, classes(cols), ref.predict(Xte))
+
+
+def mode_svm(r):
+    Xc, yc = datasets.make_classification(n_samples=240, n_features=6, n_informative=4, n_redundant=0, n_classes=3,
+                                          class_sep=0.8, random_state=7)
+    Xtr, Xte, ytr, yte = train_test_split(Xc, yc, test_size=0.3, random_state=8)
+    write_csv("svc_train.csv", Xtr, ytr, classes=True)
+    write_csv("svc_test.csv", Xte, yte, classes=True)
+    ref = svm.SVC(kernel="rbf", C=1.0, gamma="scale", decision_function_shape="ovo").fit(Xtr, ytr)
+    refp = svm.SVC(kernel="rbf", C=1.0, gamma="scale", probability=True, random_state=0).fit(Xtr, ytr)
+    dec = {}
+    for np_ in (1, 2):
+        model, cols = r.fit_predict("svc", np_, ["-model", "svm", "-seed", "3"], "svc_train.csv", "svc_test.csv", True)
+        dec[np_] = r.probe(np_, model, "svc_test.csv")
+        check("svc rbf ovo decision values np%d" % np_, dec[np_], ref.decision_function(Xte), 1e-9, 1e-9)
+        check_equal("svc rbf classes np%d" % np_, classes(cols), ref.predict(Xte))
+        P = probs(cols, 3)
+        check("svc probabilities sum to one np%d" % np_, P.sum(axis=1), np.ones(len(Xte)), 1e-9, 1e-9)
+        agree = np.mean(P.argmax(axis=1) == refp.predict_proba(Xte).argmax(axis=1))
+        if agree < 0.9:
+            FAIL.append("svc Platt argmax agrees with scikit-learn on only %.2f of rows" % agree)
+        else:
+            print("ok   svc Platt argmax agreement %.2f np%d" % (agree, np_))
+    check("svc decision np1 == np2", dec[2], dec[1], 0.0, 0.0)
+
+    Xb, yb = datasets.make_classification(n_samples=200, n_features=4, n_informative=3, n_redundant=0, random_state=9)
+    Xbtr, Xbte, ybtr, ybte = train_test_split(Xb, yb, test_size=0.3, random_state=10)
+    write_csv("svcb_train.csv", Xbtr, ybtr, classes=True)
+    write_csv("svcb_test.csv", Xbte, ybte, classes=True)
+    refb = svm.SVC(kernel="linear", C=0.5).fit(Xbtr, ybtr)
+    model, cols = r.fit_predict("svcb", 1, ["-model", "svm", "-svm_kernel", "linear", "-svm_C", "0.5", "-svm_probability", "false"],
+                                "svcb_train.csv", "svcb_test.csv", True)
+    check("svc linear binary decision values", r.probe(1, model, "svcb_test.csv")[:, 0], refb.decision_function(Xbte), 1e-9, 1e-9)
+    check_equal("svc linear binary classes", classes(cols), refb.predict(Xbte))
+    if "p_c0" in cols:
+        FAIL.append("svm with -svm_probability false still wrote probabilities")
+
+    X, y = datasets.load_diabetes(return_X_y=True)
+    y = (y - y.mean()) / y.std()
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=11)
+    write_csv("svr_train.csv", Xtr, ytr)
+    write_csv("svr_test.csv", Xte, yte)
+    refr = svm.SVR(kernel="rbf", C=2.0, epsilon=0.05).fit(Xtr, ytr).predict(Xte)
+    for np_ in (1, 2):
+        _, cols = r.fit_predict("svr", np_, ["-model", "svm", "-svm_C", "2", "-svm_epsilon", "0.05"], "svr_train.csv", "svr_test.csv", False)
+        check("svr rbf predictions np%d" % np_, [float(v) for v in cols["prediction"]], refr, 1e-9, 1e-9)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=["knn", "gnb", "svm"])
+    ap.add_argument("--matscreen", required=True)
+    ap.add_argument("--probe", required=True)
+    ap.add_argument("--mpiexec", required=True)
+    a = ap.parse_args()
+    {"knn": mode_knn, "gnb": mode_gnb, "svm": mode_svm}[a.mode](Runner(a))
+    if FAIL:
+        print("\n".join("FAIL %s" % f for f in FAIL))
+        sys.exit(1)
+    print("all %s checks passed" % a.mode)
+
+
+if __name__ == "__main__":
+    main()
