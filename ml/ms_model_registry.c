@@ -17,6 +17,7 @@
   X(knn)                  \
   X(gnb)                  \
   X(svm)                  \
+  X(xgb)                  \
   /* one line per model above this comment */
 
 #define MS_MODEL_DECLARE(name) PetscErrorCode ms_model_create_##name(ms_model);

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Parity of the model zoo (knn, gnb, svm) with scikit-learn (run by CTest, label parity).
+"""Parity of the model zoo (knn, gnb, svm, xgb) with scikit-learn (run by CTest, label parity).
 
     zoo_parity.py MODE --matscreen EXE --probe PROBE --mpiexec MPIEXEC
 
@@ -10,6 +10,8 @@ MODE knn: KNeighborsRegressor / KNeighborsClassifier (uniform and distance weigh
      svm: SVC (RBF, 3 classes, 'ovo' decision values; linear, 2 classes) decision values within
           1e-4, predicted classes equal; SVR (RBF) predictions within 1e-4; Platt probabilities
           sum to one and agree with scikit-learn's argmax on most rows; identical on 2 ranks
+     xgb: the xgboost Python package (Debian python3-xgboost, the same 1.7 library) with the same
+          parameters: regression predictions and 2- and 3-class probabilities (float precision)
 Each model is trained with `matscreen train` and applied with `matscreen predict` (and the
 probe for SVM decision values) on tables written here. Exit 1 listing every mismatch.
 """
@@ -177,14 +179,42 @@ def mode_svm(r):
         check("svr rbf predictions np%d" % np_, [float(v) for v in cols["prediction"]], refr, 1e-9, 1e-9)
 
 
+def mode_xgb(r):
+    import xgboost
+    params = {"eta": 0.1, "max_depth": 3, "tree_method": "hist", "max_bin": 256, "lambda": 1.0, "alpha": 0.0,
+              "min_child_weight": 1.0, "subsample": 1.0, "colsample_bytree": 1.0, "seed": 0, "nthread": 1, "verbosity": 0}
+    X, y = datasets.make_regression(n_samples=400, n_features=6, noise=3.0, random_state=12)
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=13)
+    write_csv("xgb_reg_train.csv", Xtr, ytr)
+    write_csv("xgb_reg_test.csv", Xte, yte)
+    b = xgboost.train(dict(params, objective="reg:squarederror"), xgboost.DMatrix(Xtr, label=ytr), num_boost_round=100)
+    ref = b.predict(xgboost.DMatrix(Xte))
+    for np_ in (1, 2):
+        _, cols = r.fit_predict("xgb_reg", np_, ["-model", "xgb"], "xgb_reg_train.csv", "xgb_reg_test.csv", False)
+        check("xgb regression np%d" % np_, [float(v) for v in cols["prediction"]], ref, 1e-5, 1e-4)
+    for K in (2, 3):
+        Xc, yc = datasets.make_classification(n_samples=400, n_features=5, n_informative=4, n_redundant=0, n_classes=K,
+                                              random_state=14 + K)
+        Xtr, Xte, ytr, yte = train_test_split(Xc, yc, test_size=0.3, random_state=15)
+        write_csv("xgb_cls_train.csv", Xtr, ytr, classes=True)
+        write_csv("xgb_cls_test.csv", Xte, yte, classes=True)
+        obj = dict(params, objective="binary:logistic") if K == 2 else dict(params, objective="multi:softprob", num_class=K)
+        b = xgboost.train(obj, xgboost.DMatrix(Xtr, label=ytr), num_boost_round=100)
+        P = b.predict(xgboost.DMatrix(Xte))
+        P = np.column_stack([1 - P, P]) if K == 2 else P
+        _, cols = r.fit_predict("xgb_cls", 1, ["-model", "xgb"], "xgb_cls_train.csv", "xgb_cls_test.csv", True)
+        check("xgb %d-class probabilities" % K, probs(cols, K), P, 1e-5, 1e-6)
+        check_equal("xgb %d-class classes" % K, classes(cols), P.argmax(axis=1))
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["knn", "gnb", "svm"])
+    ap.add_argument("mode", choices=["knn", "gnb", "svm", "xgb"])
     ap.add_argument("--matscreen", required=True)
     ap.add_argument("--probe", required=True)
     ap.add_argument("--mpiexec", required=True)
     a = ap.parse_args()
-    {"knn": mode_knn, "gnb": mode_gnb, "svm": mode_svm}[a.mode](Runner(a))
+    {"knn": mode_knn, "gnb": mode_gnb, "svm": mode_svm, "xgb": mode_xgb}[a.mode](Runner(a))
     if FAIL:
         print("\n".join("FAIL %s" % f for f in FAIL))
         sys.exit(1)
