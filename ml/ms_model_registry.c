@@ -18,6 +18,7 @@
   X(gnb)                  \
   X(svm)                  \
   X(xgb)                  \
+  X(adaboost)             \
   /* one line per model above this comment */
 
 #define MS_MODEL_DECLARE(name) PetscErrorCode ms_model_create_##name(ms_model);
