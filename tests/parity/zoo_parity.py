@@ -20,6 +20,10 @@ MODE knn: KNeighborsRegressor / KNeighborsClassifier (uniform and distance weigh
           equal to scikit-learn's cd ones), the stored
           error equals ||X - WH|| recomputed, 1 and 2 ranks give the same bits, and a planted
           two-spectrum mixture is recovered with Pearson > 0.98
+     mlp: from the same initial weights (-mlp_init) and in row order, the loss curve of 30 Adam
+          epochs and the predictions equal scikit-learn's MLPRegressor / MLPClassifier (binary
+          logistic and 3-class softmax outputs, two hidden layers); an ensemble of 3 members
+          trained across ranks is identical on 1 and 2 ranks
 Each model is trained with `matscreen train` and applied with `matscreen predict` (and the
 probe for SVM decision values) on tables written here. Exit 1 listing every mismatch.
 """
@@ -292,14 +296,89 @@ def mode_nmf(r):
         print("ok   nmf recovers a planted two-component mixture (Pearson %.4f)" % best)
 
 
+def sk_mlp_from(kind, X, y, W, b, hidden, max_iter, classes=None):
+    """A scikit-learn MLP started from the given weights (warm start with the fitted-state
+    attributes set by hand), trained in row order (shuffle=False)."""
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+    from sklearn.preprocessing import LabelBinarizer
+    cls = MLPClassifier if kind == "cls" else MLPRegressor
+    m = cls(hidden_layer_sizes=hidden, shuffle=False, max_iter=max_iter, random_state=0, warm_start=True, tol=0.0,
+            n_iter_no_change=max_iter + 1)
+    m._validate_data(X, y, reset=True)
+    if kind == "cls":
+        m.classes_ = np.unique(y)
+        m._label_binarizer = LabelBinarizer().fit(m.classes_)
+        m.n_outputs_ = 1 if len(m.classes_) == 2 else len(m.classes_)
+        m.out_activation_ = "logistic" if len(m.classes_) == 2 else "softmax"
+    else:
+        m.n_outputs_, m.out_activation_ = 1, "identity"
+    m.n_layers_ = len(hidden) + 2
+    m.coefs_, m.intercepts_ = [w.copy() for w in W], [c.copy() for c in b]
+    m.n_iter_, m.t_, m.loss_curve_, m._no_improvement_count, m.best_loss_ = 0, 0, [], 0, np.inf
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m.fit(X, y)
+    return m
+
+
+def mode_mlp(r):
+    import h5py
+    rng = np.random.default_rng(40)
+    hidden = (9, 6)
+    cases = []
+    X, y = datasets.make_regression(n_samples=250, n_features=5, noise=5.0, random_state=41)
+    X = (X - X.mean(0)) / X.std(0)
+    y = (y - y.mean()) / y.std()
+    cases.append(("reg", X, y, 1))
+    for K in (2, 3):
+        Xc, yc = datasets.make_classification(n_samples=240, n_features=5, n_informative=4, n_redundant=0, n_classes=K,
+                                              random_state=42 + K)
+        cases.append(("cls", (Xc - Xc.mean(0)) / Xc.std(0), yc, 1 if K == 2 else K))
+    for kind, X, y, n_out in cases:
+        units = [X.shape[1], *hidden, n_out]
+        W = [rng.uniform(-0.5, 0.5, (units[l], units[l + 1])) for l in range(len(units) - 1)]
+        b = [rng.uniform(-0.5, 0.5, units[l + 1]) for l in range(len(units) - 1)]
+        with h5py.File("mlp_init.h5", "w") as f:
+            for l in range(len(W)):
+                f["coef_%d" % l], f["intercept_%d" % l] = W[l], b[l]
+        write_csv("mlp_train.csv", X, y, classes=(kind == "cls"))
+        ref = sk_mlp_from(kind, X, y, W, b, hidden, 30)
+        tag = "%s%d" % (kind, n_out)
+        for np_ in (1, 2):
+            model, cols = r.fit_predict("mlp", np_, ["-model", "mlp", "-mlp_hidden", "9,6", "-mlp_shuffle", "false", "-mlp_max_iter", "30",
+                                                     "-mlp_tol", "0", "-mlp_n_iter_no_change", "31", "-mlp_init", "mlp_init.h5"],
+                                        "mlp_train.csv", "mlp_train.csv", kind == "cls")
+            with h5py.File(model) as f:
+                curve = f["/model/loss_curve"][()]
+            check("mlp %s loss curve (30 epochs, same start) np%d" % (tag, np_), curve, ref.loss_curve_, 1e-9, 1e-12)
+            if kind == "cls":
+                K = len(np.unique(y))
+                check("mlp %s probabilities np%d" % (tag, np_), probs(cols, K), ref.predict_proba(X), 1e-8, 1e-10)
+            else:
+                check("mlp %s predictions np%d" % (tag, np_), [float(v) for v in cols["prediction"]], ref.predict(X), 1e-8, 1e-10)
+    # An ensemble trains its members across ranks: identical on 1 and 2 ranks, with a spread.
+    X, y = cases[0][1], cases[0][2]
+    write_csv("mlp_train.csv", X, y)
+    preds = {}
+    for np_ in (1, 2):
+        _, cols = r.fit_predict("mlp_ens", np_, ["-model", "mlp", "-mlp_hidden", "16", "-mlp_max_iter", "40", "-mlp_n_members", "3",
+                                                 "-seed", "7"], "mlp_train.csv", "mlp_train.csv", False)
+        preds[np_] = (np.array(cols["prediction"], float), np.array(cols["std"], float))
+    check("mlp ensemble predictions np1 == np2", preds[2][0], preds[1][0], 0.0, 0.0)
+    check("mlp ensemble std np1 == np2", preds[2][1], preds[1][1], 0.0, 0.0)
+    if not (preds[1][1] > 0).all():
+        FAIL.append("mlp ensemble: a std of 0 means the members are identical (seeds not per member)")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["knn", "gnb", "svm", "xgb", "adaboost", "nmf"])
+    ap.add_argument("mode", choices=["knn", "gnb", "svm", "xgb", "adaboost", "nmf", "mlp"])
     ap.add_argument("--matscreen", required=True)
     ap.add_argument("--probe", required=True)
     ap.add_argument("--mpiexec", required=True)
     a = ap.parse_args()
-    {"knn": mode_knn, "gnb": mode_gnb, "svm": mode_svm, "xgb": mode_xgb, "adaboost": mode_adaboost, "nmf": mode_nmf}[a.mode](Runner(a))
+    {"knn": mode_knn, "gnb": mode_gnb, "svm": mode_svm, "xgb": mode_xgb, "adaboost": mode_adaboost, "nmf": mode_nmf, "mlp": mode_mlp}[a.mode](Runner(a))
     if FAIL:
         print("\n".join("FAIL %s" % f for f in FAIL))
         sys.exit(1)
