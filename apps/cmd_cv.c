@@ -36,16 +36,19 @@ PetscErrorCode ms_cmd_cv(MPI_Comm comm)
   PetscFunctionBegin;
   PetscOptionsBegin(comm, NULL, "matscreen cv options", NULL);
   PetscCall(ms_cmd_table_options(PetscOptionsObject, &t, "column to learn (numbers: regression; text: class names)"));
-  PetscCall(PetscOptionsString("-models", "comma-separated model types to compare", NULL, models, models, sizeof models, NULL));
+  PetscCall(ms_options_group(PetscOptionsObject, "Models and validation"));
+  PetscCall(PetscOptionsString("-models", "comma-separated model types to compare (see the list of models below)", NULL, models, models, sizeof models, NULL));
   PetscCall(PetscOptionsBoundedInt("-folds", "number of folds K", NULL, folds, &folds, NULL, 2));
   PetscCall(PetscOptionsBoundedInt("-repeats", "number of repeats with reshuffled folds", NULL, repeats, &repeats, NULL, 1));
   PetscCall(PetscOptionsBoundedInt("-seed", "seed of the fold shuffles (and of the models)", NULL, seed, &seed, NULL, 0));
   PetscCall(PetscOptionsBool("-stratified", "keep the class proportions in every fold (classification)", NULL, stratified, &stratified, NULL));
   PetscCall(PetscOptionsString("-cv_grid", "grid over one model option, OPTION=v1,v2,... (e.g. ridge_alpha=0.1,1,10)", NULL, grid, grid, sizeof grid, NULL));
   PetscCall(PetscOptionsString("-refit", "fit the best candidate on all rows and save it here (.h5)", NULL, refit, refit, sizeof refit, NULL));
-  PetscCall(PetscOptionsReal("-test_fraction", "hold out this fraction as a final test set (0: none)", NULL, test_fraction, &test_fraction, NULL));
+  PetscCall(PetscOptionsRangeReal("-test_fraction", "hold out this fraction as a final test set (0: none; below 1)", NULL, test_fraction, &test_fraction, NULL, 0.0, 1.0));
+  PetscCall(ms_options_group(PetscOptionsObject, "Output"));
   PetscCall(PetscOptionsString("-output", "cross-validation table to write (.csv)", NULL, output, output, sizeof output, NULL));
   PetscOptionsEnd();
+  t.who = "cv";
   /* Read every candidate's options now: -help lists them and misspellings fail early. */
   if (models[0]) {
     PetscCall(ms_cv_candidates(comm, models, grid, &n_cand, &cand));
@@ -57,6 +60,7 @@ PetscErrorCode ms_cmd_cv(MPI_Comm comm)
   }
   PetscCall(ms_options_help_requested(&help));
   if (help) {
+    if (!n_cand) PetscCall(ms_cmd_models_help(comm, "-models a,b; `matscreen cv -models a,b -help` adds their options"));
     PetscCall(PetscFree(cand));
     PetscCall(ms_cmd_table_free(&t));
     PetscFunctionReturn(0);

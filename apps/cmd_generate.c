@@ -15,13 +15,13 @@
 
 const char ms_cmd_generate_help[] =
   "Generate porous membranes: stanchions of radius -radius on the edges of a periodic Voronoi\n"
-  "tessellation of -n_points seeds, stretched by -stretch ex,ey,ez (spec 1.11).\n"
+  "tessellation of -n_points seeds, stretched by -stretch ex,ey,ez (factors below 1 elongate the cells).\n"
   "  matscreen generate -size 200 -n_points 170 -radius 3.4 -seed 7 -output m.h5\n"
   "  mpirun -n 4 matscreen generate -batch 100 -n_points_range 40,170 -stretch_axis random\n"
   "         -stretch_range 0.5,1 -seed 1 -output set.h5\n"
   "  matscreen generate -params table.csv -output set.h5   (columns named like the options)\n"
-  "In a batch -seed is the user seed: structure i uses ms_membrane_structure_seed(seed, i); the\n"
-  "stretch stays -stretch unless -stretch_axis samples it.\n";
+  "In a batch -seed is the user seed: structure i gets its own seed derived from (seed, i), the\n"
+  "same on any number of ranks; the stretch stays -stretch unless -stretch_axis samples it.\n";
 
 typedef struct {
   PetscInt  batch, resize;

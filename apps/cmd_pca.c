@@ -49,7 +49,7 @@ PetscErrorCode ms_cmd_pca(MPI_Comm comm)
   const char *ig[65];
   for (PetscInt i = 0; i < n_ignore; i++) ig[i] = ignore[i];
   ig[n_ignore] = NULL;
-  ms_csv_read_opts o = {target[0] ? target : NULL, MS_TASK_AUTO, id[0] ? id : NULL, ig, (ms_nan_policy)nan_policy, NULL};
+  ms_csv_read_opts o = {target[0] ? target : NULL, MS_TASK_AUTO, id[0] ? id : NULL, ig, (ms_nan_policy)nan_policy, NULL, PETSC_FALSE};
   ms_dataset       ds;
   PetscCall(ms_dataset_load(comm, in, &o, &ds));
   PetscCall(ms_dataset_check_finite(ds, in));

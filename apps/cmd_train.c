@@ -8,10 +8,13 @@
 
 const char ms_cmd_train_help[] =
   "usage: matscreen train -data D -target COL -model NAME [-task regression|classification] -output model.h5\n"
-  "                       [-id COL] [-ignore a,b] [-scaler TYPE] [-seed S] [-model_view] [-<model>_<option> ...]\n"
+  "                       [-id COL] [-ignore a,b] [-features a,b] [-nan_policy omit] [-scaler TYPE] [-seed S]\n"
+  "                       [-model_view] [-<model>_<option> ...]\n"
   "  Fits the model on every row of D (CSV or HDF5; a text target gives class names) and\n"
-  "  writes it to one HDF5 file for `matscreen predict`. `matscreen train -model NAME -help`\n"
-  "  lists the model's own options.\n";
+  "  writes it to one HDF5 file for `matscreen predict`. On a label campaign table\n"
+  "  (-data labels.h5:/labels) the features are the generator parameters unless -features\n"
+  "  says otherwise, and -nan_policy omit drops the non-percolating rows (tau = inf).\n"
+  "  `matscreen train -model NAME -help` adds the model's own options to this list.\n";
 
 PetscErrorCode ms_cmd_train(MPI_Comm comm)
 {
@@ -27,10 +30,13 @@ PetscErrorCode ms_cmd_train(MPI_Comm comm)
   PetscFunctionBegin;
   PetscOptionsBegin(comm, NULL, "matscreen train options", NULL);
   PetscCall(ms_cmd_table_options(PetscOptionsObject, &t, "column to learn (numbers: regression; text: class names)"));
-  PetscCall(PetscOptionsString("-model", "model type (linear, ridge, ...; see `matscreen help train`)", NULL, model, model, sizeof model, NULL));
+  PetscCall(ms_options_group(PetscOptionsObject, "Model"));
+  PetscCall(PetscOptionsString("-model", "model type (see the list of models below)", NULL, model, model, sizeof model, NULL));
+  PetscCall(ms_options_group(PetscOptionsObject, "Output"));
   PetscCall(PetscOptionsString("-output", "model file to write (.h5)", NULL, output, output, sizeof output, NULL));
   PetscCall(PetscOptionsBool("-model_view", "print the fitted model's summary", NULL, view, &view, NULL));
   PetscOptionsEnd();
+  t.who = "train";
   /* The model's options are read now too, so -help lists them and misspellings fail early. */
   if (model[0]) {
     PetscCall(ms_model_create(comm, model, &m));
@@ -38,6 +44,7 @@ PetscErrorCode ms_cmd_train(MPI_Comm comm)
   }
   PetscCall(ms_options_help_requested(&help));
   if (help) {
+    if (!m) PetscCall(ms_cmd_models_help(comm, "-model NAME; `matscreen train -model NAME -help` adds its options"));
     PetscCall(ms_model_destroy(&m));
     PetscCall(ms_cmd_table_free(&t));
     PetscFunctionReturn(0);

@@ -23,6 +23,7 @@ static struct {
   char           text[2048];
   int            held;       /* a message not yet printed */
   int            collective; /* every rank of MPI_COMM_WORLD knows about the failure */
+  int            bad_option; /* PETSc rejected an option value: the user's to fix (status 95) */
 } failure;
 
 static int world_congruent(MPI_Comm comm)
@@ -53,10 +54,15 @@ static PetscErrorCode ms_error_handler(MPI_Comm comm, int line, const char *fun,
   if (p != PETSC_ERROR_INITIAL) return n;
   const char *text = mess;
   if (!text || !text[0]) PetscErrorMessage(n, &text, NULL);
-  size_t k = (size_t)snprintf(failure.text, sizeof failure.text, "%s\n", text ? text : "unknown error");
+  /* Option values are checked by ms_options_* before PETSc parses them; options that PETSc reads
+     itself (-ksp_rtol abc) still fail inside PetscOptions*: that is a bad option value too. */
+  failure.bad_option = fun && !strncmp(fun, "PetscOptions", 12) &&
+                       (n == PETSC_ERR_ARG_OUTOFRANGE || n == PETSC_ERR_USER || n == PETSC_ERR_ARG_WRONG || n == PETSC_ERR_ARG_UNKNOWN_TYPE);
+  size_t k = (size_t)snprintf(failure.text, sizeof failure.text, "%s%s\n", failure.bad_option ? "bad option value: " : "",
+                              text ? text : "unknown error");
   /* Input errors are the user's to fix: the message says what and where. Anything else is
      ours: say where in the code it happened. */
-  if (n != MS_ERR_USER && n != MS_ERR_FILE && n != MS_ERR_READ && k < sizeof failure.text)
+  if (n != MS_ERR_USER && n != MS_ERR_FILE && n != MS_ERR_READ && !failure.bad_option && k < sizeof failure.text)
     snprintf(failure.text + k, sizeof failure.text - k, "matscreen:   (internal error %d in %s, %s:%d; rerun with -ms_traceback)\n",
              (int)n, fun, file, line);
   failure.held = 1;
@@ -148,6 +154,7 @@ void ms_output_cleanup(void)
 
 int ms_error_exit_status(PetscErrorCode code)
 {
+  if (failure.bad_option) return MS_ERR_USER;
   if (code <= 0) return 1;
   return code > 125 ? 1 : (int)code;
 }

@@ -1,7 +1,9 @@
 /* ms_volume.c - z-slab distributed uint8 volumes and their HDF5/raw persistence. */
 #include "ms_volume.h"
+#include "ms_dataset.h"
 #include "ms_h5.h"
 #include "ms_error.h"
+#include <unistd.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
@@ -22,7 +24,27 @@ PetscErrorCode ms_volume_create(MPI_Comm comm, int64_t nx, int64_t ny, int64_t n
   (*v)->nz       = nz;
   (*v)->z_start  = (nz / size) * rank + PetscMin(rank, nz % size);
   (*v)->nz_local = nz / size + (rank < nz % size ? 1 : 0);
-  PetscCall(PetscCalloc1((size_t)((*v)->nz_local * ny * nx) + 1, &(*v)->data));
+  /* Say how much was asked for, before asking: a volume that cannot fit is a user error (a
+     smaller size or more ranks), not a crash. All ranks agree, so all leave together. */
+  double bytes = (double)(*v)->nz_local * (double)ny * (double)nx, most, phys = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+  PetscCallMPI(MPI_Allreduce(&bytes, &most, 1, MPI_DOUBLE, MPI_MAX, comm));
+  if (phys > 0 && most > phys) {
+    PetscCall(PetscFree(*v));
+    SETERRQ(comm, MS_ERR_USER, "volume %lld x %lld x %lld needs %.0f bytes (%.3g GB) of voxels on one rank, more than this node's memory (%.3g GB): "
+            "use a smaller size or more ranks", (long long)nx, (long long)ny, (long long)nz, most, most / 1e9, phys / 1e9);
+  }
+  /* PETSc's allocator, quietly: a failure is reported below with the byte count. */
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+  PetscErrorCode e = PetscCalloc1((size_t)bytes + 1, &(*v)->data);
+  PetscCall(PetscPopErrorHandler());
+  int ok = !e && (*v)->data, all;
+  PetscCallMPI(MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_LAND, comm));
+  if (!all) {
+    if (ok) PetscCall(PetscFree((*v)->data));
+    PetscCall(PetscFree(*v));
+    SETERRQ(comm, MS_ERR_USER, "volume %lld x %lld x %lld: cannot allocate %.0f bytes (%.3g GB) of voxels on one rank: use a smaller size or more ranks",
+            (long long)nx, (long long)ny, (long long)nz, most, most / 1e9);
+  }
   PetscFunctionReturn(0);
 }
 
@@ -185,7 +207,11 @@ PetscErrorCode ms_volume_read_h5(MPI_Comm comm, hid_t loc, const char *dataset, 
   PetscBool has;
   PetscFunctionBegin;
   PetscCall(ms_h5_link_exists(loc, dataset, &has));
-  PetscCheck(has, comm, MS_ERR_READ, "no volume dataset '%s' in the file (choose one with -dataset)", dataset);
+  if (!has) {
+    char list[1024];
+    PetscCall(ms_dataset_h5_members(loc, dataset, list, sizeof list));
+    SETERRQ(comm, MS_ERR_READ, "no volume dataset '%s' in the file (choose one with -dataset); %s", dataset, list);
+  }
   PetscCall(ms_volume_shape_h5(loc, dataset, &nx, &ny, &nz));
   PetscCall(ms_volume_create(comm, nx, ny, nz, v));
   int64_t start[3] = {0, 0, (*v)->z_start}, count[3] = {nx, ny, (*v)->nz_local};

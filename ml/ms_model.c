@@ -228,7 +228,7 @@ static PetscErrorCode ms_model_check_input(ms_model m, ms_dataset X)
   if (X->n_features < m->n_features)
     SETERRQ(X->comm, MS_ERR_USER, "the data has %" PRId64 " feature columns, the model %" PRId64 ": model feature '%s' is missing",
             X->n_features, m->n_features, m->feature_names[d]);
-  PetscCall(ms_dataset_check_finite(X, "prediction data"));
+  PetscCall(ms_dataset_check_finite_features(X, "prediction data")); /* a label column is not needed here */
   if (X->labels && m->task == MS_TASK_CLASSIFICATION) {
     int64_t *lab;
     PetscCall(PetscMalloc1(X->n_local, &lab));

@@ -59,6 +59,7 @@ typedef struct {
 struct ms_model_s {
   ms_model_ops ops;
   char         type[32];        /* registry name: "gpr", "rf", ... */
+  const char  *summary;         /* one line for `matscreen help train` (static text, may be NULL) */
   int          supports;        /* MS_MODEL_REGRESSION | MS_MODEL_CLASSIFICATION */
   MPI_Comm     comm;            /* communicator of the last fit/load */
   ms_task      task;            /* regression or classification (from the data at fit) */

@@ -11,7 +11,9 @@
  *     done:       int8, 1 once the row's results are on disk
  *   /labels attributes: campaign_definition (one exact line: N, user seed, size and every base
  *     parameter, ranges or the -params table's hash, tortuosity options; compared as a whole
- *     on restart and by merge), n_rows, user_seed; every column has a `units` attribute.
+ *     on restart and by merge), n_rows, user_seed, feature_columns (generator parameters: the
+ *     default features of train/cv/predict), target_columns (measured results); every column
+ *     has a `units` attribute.
  *   /labels/last_run: fixed-length string (4096 bytes) naming the run that last wrote rows
  *     (version, start/end UTC, ranks, rows written, command line).
  *   Root attributes: provenance (ms_h5.h) of the run that created the file.
@@ -73,6 +75,17 @@ typedef struct {
 /* Number of columns and their names, in file order. */
 #define MS_CAMPAIGN_NCOLS 22
 extern const char *const ms_campaign_column_names[MS_CAMPAIGN_NCOLS];
+
+/* The generator parameters that vary between structures: the default features of a model
+ * trained on the table (stored as the /labels attribute feature_columns). The size nx, ny, nz
+ * is fixed per campaign and not a feature. */
+#define MS_CAMPAIGN_NFEATURES 5
+extern const char *const ms_campaign_feature_columns[MS_CAMPAIGN_NFEATURES];
+/* Measured results (attribute target_columns). Porosity is one: it is measured on the generated
+ * structure, so it is not a default feature; name it with -features to model tortuosity at a
+ * given porosity. Bookkeeping columns (index, seed, iterations_*, seconds, done) are neither. */
+#define MS_CAMPAIGN_NTARGETS 7
+extern const char *const ms_campaign_target_columns[MS_CAMPAIGN_NTARGETS];
 
 /* One row of the table (parameters + results + done flag). */
 typedef struct {

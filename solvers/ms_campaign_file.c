@@ -20,6 +20,10 @@ const char *const ms_campaign_column_names[MS_CAMPAIGN_NCOLS] = {
   "percolating_porosity_x", "percolating_porosity_y", "percolating_porosity_z", "tau_x", "tau_y", "tau_z",
   "iterations_x", "iterations_y", "iterations_z", "seconds", "done"};
 
+const char *const ms_campaign_feature_columns[MS_CAMPAIGN_NFEATURES] = {"n_points", "radius", "stretch_x", "stretch_y", "stretch_z"};
+const char *const ms_campaign_target_columns[MS_CAMPAIGN_NTARGETS]   = {
+  "porosity", "percolating_porosity_x", "percolating_porosity_y", "percolating_porosity_z", "tau_x", "tau_y", "tau_z"};
+
 static const col_desc cols[MS_CAMPAIGN_NCOLS] = {
   {COL_I64, ROW_OFF(index), PETSC_FALSE, "row number"},
   {COL_U64, ROW_OFF(seed), PETSC_FALSE, "structure seed (ms_membrane_structure_seed(user_seed, index))"},
@@ -119,6 +123,11 @@ PetscErrorCode ms_campaign_file_create(MPI_Comm comm, const char *path, const ch
   PetscCall(PetscSNPrintf(seed, sizeof seed, "%" PRIu64, def->user_seed));
   PetscCall(ms_h5_attr_set_string(g, "user_seed", seed));
   PetscCall(ms_h5_attr_set_string(g, "columns", "one 1-D dataset per column, row i = structure i; done = 1 marks finished rows"));
+  /* What a model may learn from (the generator's inputs) and what it may learn (measured
+     results): `train -data labels.h5:/labels -target tau_x` uses feature_columns by default, so
+     other results, iteration counts, timings, seeds and the done flag never leak into features. */
+  PetscCall(ms_h5_attr_set_strings(g, "feature_columns", MS_CAMPAIGN_NFEATURES, (char **)ms_campaign_feature_columns));
+  PetscCall(ms_h5_attr_set_strings(g, "target_columns", MS_CAMPAIGN_NTARGETS, (char **)ms_campaign_target_columns));
   PetscCall(PetscMalloc1(8 * (size_t)n + 8, &buf));
   hsize_t dims[1] = {(hsize_t)n}, count[1] = {(hsize_t)n}, start[1] = {0};
   hid_t   dcpl = H5Pcreate(H5P_DATASET_CREATE), xfer = H5Pcreate(H5P_DATASET_XFER);

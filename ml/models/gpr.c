@@ -260,6 +260,7 @@ PetscErrorCode ms_model_create_gpr(ms_model m)
 
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&g));
+  m->summary = "Gaussian process with fitted kernel hyperparameters; predicts a std (regression)";
   PetscCall(PetscStrncpy(g->kernel, "rbf", sizeof(g->kernel)));
   PetscCall(PetscStrncpy(g->tao, TAOBLMVM, sizeof(g->tao)));
   g->ls[0]           = 1.0;

@@ -206,6 +206,7 @@ PetscErrorCode ms_model_create_linear(ms_model m)
 {
   PetscFunctionBegin;
   PetscCall(ms_linear_create(m, PETSC_FALSE));
+  m->summary = "ordinary least squares (regression)";
   PetscFunctionReturn(0);
 }
 
@@ -213,5 +214,6 @@ PetscErrorCode ms_model_create_ridge(ms_model m)
 {
   PetscFunctionBegin;
   PetscCall(ms_linear_create(m, PETSC_TRUE));
+  m->summary = "least squares with an L2 penalty, -ridge_alpha (regression)";
   PetscFunctionReturn(0);
 }

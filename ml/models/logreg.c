@@ -580,6 +580,7 @@ PetscErrorCode ms_model_create_logreg(ms_model m)
 
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&c));
+  m->summary = "multinomial logistic regression, L2/L1/elastic-net penalty (classification)";
   c->penalty = LR_PEN_L2;
   c->C = 1.0;
   c->l1_ratio = 0.5;

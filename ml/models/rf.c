@@ -222,6 +222,8 @@ PetscErrorCode ms_rf_create_common(ms_model m, PetscBool single)
   ms_rf *r;
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&r));
+  m->summary = single ? "one CART decision tree (regression or classification)"
+                      : "random forest of CART trees, trees spread over the ranks (regression or classification)";
   r->single            = single;
   r->prefix            = single ? "tree" : "rf";
   r->n_trees           = 100;

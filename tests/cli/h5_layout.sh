@@ -59,7 +59,7 @@ echo "column layout ok"
 # -features keeps the named columns in the given order; an unknown one is an error naming it.
 mpiexec --oversubscribe -n 2 "$MATSCREEN" cv -data cols.h5:/labels -target b_second -features a_first -models linear -folds 2 -output cv2.csv -quiet
 ! "$MATSCREEN" cv -data cols.h5:/labels -target b_second -features nope -models linear -folds 2 -output cv3.csv -quiet 2> err.txt
-grep -q "feature column 'nope' (from -features) not found" err.txt
+grep -q "feature column 'nope' (-features, or a feature of the model) not found" err.txt
 echo "features ok"
 
 # --- Data safety regressions (issue 13 point 7), against files written by h5py ---
