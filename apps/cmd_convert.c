@@ -67,7 +67,10 @@ PetscErrorCode ms_cmd_convert(MPI_Comm comm)
     PetscCall(ms_h5_add_input(f, in));
     PetscCall(ms_dataset_write_h5(ds, f->fid, group));
     PetscCall(ms_h5_commit(&f));
-  } else PetscCall(ms_dataset_write_csv(ds, out));
+  } else {
+    char *inputs[1] = {in};
+    PetscCall(ms_dataset_write_csv_inputs(ds, out, 1, inputs));
+  }
   double t2 = MPI_Wtime();
 
   struct stat si, so;

@@ -94,7 +94,8 @@ PetscErrorCode ms_cmd_generate(MPI_Comm comm)
   }
   const double t1 = MPI_Wtime();
   PetscCall(ms_volume_fraction(v, 0, &porosity));
-  PetscCall(ms_volume_set_meta(v, "porosity", "%.9g", porosity));
+  PetscCall(ms_volume_set_meta(v, "porosity", "%#.17g", porosity));
+  PetscCall(ms_volume_set_meta(v, "porosity_units", "1"));
   PetscCall(ms_volume_save(v, o.output, "volume"));
   PetscCall(ms_log(comm, "generate: %" PRId64 "x%" PRId64 "x%" PRId64 ", %" PetscInt_FMT " points, radius %g, stretch %g,%g,%g, seed %" PRIu64
                    ": porosity %.4f (%.3f s) -> %s\n", v->nx, v->ny, v->nz, base.n_points, base.radius, base.stretch[0], base.stretch[1],

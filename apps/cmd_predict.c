@@ -13,7 +13,9 @@
 const char ms_cmd_predict_help[] =
   "usage: matscreen predict -model model.h5 -data D -output pred.csv [-id COL] [-target COL] [-features a,b]\n"
   "  Writes one row per row of D: the id (with -id), `prediction` (value or class name),\n"
-  "  `std` for models with a predictive standard deviation, and `p_<class>` per class for\n"
+  "  `std` for models with a predictive standard deviation (gpr: posterior std; rf: the std\n"
+  "  across the trees' predictions, a measure of their disagreement, not a calibrated\n"
+  "  predictive std), and `p_<class>` per class for\n"
   "  classifiers. The model's feature columns are taken from D by name (other columns are\n"
   "  not read). When D holds the target (-target, or the model's target column found in D)\n"
   "  the score is printed: r2, rmse and mae over the rows with a finite target for\n"
@@ -103,7 +105,10 @@ PetscErrorCode ms_cmd_predict(MPI_Comm comm)
     PetscCall(PetscMalloc1(ds->n_local * m->n_classes + 1, &P));
     PetscCall(ms_model_predict_proba(m, ds, P));
   }
-  PetscCall(ms_report_predictions(m, ds, y, std, P, output));
+  {
+    char *inputs[2] = {model, t.data};
+    PetscCall(ms_report_predictions(m, ds, y, std, P, output, 2, inputs));
+  }
   PetscCall(ms_log(comm, "predict: %s model from %s on %lld rows of %s; predictions written to %s\n", m->type, model,
                    (long long)ds->n_global, t.data, output));
   PetscCall(predict_score(comm, m, ds, y, t.data));

@@ -34,7 +34,7 @@ PetscErrorCode ms_cmd_train(MPI_Comm comm)
   PetscCall(PetscOptionsString("-model", "model type (see the list of models below)", NULL, model, model, sizeof model, NULL));
   PetscCall(ms_options_group(PetscOptionsObject, "Output"));
   PetscCall(PetscOptionsString("-output", "model file to write (.h5)", NULL, output, output, sizeof output, NULL));
-  PetscCall(PetscOptionsBool("-model_view", "print the fitted model's summary", NULL, view, &view, NULL));
+  PetscCall(PetscOptionsBool("-model_view", "print the fitted model: coefficients, importances or kernel hyperparameters by feature", NULL, view, &view, NULL));
   PetscOptionsEnd();
   t.who = "train";
   /* The model's options are read now too, so -help lists them and misspellings fail early. */
@@ -59,7 +59,10 @@ PetscErrorCode ms_cmd_train(MPI_Comm comm)
   t0 = MPI_Wtime() - t0;
   PetscCall(ms_validation_score(m, ds, scores));
   PetscCall(ms_validation_metrics(m->task, &n_metrics, &names, NULL));
-  PetscCall(ms_model_save(m, output));
+  {
+    char *inputs[1] = {t.data};
+    PetscCall(ms_model_save_inputs(m, output, 1, inputs));
+  }
   PetscCall(ms_log(comm, "train: %s (%s) on %lld rows x %lld features of %s in %.3f s; scaler %s\n", m->type, ms_task_names[m->task],
                    (long long)ds->n_global, (long long)ds->n_features, t.data, t0, ms_scaler_type(m->scaler)));
   PetscCall(ms_log(comm, "train: training-set %s %.6g, %s %.6g; model written to %s\n", names[0], scores[0], names[1], scores[1], output));

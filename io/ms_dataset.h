@@ -81,6 +81,9 @@ PetscErrorCode ms_dataset_set_labels(ms_dataset ds, const char *name, int64_t n_
 
 PetscErrorCode ms_dataset_read_csv(MPI_Comm comm, const char *path, const ms_csv_read_opts *opts, ms_dataset *ds);
 PetscErrorCode ms_dataset_write_csv(ms_dataset ds, const char *path);       /* atomic, collective */
+/* The same, recording n_inputs input files in the PATH.meta.json provenance sidecar (the
+ * CSV itself is a plain table: pandas.read_csv(path) reads it; see ms_provenance.h). */
+PetscErrorCode ms_dataset_write_csv_inputs(ms_dataset ds, const char *path, int n_inputs, char *const *inputs);
 PetscErrorCode ms_dataset_write_h5(ms_dataset ds, hid_t loc, const char *group);
 PetscErrorCode ms_dataset_read_h5(MPI_Comm comm, hid_t loc, const char *group, ms_dataset *ds);
 /* Read CSV or HDF5 by extension (.h5/.hdf5 -> HDF5, else CSV). "file.h5:/group" picks the

@@ -5,7 +5,8 @@
  * rank parses its own records. Errors name file:line, column number and column name; a
  * failure on any rank is agreed collectively so all ranks leave together.
  * Export: each rank formats its rows; offsets by MPI_Exscan; MPI-IO writes NAME.partial,
- * which is renamed on success. A '#' comment header records provenance.
+ * which is renamed on success. The CSV is a plain table; provenance goes to the PATH.meta.json
+ * sidecar (ms_provenance.h).
  */
 #include "ms_csv.h"
 #include "ms_dataset.h"

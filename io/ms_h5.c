@@ -3,6 +3,7 @@
 #include "ms_error.h"
 #include "ms_log.h"
 #include "ms_options.h"
+#include "ms_provenance.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -52,6 +53,7 @@ static PetscErrorCode file_free(ms_h5_file *f)
   PetscCall(PetscFree((*f)->path));
   PetscCall(PetscFree((*f)->partial));
   PetscCall(PetscFree((*f)->inputs));
+  ms_strings_free((*f)->n_inputs, &(*f)->input_paths);
   PetscCall(PetscFree(*f));
   PetscFunctionReturn(0);
 }
@@ -123,6 +125,15 @@ PetscErrorCode ms_h5_add_input(ms_h5_file f, const char *path)
   snprintf(s, old + strlen(item) + 3, "%s%s%s", f->inputs ? f->inputs : "", old ? "; " : "", item);
   PetscCall(PetscFree(f->inputs));
   f->inputs = s;
+  {
+    char **np;
+    PetscCall(PetscMalloc1(f->n_inputs + 1, &np));
+    for (int i = 0; i < f->n_inputs; i++) np[i] = f->input_paths[i];
+    PetscCall(PetscStrallocpy(path, &np[f->n_inputs]));
+    PetscCall(PetscFree(f->input_paths));
+    f->input_paths = np;
+    f->n_inputs++;
+  }
   PetscFunctionReturn(0);
 }
 
@@ -142,6 +153,7 @@ PetscErrorCode ms_h5_write_provenance(ms_h5_file f)
   PetscCall(ms_h5_attr_set_string(f->fid, "start_utc", f->start_utc));
   PetscCall(ms_h5_attr_set_string(f->fid, "end_utc", end));
   PetscCall(ms_h5_attr_set_string(f->fid, "inputs", f->inputs ? f->inputs : ""));
+  PetscCall(ms_provenance_write_h5(f->fid, f->n_inputs, f->input_paths));
   PetscCall(PetscFree(cmd));
   PetscFunctionReturn(0);
 }

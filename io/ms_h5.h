@@ -10,7 +10,9 @@
  *
  * Provenance root attributes (all strings unless noted): matscreen_version, git_commit,
  * command_line, n_ranks (int), n_threads (int), start_utc, end_utc, and inputs
- * ("path (bytes); ..." for every file registered with ms_h5_add_input).
+ * ("path (bytes); ..." for every file registered with ms_h5_add_input), and those of
+ * ms_provenance.h: the resolved options (option_names/option_values, from the command line,
+ * options files and PETSC_OPTIONS), input_files/input_sizes/input_mtimes_utc.
  *
  * All functions taking a file are collective over the file's communicator unless noted.
  */
@@ -26,6 +28,8 @@ typedef struct ms_h5_file_s {
   char    *path;      /* final name */
   char    *partial;   /* NAME.partial while writing, NULL when opened in place */
   char    *inputs;    /* "a.csv (1234); b.h5 (99)" */
+  int      n_inputs;  /* the same paths, one by one (ms_provenance_write_h5) */
+  char   **input_paths;
   char     start_utc[32];
 } *ms_h5_file;
 

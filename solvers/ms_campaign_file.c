@@ -10,7 +10,8 @@ typedef struct {
   col_type    type;
   size_t      offset; /* in ms_campaign_row */
   PetscBool   result; /* written when the row is solved (else at creation) */
-  const char *units;
+  const char *units;       /* "1" = dimensionless */
+  const char *description;
 } col_desc;
 
 #define ROW_OFF(m) offsetof(ms_campaign_row, m)
@@ -25,28 +26,28 @@ const char *const ms_campaign_target_columns[MS_CAMPAIGN_NTARGETS]   = {
   "porosity", "percolating_porosity_x", "percolating_porosity_y", "percolating_porosity_z", "tau_x", "tau_y", "tau_z"};
 
 static const col_desc cols[MS_CAMPAIGN_NCOLS] = {
-  {COL_I64, ROW_OFF(index), PETSC_FALSE, "row number"},
-  {COL_U64, ROW_OFF(seed), PETSC_FALSE, "structure seed (ms_membrane_structure_seed(user_seed, index))"},
-  {COL_I64, ROW_OFF(n_points), PETSC_FALSE, "Voronoi seeds"},
-  {COL_F64, ROW_OFF(radius), PETSC_FALSE, "voxels"},
-  {COL_F64, ROW_OFF(stretch[0]), PETSC_FALSE, "factor in (0,1]"},
-  {COL_F64, ROW_OFF(stretch[1]), PETSC_FALSE, "factor in (0,1]"},
-  {COL_F64, ROW_OFF(stretch[2]), PETSC_FALSE, "factor in (0,1]"},
-  {COL_I64, ROW_OFF(nx), PETSC_FALSE, "voxels"},
-  {COL_I64, ROW_OFF(ny), PETSC_FALSE, "voxels"},
-  {COL_I64, ROW_OFF(nz), PETSC_FALSE, "voxels"},
-  {COL_F64, ROW_OFF(porosity), PETSC_TRUE, "conducting (pore) voxel fraction"},
-  {COL_F64, ROW_OFF(percolating_porosity[0]), PETSC_TRUE, "fraction of voxels in clusters touching both x faces"},
-  {COL_F64, ROW_OFF(percolating_porosity[1]), PETSC_TRUE, "fraction of voxels in clusters touching both y faces"},
-  {COL_F64, ROW_OFF(percolating_porosity[2]), PETSC_TRUE, "fraction of voxels in clusters touching both z faces"},
-  {COL_F64, ROW_OFF(tau[0]), PETSC_TRUE, "tortuosity factor, inf = not percolating"},
-  {COL_F64, ROW_OFF(tau[1]), PETSC_TRUE, "tortuosity factor, inf = not percolating"},
-  {COL_F64, ROW_OFF(tau[2]), PETSC_TRUE, "tortuosity factor, inf = not percolating"},
-  {COL_I64, ROW_OFF(iterations[0]), PETSC_TRUE, "CG iterations (0 = no solve)"},
-  {COL_I64, ROW_OFF(iterations[1]), PETSC_TRUE, "CG iterations (0 = no solve)"},
-  {COL_I64, ROW_OFF(iterations[2]), PETSC_TRUE, "CG iterations (0 = no solve)"},
-  {COL_F64, ROW_OFF(seconds), PETSC_TRUE, "wall seconds: generation + three solves"},
-  {COL_I8, ROW_OFF(done), PETSC_FALSE, "1 = results on disk, 0 = to do"},
+  {COL_I64, ROW_OFF(index), PETSC_FALSE, "1", "row number"},
+  {COL_U64, ROW_OFF(seed), PETSC_FALSE, "1", "structure seed (ms_membrane_structure_seed(user_seed, index))"},
+  {COL_I64, ROW_OFF(n_points), PETSC_FALSE, "1", "Voronoi seeds"},
+  {COL_F64, ROW_OFF(radius), PETSC_FALSE, "voxel", "stanchion radius"},
+  {COL_F64, ROW_OFF(stretch[0]), PETSC_FALSE, "1", "stretch factor in (0,1]"},
+  {COL_F64, ROW_OFF(stretch[1]), PETSC_FALSE, "1", "stretch factor in (0,1]"},
+  {COL_F64, ROW_OFF(stretch[2]), PETSC_FALSE, "1", "stretch factor in (0,1]"},
+  {COL_I64, ROW_OFF(nx), PETSC_FALSE, "voxel", "volume size along x"},
+  {COL_I64, ROW_OFF(ny), PETSC_FALSE, "voxel", "volume size along y"},
+  {COL_I64, ROW_OFF(nz), PETSC_FALSE, "voxel", "volume size along z"},
+  {COL_F64, ROW_OFF(porosity), PETSC_TRUE, "1", "conducting (pore) voxel fraction"},
+  {COL_F64, ROW_OFF(percolating_porosity[0]), PETSC_TRUE, "1", "fraction of voxels in clusters touching both x faces"},
+  {COL_F64, ROW_OFF(percolating_porosity[1]), PETSC_TRUE, "1", "fraction of voxels in clusters touching both y faces"},
+  {COL_F64, ROW_OFF(percolating_porosity[2]), PETSC_TRUE, "1", "fraction of voxels in clusters touching both z faces"},
+  {COL_F64, ROW_OFF(tau[0]), PETSC_TRUE, "1", "tortuosity factor along x, inf = not percolating"},
+  {COL_F64, ROW_OFF(tau[1]), PETSC_TRUE, "1", "tortuosity factor along y, inf = not percolating"},
+  {COL_F64, ROW_OFF(tau[2]), PETSC_TRUE, "1", "tortuosity factor along z, inf = not percolating"},
+  {COL_I64, ROW_OFF(iterations[0]), PETSC_TRUE, "1", "CG iterations (0 = no solve)"},
+  {COL_I64, ROW_OFF(iterations[1]), PETSC_TRUE, "1", "CG iterations (0 = no solve)"},
+  {COL_I64, ROW_OFF(iterations[2]), PETSC_TRUE, "1", "CG iterations (0 = no solve)"},
+  {COL_F64, ROW_OFF(seconds), PETSC_TRUE, "s", "wall seconds: generation + three solves"},
+  {COL_I8, ROW_OFF(done), PETSC_FALSE, "1", "1 = results on disk, 0 = to do"},
 };
 
 static hid_t mem_type(col_type t)
@@ -110,7 +111,6 @@ PetscErrorCode ms_campaign_file_create(MPI_Comm comm, const char *path, const ch
   hid_t       g;
   PetscMPIInt rank;
   const int64_t n = def->n_rows;
-  char        seed[32];
   char       *buf;
 
   PetscFunctionBegin;
@@ -120,8 +120,7 @@ PetscErrorCode ms_campaign_file_create(MPI_Comm comm, const char *path, const ch
   PetscCall(ms_h5_group_ensure(f->fid, "/labels", &g));
   PetscCall(ms_h5_attr_set_string(g, "campaign_definition", definition));
   PetscCall(ms_h5_attr_set_int(g, "n_rows", n));
-  PetscCall(PetscSNPrintf(seed, sizeof seed, "%" PRIu64, def->user_seed));
-  PetscCall(ms_h5_attr_set_string(g, "user_seed", seed));
+  PetscCall(ms_h5_attr_set_int(g, "user_seed", (int64_t)def->user_seed)); /* a number, as `seed` of generate */
   PetscCall(ms_h5_attr_set_string(g, "columns", "one 1-D dataset per column, row i = structure i; done = 1 marks finished rows"));
   /* What a model may learn from (the generator's inputs) and what it may learn (measured
      results): `train -data labels.h5:/labels -target tau_x` uses feature_columns by default, so
@@ -150,6 +149,7 @@ PetscErrorCode ms_campaign_file_create(MPI_Comm comm, const char *path, const ch
     }
     herr_t rc = H5Dwrite(ds, mem_type(cols[c].type), ms, fs, xfer, buf);
     PetscCall(ms_h5_attr_set_string(ds, "units", cols[c].units));
+    PetscCall(ms_h5_attr_set_string(ds, "description", cols[c].description));
     H5Sclose(ms);
     H5Sclose(fs);
     H5Dclose(ds);

@@ -156,11 +156,13 @@ PetscErrorCode ms_image_segment(ms_volume grey, double variance, double porosity
   ms_image_binarize(n, f, thr, pore, (*seg)->data);
   PetscCall(PetscFree(f));
   (*seg)->voxel_size = grey->voxel_size;
-  PetscCall(ms_volume_set_meta(*seg, "threshold", "%.9g", thr));
-  PetscCall(ms_volume_set_meta(*seg, "segmented_porosity", "%.9g", por));
-  PetscCall(ms_volume_set_meta(*seg, "target_porosity", "%.9g", porosity));
-  PetscCall(ms_volume_set_meta(*seg, "gaussian_variance", "%.9g", variance));
+  PetscCall(ms_volume_set_meta(*seg, "threshold", "%#.17g", thr));
+  PetscCall(ms_volume_set_meta(*seg, "segmented_porosity", "%#.17g", por));
+  PetscCall(ms_volume_set_meta(*seg, "target_porosity", "%#.17g", porosity));
+  PetscCall(ms_volume_set_meta(*seg, "gaussian_variance", "%#.17g", variance));
   PetscCall(ms_volume_set_meta(*seg, "pore_phase", "%s", pore == MS_IMAGE_PORE_DARK ? "dark" : "bright"));
+  PetscCall(ms_volume_set_meta(*seg, "threshold_units", "grey value of the input"));
+  PetscCall(ms_volume_set_meta(*seg, "gaussian_variance_units", "voxel^2"));
   if (threshold) *threshold = thr;
   if (achieved) *achieved = por;
   PetscFunctionReturn(0);
