@@ -50,7 +50,7 @@ PetscErrorCode ms_cmd_convert(MPI_Comm comm)
   const char *ig[65];
   for (PetscInt i = 0; i < n_ignore; i++) ig[i] = ignore[i];
   ig[n_ignore] = NULL;
-  ms_csv_read_opts o = {target[0] ? target : NULL, (ms_task)task, id[0] ? id : NULL, ig, (ms_nan_policy)nan_policy, NULL};
+  ms_csv_read_opts o = {target[0] ? target : NULL, (ms_task)task, id[0] ? id : NULL, ig, (ms_nan_policy)nan_policy, NULL, PETSC_FALSE};
 
   double     t0 = MPI_Wtime();
   ms_dataset ds;
@@ -67,7 +67,10 @@ PetscErrorCode ms_cmd_convert(MPI_Comm comm)
     PetscCall(ms_h5_add_input(f, in));
     PetscCall(ms_dataset_write_h5(ds, f->fid, group));
     PetscCall(ms_h5_commit(&f));
-  } else PetscCall(ms_dataset_write_csv(ds, out));
+  } else {
+    char *inputs[1] = {in};
+    PetscCall(ms_dataset_write_csv_inputs(ds, out, 1, inputs));
+  }
   double t2 = MPI_Wtime();
 
   struct stat si, so;

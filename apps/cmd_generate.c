@@ -15,13 +15,13 @@
 
 const char ms_cmd_generate_help[] =
   "Generate porous membranes: stanchions of radius -radius on the edges of a periodic Voronoi\n"
-  "tessellation of -n_points seeds, stretched by -stretch ex,ey,ez (spec 1.11).\n"
+  "tessellation of -n_points seeds, stretched by -stretch ex,ey,ez (factors below 1 elongate the cells).\n"
   "  matscreen generate -size 200 -n_points 170 -radius 3.4 -seed 7 -output m.h5\n"
   "  mpirun -n 4 matscreen generate -batch 100 -n_points_range 40,170 -stretch_axis random\n"
   "         -stretch_range 0.5,1 -seed 1 -output set.h5\n"
   "  matscreen generate -params table.csv -output set.h5   (columns named like the options)\n"
-  "In a batch -seed is the user seed: structure i uses ms_membrane_structure_seed(seed, i); the\n"
-  "stretch stays -stretch unless -stretch_axis samples it.\n";
+  "In a batch -seed is the user seed: structure i gets its own seed derived from (seed, i), the\n"
+  "same on any number of ranks; the stretch stays -stretch unless -stretch_axis samples it.\n";
 
 typedef struct {
   PetscInt  batch, resize;
@@ -94,7 +94,8 @@ PetscErrorCode ms_cmd_generate(MPI_Comm comm)
   }
   const double t1 = MPI_Wtime();
   PetscCall(ms_volume_fraction(v, 0, &porosity));
-  PetscCall(ms_volume_set_meta(v, "porosity", "%.9g", porosity));
+  PetscCall(ms_volume_set_meta(v, "porosity", "%#.17g", porosity));
+  PetscCall(ms_volume_set_meta(v, "porosity_units", "1"));
   PetscCall(ms_volume_save(v, o.output, "volume"));
   PetscCall(ms_log(comm, "generate: %" PRId64 "x%" PRId64 "x%" PRId64 ", %" PetscInt_FMT " points, radius %g, stretch %g,%g,%g, seed %" PRIu64
                    ": porosity %.4f (%.3f s) -> %s\n", v->nx, v->ny, v->nz, base.n_points, base.radius, base.stretch[0], base.stretch[1],

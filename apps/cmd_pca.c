@@ -5,6 +5,7 @@
 #include "ms_log.h"
 #include "ms_options.h"
 #include "ms_pca.h"
+#include "ms_provenance.h"
 #include <string.h>
 
 const char ms_cmd_pca_help[] =
@@ -49,7 +50,7 @@ PetscErrorCode ms_cmd_pca(MPI_Comm comm)
   const char *ig[65];
   for (PetscInt i = 0; i < n_ignore; i++) ig[i] = ignore[i];
   ig[n_ignore] = NULL;
-  ms_csv_read_opts o = {target[0] ? target : NULL, MS_TASK_AUTO, id[0] ? id : NULL, ig, (ms_nan_policy)nan_policy, NULL};
+  ms_csv_read_opts o = {target[0] ? target : NULL, MS_TASK_AUTO, id[0] ? id : NULL, ig, (ms_nan_policy)nan_policy, NULL, PETSC_FALSE};
   ms_dataset       ds;
   PetscCall(ms_dataset_load(comm, in, &o, &ds));
   PetscCall(ms_dataset_check_finite(ds, in));
@@ -70,6 +71,15 @@ PetscErrorCode ms_cmd_pca(MPI_Comm comm)
     MS_H5CHK(dset, comm, "pca: cannot reopen /pca/components in %s", out);
     PetscCall(ms_h5_attr_set_strings(dset, "column_names", (int)ds->n_features, ds->feature_names));
     H5Dclose(dset);
+  }
+  {
+    /* PCA keeps the units of the input features (it does not scale them). */
+    static const char *const units[][2] = {{"mean", "feature units"},      {"components", "1 (unit vectors)"},
+                                           {"explained_variance", "feature units^2"}, {"explained_variance_ratio", "1"},
+                                           {"singular_values", "feature units"}, {"scores", "feature units"}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) PetscCall(ms_h5_set_units(g, units[i][0], units[i][1]));
+    PetscCall(ms_h5_attr_set_string(g, "noise_variance_units", "feature units^2"));
+    PetscCall(ms_h5_attr_set_string(g, "total_variance_units", "feature units^2"));
   }
   H5Gclose(g);
   PetscCall(ms_h5_commit(&f));

@@ -82,7 +82,8 @@ PetscErrorCode ms_cmd_segment(MPI_Comm comm)
   }
   double out_por;
   PetscCall(ms_volume_fraction(seg, 0, &out_por));
-  PetscCall(ms_volume_set_meta(seg, "porosity", "%.9g", out_por));
+  PetscCall(ms_volume_set_meta(seg, "porosity", "%#.17g", out_por));
+  PetscCall(ms_volume_set_meta(seg, "porosity_units", "1"));
 
   ms_h5_file f;
   PetscCall(ms_h5_create(comm, output, &f));

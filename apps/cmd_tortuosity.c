@@ -2,6 +2,7 @@
  * (the library call is ms_tortuosity_solve, solvers/ms_tortuosity.h). */
 #include "ms_commands.h"
 #include "ms_h5.h"
+#include "ms_provenance.h"
 #include "ms_log.h"
 #include "ms_options.h"
 #include "ms_tiff.h"
@@ -85,6 +86,15 @@ static PetscErrorCode write_axis(hid_t fid, const ms_tortuosity_result *r, doubl
   PetscCall(ms_h5_attr_set_string(g, "pc_type", r->pc_type));
   PetscCall(ms_h5_attr_set_string(g, "converged_reason", r->percolates ? KSPConvergedReasons[r->reason] : "none (no solve)"));
   PetscCall(ms_h5_attr_set_string(g, "status", r->percolates ? "percolating" : "not percolating: no conducting cluster touches both faces"));
+  {
+    /* Units of every dataset above ("1" = dimensionless; conductivities relative to sigma_P). */
+    static const char *const units[][2] = {
+      {"tau", "1"}, {"porosity", "1"}, {"percolating_porosity", "1"}, {"effective_conductivity", "1 (sigma_eff / sigma_P)"},
+      {"current_mismatch", "1"}, {"plane_mismatch", "1"}, {"iterations", "1"}, {"residual", "1 (relative)"},
+      {"current_in", "sigma_P * voxel * V"}, {"current_out", "sigma_P * voxel * V"}, {"percolation_seconds", "s"},
+      {"setup_seconds", "s"}, {"solve_seconds", "s"}, {"percolates", "1"}, {"cpu_seconds_max_rank", "s"}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) PetscCall(ms_h5_set_units(g, units[i][0], units[i][1]));
+  }
   PetscCall(ms_h5_attr_set_string(g, "effective_conductivity_units", "sigma_eff / sigma_P"));
   PetscCall(ms_h5_attr_set_string(g, "current_units", "sigma_P * voxel size * volt"));
   PetscCheck(H5Gclose(g) >= 0, PETSC_COMM_SELF, MS_ERR_READ, "cannot close HDF5 group %s", path);
@@ -96,6 +106,10 @@ static PetscErrorCode summary(MPI_Comm comm, const ms_tortuosity_result *r)
   const char *a = ms_tortuosity_axis_name(r->axis);
 
   PetscFunctionBeginUser;
+  /* Defined (tau = inf, nothing conducts) but likely a wrong -phase or an inverted volume. */
+  if (r->porosity == 0)
+    PetscCall(ms_warn(comm, "tortuosity %s: the conducting phase is absent (no voxel conducts: wrong -phase, or an all-solid volume?); "
+                            "tau = inf\n", a));
   if (!r->percolates)
     PetscCall(ms_log(comm, "tortuosity %s: tau inf (not percolating: no conducting cluster connects the two %s faces), porosity %.6f\n",
                      a, a, r->porosity));
@@ -187,16 +201,21 @@ PetscErrorCode ms_cmd_tortuosity(MPI_Comm comm)
     PetscCall(ms_h5_attr_set_int(g, "nx", v->nx));
     PetscCall(ms_h5_attr_set_int(g, "ny", v->ny));
     PetscCall(ms_h5_attr_set_int(g, "nz", v->nz));
+    PetscCall(ms_h5_attr_set_double(g, "voxel_size", v->voxel_size));
+    PetscCall(ms_h5_attr_set_string(g, "voxel_size_units", "um"));
     if (ncond) {
       double c[MS_TORTUOSITY_MAX_VALUES];
       for (PetscInt i = 0; i < ncond; i++) c[i] = cond[i];
       PetscMPIInt rank;
       PetscCallMPI(MPI_Comm_rank(comm, &rank));
       PetscCall(ms_h5_write_rows_double(g, "conductivities", ncond, 0, rank ? 0 : ncond, 0, c));
+      PetscCall(ms_h5_set_units(g, "conductivities", "1 (relative: the conductivity of each voxel value)"));
     } else PetscCall(ms_h5_attr_set_int(g, "phase", phase));
     PetscCall(ms_h5_attr_set_double(g, "mismatch_tol", tol));
     PetscCall(ms_h5_attr_set_int(g, "peak_rss_bytes_sum", (int64_t)rss_sum * 1024));
     PetscCall(ms_h5_attr_set_int(g, "peak_rss_bytes_max", (int64_t)rss_max * 1024));
+    PetscCall(ms_h5_attr_set_string(g, "peak_rss_bytes_sum_units", "byte"));
+    PetscCall(ms_h5_attr_set_string(g, "peak_rss_bytes_max_units", "byte"));
     PetscCheck(H5Gclose(g) >= 0, PETSC_COMM_SELF, MS_ERR_READ, "cannot close HDF5 group /tortuosity of %s", out);
     PetscCall(ms_h5_commit(&f));
   }

@@ -8,10 +8,13 @@
 
 const char ms_cmd_train_help[] =
   "usage: matscreen train -data D -target COL -model NAME [-task regression|classification] -output model.h5\n"
-  "                       [-id COL] [-ignore a,b] [-scaler TYPE] [-seed S] [-model_view] [-<model>_<option> ...]\n"
+  "                       [-id COL] [-ignore a,b] [-features a,b] [-nan_policy omit] [-scaler TYPE] [-seed S]\n"
+  "                       [-model_view] [-<model>_<option> ...]\n"
   "  Fits the model on every row of D (CSV or HDF5; a text target gives class names) and\n"
-  "  writes it to one HDF5 file for `matscreen predict`. `matscreen train -model NAME -help`\n"
-  "  lists the model's own options.\n";
+  "  writes it to one HDF5 file for `matscreen predict`. On a label campaign table\n"
+  "  (-data labels.h5:/labels) the features are the generator parameters unless -features\n"
+  "  says otherwise, and -nan_policy omit drops the non-percolating rows (tau = inf).\n"
+  "  `matscreen train -model NAME -help` adds the model's own options to this list.\n";
 
 PetscErrorCode ms_cmd_train(MPI_Comm comm)
 {
@@ -27,10 +30,13 @@ PetscErrorCode ms_cmd_train(MPI_Comm comm)
   PetscFunctionBegin;
   PetscOptionsBegin(comm, NULL, "matscreen train options", NULL);
   PetscCall(ms_cmd_table_options(PetscOptionsObject, &t, "column to learn (numbers: regression; text: class names)"));
-  PetscCall(PetscOptionsString("-model", "model type (linear, ridge, ...; see `matscreen help train`)", NULL, model, model, sizeof model, NULL));
+  PetscCall(ms_options_group(PetscOptionsObject, "Model"));
+  PetscCall(PetscOptionsString("-model", "model type (see the list of models below)", NULL, model, model, sizeof model, NULL));
+  PetscCall(ms_options_group(PetscOptionsObject, "Output"));
   PetscCall(PetscOptionsString("-output", "model file to write (.h5)", NULL, output, output, sizeof output, NULL));
-  PetscCall(PetscOptionsBool("-model_view", "print the fitted model's summary", NULL, view, &view, NULL));
+  PetscCall(PetscOptionsBool("-model_view", "print the fitted model: coefficients, importances or kernel hyperparameters by feature", NULL, view, &view, NULL));
   PetscOptionsEnd();
+  t.who = "train";
   /* The model's options are read now too, so -help lists them and misspellings fail early. */
   if (model[0]) {
     PetscCall(ms_model_create(comm, model, &m));
@@ -38,6 +44,7 @@ PetscErrorCode ms_cmd_train(MPI_Comm comm)
   }
   PetscCall(ms_options_help_requested(&help));
   if (help) {
+    if (!m) PetscCall(ms_cmd_models_help(comm, "-model NAME; `matscreen train -model NAME -help` adds its options"));
     PetscCall(ms_model_destroy(&m));
     PetscCall(ms_cmd_table_free(&t));
     PetscFunctionReturn(0);
@@ -52,7 +59,10 @@ PetscErrorCode ms_cmd_train(MPI_Comm comm)
   t0 = MPI_Wtime() - t0;
   PetscCall(ms_validation_score(m, ds, scores));
   PetscCall(ms_validation_metrics(m->task, &n_metrics, &names, NULL));
-  PetscCall(ms_model_save(m, output));
+  {
+    char *inputs[1] = {t.data};
+    PetscCall(ms_model_save_inputs(m, output, 1, inputs));
+  }
   PetscCall(ms_log(comm, "train: %s (%s) on %lld rows x %lld features of %s in %.3f s; scaler %s\n", m->type, ms_task_names[m->task],
                    (long long)ds->n_global, (long long)ds->n_features, t.data, t0, ms_scaler_type(m->scaler)));
   PetscCall(ms_log(comm, "train: training-set %s %.6g, %s %.6g; model written to %s\n", names[0], scores[0], names[1], scores[1], output));

@@ -13,5 +13,6 @@ const ms_command ms_commands[] = {
   {"pca", "principal components of a table: loadings, explained variance, scores", ms_cmd_pca_help, ms_cmd_pca},
   {"label", "restartable label campaign: generate + tortuosity x/y/z of N structures (groups of ranks)", ms_cmd_label_help, ms_cmd_label},
   {"merge", "merge label campaign files of a job array into one table", ms_cmd_merge_help, ms_cmd_merge},
+  {"inspect", "print a saved model: coefficients, importances, kernel hyperparameters by feature; CV score", ms_cmd_inspect_help, ms_cmd_inspect},
   {NULL, NULL, NULL, NULL},
 };

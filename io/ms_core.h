@@ -25,4 +25,7 @@ PetscErrorCode ms_library_versions(char *buf, size_t len);
 #define MS_ERR_FILE  PETSC_ERR_FILE_OPEN  /* missing/unreadable/unwritable file             */
 #define MS_ERR_READ  PETSC_ERR_FILE_READ  /* malformed file content (CSV, HDF5 layout)      */
 
+/* Every option read in a PetscOptionsBegin block is checked and listed by -help (ms_options.h). */
+#include "ms_options.h"
+
 #endif

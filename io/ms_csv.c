@@ -4,6 +4,15 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+/* A UTF-8 byte order mark (spreadsheets write one) is not part of the first column's name. It
+   can only stand at the very start of the file, which is where line 1 begins. */
+static const char *skip_bom(const char *p, const char *end, int64_t line)
+{
+  if (line == 1 && end - p >= 3 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF) return p + 3;
+  return p;
+}
 
 /* A line is skipped if blank or if its first non-blank character is '#'. */
 static const char *skip_ignorable(const char *p, const char *end, int64_t *line)
@@ -45,7 +54,7 @@ PetscErrorCode ms_csv_next(ms_csv_reader *r, ms_csv_record *rec, PetscBool *have
   size_t offs[4096 / sizeof(size_t)];
   size_t *off = offs, off_cap = sizeof offs / sizeof offs[0];
   PetscFunctionBegin;
-  r->p = skip_ignorable(r->p, r->end, &r->line);
+  r->p = skip_ignorable(skip_bom(r->p, r->end, r->line), r->end, &r->line);
   *have = r->p < r->end ? PETSC_TRUE : PETSC_FALSE;
   if (!*have) PetscFunctionReturn(0);
   rec->line = r->line;
@@ -78,6 +87,8 @@ PetscErrorCode ms_csv_next(ms_csv_reader *r, ms_csv_record *rec, PetscBool *have
           break;
         }
         if (*p == '\n') r->line++;
+        PetscCheck(*p, PETSC_COMM_SELF, MS_ERR_READ, "%s:%lld: column %d holds a NUL byte (binary data, or UTF-16 text?)", r->path,
+                   (long long)r->line, n);
         PetscCall(push_char(rec, &len, *p++));
       }
       while (p < end && (*p == ' ' || *p == '\t' || *p == '\r')) p++;
@@ -88,6 +99,9 @@ PetscErrorCode ms_csv_next(ms_csv_reader *r, ms_csv_record *rec, PetscBool *have
       const char *q = p;
       while (q < end && *q != ',' && *q != '\n') q++;
       size_t fl = (size_t)(q - p);
+      /* A NUL would silently end the field early ("1\0garbage" read as 1). */
+      PetscCheck(!memchr(p, 0, fl), PETSC_COMM_SELF, MS_ERR_READ, "%s:%lld: column %d holds a NUL byte (binary data, or UTF-16 text?)",
+                 r->path, (long long)r->line, n);
       if (!rec->buf_cap) {
         PetscCall(push_char(rec, &len, 0));
         len--;
@@ -171,7 +185,7 @@ PetscErrorCode ms_csv_split(const char *path, const char *data, size_t len, int 
   size_t     *rs;
   int64_t    *rl;
   PetscFunctionBegin;
-  p = skip_ignorable(data, end, &line);
+  p = skip_ignorable(skip_bom(data, end, line), end, &line);
   PetscCheck(p < end, PETSC_COMM_SELF, MS_ERR_READ, "%s: empty file (no header row)", path);
   p           = record_end(p, end, &line);
   *header_end = (size_t)(p - data);
@@ -207,6 +221,40 @@ PetscErrorCode ms_csv_split(const char *path, const char *data, size_t len, int 
   PetscFunctionReturn(0);
 }
 
+/* Case-insensitive match of a whole word at s; returns its length or 0. */
+static size_t word_at(const char *s, const char *w)
+{
+  size_t n = strlen(w);
+  return strncasecmp(s, w, n) ? 0 : n;
+}
+
+/* Strict decimal syntax: [+-] digits [. digits] [(e|E) [+-] digits], at least one digit in the
+   mantissa; or [+-] nan | inf | infinity (any case). strtod alone would also take hex floats
+   (0x1p3), nan(chars) and locale forms that no table writer means as data. Returns the
+   length of the number at s, 0 if none. */
+static size_t decimal_length(const char *s)
+{
+  const char *p = s;
+  if (*p == '+' || *p == '-') p++;
+  size_t w;
+  if ((w = word_at(p, "infinity")) || (w = word_at(p, "inf")) || (w = word_at(p, "nan"))) return (size_t)(p + w - s);
+  int digits = 0;
+  while (isdigit((unsigned char)*p)) p++, digits++;
+  if (*p == '.') {
+    p++;
+    while (isdigit((unsigned char)*p)) p++, digits++;
+  }
+  if (!digits) return 0;
+  if (*p == 'e' || *p == 'E') {
+    const char *e = p + 1;
+    if (*e == '+' || *e == '-') e++;
+    if (!isdigit((unsigned char)*e)) return 0;
+    while (isdigit((unsigned char)*e)) e++;
+    p = e;
+  }
+  return (size_t)(p - s);
+}
+
 PetscBool ms_csv_parse_double(const char *s, double *v, PetscBool *finite)
 {
   char *endp;
@@ -216,10 +264,13 @@ PetscBool ms_csv_parse_double(const char *s, double *v, PetscBool *finite)
     *finite = PETSC_FALSE;
     return PETSC_TRUE;
   }
-  *v = strtod(s, &endp);
-  if (endp == s) return PETSC_FALSE;
-  while (*endp == ' ' || *endp == '\t') endp++;
-  if (*endp) return PETSC_FALSE;
+  size_t len = decimal_length(s);
+  if (!len) return PETSC_FALSE;
+  const char *rest = s + len;
+  while (*rest == ' ' || *rest == '\t') rest++;
+  if (*rest) return PETSC_FALSE;
+  *v = strtod(s, &endp); /* correctly rounded; the syntax is already checked */
+  if (endp != s + len) return PETSC_FALSE;
   *finite = isfinite(*v) ? PETSC_TRUE : PETSC_FALSE;
   return PETSC_TRUE;
 }

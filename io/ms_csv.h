@@ -37,8 +37,11 @@ void           ms_csv_record_free(ms_csv_record *rec);
 PetscErrorCode ms_csv_split(const char *path, const char *data, size_t len, int parts, size_t *header_end,
                             int64_t *n_records, size_t *starts, int64_t *lines);
 
-/* Parse a number: the whole field (spaces around allowed) must be consumed. "nan", "inf",
- * "-inf" and "" are *finite = PETSC_FALSE (value NaN/Inf); non-numbers return PETSC_FALSE. */
+/* Parse a number: the whole field (spaces around allowed) must be a decimal number
+ * ([+-]digits[.digits][e[+-]digits]); "nan", "inf", "infinity" (any case, signed) and "" are
+ * *finite = PETSC_FALSE (value NaN/Inf); anything else (hex floats, "nan(1)", "1,5")
+ * returns PETSC_FALSE. A UTF-8 byte order mark at the start of the file is skipped; a NUL
+ * byte in a field is an error naming path:line and column. */
 PetscBool ms_csv_parse_double(const char *s, double *v, PetscBool *finite);
 
 /* Quote a field for output when it needs it (comma, quote, newline, '#' at the start, outer

@@ -160,8 +160,78 @@ PetscErrorCode ms_dataset_check_finite(ms_dataset ds, const char *what)
   glob[1] = loc[1];
   PetscCallMPI(MPI_Bcast(glob, 2, MPI_LONG_LONG, out.r, ds->comm));
   if (glob[1] >= 0)
-    SETERRQ(ds->comm, MS_ERR_USER, "%s: row %lld, column '%s' is NaN or infinite (clean the data or use -nan_policy omit)",
+    SETERRQ(ds->comm, MS_ERR_USER, "%s: row %lld (counting from 0), column '%s' is missing, NaN or infinite (clean the data, or drop such rows with -nan_policy omit)",
             what, glob[0], ds->feature_names[glob[1]]);
-  SETERRQ(ds->comm, MS_ERR_USER, "%s: row %lld, target '%s' is NaN or infinite", what, glob[0],
+  SETERRQ(ds->comm, MS_ERR_USER, "%s: row %lld (counting from 0), target '%s' is missing, NaN or infinite (tau = inf marks a structure that does not percolate; drop such rows with -nan_policy omit)", what, glob[0],
           ds->target_name ? ds->target_name : "target");
+}
+
+PetscErrorCode ms_dataset_drop_rows(ms_dataset ds, const PetscBool *drop)
+{
+  const int64_t d = ds->n_features;
+  int64_t       k = 0;
+  PetscFunctionBegin;
+  for (int64_t i = 0; i < ds->n_local; i++) {
+    if (drop[i]) {
+      if (ds->ids) PetscCall(PetscFree(ds->ids[i]));
+      continue;
+    }
+    if (k != i) {
+      PetscCall(PetscArraymove(ds->X + k * d, ds->X + i * d, d));
+      if (ds->y) ds->y[k] = ds->y[i];
+      if (ds->labels) ds->labels[k] = ds->labels[i];
+      if (ds->ids) { ds->ids[k] = ds->ids[i]; ds->ids[i] = NULL; }
+    }
+    k++;
+  }
+  ds->n_local = k;
+  PetscCall(set_layout(ds));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_dataset_check_finite_features(ms_dataset ds, const char *what)
+{
+  double *y = ds->y;
+  PetscFunctionBegin;
+  ds->y = NULL; /* the same scan and message, without the target */
+  PetscErrorCode e = ms_dataset_check_finite(ds, what);
+  ds->y = y;
+  PetscCall(e);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_dataset_apply_nan_policy(ms_dataset ds, const char *src, ms_nan_policy policy, PetscBool check_target)
+{
+  PetscBool *drop;
+  int64_t    cnt[3] = {0, 0, 0}; /* target, features only, rows read */
+  PetscFunctionBegin;
+  if (policy == MS_NAN_KEEP) PetscFunctionReturn(0);
+  if (policy == MS_NAN_ERROR) {
+    if (check_target) PetscCall(ms_dataset_check_finite(ds, src));
+    else PetscCall(ms_dataset_check_finite_features(ds, src));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PetscCalloc1(ds->n_local + 1, &drop));
+  for (int64_t i = 0; i < ds->n_local; i++) {
+    if (check_target && ds->y && !isfinite(ds->y[i])) { drop[i] = PETSC_TRUE; cnt[0]++; continue; }
+    for (int64_t j = 0; j < ds->n_features; j++)
+      if (!isfinite(ds->X[i * ds->n_features + j])) { drop[i] = PETSC_TRUE; cnt[1]++; break; }
+  }
+  cnt[2] = ds->n_local;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, cnt, 3, MPI_INT64_T, MPI_SUM, ds->comm));
+  PetscCall(ms_dataset_drop_rows(ds, drop));
+  PetscCall(PetscFree(drop));
+  if (cnt[0] + cnt[1] > 0) {
+    PetscMPIInt rank;
+    PetscCallMPI(MPI_Comm_rank(ds->comm, &rank));
+    if (!rank) {
+      char why[512] = "";
+      if (cnt[0]) snprintf(why, sizeof why, "%lld with a missing or non-finite target '%s' (inf tau = not percolating)", (long long)cnt[0], ds->target_name);
+      if (cnt[1]) snprintf(why + strlen(why), sizeof why - strlen(why), "%s%lld with a missing or non-finite feature", cnt[0] ? ", " : "", (long long)cnt[1]);
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s: -nan_policy omit dropped %lld of %lld rows: %s; %lld rows left\n", src,
+                            (long long)(cnt[0] + cnt[1]), (long long)cnt[2], why, (long long)ds->n_global));
+    }
+  }
+  PetscCheck(ds->n_global > 0, ds->comm, MS_ERR_USER, "%s: no rows left after dropping rows with missing or non-finite values", src);
+  PetscFunctionReturn(0);
 }

@@ -67,6 +67,8 @@ typedef struct {
   ms_nan_policy nan_policy;
   const char  **features;      /* NULL-terminated list: keep only these feature columns, in this
                                   order (ms_dataset_load); NULL keeps every column */
+  PetscBool     target_keep_nonfinite; /* NaN/Inf targets are kept whatever nan_policy says
+                                  (predict scores on the finite ones) */
 } ms_csv_read_opts;
 
 /* Empty dataset with n_local rows of n_features on comm (global sizes are reduced). */
@@ -79,6 +81,9 @@ PetscErrorCode ms_dataset_set_labels(ms_dataset ds, const char *name, int64_t n_
 
 PetscErrorCode ms_dataset_read_csv(MPI_Comm comm, const char *path, const ms_csv_read_opts *opts, ms_dataset *ds);
 PetscErrorCode ms_dataset_write_csv(ms_dataset ds, const char *path);       /* atomic, collective */
+/* The same, recording n_inputs input files in the PATH.meta.json provenance sidecar (the
+ * CSV itself is a plain table: pandas.read_csv(path) reads it; see ms_provenance.h). */
+PetscErrorCode ms_dataset_write_csv_inputs(ms_dataset ds, const char *path, int n_inputs, char *const *inputs);
 PetscErrorCode ms_dataset_write_h5(ms_dataset ds, hid_t loc, const char *group);
 PetscErrorCode ms_dataset_read_h5(MPI_Comm comm, hid_t loc, const char *group, ms_dataset *ds);
 /* Read CSV or HDF5 by extension (.h5/.hdf5 -> HDF5, else CSV). "file.h5:/group" picks the
@@ -100,5 +105,34 @@ PetscErrorCode ms_dataset_column_range(ms_dataset ds, double *lo, double *hi);
 int64_t ms_dataset_feature_index(ms_dataset ds, const char *name);
 /* Error naming row and column of the first NaN/Inf in X or y. */
 PetscErrorCode ms_dataset_check_finite(ms_dataset ds, const char *what);
+/* Remove the local rows with drop[i] set (collective: global sizes are recomputed). */
+PetscErrorCode ms_dataset_drop_rows(ms_dataset ds, const PetscBool *drop);
+/* NaN policy on a loaded table (collective): MS_NAN_ERROR fails naming the first non-finite
+ * value, MS_NAN_OMIT drops every row with a non-finite target or feature and prints (rank 0)
+ * how many and why, MS_NAN_KEEP does nothing. `src` names the table in messages. */
+PetscErrorCode ms_dataset_apply_nan_policy(ms_dataset ds, const char *src, ms_nan_policy policy, PetscBool check_target);
+/* As ms_dataset_check_finite, for the feature columns only. */
+PetscErrorCode ms_dataset_check_finite_features(ms_dataset ds, const char *what);
+
+/* The columns of a table file without reading its rows (collective; rank 0 reads, all get it):
+ * a CSV header, or for HDF5 the feature, target, label and id names of the `features` layout
+ * or the 1-D column datasets of a column group. A table may declare the columns that are its
+ * inputs: the string attribute `feature_columns` on the group (a label campaign's generator
+ * parameters, see solvers/ms_campaign.h) is returned in default_features. `campaign` is set for a
+ * group carrying a `campaign_definition` attribute (a label campaign table). */
+typedef struct {
+  int       n, n_default;
+  char    **names;            /* n column names, file order */
+  char    **default_features; /* n_default names declared by the file, or NULL */
+  PetscBool campaign;
+} ms_table_columns;
+PetscErrorCode ms_dataset_columns(MPI_Comm comm, const char *spec, ms_table_columns *cols);
+/* "file.h5:/group" -> path, group ("/" by default) and whether it is HDF5 (.h5/.hdf5). */
+PetscErrorCode ms_dataset_split_spec(const char *spec, char *path, size_t plen, char *group, size_t glen, PetscBool *is_h5);
+/* "group '/x' holds: a, b/, c" for the group that would contain `path` (for "not found" errors). */
+PetscErrorCode ms_dataset_h5_members(hid_t loc, const char *path, char *out, size_t len);
+PetscErrorCode ms_table_columns_free(ms_table_columns *cols);
+/* "a, b, c" of the column names (for messages), truncated with ", ..." to fit len. */
+void           ms_table_columns_join(int n, char *const *names, char *buf, size_t len);
 
 #endif

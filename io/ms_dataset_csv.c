@@ -5,7 +5,8 @@
  * rank parses its own records. Errors name file:line, column number and column name; a
  * failure on any rank is agreed collectively so all ranks leave together.
  * Export: each rank formats its rows; offsets by MPI_Exscan; MPI-IO writes NAME.partial,
- * which is renamed on success. A '#' comment header records provenance.
+ * which is renamed on success. The CSV is a plain table; provenance goes to the PATH.meta.json
+ * sidecar (ms_provenance.h).
  */
 #include "ms_csv.h"
 #include "ms_dataset.h"
@@ -59,16 +60,26 @@ static PetscErrorCode parse_header(const char *path, const char *data, size_t he
     if (o && o->target && !strcmp(o->target, rec.field[j])) { h->role[j] = ROLE_TARGET; h->target_col = j; }
     else if (o && o->id_column && !strcmp(o->id_column, rec.field[j])) { h->role[j] = ROLE_ID; h->id_col = j; }
     else if (o && in_list(rec.field[j], o->ignore)) h->role[j] = ROLE_IGNORE;
+    /* Columns outside -features are not read at all: their missing values must not drop rows. */
+    else if (o && o->features && !in_list(rec.field[j], o->features)) h->role[j] = ROLE_IGNORE;
   }
   ms_csv_record_free(&rec);
-  PetscCheck(!(o && o->target) || h->target_col >= 0, PETSC_COMM_SELF, MS_ERR_USER, "%s: target column '%s' not found in the header",
-             path, o->target);
-  PetscCheck(!(o && o->id_column) || h->id_col >= 0, PETSC_COMM_SELF, MS_ERR_USER, "%s: id column '%s' not found in the header",
-             path, o->id_column);
+  char avail[1024];
+  ms_table_columns_join(h->ncols, h->names, avail, sizeof avail);
+  PetscCheck(!(o && o->target) || h->target_col >= 0, PETSC_COMM_SELF, MS_ERR_USER, "%s: target column '%s' not found in the header; columns: %s",
+             path, o->target, avail);
+  PetscCheck(!(o && o->id_column) || h->id_col >= 0, PETSC_COMM_SELF, MS_ERR_USER, "%s: id column '%s' not found in the header; columns: %s",
+             path, o->id_column, avail);
   for (const char **ig = o ? o->ignore : NULL; ig && *ig; ig++) {
     int found = 0;
     for (int j = 0; j < h->ncols; j++) found |= !strcmp(*ig, h->names[j]);
-    PetscCheck(found, PETSC_COMM_SELF, MS_ERR_USER, "%s: column '%s' to ignore not found in the header", path, *ig);
+    PetscCheck(found, PETSC_COMM_SELF, MS_ERR_USER, "%s: column '%s' to ignore not found in the header; columns: %s", path, *ig, avail);
+  }
+  for (const char **fe = o ? o->features : NULL; fe && *fe; fe++) {
+    int found = 0;
+    for (int j = 0; j < h->ncols; j++) found |= !strcmp(*fe, h->names[j]);
+    PetscCheck(found, PETSC_COMM_SELF, MS_ERR_USER, "%s: feature column '%s' (-features, or a feature of the model) not found in the header; columns: %s", path,
+               *fe, avail);
   }
   PetscFunctionReturn(0);
 }
@@ -125,9 +136,9 @@ static PetscErrorCode parse_rows(const csv_header *h, const char *begin, const c
         if (rows->tstr) PetscCall(PetscStrallocpy(s, &rows->tstr[i]));
         if (ms_csv_parse_double(s, &v, &fin)) {
           rows->y[i] = v;
-          if (!fin && task != MS_TASK_CLASSIFICATION) {
+          if (!fin && task != MS_TASK_CLASSIFICATION && !(o && o->target_keep_nonfinite)) {
             PetscCheck(pol != MS_NAN_ERROR, PETSC_COMM_SELF, MS_ERR_READ,
-                       "%s:%lld: column %d ('%s'): missing or non-finite target value '%s' (see -nan_policy)", h->path,
+                       "%s:%lld: column %d ('%s'): missing or non-finite target value '%s' (drop such rows with -nan_policy omit)", h->path,
                        (long long)rec.line, j + 1, h->names[j], s);
             if (pol == MS_NAN_OMIT) rows->drop[i] = PETSC_TRUE;
           }
@@ -238,6 +249,7 @@ static PetscErrorCode map_file(const char *path, csv_job *job)
   job->data = (char *)mmap(NULL, job->len, PROT_READ, MAP_PRIVATE, job->fd, 0);
   PetscCheck(job->data != MAP_FAILED, PETSC_COMM_SELF, MS_ERR_FILE, "cannot map '%s': %s", path, strerror(errno));
   madvise(job->data, job->len, MADV_SEQUENTIAL);
+  PetscCall(ms_input_register(path));
   PetscFunctionReturn(0);
 }
 

@@ -1,4 +1,5 @@
-/* ms_dataset_csv_write.c - parallel, atomic CSV export with a provenance comment header.
+/* ms_dataset_csv_write.c - parallel, atomic CSV export; provenance in the PATH.meta.json
+ * sidecar (ms_provenance.h), so the CSV itself is a plain table.
  * Column order: id (if any), features, target or class label. Numbers use %.17g so that
  * a CSV -> HDF5 -> CSV round trip is exact. */
 #include "ms_csv.h"
@@ -6,8 +7,8 @@
 #include "ms_error.h"
 #include "ms_h5.h"
 #include "ms_options.h"
+#include "ms_provenance.h"
 #include <errno.h>
-#include <omp.h>
 #include <string.h>
 
 typedef struct { char *p; size_t len, cap; } sbuf;
@@ -56,24 +57,20 @@ static PetscErrorCode sb_text(sbuf *b, const char *s)
 
 PetscErrorCode ms_dataset_write_csv(ms_dataset ds, const char *path)
 {
+  return ms_dataset_write_csv_inputs(ds, path, 0, NULL);
+}
+
+PetscErrorCode ms_dataset_write_csv_inputs(ms_dataset ds, const char *path, int n_inputs, char *const *inputs)
+{
   PetscMPIInt rank, size;
   sbuf        b = {0};
   char        partial[PETSC_MAX_PATH_LEN + 16];
   PetscFunctionBegin;
+  PetscCall(ms_output_check(ds->comm, path)); /* never replace an input */
   PetscCallMPI(MPI_Comm_rank(ds->comm, &rank));
   PetscCallMPI(MPI_Comm_size(ds->comm, &size));
   snprintf(partial, sizeof partial, "%s.partial", path);
-  if (!rank) { /* provenance comment + header */
-    char *cmd, now[32], line[256];
-    PetscCall(ms_options_command_line(&cmd));
-    ms_utc_now(now);
-    snprintf(line, sizeof line, "# matscreen %s (git %s), %d ranks x %d threads, written %s\n# command: ", ms_version(),
-             ms_git_commit(), (int)size, omp_get_max_threads(), now);
-    PetscCall(sb_text(&b, line));
-    for (char *c = cmd; *c; c++) if (*c == '\n') *c = ' ';
-    PetscCall(sb_text(&b, cmd));
-    PetscCall(sb_text(&b, "\n"));
-    PetscCall(PetscFree(cmd));
+  if (!rank) { /* header */
     int first = 1;
     if (ds->ids) { PetscCall(sb_field(&b, ds->id_name, first)); first = 0; }
     for (int64_t j = 0; j < ds->n_features; j++) { PetscCall(sb_field(&b, ds->feature_names[j], first)); first = 0; }
@@ -107,10 +104,13 @@ PetscErrorCode ms_dataset_write_csv(ms_dataset ds, const char *path)
   }
   PetscCallMPI(MPI_File_close(&fh));
   free(b.p);
+  PetscCall(ms_provenance_sidecar_begin(ds->comm, path, n_inputs, inputs));
+  PetscCall(ms_provenance_sidecar_commit(ds->comm, path));
   int err = 0;
   if (!rank) err = rename(partial, path) ? errno : 0;
   PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, ds->comm));
   PetscCheck(!err, ds->comm, MS_ERR_FILE, "cannot rename '%s' to '%s': %s", partial, path, strerror(err));
   PetscCall(ms_output_unregister(partial));
+  PetscCall(ms_provenance_sidecar_done(ds->comm, path));
   PetscFunctionReturn(0);
 }

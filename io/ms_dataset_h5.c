@@ -103,6 +103,40 @@ PetscErrorCode ms_dataset_write_h5(ms_dataset ds, hid_t loc, const char *group)
   PetscFunctionReturn(0);
 }
 
+static herr_t member_cb(hid_t g, const char *name, const H5L_info_t *info, void *ctx)
+{
+  (void)g; (void)info;
+  char  *buf = (char *)ctx;
+  size_t l = strlen(buf), cap = 1024;
+  if (l + strlen(name) + 16 >= cap) {
+    if (!strstr(buf, ", ...")) strcat(buf, ", ...");
+    return 0;
+  }
+  H5O_info_t oi;
+  int        grp = H5Oget_info_by_name2(g, name, &oi, H5O_INFO_BASIC, H5P_DEFAULT) >= 0 && oi.type == H5O_TYPE_GROUP;
+  snprintf(buf + l, cap - l, "%s%s%s", buf[0] ? ", " : "", name, grp ? "/" : "");
+  return 0;
+}
+
+/* "the file holds: a, b/, c" for the group that would contain `path` (groups end in '/'). */
+PetscErrorCode ms_dataset_h5_members(hid_t loc, const char *path, char *out, size_t len)
+{
+  char parent[256], members[1024] = "";
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(parent, path, sizeof parent));
+  char *slash = strrchr(parent, '/');
+  if (!strcmp(path, ".")) { /* loc itself */ }
+  else if (!slash || slash == parent) PetscCall(PetscStrncpy(parent, "/", sizeof parent));
+  else *slash = 0;
+  PetscBool has = PETSC_TRUE;
+  if (strcmp(parent, "/") && strcmp(parent, ".")) PetscCall(ms_h5_link_exists(loc, parent, &has));
+  if (!has) PetscCall(PetscStrncpy(parent, "/", sizeof parent));
+  H5Literate_by_name(loc, parent, H5_INDEX_NAME, H5_ITER_INC, NULL, member_cb, members, H5P_DEFAULT);
+  snprintf(out, len, "%s '%s' holds: %s", strcmp(parent, ".") ? "group" : "this group", strcmp(parent, ".") ? parent : path,
+           members[0] ? members : "nothing");
+  PetscFunctionReturn(0);
+}
+
 /* Names of the numeric 1-D datasets of one common length in a group (sorted by name). */
 typedef struct { int n, cap; char **names; int64_t len; PetscBool mixed; } col_scan;
 
@@ -137,7 +171,11 @@ static PetscErrorCode read_columns(MPI_Comm comm, hid_t g, const char *gname, ms
   int64_t  start, count;
   PetscFunctionBegin;
   H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, scan_cb, &c);
-  PetscCheck(c.n > 0, comm, MS_ERR_READ, "group '%s' holds neither a 'features' dataset nor numeric 1-D column datasets", gname);
+  if (c.n == 0) {
+    char list[1024];
+    PetscCall(ms_dataset_h5_members(g, ".", list, sizeof list));
+    SETERRQ(comm, MS_ERR_READ, "group '%s' holds neither a 'features' dataset nor numeric 1-D column datasets; %s", gname, list);
+  }
   PetscCheck(!c.mixed, comm, MS_ERR_READ, "group '%s': the 1-D column datasets differ in length", gname);
   PetscCall(split_rows(comm, c.len, &start, &count));
   ms_dataset ds;
@@ -166,7 +204,11 @@ PetscErrorCode ms_dataset_read_h5(MPI_Comm comm, hid_t loc, const char *group, m
   PetscFunctionBegin;
   const char *gname = group && group[0] ? group : "/";
   PetscCall(ms_h5_link_exists(loc, gname, &has));
-  PetscCheck(has, comm, MS_ERR_READ, "no group '%s' in the HDF5 file", gname);
+  if (!has) {
+    char list[1024];
+    PetscCall(ms_dataset_h5_members(loc, gname, list, sizeof list));
+    SETERRQ(comm, MS_ERR_READ, "no group or dataset '%s' in the HDF5 file; %s", gname, list);
+  }
   g = H5Gopen2(loc, gname, H5P_DEFAULT);
   PetscCheck(g >= 0, comm, MS_ERR_READ, "'%s' is not a group", gname);
   PetscCall(ms_h5_link_exists(g, "features", &has));
@@ -247,7 +289,12 @@ static PetscErrorCode keep_features(ms_dataset d, const char *src, const char **
   PetscCall(PetscMalloc1(k + 1, &col));
   for (int64_t j = 0; j < k; j++) {
     col[j] = ms_dataset_feature_index(d, names[j]);
-    PetscCheck(col[j] >= 0, d->comm, MS_ERR_USER, "%s: feature column '%s' (from -features) not found", src, names[j]);
+    if (col[j] < 0) {
+      char avail[1024];
+      ms_table_columns_join((int)d->n_features, d->feature_names, avail, sizeof avail);
+      SETERRQ(d->comm, MS_ERR_USER, "%s: feature column '%s' (-features, or a feature of the model) not found; columns: %s%s%s", src, names[j], avail,
+              d->target_name ? " and the target " : "", d->target_name ? d->target_name : "");
+    }
   }
   PetscCall(PetscMalloc1(d->n_local * k + 1, &X));
   for (int64_t i = 0; i < d->n_local; i++)
@@ -271,37 +318,43 @@ static PetscErrorCode keep_features(ms_dataset d, const char *src, const char **
 
 PetscErrorCode ms_dataset_load(MPI_Comm comm, const char *spec, const ms_csv_read_opts *opts, ms_dataset *ds)
 {
-  char path[PETSC_MAX_PATH_LEN], group[256] = "/";
+  char          path[PETSC_MAX_PATH_LEN], group[256];
+  PetscBool     is_h5;
+  ms_nan_policy pol = opts ? opts->nan_policy : MS_NAN_ERROR;
   PetscFunctionBegin;
-  PetscCall(PetscStrncpy(path, spec, sizeof path));
-  char *colon = strstr(path, ".h5:");
-  if (!colon) colon = strstr(path, ".hdf5:");
-  if (colon) { /* "file.h5:/group" */
-    char *sep = strchr(colon, ':');
-    PetscCall(PetscStrncpy(group, sep + 1, sizeof group));
-    *sep = 0;
-  }
-  size_t l = strlen(path);
-  int is_h5 = (l > 3 && !strcmp(path + l - 3, ".h5")) || (l > 5 && !strcmp(path + l - 5, ".hdf5"));
+  PetscCall(ms_dataset_split_spec(spec, path, sizeof path, group, sizeof group, &is_h5));
   if (!is_h5) {
-    PetscCall(ms_dataset_read_csv(comm, path, opts, ds));
+    ms_csv_read_opts o = {0};
+    if (opts) o = *opts;
+    /* The CSV reader fails on the first bad value naming file:line:column; for omit it keeps the
+       values and the rows are dropped below, in one place for CSV and HDF5, with a count. */
+    if (pol == MS_NAN_OMIT) o.nan_policy = MS_NAN_KEEP;
+    PetscCall(ms_dataset_read_csv(comm, path, &o, ds));
     if (opts && opts->features) PetscCall(keep_features(*ds, path, opts->features));
+    if (pol == MS_NAN_OMIT) PetscCall(ms_dataset_apply_nan_policy(*ds, spec, pol, !o.target_keep_nonfinite));
     PetscFunctionReturn(0);
   }
   ms_h5_file f;
   PetscCall(ms_h5_open_read(comm, path, &f));
-  PetscCall(ms_dataset_read_h5(comm, f->fid, group, ds));
+  PetscErrorCode rerr = ms_dataset_read_h5(comm, f->fid, group, ds);
+  if (rerr) {
+    ms_h5_close(&f);
+    return rerr; /* reported where it happened */
+  }
   PetscCall(ms_h5_close(&f));
   ms_dataset d = *ds;
+  char avail[1024];
+  ms_table_columns_join((int)d->n_features, d->feature_names, avail, sizeof avail);
   for (const char **ig = opts ? opts->ignore : NULL; ig && *ig; ig++) {
     int64_t j = ms_dataset_feature_index(d, *ig);
-    PetscCheck(j >= 0, comm, MS_ERR_USER, "%s: column '%s' to ignore not found", path, *ig);
+    PetscCheck(j >= 0, comm, MS_ERR_USER, "%s: column '%s' to ignore not found; columns: %s", spec, *ig, avail);
     PetscCall(drop_column(d, j));
   }
   if (opts && opts->target && !(d->target_name && !strcmp(d->target_name, opts->target))) {
     /* Promote a feature column to the (regression) target. */
     int64_t j = ms_dataset_feature_index(d, opts->target);
-    PetscCheck(j >= 0, comm, MS_ERR_USER, "%s: target column '%s' not found (neither 'target' nor a feature column)", path, opts->target);
+    PetscCheck(j >= 0, comm, MS_ERR_USER, "%s: target column '%s' not found; columns: %s%s%s", spec, opts->target, avail,
+               d->target_name ? ", target " : "", d->target_name ? d->target_name : "");
     PetscCheck(opts->task != MS_TASK_CLASSIFICATION, comm, MS_ERR_USER,
                "%s: a numeric HDF5 column cannot be a classification target; store labels (CSV with class names) instead", path);
     double *y;
@@ -313,6 +366,7 @@ PetscErrorCode ms_dataset_load(MPI_Comm comm, const char *spec, const ms_csv_rea
     PetscCall(PetscFree(y));
     PetscCall(drop_column(d, j));
   }
-  if (opts && opts->features) PetscCall(keep_features(d, path, opts->features));
+  if (opts && opts->features) PetscCall(keep_features(d, spec, opts->features));
+  PetscCall(ms_dataset_apply_nan_policy(d, spec, pol, opts ? !opts->target_keep_nonfinite : PETSC_TRUE));
   PetscFunctionReturn(0);
 }

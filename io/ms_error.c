@@ -12,6 +12,7 @@
 #include "ms_error.h"
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Process-global by necessity (see ms_error.h): the failure path has no object to reach. */
@@ -22,6 +23,7 @@ static struct {
   char           text[2048];
   int            held;       /* a message not yet printed */
   int            collective; /* every rank of MPI_COMM_WORLD knows about the failure */
+  int            bad_option; /* PETSc rejected an option value: the user's to fix (status 95) */
 } failure;
 
 static int world_congruent(MPI_Comm comm)
@@ -52,10 +54,15 @@ static PetscErrorCode ms_error_handler(MPI_Comm comm, int line, const char *fun,
   if (p != PETSC_ERROR_INITIAL) return n;
   const char *text = mess;
   if (!text || !text[0]) PetscErrorMessage(n, &text, NULL);
-  size_t k = (size_t)snprintf(failure.text, sizeof failure.text, "%s\n", text ? text : "unknown error");
+  /* Option values are checked by ms_options_* before PETSc parses them; options that PETSc reads
+     itself (-ksp_rtol abc) still fail inside PetscOptions*: that is a bad option value too. */
+  failure.bad_option = fun && !strncmp(fun, "PetscOptions", 12) &&
+                       (n == PETSC_ERR_ARG_OUTOFRANGE || n == PETSC_ERR_USER || n == PETSC_ERR_ARG_WRONG || n == PETSC_ERR_ARG_UNKNOWN_TYPE);
+  size_t k = (size_t)snprintf(failure.text, sizeof failure.text, "%s%s\n", failure.bad_option ? "bad option value: " : "",
+                              text ? text : "unknown error");
   /* Input errors are the user's to fix: the message says what and where. Anything else is
      ours: say where in the code it happened. */
-  if (n != MS_ERR_USER && n != MS_ERR_FILE && n != MS_ERR_READ && k < sizeof failure.text)
+  if (n != MS_ERR_USER && n != MS_ERR_FILE && n != MS_ERR_READ && !failure.bad_option && k < sizeof failure.text)
     snprintf(failure.text + k, sizeof failure.text - k, "matscreen:   (internal error %d in %s, %s:%d; rerun with -ms_traceback)\n",
              (int)n, fun, file, line);
   failure.held = 1;
@@ -88,6 +95,42 @@ PetscErrorCode ms_output_register(const char *path)
   SETERRQ(PETSC_COMM_SELF, PETSC_ERR_LIB, "more than %d output files open at once", MS_MAX_PENDING);
 }
 
+#define MS_MAX_INPUTS 64
+static struct {
+  dev_t dev;
+  ino_t ino;
+  char *path;
+} inputs[MS_MAX_INPUTS];
+static int n_inputs = 0;
+
+PetscErrorCode ms_input_register(const char *path)
+{
+  struct stat st;
+  PetscFunctionBegin;
+  if (stat(path, &st) != 0) PetscFunctionReturn(0); /* the reader reports a missing file itself */
+  for (int i = 0; i < n_inputs; i++)
+    if (inputs[i].dev == st.st_dev && inputs[i].ino == st.st_ino) PetscFunctionReturn(0);
+  if (n_inputs == MS_MAX_INPUTS) PetscFunctionReturn(0); /* a command with more inputs: the first 64 are guarded */
+  inputs[n_inputs].dev  = st.st_dev;
+  inputs[n_inputs].ino  = st.st_ino;
+  inputs[n_inputs].path = strdup(path);
+  PetscCheck(inputs[n_inputs].path, PETSC_COMM_SELF, PETSC_ERR_MEM, "out of memory registering %s", path);
+  n_inputs++;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_output_check(MPI_Comm comm, const char *path)
+{
+  struct stat st;
+  PetscFunctionBegin;
+  if (stat(path, &st) != 0) PetscFunctionReturn(0); /* a new file cannot be an input */
+  for (int i = 0; i < n_inputs; i++)
+    PetscCheck(!(inputs[i].dev == st.st_dev && inputs[i].ino == st.st_ino), comm, MS_ERR_USER,
+               "output '%s' is the input file '%s' (the same file%s): writing it would destroy the input; choose another output name",
+               path, inputs[i].path, strcmp(path, inputs[i].path) ? ", by another name or a link" : "");
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode ms_output_unregister(const char *path)
 {
   PetscFunctionBegin;
@@ -111,6 +154,7 @@ void ms_output_cleanup(void)
 
 int ms_error_exit_status(PetscErrorCode code)
 {
+  if (failure.bad_option) return MS_ERR_USER;
   if (code <= 0) return 1;
   return code > 125 ? 1 : (int)code;
 }
@@ -148,6 +192,11 @@ PetscErrorCode ms_signal_install(void)
   sigemptyset(&sa.sa_mask);
   PetscCheck(sigaction(SIGTERM, &sa, NULL) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "cannot install SIGTERM handler");
   PetscCheck(sigaction(SIGINT, &sa, NULL) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "cannot install SIGINT handler");
+  /* Open MPI's mpiexec cannot forward SIGTERM: it turns it into a forced abort of the job (the
+     ranks get TERM, then KILL a second later) and exits 1 whatever the ranks return. It does
+     forward SIGUSR1, so `kill -USR1 <mpiexec pid>` (or `scancel --signal=USR1`) is the clean
+     stop under mpiexec: the ranks finish the round and mpiexec exits with their 75. */
+  PetscCheck(sigaction(SIGUSR1, &sa, NULL) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "cannot install SIGUSR1 handler");
   PetscFunctionReturn(0);
 }
 

@@ -11,7 +11,7 @@
  * The pending-output registry is the one piece of process-global state in matscreen: it
  * must be reachable from the failure path, which has no object to hang it on.
  *
- * Termination signals: ms_signal_install() makes SIGTERM/SIGINT set a flag instead of
+ * Termination signals: ms_signal_install() makes SIGTERM/SIGINT/SIGUSR1 set a flag instead of
  * killing the process; long loops poll ms_signal_received() (a collective agreement is
  * the caller's job: see ms_signal_agree) and leave their output consistent.
  */
@@ -25,6 +25,13 @@ PetscErrorCode ms_error_install(void);
 /* Register/unregister a file that is being written and must vanish if the run fails. */
 PetscErrorCode ms_output_register(const char *path);
 PetscErrorCode ms_output_unregister(const char *path);
+/* Inputs: the readers register every file they open for reading (tables, models, volumes);
+ * ms_output_check(), called by the output writers before they create NAME.partial, refuses
+ * an output that is one of them, compared by device and inode, so that another spelling
+ * (./x.h5), a symbolic link or a hard link to an input cannot make the final rename replace
+ * that input. Collective over comm (every rank sees the same file system). */
+PetscErrorCode ms_input_register(const char *path);
+PetscErrorCode ms_output_check(MPI_Comm comm, const char *path);
 /* Remove all registered outputs (called on failure, by every rank that gets there). */
 void ms_output_cleanup(void);
 

@@ -1,8 +1,13 @@
 /* ms_h5.c - atomic parallel HDF5 output with provenance; attribute and group helpers. */
 #include "ms_h5.h"
 #include "ms_error.h"
+#include "ms_log.h"
 #include "ms_options.h"
+#include "ms_provenance.h"
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <omp.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,6 +28,10 @@ static hid_t mpio_fapl(MPI_Comm comm)
   /* Metadata read once by rank 0 and broadcast, written collectively: scales to many ranks. */
   H5Pset_all_coll_metadata_ops(fapl, 1);
   H5Pset_coll_metadata_write(fapl, 1);
+  /* The 1.8 object format stores an attribute too large for an object header (the column
+     names of a table with more than ~4,000 columns exceed 64 KiB) in dense storage, where
+     the earliest format fails. Readable by HDF5 >= 1.8 (every h5py). */
+  H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
   return fapl;
 }
 
@@ -44,6 +53,7 @@ static PetscErrorCode file_free(ms_h5_file *f)
   PetscCall(PetscFree((*f)->path));
   PetscCall(PetscFree((*f)->partial));
   PetscCall(PetscFree((*f)->inputs));
+  ms_strings_free((*f)->n_inputs, &(*f)->input_paths);
   PetscCall(PetscFree(*f));
   PetscFunctionReturn(0);
 }
@@ -52,6 +62,7 @@ PetscErrorCode ms_h5_create(MPI_Comm comm, const char *path, ms_h5_file *f)
 {
   size_t len = strlen(path) + 16;
   PetscFunctionBegin;
+  PetscCall(ms_output_check(comm, path));
   PetscCall(file_new(comm, path, f));
   PetscCall(PetscMalloc1(len, &(*f)->partial));
   snprintf((*f)->partial, len, "%s.partial", path);
@@ -82,6 +93,7 @@ PetscErrorCode ms_h5_open_read(MPI_Comm comm, const char *path, ms_h5_file *f)
 {
   PetscFunctionBegin;
   PetscCall(open_existing(comm, path, H5F_ACC_RDONLY, f));
+  PetscCall(ms_input_register(path));
   PetscFunctionReturn(0);
 }
 
@@ -113,6 +125,15 @@ PetscErrorCode ms_h5_add_input(ms_h5_file f, const char *path)
   snprintf(s, old + strlen(item) + 3, "%s%s%s", f->inputs ? f->inputs : "", old ? "; " : "", item);
   PetscCall(PetscFree(f->inputs));
   f->inputs = s;
+  {
+    char **np;
+    PetscCall(PetscMalloc1(f->n_inputs + 1, &np));
+    for (int i = 0; i < f->n_inputs; i++) np[i] = f->input_paths[i];
+    PetscCall(PetscStrallocpy(path, &np[f->n_inputs]));
+    PetscCall(PetscFree(f->input_paths));
+    f->input_paths = np;
+    f->n_inputs++;
+  }
   PetscFunctionReturn(0);
 }
 
@@ -132,6 +153,7 @@ PetscErrorCode ms_h5_write_provenance(ms_h5_file f)
   PetscCall(ms_h5_attr_set_string(f->fid, "start_utc", f->start_utc));
   PetscCall(ms_h5_attr_set_string(f->fid, "end_utc", end));
   PetscCall(ms_h5_attr_set_string(f->fid, "inputs", f->inputs ? f->inputs : ""));
+  PetscCall(ms_provenance_write_h5(f->fid, f->n_inputs, f->input_paths));
   PetscCall(PetscFree(cmd));
   PetscFunctionReturn(0);
 }
@@ -167,5 +189,66 @@ PetscErrorCode ms_h5_discard(ms_h5_file *f)
     PetscCall(ms_output_unregister((*f)->partial));
   }
   PetscCall(file_free(f));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_h5_lock(MPI_Comm comm, const char *path, int *fd)
+{
+  PetscMPIInt rank;
+  char        lock[PETSC_MAX_PATH_LEN + 8], holder[256] = "", msg[PETSC_MAX_PATH_LEN + 512] = "";
+  int         code = 0; /* 0 locked, 1 busy, 2 cannot create, 3 no locking here */
+  PetscFunctionBegin;
+  *fd = -1;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  snprintf(lock, sizeof lock, "%s.lock", path);
+  if (!rank) {
+    *fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (*fd < 0) {
+      code = 2;
+      snprintf(msg, sizeof msg, "%s", strerror(errno));
+    } else if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+      if (errno == EWOULDBLOCK) {
+        ssize_t n = pread(*fd, holder, sizeof holder - 1, 0);
+        holder[n > 0 ? n : 0] = 0;
+        holder[strcspn(holder, "\n")] = 0;
+        code = 1;
+      } else {
+        code = 3;
+        snprintf(msg, sizeof msg, "%s", strerror(errno));
+      }
+      close(*fd);
+      *fd = -1;
+    } else {
+      char host[128] = "?", me[256];
+      gethostname(host, sizeof host - 1);
+      int len = snprintf(me, sizeof me, "pid %ld on host %s\n", (long)getpid(), host);
+      if (ftruncate(*fd, 0) != 0 || pwrite(*fd, me, (size_t)len, 0) != len) { /* the lock holds without the note */ }
+    }
+  }
+  PetscCallMPI(MPI_Bcast(&code, 1, MPI_INT, 0, comm));
+  PetscCallMPI(MPI_Bcast(holder, sizeof holder, MPI_CHAR, 0, comm));
+  PetscCallMPI(MPI_Bcast(msg, sizeof msg, MPI_CHAR, 0, comm));
+  PetscCheck(code != 1, comm, MS_ERR_FILE,
+             "'%s' is being written by another run (%s, lock file '%s'): wait for it to end or stop it; two runs on one file would "
+             "do the same rows twice",
+             path, holder[0] ? holder : "holder unknown", lock);
+  PetscCheck(code != 2, comm, MS_ERR_FILE, "cannot create the lock file '%s': %s (is the directory writable?)", lock, msg);
+  if (code == 3)
+    PetscCall(ms_warn(comm, "the file system refuses locks on '%s' (%s): running unlocked; do not start two "
+                                "runs on '%s' at once (on Lustre, mount with -o flock)\n", lock, msg, path));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_h5_unlock(MPI_Comm comm, const char *path, int *fd)
+{
+  char lock[PETSC_MAX_PATH_LEN + 8];
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Barrier(comm)); /* every rank has closed the file */
+  if (*fd >= 0) {
+    snprintf(lock, sizeof lock, "%s.lock", path);
+    unlink(lock); /* while still holding it: a run that opened the old inode is refused, a later one makes a new file */
+    close(*fd);
+    *fd = -1;
+  }
   PetscFunctionReturn(0);
 }

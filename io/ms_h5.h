@@ -10,7 +10,9 @@
  *
  * Provenance root attributes (all strings unless noted): matscreen_version, git_commit,
  * command_line, n_ranks (int), n_threads (int), start_utc, end_utc, and inputs
- * ("path (bytes); ..." for every file registered with ms_h5_add_input).
+ * ("path (bytes); ..." for every file registered with ms_h5_add_input), and those of
+ * ms_provenance.h: the resolved options (option_names/option_values, from the command line,
+ * options files and PETSC_OPTIONS), input_files/input_sizes/input_mtimes_utc.
  *
  * All functions taking a file are collective over the file's communicator unless noted.
  */
@@ -26,6 +28,8 @@ typedef struct ms_h5_file_s {
   char    *path;      /* final name */
   char    *partial;   /* NAME.partial while writing, NULL when opened in place */
   char    *inputs;    /* "a.csv (1234); b.h5 (99)" */
+  int      n_inputs;  /* the same paths, one by one (ms_provenance_write_h5) */
+  char   **input_paths;
   char     start_utc[32];
 } *ms_h5_file;
 
@@ -38,6 +42,17 @@ PetscErrorCode ms_h5_close(ms_h5_file *f);      /* for files opened read or rw  
 PetscErrorCode ms_h5_add_input(ms_h5_file f, const char *path);
 /* Write the provenance attributes now (ms_h5_commit does it; rw files call it on update). */
 PetscErrorCode ms_h5_write_provenance(ms_h5_file f);
+
+/* One writer at a time for a file updated in place (label campaigns): rank 0 takes an
+ * exclusive flock() on the sidecar PATH.lock (created if needed; it holds the holder's pid and
+ * host for the message). A second run is refused with MS_ERR_FILE naming the holder. The lock
+ * dies with the process, so a kill -9 never leaves a stale lock (the file stays, harmlessly).
+ * flock works on local file systems and on NFS (Linux maps it to NFS byte-range locks);
+ * Lustre needs the `flock` mount option: where the file system refuses locks (ENOLCK,
+ * EOPNOTSUPP) the run warns and goes on unlocked. Collective; *fd is -1 on ranks > 0. */
+PetscErrorCode ms_h5_lock(MPI_Comm comm, const char *path, int *fd);
+/* Release: remove PATH.lock and close (after the file is closed). Collective. */
+PetscErrorCode ms_h5_unlock(MPI_Comm comm, const char *path, int *fd);
 
 /* Current UTC time as ISO 8601 ("2026-11-21T17:49:01Z"). Not collective. */
 void ms_utc_now(char buf[32]);

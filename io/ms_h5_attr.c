@@ -103,15 +103,22 @@ static PetscErrorCode attr_read_strings(hid_t a, const char *name, int *n, char 
       PetscCall(PetscFree(buf));
       H5Tclose(mt);
     } else {
-      size_t sz = H5Tget_size(ft);
-      char  *buf;
+      /* Fixed length: read the bytes as stored (a copy of the file type, so HDF5 converts
+         nothing: converting NULLPAD "x1" of size 2 to a NULLTERM type of size 2 would drop
+         the '1' for the terminator), then cut by the stored padding convention. */
+      size_t     sz  = H5Tget_size(ft);
+      H5T_str_t  pad = H5Tget_strpad(ft);
+      char      *buf;
       PetscCall(PetscCalloc1(sz * (size_t)np + 1, &buf));
-      hid_t mt = H5Tcopy(H5T_C_S1);
-      H5Tset_size(mt, sz);
+      hid_t mt = H5Tcopy(ft);
       PetscCheck(H5Aread(a, mt, buf) >= 0, PETSC_COMM_SELF, MS_ERR_READ, "cannot read attribute '%s'", name);
       for (hssize_t i = 0; i < np; i++) {
-        PetscCall(PetscCalloc1(sz + 1, &(*out)[i]));
-        memcpy((*out)[i], buf + (size_t)i * sz, sz);
+        const char *s   = buf + (size_t)i * sz;
+        size_t      len = strnlen(s, sz); /* NULLTERM and NULLPAD: up to the first NUL */
+        if (pad == H5T_STR_SPACEPAD)
+          while (len > 0 && s[len - 1] == ' ') len--;
+        PetscCall(PetscCalloc1(len + 1, &(*out)[i]));
+        memcpy((*out)[i], s, len);
       }
       H5Tclose(mt);
       PetscCall(PetscFree(buf));

@@ -51,9 +51,17 @@ static PetscErrorCode read_rows(hid_t loc, const char *name, hid_t type, int64_t
   PetscCheck(ds >= 0, PETSC_COMM_SELF, MS_ERR_READ, "cannot open dataset '%s'", name);
   hid_t   fs   = H5Dget_space(ds);
   int     rank = H5Sget_simple_extent_ndims(fs);
-  hsize_t dims[2] = {0, 0};
+  int     want = ncols > 0 ? 2 : 1;
+  hsize_t dims[H5S_MAX_RANK] = {0};
+  /* The rank comes from the file: check it before the dims array is filled (H5S_MAX_RANK
+     = 32 is the most a file can hold, so the call below cannot overflow either way). */
+  if (rank < 0 || rank > want) {
+    H5Sclose(fs);
+    H5Dclose(ds);
+    SETERRQ(PETSC_COMM_SELF, MS_ERR_READ, "dataset '%s' has %d dimensions, expected %d-D%s", name, rank, want,
+            want == 2 ? " (rows x columns)" : " (one value per row)");
+  }
   H5Sget_simple_extent_dims(fs, dims, NULL);
-  int want = ncols > 0 ? 2 : 1;
   PetscCheck(rank == want && (ncols == 0 || dims[1] == (hsize_t)ncols) && (hsize_t)(row_start + n_local) <= dims[0],
              PETSC_COMM_SELF, MS_ERR_READ, "dataset '%s' has shape (%llu%s%llu), expected %d-D with %lld columns and >= %lld rows",
              name, (unsigned long long)dims[0], rank > 1 ? ", " : "", rank > 1 ? (unsigned long long)dims[1] : 0ULL, want,
@@ -102,9 +110,13 @@ PetscErrorCode ms_h5_dataset_shape(hid_t loc, const char *name, int *rank, int64
   hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
   PetscCheck(ds >= 0, PETSC_COMM_SELF, MS_ERR_READ, "'%s' is not a dataset", name);
   hid_t   fs = H5Dget_space(ds);
-  hsize_t d[8];
+  hsize_t d[H5S_MAX_RANK];
   *rank = H5Sget_simple_extent_ndims(fs);
-  PetscCheck(*rank >= 0 && *rank <= 3, PETSC_COMM_SELF, MS_ERR_READ, "dataset '%s' has %d dimensions (at most 3 supported)", name, *rank);
+  if (*rank < 0 || *rank > 3) {
+    H5Sclose(fs);
+    H5Dclose(ds);
+    SETERRQ(PETSC_COMM_SELF, MS_ERR_READ, "dataset '%s' has %d dimensions (at most 3 supported)", name, *rank);
+  }
   H5Sget_simple_extent_dims(fs, d, NULL);
   for (int i = 0; i < 3; i++) dims[i] = i < *rank ? (int64_t)d[i] : 0;
   H5Sclose(fs);

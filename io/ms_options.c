@@ -28,20 +28,18 @@ PetscErrorCode ms_options_check_unused(MPI_Comm comm, const char *const *exempt)
   for (PetscInt i = 0; i < n; i++) {
     const char *nm = names[i][0] == '-' ? names[i] + 1 : names[i];
     if (has_prefix(nm, global_prefixes) || has_prefix(nm, exempt)) continue;
-    size_t len = strlen(list);
-    snprintf(list + len, sizeof list - len, "%s-%s%s%s", bad ? ", " : "", nm, values[i] ? " " : "", values[i] ? values[i] : "");
+    char dashed[256];
+    snprintf(dashed, sizeof dashed, "-%s", nm);
+    /* A misspelling is the usual cause: name the closest option this command knows. */
+    const char *near = ms_options_nearest(dashed);
+    size_t      len  = strlen(list);
+    snprintf(list + len, sizeof list - len, "%s-%s%s%s%s%s%s", bad ? ", " : "", nm, values[i] ? " " : "", values[i] ? values[i] : "",
+             near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
     bad++;
   }
   PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
   PetscCheck(!bad, comm, MS_ERR_USER, "unknown or unused option%s: %s (see -help for the options of this command)",
              bad > 1 ? "s" : "", list);
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode ms_options_help_requested(PetscBool *help)
-{
-  PetscFunctionBegin;
-  PetscCall(PetscOptionsHasHelp(NULL, help));
   PetscFunctionReturn(0);
 }
 

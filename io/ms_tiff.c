@@ -3,6 +3,7 @@
  * the PETSc error can quote it with the file and page.
  */
 #include "ms_tiff.h"
+#include "ms_error.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
@@ -43,6 +44,7 @@ static PetscErrorCode tiff_open(MPI_Comm comm, const char *path, const char *mod
   if (!*tif)
     SETERRQ(comm, MS_ERR_FILE, "cannot open TIFF file '%s' for %s: %s", path, mode[0] == 'r' ? "reading" : "writing",
             errno ? strerror(errno) : (m->msg[0] ? m->msg : "not a TIFF file"));
+  if (mode[0] == 'r') PetscCall(ms_input_register(path));
   PetscFunctionReturn(0);
 }
 

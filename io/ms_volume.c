@@ -1,6 +1,9 @@
 /* ms_volume.c - z-slab distributed uint8 volumes and their HDF5/raw persistence. */
 #include "ms_volume.h"
+#include "ms_dataset.h"
 #include "ms_h5.h"
+#include "ms_error.h"
+#include <unistd.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
@@ -21,7 +24,27 @@ PetscErrorCode ms_volume_create(MPI_Comm comm, int64_t nx, int64_t ny, int64_t n
   (*v)->nz       = nz;
   (*v)->z_start  = (nz / size) * rank + PetscMin(rank, nz % size);
   (*v)->nz_local = nz / size + (rank < nz % size ? 1 : 0);
-  PetscCall(PetscCalloc1((size_t)((*v)->nz_local * ny * nx) + 1, &(*v)->data));
+  /* Say how much was asked for, before asking: a volume that cannot fit is a user error (a
+     smaller size or more ranks), not a crash. All ranks agree, so all leave together. */
+  double bytes = (double)(*v)->nz_local * (double)ny * (double)nx, most, phys = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+  PetscCallMPI(MPI_Allreduce(&bytes, &most, 1, MPI_DOUBLE, MPI_MAX, comm));
+  if (phys > 0 && most > phys) {
+    PetscCall(PetscFree(*v));
+    SETERRQ(comm, MS_ERR_USER, "volume %lld x %lld x %lld needs %.0f bytes (%.3g GB) of voxels on one rank, more than this node's memory (%.3g GB): "
+            "use a smaller size or more ranks", (long long)nx, (long long)ny, (long long)nz, most, most / 1e9, phys / 1e9);
+  }
+  /* PETSc's allocator, quietly: a failure is reported below with the byte count. */
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+  PetscErrorCode e = PetscCalloc1((size_t)bytes + 1, &(*v)->data);
+  PetscCall(PetscPopErrorHandler());
+  int ok = !e && (*v)->data, all;
+  PetscCallMPI(MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_LAND, comm));
+  if (!all) {
+    if (ok) PetscCall(PetscFree((*v)->data));
+    PetscCall(PetscFree(*v));
+    SETERRQ(comm, MS_ERR_USER, "volume %lld x %lld x %lld: cannot allocate %.0f bytes (%.3g GB) of voxels on one rank: use a smaller size or more ranks",
+            (long long)nx, (long long)ny, (long long)nz, most, most / 1e9);
+  }
   PetscFunctionReturn(0);
 }
 
@@ -90,6 +113,45 @@ static hid_t box_xfer(void)
   return x;
 }
 
+/* A metadata value is stored as a number when it is one, so a single volume, a batch and a
+ * campaign agree on types: a decimal integer literal ("20") as int64 (uint64 beyond
+ * INT64_MAX), a literal with a point or exponent ("2.0", "1e-3", "inf") as double; writers
+ * format real quantities with "%#.17g" so that 2.0 stays a double. Text, and every
+ * "units"/"*_units" value, stays a string. */
+static PetscErrorCode write_meta_attr(hid_t d, const char *key, const char *value)
+{
+  char        *end;
+  const size_t kl = strlen(key);
+  PetscFunctionBegin;
+  if (!value[0] || strpbrk(value, "xXpP") || !strcmp(key, "units") || (kl > 6 && !strcmp(key + kl - 6, "_units"))) {
+    PetscCall(ms_h5_attr_set_string(d, key, value));
+    PetscFunctionReturn(0);
+  }
+  errno              = 0;
+  long long ll       = strtoll(value, &end, 10);
+  if (!*end && !errno) {
+    PetscCall(ms_h5_attr_set_int(d, key, (int64_t)ll));
+    PetscFunctionReturn(0);
+  }
+  errno                  = 0;
+  unsigned long long ull = value[0] != '-' ? strtoull(value, &end, 10) : 0;
+  if (value[0] != '-' && !*end && !errno) {
+    uint64_t u = (uint64_t)ull;
+    hid_t    s = H5Screate(H5S_SCALAR);
+    if (H5Aexists(d, key) > 0) H5Adelete(d, key);
+    hid_t  a  = H5Acreate2(d, key, H5T_STD_U64LE, s, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = a >= 0 ? H5Awrite(a, H5T_NATIVE_UINT64, &u) : -1;
+    if (a >= 0) H5Aclose(a);
+    H5Sclose(s);
+    PetscCheck(rc >= 0, PETSC_COMM_SELF, MS_ERR_FILE, "cannot write attribute '%s'", key);
+    PetscFunctionReturn(0);
+  }
+  double x = strtod(value, &end);
+  if (!*end) PetscCall(ms_h5_attr_set_double(d, key, x));
+  else PetscCall(ms_h5_attr_set_string(d, key, value));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode ms_volume_write_h5(ms_volume v, hid_t loc, const char *dataset)
 {
   PetscFunctionBegin;
@@ -110,11 +172,15 @@ PetscErrorCode ms_volume_write_h5(ms_volume v, hid_t loc, const char *dataset)
   H5Sclose(fs);
   PetscCheck(rc >= 0, v->comm, MS_ERR_FILE, "cannot write volume '%s' (disk full?)", dataset);
   PetscCall(ms_h5_attr_set_double(d, "voxel_size", v->voxel_size));
+  PetscCall(ms_h5_attr_set_string(d, "voxel_size_units", "um"));
+  PetscCall(ms_h5_attr_set_string(d, "units", "1"));
+  PetscCall(ms_h5_attr_set_string(d, "values", "phase label per voxel: 0 = pore, 1 = solid"));
   for (int i = 0; i < v->n_meta; i++) {
     char *eq = strchr(v->meta[i], '=');
     *eq      = 0;
-    PetscCall(ms_h5_attr_set_string(d, v->meta[i], eq + 1));
+    PetscErrorCode ierr = write_meta_attr(d, v->meta[i], eq + 1);
     *eq = '=';
+    PetscCall(ierr);
   }
   H5Dclose(d);
   PetscFunctionReturn(0);
@@ -157,7 +223,8 @@ PetscErrorCode ms_volume_read_box(hid_t loc, const char *dataset, const int64_t 
   PetscFunctionReturn(0);
 }
 
-/* Attribute iteration callback: copy string attributes into meta, voxel_size into the field. */
+/* Attribute iteration callback: copy scalar attributes (numbers as text) into meta,
+ * voxel_size into the field; the attributes ms_volume_write_h5 adds itself are skipped. */
 static herr_t meta_cb(hid_t obj, const char *name, const H5A_info_t *info, void *ctx)
 {
   (void)info;
@@ -166,9 +233,24 @@ static herr_t meta_cb(hid_t obj, const char *name, const H5A_info_t *info, void 
     ms_h5_attr_get_double(obj, name, &v->voxel_size);
     return 0;
   }
-  char *s = NULL;
-  hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = H5Aget_type(a);
-  int   is_str = H5Tget_class(t) == H5T_STRING;
+  if (!strcmp(name, "voxel_size_units") || !strcmp(name, "units") || !strcmp(name, "values")) return 0;
+  char       *s = NULL;
+  hid_t       a = H5Aopen(obj, name, H5P_DEFAULT), t = H5Aget_type(a), sp = H5Aget_space(a);
+  H5T_class_t cls    = H5Tget_class(t);
+  int         is_str = cls == H5T_STRING, scalar = H5Sget_simple_extent_type(sp) == H5S_SCALAR;
+  if (scalar && cls == H5T_INTEGER) {
+    if (H5Tget_sign(t) == H5T_SGN_NONE) {
+      unsigned long long u = 0;
+      if (H5Aread(a, H5T_NATIVE_ULLONG, &u) >= 0) ms_volume_set_meta(v, name, "%llu", u);
+    } else {
+      long long x = 0;
+      if (H5Aread(a, H5T_NATIVE_LLONG, &x) >= 0) ms_volume_set_meta(v, name, "%lld", x);
+    }
+  } else if (scalar && cls == H5T_FLOAT) {
+    double x = 0;
+    if (H5Aread(a, H5T_NATIVE_DOUBLE, &x) >= 0) ms_volume_set_meta(v, name, "%#.17g", x);
+  }
+  H5Sclose(sp);
   H5Tclose(t);
   H5Aclose(a);
   if (is_str && ms_h5_attr_get_string(obj, name, &s) == 0) {
@@ -184,7 +266,11 @@ PetscErrorCode ms_volume_read_h5(MPI_Comm comm, hid_t loc, const char *dataset, 
   PetscBool has;
   PetscFunctionBegin;
   PetscCall(ms_h5_link_exists(loc, dataset, &has));
-  PetscCheck(has, comm, MS_ERR_READ, "no volume dataset '%s' in the file (choose one with -dataset)", dataset);
+  if (!has) {
+    char list[1024];
+    PetscCall(ms_dataset_h5_members(loc, dataset, list, sizeof list));
+    SETERRQ(comm, MS_ERR_READ, "no volume dataset '%s' in the file (choose one with -dataset); %s", dataset, list);
+  }
   PetscCall(ms_volume_shape_h5(loc, dataset, &nx, &ny, &nz));
   PetscCall(ms_volume_create(comm, nx, ny, nz, v));
   int64_t start[3] = {0, 0, (*v)->z_start}, count[3] = {nx, ny, (*v)->nz_local};
@@ -224,6 +310,7 @@ PetscErrorCode ms_volume_read_raw(MPI_Comm comm, const char *path, int64_t nx, i
              "raw volume '%s' has %lld bytes, but -shape %lld,%lld,%lld needs %lld", path, (long long)st.st_size, (long long)nx,
              (long long)ny, (long long)nz, (long long)(nx * ny * nz));
   PetscCall(ms_volume_create(comm, nx, ny, nz, v));
+  PetscCall(ms_input_register(path));
   MPI_File fh;
   PetscCheck(MPI_File_open(comm, path, MPI_MODE_RDONLY, MPI_INFO_NULL, &fh) == MPI_SUCCESS, comm, MS_ERR_FILE, "cannot open '%s'", path);
   MPI_Offset off = (MPI_Offset)((*v)->z_start * ny * nx);

@@ -6,8 +6,10 @@
  * all of x and y. On one rank (or a sub-communicator of one) it is the whole volume.
  *
  * Attributes (HDF5 dataset attributes, written by ms_volume_write_h5): voxel_size (double,
- * micrometres; 0 = unknown), and free key/value metadata such as generator parameters and
- * seed, kept in `meta` ("key=value" strings, each written as a string attribute).
+ * micrometres; 0 = unknown) with voxel_size_units "um", units "1" (phase labels), and free
+ * key/value metadata such as generator parameters and seed, kept in `meta` ("key=value"
+ * strings; written as int64 / uint64 / double attributes when the value is a decimal number,
+ * else as a string; a quantity with a unit carries a sibling "<key>_units").
  *
  * ms_volume_read_box() reads any hyperslab collectively, so a solver can read exactly the
  * box its PETSc DMDA owns without going through slabs.

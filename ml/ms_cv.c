@@ -3,6 +3,7 @@
 #include "ms_validation.h"
 #include "ms_metrics.h"
 #include "ms_log.h"
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
@@ -54,8 +55,40 @@ PetscErrorCode ms_validation_score(ms_model m, ms_dataset test, double *out)
   PetscFunctionReturn(0);
 }
 
-/* Fit candidate c on the rows with fold != k and score it on fold k, on comm. */
-static PetscErrorCode ms_cv_task(ms_dataset rep, MPI_Comm comm, const ms_cv_candidate *c, const int *fold, int k, double *out)
+/* Out-of-fold predictions of fitted m on test (rows te of rep): each rank stores its own
+ * rows at their global positions; a class is stored as its index in rep's class list (a
+ * fold's model may know fewer classes). */
+static PetscErrorCode ms_cv_store_oof(ms_model m, ms_dataset rep, ms_dataset test, const int64_t *te, double *pred, double *std)
+{
+  double *y, *s = NULL;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(test->n_local + 1, &y));
+  PetscCall(ms_model_predict(m, test, y));
+  if (ms_model_has_std(m)) {
+    PetscCall(PetscMalloc1(test->n_local + 1, &s));
+    PetscCall(ms_model_predict_std(m, test, s));
+  }
+  for (int64_t i = 0; i < test->n_local; i++) {
+    const int64_t row = te[test->row_start + i];
+    double        v   = y[i];
+    if (m->task == MS_TASK_CLASSIFICATION) {
+      const char *name = m->class_names[(int64_t)llround(y[i])];
+      for (int64_t c = 0; c < rep->n_classes; c++)
+        if (!strcmp(rep->class_names[c], name)) v = (double)c;
+    }
+    pred[row] = v;
+    std[row]  = s ? s[i] : NAN;
+  }
+  PetscCall(PetscFree(y));
+  PetscCall(PetscFree(s));
+  PetscFunctionReturn(0);
+}
+
+/* Fit candidate c on the rows with fold != k and score it on fold k, on comm; with pred/std
+ * (n entries each, or NULL) also keep its predictions of fold k. */
+static PetscErrorCode ms_cv_task(ms_dataset rep, MPI_Comm comm, const ms_cv_candidate *c, const int *fold, int k, double *out, double *pred,
+                                 double *std)
 {
   const int64_t n = rep->n_global;
   int64_t      *tr, *te, ntr = 0, nte = 0;
@@ -73,6 +106,7 @@ static PetscErrorCode ms_cv_task(ms_dataset rep, MPI_Comm comm, const ms_cv_cand
   PetscCall(ms_cv_candidate_model(comm, c, &m));
   PetscCall(ms_model_fit(m, train));
   PetscCall(ms_validation_score(m, test, out));
+  if (pred) PetscCall(ms_cv_store_oof(m, rep, test, te, pred, std));
   PetscCall(ms_model_destroy(&m));
   PetscCall(ms_dataset_destroy(&train));
   PetscCall(ms_dataset_destroy(&test));
@@ -100,6 +134,75 @@ static PetscErrorCode ms_cv_summarise(ms_cv_result *res)
   PetscFunctionReturn(0);
 }
 
+/* Gather the out-of-fold predictions on rank 0 (each has exactly one writer, zeros elsewhere,
+ * so a sum is exact; NaN std comes only from its writer), score the pooled predictions of
+ * every (candidate, repeat), and keep what the OOF table needs. Takes fold, oof_p, oof_s. */
+static PetscErrorCode ms_cv_oof_finish(ms_dataset rep, const ms_cv_opts *o, ms_cv_result *res, int *fold, double *oof_p, double *oof_s)
+{
+  const int64_t n = rep->n_global;
+  const int     C = res->n_candidates, R = o->repeats, M = res->n_metrics;
+  const int     len = (int)((size_t)C * R * n);
+  PetscMPIInt   rank;
+  ms_cv_oof    *f = &res->oof;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(rep->comm, &rank));
+  PetscCallMPI(MPI_Reduce(rank ? oof_p : MPI_IN_PLACE, oof_p, len, MPI_DOUBLE, MPI_SUM, 0, rep->comm));
+  PetscCallMPI(MPI_Reduce(rank ? oof_s : MPI_IN_PLACE, oof_s, len, MPI_DOUBLE, MPI_SUM, 0, rep->comm));
+  PetscCall(PetscCalloc1((size_t)C * M, &res->oof_scores));
+  if (rank) {
+    PetscCall(PetscFree2(oof_p, oof_s));
+    PetscCall(PetscFree(fold));
+  } else {
+    f->n    = n;
+    f->fold = fold;
+    f->pred = oof_p;
+    f->std  = oof_s;
+    PetscCall(PetscMalloc1(n + 1, &f->y_true));
+    for (int64_t i = 0; i < n; i++) f->y_true[i] = rep->labels ? (double)rep->labels[i] : rep->y[i];
+    f->n_classes = rep->labels ? rep->n_classes : 0;
+    if (f->n_classes) {
+      PetscCall(PetscMalloc1(f->n_classes, &f->class_names));
+      for (int64_t c = 0; c < f->n_classes; c++) PetscCall(PetscStrallocpy(rep->class_names[c], &f->class_names[c]));
+    }
+    if (rep->ids) {
+      PetscCall(PetscStrallocpy(rep->id_name ? rep->id_name : "id", &f->id_name));
+      PetscCall(PetscMalloc1(n, &f->ids));
+      for (int64_t i = 0; i < n; i++) PetscCall(PetscStrallocpy(rep->ids[i], &f->ids[i]));
+    }
+    for (size_t i = 0; i < (size_t)len; i++) f->any_std = (PetscBool)(f->any_std || !isnan(oof_s[i]));
+    /* Pooled scores on this rank alone (PETSC_COMM_SELF): the rows are all here. */
+    for (int c = 0; c < C; c++)
+      for (int r = 0; r < R; r++) {
+        const double *p = oof_p + ((size_t)c * R + r) * n;
+        if (!rep->labels) {
+          ms_regression_scores s;
+          PetscCall(ms_metrics_regression(PETSC_COMM_SELF, n, rep->y, p, &s));
+          res->oof_scores[c * M + 0] += s.r2 / R;
+          res->oof_scores[c * M + 1] += s.rmse / R;
+          res->oof_scores[c * M + 2] += s.mae / R;
+          res->oof_scores[c * M + 3] += s.mse / R;
+        } else {
+          ms_classification_scores s;
+          int64_t                 *yp;
+          PetscCall(PetscMalloc1(n + 1, &yp));
+          for (int64_t i = 0; i < n; i++) yp[i] = (int64_t)llround(p[i]);
+          PetscCall(ms_metrics_classification(PETSC_COMM_SELF, n, rep->n_classes, rep->labels, yp, &s));
+          res->oof_scores[c * M + 0] += s.accuracy / R;
+          res->oof_scores[c * M + 1] += s.precision_macro / R;
+          res->oof_scores[c * M + 2] += s.recall_macro / R;
+          res->oof_scores[c * M + 3] += s.f1_macro / R;
+          res->oof_scores[c * M + 4] += s.f1_weighted / R;
+          res->oof_scores[c * M + 5] = NAN;
+          PetscCall(ms_classification_scores_free(&s));
+          PetscCall(PetscFree(yp));
+        }
+      }
+  }
+  PetscCallMPI(MPI_Bcast(res->oof_scores, C * M, MPI_DOUBLE, 0, rep->comm));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode ms_cv_run(ms_dataset ds, int n_candidates, const ms_cv_candidate *cand, const ms_cv_opts *o, ms_cv_result *res)
 {
   ms_dataset  rep;
@@ -107,6 +210,7 @@ PetscErrorCode ms_cv_run(ms_dataset ds, int n_candidates, const ms_cv_candidate 
   int        *fold;
   int64_t     n;
   int         T, M;
+  double     *oof_p = NULL, *oof_s = NULL;
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(res, sizeof *res));
@@ -136,6 +240,11 @@ PetscErrorCode ms_cv_run(ms_dataset ds, int n_candidates, const ms_cv_candidate 
   }
   PetscCall(ms_dataset_allgather(ds, &rep));
   n = rep->n_global;
+  if (o->keep_oof) {
+    const size_t len = (size_t)n_candidates * o->repeats * n;
+    PetscCheck(len < (size_t)INT_MAX, ds->comm, PETSC_ERR_SUP, "out-of-fold predictions: %zu values exceed one MPI message", len);
+    PetscCall(PetscCalloc2(len, &oof_p, len, &oof_s));
+  }
   PetscCall(PetscMalloc1(n * o->repeats, &fold));
   for (int r = 0; r < o->repeats; r++)
     PetscCall(ms_validation_kfold(n, o->folds, o->seed, r, o->stratified, rep->labels, rep->n_classes, fold + r * n));
@@ -149,7 +258,9 @@ PetscErrorCode ms_cv_run(ms_dataset ds, int n_candidates, const ms_cv_candidate 
     PetscCall(ms_progress_begin(ds->comm, "cross-validation (rank 0's tasks)", (T + size - 1) / size, &prog));
     for (int t = rank; t < T; t += size) {
       const int c = t / (o->repeats * o->folds), r = (t / o->folds) % o->repeats, k = t % o->folds;
-      PetscCall(ms_cv_task(rep, PETSC_COMM_SELF, &cand[c], fold + r * n, k, res->scores + (size_t)t * M));
+      const size_t at = ((size_t)c * o->repeats + r) * n;
+      PetscCall(ms_cv_task(rep, PETSC_COMM_SELF, &cand[c], fold + r * n, k, res->scores + (size_t)t * M, oof_p ? oof_p + at : NULL,
+                           oof_p ? oof_s + at : NULL));
       PetscCall(ms_progress_update(&prog, ++done));
     }
     PetscCall(ms_progress_end(&prog));
@@ -163,7 +274,8 @@ PetscErrorCode ms_cv_run(ms_dataset ds, int n_candidates, const ms_cv_candidate 
     PetscCallMPI(MPI_Comm_split(ds->comm, t, rank, &sub));
     PetscCallMPI(MPI_Comm_rank(sub, &subrank));
     PetscCall(PetscMalloc1(M, &out));
-    PetscCall(ms_cv_task(rep, sub, &cand[c], fold + r * n, k, out));
+    const size_t at = ((size_t)c * o->repeats + r) * n;
+    PetscCall(ms_cv_task(rep, sub, &cand[c], fold + r * n, k, out, oof_p ? oof_p + at : NULL, oof_p ? oof_s + at : NULL));
     if (!subrank) PetscCall(PetscArraycpy(res->scores + (size_t)t * M, out, M));
     PetscCall(PetscFree(out));
     PetscCallMPI(MPI_Comm_free(&sub));
@@ -171,7 +283,9 @@ PetscErrorCode ms_cv_run(ms_dataset ds, int n_candidates, const ms_cv_candidate 
   /* Each score has exactly one writer and zeros elsewhere: the sum is exact. */
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, res->scores, T * M, MPI_DOUBLE, MPI_SUM, ds->comm));
   PetscCall(ms_cv_summarise(res));
-  PetscCall(PetscFree(fold));
+  res->n_rows = n;
+  if (o->keep_oof) PetscCall(ms_cv_oof_finish(rep, o, res, fold, oof_p, oof_s));
+  else PetscCall(PetscFree(fold));
   PetscCall(ms_dataset_destroy(&rep));
   PetscFunctionReturn(0);
 }
@@ -181,5 +295,14 @@ PetscErrorCode ms_cv_result_free(ms_cv_result *res)
   PetscFunctionBegin;
   PetscCall(PetscFree(res->candidates));
   PetscCall(PetscFree3(res->scores, res->mean, res->std));
+  PetscCall(PetscFree(res->oof_scores));
+  PetscCall(PetscFree(res->oof.fold));
+  PetscCall(PetscFree2(res->oof.pred, res->oof.std));
+  PetscCall(PetscFree(res->oof.y_true));
+  for (int64_t c = 0; c < res->oof.n_classes; c++) PetscCall(PetscFree(res->oof.class_names[c]));
+  PetscCall(PetscFree(res->oof.class_names));
+  for (int64_t i = 0; res->oof.ids && i < res->oof.n; i++) PetscCall(PetscFree(res->oof.ids[i]));
+  PetscCall(PetscFree(res->oof.ids));
+  PetscCall(PetscFree(res->oof.id_name));
   PetscFunctionReturn(0);
 }

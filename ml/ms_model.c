@@ -33,6 +33,7 @@ PetscErrorCode ms_model_create(MPI_Comm comm, const char *type, ms_model *m)
   (*m)->comm = comm;
   (*m)->task = MS_TASK_NONE;
   PetscCall(ms_scaler_create("none", &(*m)->scaler));
+  (*m)->n_train_rows = -1;
   PetscCall(fn(*m));
   PetscFunctionReturn(0);
 }
@@ -207,7 +208,8 @@ PetscErrorCode ms_model_fit(ms_model m, ms_dataset train)
   PetscCall(ms_model_scaled(m, train, &scaled));
   PetscCall(m->ops.fit(m, scaled));
   PetscCall(ms_model_scaled_free(train, &scaled));
-  m->fitted = PETSC_TRUE;
+  m->fitted       = PETSC_TRUE;
+  m->n_train_rows = train->n_global;
   PetscFunctionReturn(0);
 }
 
@@ -228,7 +230,7 @@ static PetscErrorCode ms_model_check_input(ms_model m, ms_dataset X)
   if (X->n_features < m->n_features)
     SETERRQ(X->comm, MS_ERR_USER, "the data has %" PRId64 " feature columns, the model %" PRId64 ": model feature '%s' is missing",
             X->n_features, m->n_features, m->feature_names[d]);
-  PetscCall(ms_dataset_check_finite(X, "prediction data"));
+  PetscCall(ms_dataset_check_finite_features(X, "prediction data")); /* a label column is not needed here */
   if (X->labels && m->task == MS_TASK_CLASSIFICATION) {
     int64_t *lab;
     PetscCall(PetscMalloc1(X->n_local, &lab));
@@ -319,10 +321,23 @@ PetscErrorCode ms_model_view(ms_model m, PetscViewer v)
     PetscCall(PetscViewerASCIIPrintf(v, "\n"));
     PetscCall(PetscViewerASCIIUseTabs(v, PETSC_TRUE));
   }
+  if (m->n_train_rows >= 0) PetscCall(PetscViewerASCIIPrintf(v, "  trained on %" PRId64 " rows\n", m->n_train_rows));
+  if (m->cv.set) {
+    PetscCall(PetscViewerASCIIPrintf(v, "  cross-validation (cv -refit): candidate '%s', %s %.6g +/- %.3g (mean +/- std over %" PRId64 " repeat(s) x %" PRId64
+                                        " folds of %" PRId64 " rows)\n",
+                                     m->cv.candidate, m->cv.metric, m->cv.mean, m->cv.std, m->cv.repeats, m->cv.folds, m->cv.n_rows));
+    if (m->cv.grid_option[0]) PetscCall(PetscViewerASCIIPrintf(v, "  chosen grid value: %s %s\n", m->cv.grid_option, m->cv.grid_value));
+  }
   if (m->ops.view && m->fitted) {
     PetscCall(PetscViewerASCIIPushTab(v));
     PetscCall(m->ops.view(m, v));
     PetscCall(PetscViewerASCIIPopTab(v));
+  }
+  if (m->ops.terms && m->fitted) {
+    ms_model_terms t;
+    PetscCall(ms_model_terms_get(m, &t));
+    PetscCall(ms_model_terms_view(t, v));
+    PetscCall(ms_model_terms_destroy(&t));
   }
   PetscFunctionReturn(0);
 }

@@ -36,6 +36,7 @@
 #include "ms_scaler.h"
 
 typedef struct ms_model_s *ms_model;
+typedef struct ms_model_terms_s *ms_model_terms;
 
 typedef struct {
   PetscErrorCode (*setfromoptions)(ms_model m);
@@ -49,6 +50,9 @@ typedef struct {
   PetscErrorCode (*save)(ms_model m, hid_t group);
   PetscErrorCode (*load)(ms_model m, hid_t group);
   PetscErrorCode (*view)(ms_model m, PetscViewer viewer);                /* one-paragraph summary */
+  /* The fitted parameters a user reads, each named (ms_model_terms_add): coefficients and
+     intercepts, importances, kernel hyperparameters. NULL: none. */
+  PetscErrorCode (*terms)(ms_model m, ms_model_terms t);
   PetscErrorCode (*destroy)(ms_model m);                                 /* free m->data */
 } ms_model_ops;
 
@@ -59,6 +63,7 @@ typedef struct {
 struct ms_model_s {
   ms_model_ops ops;
   char         type[32];        /* registry name: "gpr", "rf", ... */
+  const char  *summary;         /* one line for `matscreen help train` (static text, may be NULL) */
   int          supports;        /* MS_MODEL_REGRESSION | MS_MODEL_CLASSIFICATION */
   MPI_Comm     comm;            /* communicator of the last fit/load */
   ms_task      task;            /* regression or classification (from the data at fit) */
@@ -70,6 +75,13 @@ struct ms_model_s {
   int64_t      n_classes;
   char       **class_names;     /* n_classes (classification) */
   ms_scaler    scaler;          /* applied to X before fit/predict; owned */
+  int64_t      n_train_rows;    /* rows of the last fit (saved; -1 when unknown) */
+  struct {                      /* set by `cv -refit`: how the saved candidate scored */
+    PetscBool set;
+    char      metric[32], candidate[160], grid_option[64], grid_value[64];
+    double    mean, std;        /* over repeats x folds (population std) */
+    int64_t   folds, repeats, n_rows;
+  } cv;
   void        *data;            /* implementation context */
 };
 
@@ -96,6 +108,26 @@ PetscBool      ms_model_has_proba(ms_model m);
 /* A model file: group /model with attribute type, the shared state, the scaler and the
  * implementation's own datasets; provenance at the root. */
 PetscErrorCode ms_model_save(ms_model m, const char *path);
+/* The same, recording the input files (the training table) in the file's provenance. */
+PetscErrorCode ms_model_save_inputs(ms_model m, const char *path, int n_inputs, char *const *inputs);
+
+/* Named parameters of a fitted model (ops.terms), a table of rows
+ *   kind     "coef", "intercept", "importance", "length_scale", "amplitude", "noise", ...
+ *   cls      the class a row belongs to ("" when not per class)
+ *   feature  the feature it belongs to ("" when not per feature)
+ *   value    the number, in the model's own (scaled) feature space
+ * Coefficients and length scales refer to the features after the model's scaler. Not
+ * collective (the fitted model is replicated). */
+struct ms_model_terms_s {
+  int64_t n, cap;
+  char  **kind, **cls, **feature;
+  double *value;
+};
+PetscErrorCode ms_model_terms_get(ms_model m, ms_model_terms *t);  /* empty table when ops.terms is NULL */
+PetscErrorCode ms_model_terms_add(ms_model_terms t, const char *kind, const char *cls, const char *feature, double value);
+PetscErrorCode ms_model_terms_destroy(ms_model_terms *t);
+/* Print the table, one row per line, on rank 0 of the viewer's communicator. */
+PetscErrorCode ms_model_terms_view(ms_model_terms t, PetscViewer v);
 PetscErrorCode ms_model_load(MPI_Comm comm, const char *path, ms_model *m);
 
 /* X's local class labels as indices into the model's class_names (X's own class list may

@@ -4,15 +4,83 @@
  *   /model            attributes type, task, seed, n_features, feature_names, target_name,
  *                     n_classes, class_names (classification only); the implementation's
  *                     own datasets and attributes (ops.save) live in this group too
+ *                     and n_train_rows (rows of the fit)
  *   /model/scaler     the fitted scaler (ms_scaler_save)
+ *   /model/cv         written by `cv -refit` (optional): attributes metric, mean, std (of the
+ *                     CV scores over repeats x folds), folds, repeats, n_rows, candidate,
+ *                     grid_option, grid_value (the chosen grid value as text) and
+ *                     grid_value_number (the same as a number, when it is one)
  *   /                 provenance (ms_h5_commit)
  * The model state is replicated on m->comm, so every rank writes the same values.
  */
 #include "ms_model.h"
 #include "ms_h5.h"
+#include <stdlib.h>
 #include <string.h>
 
 PetscErrorCode ms_model_save(ms_model m, const char *path)
+{
+  return ms_model_save_inputs(m, path, 0, NULL);
+}
+
+static PetscErrorCode cv_save(ms_model m, hid_t g)
+{
+  hid_t cg;
+  char *end;
+  PetscFunctionBegin;
+  PetscCall(ms_h5_group_ensure(g, "cv", &cg));
+  PetscCall(ms_h5_attr_set_string(cg, "metric", m->cv.metric));
+  PetscCall(ms_h5_attr_set_double(cg, "mean", m->cv.mean));
+  PetscCall(ms_h5_attr_set_double(cg, "std", m->cv.std));
+  PetscCall(ms_h5_attr_set_int(cg, "folds", m->cv.folds));
+  PetscCall(ms_h5_attr_set_int(cg, "repeats", m->cv.repeats));
+  PetscCall(ms_h5_attr_set_int(cg, "n_rows", m->cv.n_rows));
+  PetscCall(ms_h5_attr_set_string(cg, "candidate", m->cv.candidate));
+  PetscCall(ms_h5_attr_set_string(cg, "grid_option", m->cv.grid_option));
+  PetscCall(ms_h5_attr_set_string(cg, "grid_value", m->cv.grid_value));
+  if (m->cv.grid_value[0]) {
+    double v = strtod(m->cv.grid_value, &end);
+    if (!*end) PetscCall(ms_h5_attr_set_double(cg, "grid_value_number", v));
+  }
+  MS_H5CHK(H5Gclose(cg), m->comm, "closing group /model/cv");
+  PetscFunctionReturn(0);
+}
+
+/* A string attribute into a fixed buffer (truncated to fit). */
+static PetscErrorCode attr_get_into(hid_t obj, const char *name, char *buf, size_t len)
+{
+  char *s;
+  PetscFunctionBegin;
+  PetscCall(ms_h5_attr_get_string(obj, name, &s));
+  PetscCall(PetscStrncpy(buf, s, len));
+  PetscCall(PetscFree(s));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode cv_load(ms_model m, hid_t g)
+{
+  PetscBool has;
+  hid_t     cg;
+  PetscFunctionBegin;
+  PetscCall(ms_h5_link_exists(g, "cv", &has));
+  if (!has) PetscFunctionReturn(0);
+  cg = H5Gopen2(g, "cv", H5P_DEFAULT);
+  MS_H5CHK(cg, m->comm, "cannot open group /model/cv");
+  PetscCall(ms_h5_attr_get_double(cg, "mean", &m->cv.mean));
+  PetscCall(ms_h5_attr_get_double(cg, "std", &m->cv.std));
+  PetscCall(ms_h5_attr_get_int(cg, "folds", &m->cv.folds));
+  PetscCall(ms_h5_attr_get_int(cg, "repeats", &m->cv.repeats));
+  PetscCall(ms_h5_attr_get_int(cg, "n_rows", &m->cv.n_rows));
+  PetscCall(attr_get_into(cg, "metric", m->cv.metric, sizeof m->cv.metric));
+  PetscCall(attr_get_into(cg, "candidate", m->cv.candidate, sizeof m->cv.candidate));
+  PetscCall(attr_get_into(cg, "grid_option", m->cv.grid_option, sizeof m->cv.grid_option));
+  PetscCall(attr_get_into(cg, "grid_value", m->cv.grid_value, sizeof m->cv.grid_value));
+  m->cv.set = PETSC_TRUE;
+  MS_H5CHK(H5Gclose(cg), m->comm, "closing group /model/cv");
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_model_save_inputs(ms_model m, const char *path, int n_inputs, char *const *inputs)
 {
   ms_h5_file f;
   hid_t      g, sg;
@@ -21,6 +89,7 @@ PetscErrorCode ms_model_save(ms_model m, const char *path)
   if (!m->fitted) SETERRQ(m->comm, PETSC_ERR_ORDER, "model '%s' cannot be saved to %s before it is fitted", m->type, path);
   if (!m->ops.save) SETERRQ(m->comm, PETSC_ERR_SUP, "model '%s' cannot be saved (no save operation)", m->type);
   PetscCall(ms_h5_create(m->comm, path, &f));
+  for (int i = 0; i < n_inputs; i++) PetscCall(ms_h5_add_input(f, inputs[i]));
   PetscCall(ms_h5_group_ensure(f->fid, "/model", &g));
   PetscCall(ms_h5_attr_set_string(g, "type", m->type));
   PetscCall(ms_h5_attr_set_string(g, "task", ms_task_names[m->task]));
@@ -30,6 +99,9 @@ PetscErrorCode ms_model_save(ms_model m, const char *path)
   if (m->target_name) PetscCall(ms_h5_attr_set_string(g, "target_name", m->target_name));
   PetscCall(ms_h5_attr_set_int(g, "n_classes", m->n_classes));
   if (m->n_classes) PetscCall(ms_h5_attr_set_strings(g, "class_names", (int)m->n_classes, m->class_names));
+  PetscCall(ms_h5_attr_set_int(g, "n_train_rows", m->n_train_rows));
+  PetscCall(ms_h5_attr_set_string(g, "units", "parameters refer to the features after the scaler (/model/scaler); predictions and std are in the target's units"));
+  if (m->cv.set) PetscCall(cv_save(m, g));
   PetscCall(ms_h5_group_ensure(g, "scaler", &sg));
   PetscCall(ms_scaler_save(m->scaler, sg));
   MS_H5CHK(H5Gclose(sg), m->comm, "closing group /model/scaler of %s", path);
@@ -76,6 +148,9 @@ PetscErrorCode ms_model_load(MPI_Comm comm, const char *path, ms_model *mp)
     if (nn != n) SETERRQ(comm, MS_ERR_READ, "%s: /model has n_classes %" PRId64 " but %d class_names", path, n, nn);
   }
   m->n_classes = n;
+  PetscCall(ms_h5_attr_exists(g, "n_train_rows", &exists));
+  if (exists) PetscCall(ms_h5_attr_get_int(g, "n_train_rows", &m->n_train_rows));
+  PetscCall(cv_load(m, g));
   sg = H5Gopen2(g, "scaler", H5P_DEFAULT);
   MS_H5CHK(sg, comm, "cannot open group /model/scaler of %s", path);
   PetscCall(ms_scaler_destroy(&m->scaler));

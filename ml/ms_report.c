@@ -4,6 +4,7 @@
 #include "ms_log.h"
 #include "ms_options.h"
 #include "ms_h5.h"
+#include "ms_provenance.h"
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -58,7 +59,7 @@ PetscErrorCode ms_text_free(ms_text *t)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ms_report_write_csv(MPI_Comm comm, const char *path, const char *header, const ms_text *rows)
+PetscErrorCode ms_report_write_csv(MPI_Comm comm, const char *path, const char *header, const ms_text *rows, int n_inputs, char *const *inputs)
 {
   PetscMPIInt rank;
   char        partial[PETSC_MAX_PATH_LEN];
@@ -69,16 +70,12 @@ PetscErrorCode ms_report_write_csv(MPI_Comm comm, const char *path, const char *
   int         rc;
 
   PetscFunctionBegin;
+  PetscCall(ms_output_check(comm, path)); /* never replace an input */
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCheck(mylen < INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP, "%s: more than 2 GB of rows on one rank; use more ranks", path);
   PetscCall(PetscSNPrintf(partial, sizeof partial, "%s.partial", path));
   if (!rank) {
-    char now[32], *cmd = NULL;
-    ms_utc_now(now);
-    PetscCall(ms_options_command_line(&cmd));
-    PetscCall(ms_text_printf(&head, "# matscreen %s (git %s), written %s\n# command: %s\n%s\n", ms_version(), ms_git_commit(), now,
-                             cmd ? cmd : "", header));
-    PetscCall(PetscFree(cmd));
+    PetscCall(ms_text_printf(&head, "%s\n", header));
     hlen = (long long)head.len;
     PetscCall(ms_output_register(partial));
   }
@@ -92,17 +89,21 @@ PetscErrorCode ms_report_write_csv(MPI_Comm comm, const char *path, const char *
   if (!rank) PetscCallMPI(MPI_File_write_at(fh, 0, head.s, (int)hlen, MPI_CHAR, &st));
   PetscCallMPI(MPI_File_write_at_all(fh, (MPI_Offset)(hlen + off), rows->s, (int)mylen, MPI_CHAR, &st));
   PetscCallMPI(MPI_File_close(&fh));
+  PetscCall(ms_provenance_sidecar_begin(comm, path, n_inputs, inputs));
+  PetscCall(ms_provenance_sidecar_commit(comm, path));
   PetscCallMPI(MPI_Barrier(comm));
   if (!rank) {
     if (rename(partial, path)) SETERRQ(PETSC_COMM_SELF, MS_ERR_FILE, "cannot rename %s to %s", partial, path);
     PetscCall(ms_output_unregister(partial));
   }
+  PetscCall(ms_provenance_sidecar_done(comm, path));
   PetscCallMPI(MPI_Barrier(comm));
   PetscCall(ms_text_free(&head));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ms_report_predictions(ms_model m, ms_dataset X, const double *y, const double *std, const double *P, const char *path)
+PetscErrorCode ms_report_predictions(ms_model m, ms_dataset X, const double *y, const double *std, const double *P, const char *path,
+                                     int n_inputs, char *const *inputs)
 {
   ms_text   head = {0}, rows = {0};
   PetscBool cls  = m->task == MS_TASK_CLASSIFICATION ? PETSC_TRUE : PETSC_FALSE;
@@ -129,13 +130,13 @@ PetscErrorCode ms_report_predictions(ms_model m, ms_dataset X, const double *y, 
     for (int64_t c = 0; P && c < m->n_classes; c++) PetscCall(ms_text_printf(&rows, ",%.17g", P[i * m->n_classes + c]));
     PetscCall(ms_text_printf(&rows, "\n"));
   }
-  PetscCall(ms_report_write_csv(X->comm, path, head.s, &rows));
+  PetscCall(ms_report_write_csv(X->comm, path, head.s, &rows, n_inputs, inputs));
   PetscCall(ms_text_free(&head));
   PetscCall(ms_text_free(&rows));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ms_report_cv(MPI_Comm comm, const ms_cv_result *res, const double *test, const char *path)
+PetscErrorCode ms_report_cv(MPI_Comm comm, const ms_cv_result *res, const double *test, const char *path, int n_inputs, char *const *inputs)
 {
   ms_text     rows = {0};
   PetscMPIInt rank;
@@ -159,7 +160,7 @@ PetscErrorCode ms_report_cv(MPI_Comm comm, const ms_cv_result *res, const double
     PetscCall(ms_text_field(&rows, res->candidates[res->best].label, PETSC_TRUE));
     PetscCall(ms_text_printf(&rows, ",%s,all,test,%.17g\n", res->metric_names[j], test[j]));
   }
-  PetscCall(ms_report_write_csv(comm, path, "model,metric,repeat,fold,value", &rows));
+  PetscCall(ms_report_write_csv(comm, path, "model,metric,repeat,fold,value", &rows, n_inputs, inputs));
   PetscCall(ms_text_free(&rows));
   PetscFunctionReturn(0);
 }
@@ -179,6 +180,36 @@ PetscErrorCode ms_report_cv_table(MPI_Comm comm, const ms_cv_result *res)
     for (int j = 0; j < M; j++) PetscCall(ms_text_printf(&line, " %11.4g +/- %-8.3g", res->mean[c * M + j], res->std[c * M + j]));
     PetscCall(ms_log(comm, "%s%s\n", line.s, c == res->best ? "  <- best" : ""));
   }
+  if (res->oof_scores) { /* the scores of the OOF table, recomputable from it */
+    line.len = 0;
+    PetscCall(ms_text_printf(&line, "%-28s", "out-of-fold (pooled)"));
+    for (int j = 0; j < M; j++) PetscCall(ms_text_printf(&line, " %22s", res->metric_names[j]));
+    PetscCall(ms_log(comm, "%s\n", line.s));
+    for (int c = 0; c < res->n_candidates; c++) {
+      line.len = 0;
+      PetscCall(ms_text_printf(&line, "%-28s", res->candidates[c].label));
+      for (int j = 0; j < M; j++) PetscCall(ms_text_printf(&line, " %22.10g", res->oof_scores[c * M + j]));
+      PetscCall(ms_log(comm, "%s\n", line.s));
+    }
+  }
   PetscCall(ms_text_free(&line));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_report_terms(MPI_Comm comm, ms_model_terms t, const char *path, int n_inputs, char *const *inputs)
+{
+  ms_text     rows = {0};
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  for (int64_t i = 0; !rank && i < t->n; i++) { /* replicated: rank 0 writes */
+    PetscCall(ms_text_field(&rows, t->kind[i], PETSC_TRUE));
+    PetscCall(ms_text_field(&rows, t->cls[i], PETSC_FALSE));
+    PetscCall(ms_text_field(&rows, t->feature[i], PETSC_FALSE));
+    PetscCall(ms_text_printf(&rows, ",%.17g\n", t->value[i]));
+  }
+  PetscCall(ms_report_write_csv(comm, path, "kind,class,feature,value", &rows, n_inputs, inputs));
+  PetscCall(ms_text_free(&rows));
   PetscFunctionReturn(0);
 }

@@ -64,7 +64,24 @@ typedef struct {
   int       repeats;     /* >= 1 */
   uint64_t  seed;
   PetscBool stratified;  /* classification only */
+  PetscBool keep_oof;    /* keep the out-of-fold predictions (ms_cv_result.oof) */
 } ms_cv_opts;
+
+/* Out-of-fold predictions: every row is predicted once per repeat by the model of the fold
+ * that left it out. Held on rank 0 only (the other ranks have NULL arrays): the table is
+ * small next to the fits that made it, and only rank 0 writes it. */
+typedef struct {
+  int64_t   n;            /* rows cross-validated */
+  int      *fold;         /* [repeat][row] */
+  double   *pred;         /* [candidate][repeat][row]: value, or class index into class_names */
+  double   *std;          /* [candidate][repeat][row]: predictive std, NaN where the model has none */
+  double   *y_true;       /* [row]: value, or class index into class_names */
+  int64_t   n_classes;
+  char    **class_names;  /* classification */
+  char     *id_name;      /* NULL without an id column */
+  char    **ids;          /* [row] or NULL */
+  PetscBool any_std;      /* some candidate gives a std */
+} ms_cv_oof;
 
 typedef struct {
   int                n_candidates, repeats, folds, n_metrics;
@@ -75,6 +92,12 @@ typedef struct {
   double            *scores;        /* [candidate][repeat][fold][metric] */
   double            *mean, *std;    /* [candidate][metric]; population std over repeat x fold */
   int                best;          /* candidate with the best mean of metric 0 */
+  int64_t            n_rows;        /* rows cross-validated */
+  /* With keep_oof: the metrics of the pooled out-of-fold predictions of each repeat (all
+   * folds together), averaged over repeats, [candidate][metric] on every rank (log_loss is
+   * NaN: probabilities are not kept); and the predictions themselves on rank 0. */
+  double            *oof_scores;
+  ms_cv_oof          oof;
 } ms_cv_result;
 
 /* Collective over ds->comm. ds holds the target (y or labels). */

@@ -193,6 +193,8 @@ PetscErrorCode ms_campaign_run(MPI_Comm comm, const ms_campaign_def *def, const 
     ms_campaign_structure(def, i, &p);
     PetscCall(ms_membrane_params_check(comm, &p));
   }
+  int lock_fd;
+  PetscCall(ms_h5_lock(comm, path, &lock_fd)); /* before anything reads or creates the file */
   PetscCall(open_or_create(comm, def, path, &rows));
 
   PetscCall(PetscMalloc1(e - b + 1, &todo));
@@ -234,6 +236,7 @@ PetscErrorCode ms_campaign_run(MPI_Comm comm, const ms_campaign_def *def, const 
   }
   PetscCall(ms_progress_end(&prog));
   PetscCall(ms_campaign_file_close(&cf));
+  PetscCall(ms_h5_unlock(comm, path, &lock_fd));
   PetscCallMPI(MPI_Comm_free(&gcomm));
 
   /* Mean porosity of the range's done rows: rows kept from earlier runs are known to every

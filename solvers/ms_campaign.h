@@ -11,16 +11,21 @@
  *     done:       int8, 1 once the row's results are on disk
  *   /labels attributes: campaign_definition (one exact line: N, user seed, size and every base
  *     parameter, ranges or the -params table's hash, tortuosity options; compared as a whole
- *     on restart and by merge), n_rows, user_seed; every column has a `units` attribute.
- *   Root attributes: provenance (ms_h5.h), rewritten at the end of every run.
+ *     on restart and by merge), n_rows, user_seed, feature_columns (generator parameters: the
+ *     default features of train/cv/predict), target_columns (measured results); every column
+ *     has a `units` attribute.
+ *   /labels/last_run: fixed-length string (4096 bytes) naming the run that last wrote rows
+ *     (version, start/end UTC, ranks, rows written, command line).
+ *   Root attributes: provenance (ms_h5.h) of the run that created the file.
  *
  * Why it survives a kill at any moment: the file is created complete (all datasets; results
  * NaN, iterations -1, done 0; parameter columns) as OUT.partial and renamed
  * (ms_h5_create/commit), so a kill during creation leaves no OUT. After that, a run only
  * overwrites raw data in place (independent MPI-IO writes of single elements, no HDF5
  * metadata change): first a row's result columns, then its done flag. A row with done = 0
- * is redone on the next run; a row with done = 1 has all its results. Only the provenance
- * update at the very end touches metadata.
+ * is redone on the next run; a row with done = 1 has all its results. The end-of-run record
+ * (/labels/last_run) is raw data in place too: no HDF5 metadata changes after creation
+ * (tests/cli/kill_writes.sh kills the run before each of its writes in turn).
  *
  * Parallelism: the P ranks are split into G = P / ranks_per_structure groups (consecutive
  * ranks). The unfinished rows of the requested range, in order, are dealt in rounds: in round
@@ -70,6 +75,17 @@ typedef struct {
 /* Number of columns and their names, in file order. */
 #define MS_CAMPAIGN_NCOLS 22
 extern const char *const ms_campaign_column_names[MS_CAMPAIGN_NCOLS];
+
+/* The generator parameters that vary between structures: the default features of a model
+ * trained on the table (stored as the /labels attribute feature_columns). The size nx, ny, nz
+ * is fixed per campaign and not a feature. */
+#define MS_CAMPAIGN_NFEATURES 5
+extern const char *const ms_campaign_feature_columns[MS_CAMPAIGN_NFEATURES];
+/* Measured results (attribute target_columns). Porosity is one: it is measured on the generated
+ * structure, so it is not a default feature; name it with -features to model tortuosity at a
+ * given porosity. Bookkeeping columns (index, seed, iterations_*, seconds, done) are neither. */
+#define MS_CAMPAIGN_NTARGETS 7
+extern const char *const ms_campaign_target_columns[MS_CAMPAIGN_NTARGETS];
 
 /* One row of the table (parameters + results + done flag). */
 typedef struct {

@@ -1,6 +1,7 @@
 /* ms_campaign_file.c - the campaign table on disk: /labels/<column>, one 1-D dataset per column
  * (layout and crash-safety argument in ms_campaign.h). */
 #include "ms_campaign_impl.h"
+#include "ms_options.h"
 #include <stddef.h>
 
 typedef enum { COL_I64, COL_U64, COL_F64, COL_I8 } col_type;
@@ -9,7 +10,8 @@ typedef struct {
   col_type    type;
   size_t      offset; /* in ms_campaign_row */
   PetscBool   result; /* written when the row is solved (else at creation) */
-  const char *units;
+  const char *units;       /* "1" = dimensionless */
+  const char *description;
 } col_desc;
 
 #define ROW_OFF(m) offsetof(ms_campaign_row, m)
@@ -19,29 +21,33 @@ const char *const ms_campaign_column_names[MS_CAMPAIGN_NCOLS] = {
   "percolating_porosity_x", "percolating_porosity_y", "percolating_porosity_z", "tau_x", "tau_y", "tau_z",
   "iterations_x", "iterations_y", "iterations_z", "seconds", "done"};
 
+const char *const ms_campaign_feature_columns[MS_CAMPAIGN_NFEATURES] = {"n_points", "radius", "stretch_x", "stretch_y", "stretch_z"};
+const char *const ms_campaign_target_columns[MS_CAMPAIGN_NTARGETS]   = {
+  "porosity", "percolating_porosity_x", "percolating_porosity_y", "percolating_porosity_z", "tau_x", "tau_y", "tau_z"};
+
 static const col_desc cols[MS_CAMPAIGN_NCOLS] = {
-  {COL_I64, ROW_OFF(index), PETSC_FALSE, "row number"},
-  {COL_U64, ROW_OFF(seed), PETSC_FALSE, "structure seed (ms_membrane_structure_seed(user_seed, index))"},
-  {COL_I64, ROW_OFF(n_points), PETSC_FALSE, "Voronoi seeds"},
-  {COL_F64, ROW_OFF(radius), PETSC_FALSE, "voxels"},
-  {COL_F64, ROW_OFF(stretch[0]), PETSC_FALSE, "factor in (0,1]"},
-  {COL_F64, ROW_OFF(stretch[1]), PETSC_FALSE, "factor in (0,1]"},
-  {COL_F64, ROW_OFF(stretch[2]), PETSC_FALSE, "factor in (0,1]"},
-  {COL_I64, ROW_OFF(nx), PETSC_FALSE, "voxels"},
-  {COL_I64, ROW_OFF(ny), PETSC_FALSE, "voxels"},
-  {COL_I64, ROW_OFF(nz), PETSC_FALSE, "voxels"},
-  {COL_F64, ROW_OFF(porosity), PETSC_TRUE, "conducting (pore) voxel fraction"},
-  {COL_F64, ROW_OFF(percolating_porosity[0]), PETSC_TRUE, "fraction of voxels in clusters touching both x faces"},
-  {COL_F64, ROW_OFF(percolating_porosity[1]), PETSC_TRUE, "fraction of voxels in clusters touching both y faces"},
-  {COL_F64, ROW_OFF(percolating_porosity[2]), PETSC_TRUE, "fraction of voxels in clusters touching both z faces"},
-  {COL_F64, ROW_OFF(tau[0]), PETSC_TRUE, "tortuosity factor, inf = not percolating"},
-  {COL_F64, ROW_OFF(tau[1]), PETSC_TRUE, "tortuosity factor, inf = not percolating"},
-  {COL_F64, ROW_OFF(tau[2]), PETSC_TRUE, "tortuosity factor, inf = not percolating"},
-  {COL_I64, ROW_OFF(iterations[0]), PETSC_TRUE, "CG iterations (0 = no solve)"},
-  {COL_I64, ROW_OFF(iterations[1]), PETSC_TRUE, "CG iterations (0 = no solve)"},
-  {COL_I64, ROW_OFF(iterations[2]), PETSC_TRUE, "CG iterations (0 = no solve)"},
-  {COL_F64, ROW_OFF(seconds), PETSC_TRUE, "wall seconds: generation + three solves"},
-  {COL_I8, ROW_OFF(done), PETSC_FALSE, "1 = results on disk, 0 = to do"},
+  {COL_I64, ROW_OFF(index), PETSC_FALSE, "1", "row number"},
+  {COL_U64, ROW_OFF(seed), PETSC_FALSE, "1", "structure seed (ms_membrane_structure_seed(user_seed, index))"},
+  {COL_I64, ROW_OFF(n_points), PETSC_FALSE, "1", "Voronoi seeds"},
+  {COL_F64, ROW_OFF(radius), PETSC_FALSE, "voxel", "stanchion radius"},
+  {COL_F64, ROW_OFF(stretch[0]), PETSC_FALSE, "1", "stretch factor in (0,1]"},
+  {COL_F64, ROW_OFF(stretch[1]), PETSC_FALSE, "1", "stretch factor in (0,1]"},
+  {COL_F64, ROW_OFF(stretch[2]), PETSC_FALSE, "1", "stretch factor in (0,1]"},
+  {COL_I64, ROW_OFF(nx), PETSC_FALSE, "voxel", "volume size along x"},
+  {COL_I64, ROW_OFF(ny), PETSC_FALSE, "voxel", "volume size along y"},
+  {COL_I64, ROW_OFF(nz), PETSC_FALSE, "voxel", "volume size along z"},
+  {COL_F64, ROW_OFF(porosity), PETSC_TRUE, "1", "conducting (pore) voxel fraction"},
+  {COL_F64, ROW_OFF(percolating_porosity[0]), PETSC_TRUE, "1", "fraction of voxels in clusters touching both x faces"},
+  {COL_F64, ROW_OFF(percolating_porosity[1]), PETSC_TRUE, "1", "fraction of voxels in clusters touching both y faces"},
+  {COL_F64, ROW_OFF(percolating_porosity[2]), PETSC_TRUE, "1", "fraction of voxels in clusters touching both z faces"},
+  {COL_F64, ROW_OFF(tau[0]), PETSC_TRUE, "1", "tortuosity factor along x, inf = not percolating"},
+  {COL_F64, ROW_OFF(tau[1]), PETSC_TRUE, "1", "tortuosity factor along y, inf = not percolating"},
+  {COL_F64, ROW_OFF(tau[2]), PETSC_TRUE, "1", "tortuosity factor along z, inf = not percolating"},
+  {COL_I64, ROW_OFF(iterations[0]), PETSC_TRUE, "1", "CG iterations (0 = no solve)"},
+  {COL_I64, ROW_OFF(iterations[1]), PETSC_TRUE, "1", "CG iterations (0 = no solve)"},
+  {COL_I64, ROW_OFF(iterations[2]), PETSC_TRUE, "1", "CG iterations (0 = no solve)"},
+  {COL_F64, ROW_OFF(seconds), PETSC_TRUE, "s", "wall seconds: generation + three solves"},
+  {COL_I8, ROW_OFF(done), PETSC_FALSE, "1", "1 = results on disk, 0 = to do"},
 };
 
 static hid_t mem_type(col_type t)
@@ -66,6 +72,38 @@ static hid_t file_type(col_type t)
 
 static size_t type_size(col_type t) { return t == COL_I8 ? 1 : 8; }
 
+/* /labels/last_run: which run last wrote rows, as one fixed-length string in a contiguous
+   dataset allocated at creation, so that recording it later is a raw-data write in place.
+   Rewriting root attributes at the end of a run (as every other output does on commit)
+   changed HDF5 metadata in an existing file, and a kill during that flush left it unopenable
+   ("truncated file") with every row already on disk. */
+#define LAST_RUN_BYTES 4096
+
+static hid_t last_run_type(void)
+{
+  hid_t t = H5Tcopy(H5T_C_S1);
+  H5Tset_size(t, LAST_RUN_BYTES);
+  H5Tset_strpad(t, H5T_STR_NULLPAD);
+  return t;
+}
+
+/* Not collective: "start_utc ... end_utc ... n_ranks ... command_line ..." into buf. */
+static PetscErrorCode last_run_text(ms_h5_file f, int64_t rows_written, char buf[LAST_RUN_BYTES])
+{
+  char        end[32], *cmd;
+  PetscMPIInt size;
+  PetscFunctionBegin;
+  ms_utc_now(end);
+  PetscCallMPI(MPI_Comm_size(f->comm, &size));
+  PetscCall(ms_options_command_line(&cmd));
+  memset(buf, 0, LAST_RUN_BYTES);
+  /* snprintf truncates a huge command line: the record is a fixed-size slot */
+  snprintf(buf, LAST_RUN_BYTES, "matscreen %s (git %s); start_utc %s; end_utc %s; n_ranks %d; rows_written %lld; command_line %s",
+           ms_version(), ms_git_commit(), f->start_utc, end, (int)size, (long long)rows_written, cmd);
+  PetscCall(PetscFree(cmd));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode ms_campaign_file_create(MPI_Comm comm, const char *path, const char *definition, const ms_campaign_def *def,
                                        const ms_campaign_row *rows, char *const *inputs, int n_inputs)
 {
@@ -73,7 +111,6 @@ PetscErrorCode ms_campaign_file_create(MPI_Comm comm, const char *path, const ch
   hid_t       g;
   PetscMPIInt rank;
   const int64_t n = def->n_rows;
-  char        seed[32];
   char       *buf;
 
   PetscFunctionBegin;
@@ -83,9 +120,13 @@ PetscErrorCode ms_campaign_file_create(MPI_Comm comm, const char *path, const ch
   PetscCall(ms_h5_group_ensure(f->fid, "/labels", &g));
   PetscCall(ms_h5_attr_set_string(g, "campaign_definition", definition));
   PetscCall(ms_h5_attr_set_int(g, "n_rows", n));
-  PetscCall(PetscSNPrintf(seed, sizeof seed, "%" PRIu64, def->user_seed));
-  PetscCall(ms_h5_attr_set_string(g, "user_seed", seed));
+  PetscCall(ms_h5_attr_set_int(g, "user_seed", (int64_t)def->user_seed)); /* a number, as `seed` of generate */
   PetscCall(ms_h5_attr_set_string(g, "columns", "one 1-D dataset per column, row i = structure i; done = 1 marks finished rows"));
+  /* What a model may learn from (the generator's inputs) and what it may learn (measured
+     results): `train -data labels.h5:/labels -target tau_x` uses feature_columns by default, so
+     other results, iteration counts, timings, seeds and the done flag never leak into features. */
+  PetscCall(ms_h5_attr_set_strings(g, "feature_columns", MS_CAMPAIGN_NFEATURES, (char **)ms_campaign_feature_columns));
+  PetscCall(ms_h5_attr_set_strings(g, "target_columns", MS_CAMPAIGN_NTARGETS, (char **)ms_campaign_target_columns));
   PetscCall(PetscMalloc1(8 * (size_t)n + 8, &buf));
   hsize_t dims[1] = {(hsize_t)n}, count[1] = {(hsize_t)n}, start[1] = {0};
   hid_t   dcpl = H5Pcreate(H5P_DATASET_CREATE), xfer = H5Pcreate(H5P_DATASET_XFER);
@@ -108,10 +149,26 @@ PetscErrorCode ms_campaign_file_create(MPI_Comm comm, const char *path, const ch
     }
     herr_t rc = H5Dwrite(ds, mem_type(cols[c].type), ms, fs, xfer, buf);
     PetscCall(ms_h5_attr_set_string(ds, "units", cols[c].units));
+    PetscCall(ms_h5_attr_set_string(ds, "description", cols[c].description));
     H5Sclose(ms);
     H5Sclose(fs);
     H5Dclose(ds);
     MS_H5CHK(rc, comm, "cannot write /labels/%s of '%s' (disk full?)", ms_campaign_column_names[c], path);
+  }
+  {
+    hid_t  t = last_run_type(), fs = H5Screate(H5S_SCALAR);
+    hid_t  ds = H5Dcreate2(g, "last_run", t, fs, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    char   text[LAST_RUN_BYTES];
+    herr_t rc = -1;
+    MS_H5CHK(ds, comm, "cannot create dataset /labels/last_run in '%s'", path);
+    PetscCall(last_run_text(f, 0, text));
+    if (rank) H5Sselect_none(fs); /* rank 0 writes, the others take part with nothing */
+    rc = H5Dwrite(ds, t, fs, fs, xfer, text);
+    PetscCall(ms_h5_attr_set_string(ds, "units", "text: the run that last wrote rows (root attributes: the run that created the file)"));
+    H5Dclose(ds);
+    H5Sclose(fs);
+    H5Tclose(t);
+    MS_H5CHK(rc, comm, "cannot write /labels/last_run of '%s'", path);
   }
   H5Pclose(dcpl);
   H5Pclose(xfer);
@@ -174,7 +231,11 @@ PetscErrorCode ms_campaign_file_open_rw(MPI_Comm comm, const char *path, ms_camp
     cf->dset[c] = H5Dopen2(cf->group, ms_campaign_column_names[c], H5P_DEFAULT);
     MS_H5CHK(cf->dset[c], comm, "cannot open /labels/%s in '%s'", ms_campaign_column_names[c], path);
   }
-  cf->xfer = H5Pcreate(H5P_DATASET_XFER);
+  PetscBool has;
+  PetscCall(ms_h5_link_exists(cf->group, "last_run", &has)); /* files from before it existed have none */
+  cf->last_run     = has ? H5Dopen2(cf->group, "last_run", H5P_DEFAULT) : -1;
+  cf->rows_written = 0;
+  cf->xfer         = H5Pcreate(H5P_DATASET_XFER);
   H5Pset_dxpl_mpio(cf->xfer, H5FD_MPIO_INDEPENDENT);
   PetscFunctionReturn(0);
 }
@@ -202,16 +263,35 @@ PetscErrorCode ms_campaign_file_write_row(ms_campaign_file *cf, const ms_campaig
   for (int c = 0; c < MS_CAMPAIGN_NCOLS; c++)
     if (cols[c].result) PetscCall(write_element(cf, c, row->index, (const char *)row + cols[c].offset));
   PetscCall(write_element(cf, c_done, row->index, &one));
+  cf->rows_written++;
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode ms_campaign_file_close(ms_campaign_file *cf)
 {
+  herr_t  rc = 0;
+  int64_t written;
   PetscFunctionBegin;
+  PetscCallMPI(MPI_Allreduce(&cf->rows_written, &written, 1, MPI_INT64_T, MPI_SUM, cf->f->comm));
+  if (cf->last_run >= 0) {
+    PetscMPIInt rank;
+    PetscCallMPI(MPI_Comm_rank(cf->f->comm, &rank));
+    /* Only a run that wrote rows records itself: one raw-data write in place, no metadata. */
+    if (!rank && written > 0) {
+      char  text[LAST_RUN_BYTES];
+      hid_t t = last_run_type();
+      PetscCall(last_run_text(cf->f, written, text));
+      rc = H5Dwrite(cf->last_run, t, H5S_ALL, H5S_ALL, cf->xfer, text);
+      H5Tclose(t);
+    }
+    H5Dclose(cf->last_run);
+  }
   H5Pclose(cf->xfer);
   for (int c = 0; c < MS_CAMPAIGN_NCOLS; c++) H5Dclose(cf->dset[c]);
   H5Gclose(cf->group);
-  PetscCall(ms_h5_write_provenance(cf->f));
+  char path[PETSC_MAX_PATH_LEN];
+  PetscCall(PetscStrncpy(path, cf->f->path, sizeof path));
   PetscCall(ms_h5_close(&cf->f));
+  MS_H5CHK(rc, PETSC_COMM_SELF, "cannot write /labels/last_run of '%s' (disk full?)", path);
   PetscFunctionReturn(0);
 }

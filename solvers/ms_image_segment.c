@@ -3,6 +3,7 @@
  * global histogram and bisection (ms_image.h).
  */
 #include "ms_image.h"
+#include "ms_log.h"
 #include <math.h>
 
 #define MS_IMAGE_HIST_BINS 4096
@@ -64,6 +65,12 @@ PetscErrorCode ms_image_porosity_threshold(MPI_Comm comm, int64_t n_local, const
     t  = umin;
     ct = 0;
     if (umax == umin && k > N - k) { t = nextafter(umax, INFINITY); ct = N; }
+    /* Not an error (the result is defined), but rarely what the user meant: a blank scan, a
+       wrong -dataset or a crop outside the sample. */
+    if (umax == umin && porosity > 0 && porosity < 1)
+      PetscCall(ms_warn(comm, "the grey-level volume is constant (every voxel %g): no threshold separates pore from solid; the "
+                              "segmentation is all %s (porosity %g, target %g)\n",
+                        s * umin, ct ? "pore" : "solid", (double)ct / (double)N, porosity));
   } else if (k == N) {
     t  = nextafter(umax, INFINITY);
     ct = N;
@@ -149,11 +156,13 @@ PetscErrorCode ms_image_segment(ms_volume grey, double variance, double porosity
   ms_image_binarize(n, f, thr, pore, (*seg)->data);
   PetscCall(PetscFree(f));
   (*seg)->voxel_size = grey->voxel_size;
-  PetscCall(ms_volume_set_meta(*seg, "threshold", "%.9g", thr));
-  PetscCall(ms_volume_set_meta(*seg, "segmented_porosity", "%.9g", por));
-  PetscCall(ms_volume_set_meta(*seg, "target_porosity", "%.9g", porosity));
-  PetscCall(ms_volume_set_meta(*seg, "gaussian_variance", "%.9g", variance));
+  PetscCall(ms_volume_set_meta(*seg, "threshold", "%#.17g", thr));
+  PetscCall(ms_volume_set_meta(*seg, "segmented_porosity", "%#.17g", por));
+  PetscCall(ms_volume_set_meta(*seg, "target_porosity", "%#.17g", porosity));
+  PetscCall(ms_volume_set_meta(*seg, "gaussian_variance", "%#.17g", variance));
   PetscCall(ms_volume_set_meta(*seg, "pore_phase", "%s", pore == MS_IMAGE_PORE_DARK ? "dark" : "bright"));
+  PetscCall(ms_volume_set_meta(*seg, "threshold_units", "grey value of the input"));
+  PetscCall(ms_volume_set_meta(*seg, "gaussian_variance_units", "voxel^2"));
   if (threshold) *threshold = thr;
   if (achieved) *achieved = por;
   PetscFunctionReturn(0);

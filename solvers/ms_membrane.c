@@ -197,19 +197,23 @@ static PetscErrorCode record_meta(ms_volume v, const ms_membrane_params *p, cons
   PetscFunctionBeginUser;
   PetscCall(ms_volume_set_meta(v, "generator", "voronoi_stanchions (periodic, qhull)"));
   PetscCall(ms_volume_set_meta(v, "n_points", "%" PetscInt_FMT, p->n_points));
-  PetscCall(ms_volume_set_meta(v, "stretch_x", "%.17g", p->stretch[0]));
-  PetscCall(ms_volume_set_meta(v, "stretch_y", "%.17g", p->stretch[1]));
-  PetscCall(ms_volume_set_meta(v, "stretch_z", "%.17g", p->stretch[2]));
-  PetscCall(ms_volume_set_meta(v, "radius", "%.17g", p->radius));
+  PetscCall(ms_volume_set_meta(v, "stretch_x", "%#.17g", p->stretch[0]));
+  PetscCall(ms_volume_set_meta(v, "stretch_y", "%#.17g", p->stretch[1]));
+  PetscCall(ms_volume_set_meta(v, "stretch_z", "%#.17g", p->stretch[2]));
+  PetscCall(ms_volume_set_meta(v, "radius", "%#.17g", p->radius));
   PetscCall(ms_volume_set_meta(v, "seed", "%" PRIu64, p->seed));
-  PetscCall(ms_volume_set_meta(v, "sphere_count", "%" PetscInt_FMT, p->sphere_count));
-  PetscCall(ms_volume_set_meta(v, "sphere_fraction", "%.17g", p->sphere_fraction));
-  PetscCall(ms_volume_set_meta(v, "sphere_log_mean", "%.17g", p->sphere_log_mean));
-  PetscCall(ms_volume_set_meta(v, "sphere_log_sd", "%.17g", p->sphere_log_sd));
-  PetscCall(ms_volume_set_meta(v, "smooth_sigma", "%.17g", p->smooth_sigma));
+  PetscCall(ms_volume_set_meta(v, "spheres", "%" PetscInt_FMT, p->sphere_count)); /* the option's and the batch column's name */
+  PetscCall(ms_volume_set_meta(v, "sphere_fraction", "%#.17g", p->sphere_fraction));
+  PetscCall(ms_volume_set_meta(v, "sphere_log_mean", "%#.17g", p->sphere_log_mean));
+  PetscCall(ms_volume_set_meta(v, "sphere_log_sd", "%#.17g", p->sphere_log_sd));
+  PetscCall(ms_volume_set_meta(v, "smooth_sigma", "%#.17g", p->smooth_sigma));
   PetscCall(ms_volume_set_meta(v, "shift", "%" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT, p->shift[0], p->shift[1], p->shift[2]));
   PetscCall(ms_volume_set_meta(v, "n_edges", "%" PRId64, g->n_edges));
   PetscCall(ms_volume_set_meta(v, "n_nodes", "%" PRId64, g->n_nodes));
+  /* Units of the parameters that have one (the others are counts or factors, "1"). */
+  PetscCall(ms_volume_set_meta(v, "radius_units", "voxel"));
+  PetscCall(ms_volume_set_meta(v, "smooth_sigma_units", "voxel"));
+  PetscCall(ms_volume_set_meta(v, "sphere_log_mean_units", "ln(voxel)"));
   PetscFunctionReturn(0);
 }
 

@@ -7,7 +7,9 @@
 #include "ms_image.h"
 #include "ms_log.h"
 #include "ms_membrane.h"
+#include "ms_provenance.h"
 #include <math.h>
+#include <string.h>
 
 /* Rank 0 rewrites a whole existing 1-D column (resume mode); collective open/close. */
 static PetscErrorCode overwrite_column(MPI_Comm comm, hid_t pg, const char *path, const char *name, hid_t type, int64_t n, const void *data)
@@ -51,9 +53,31 @@ static PetscErrorCode read_state(MPI_Comm comm, hid_t pg, const char *path, int6
   PetscFunctionReturn(0);
 }
 
+/* Units of the parameter columns, in the order of ms_membrane_param_names. */
+static const char *const param_units[MS_MEMBRANE_NCOLS] = {"1", "voxel", "1", "1", "1", "1", "1", "1", "ln(voxel)", "1", "voxel"};
+
+/* The parameters of one structure as attributes of its dataset, typed as a single
+ * `generate` volume stores them: counts and seeds int64, the rest double, units alongside. */
+static PetscErrorCode ms_membrane_attrs_set(hid_t d, const double *row, double voxel_size)
+{
+  PetscFunctionBeginUser;
+  for (int c = 0; c < MS_MEMBRANE_NCOLS; c++) {
+    const char *nm = ms_membrane_param_names[c];
+    if (!strcmp(nm, "n_points") || !strcmp(nm, "seed") || !strcmp(nm, "spheres")) PetscCall(ms_h5_attr_set_int(d, nm, (int64_t)row[c]));
+    else PetscCall(ms_h5_attr_set_double(d, nm, row[c]));
+  }
+  PetscCall(ms_h5_attr_set_string(d, "radius_units", "voxel"));
+  PetscCall(ms_h5_attr_set_string(d, "smooth_sigma_units", "voxel"));
+  PetscCall(ms_h5_attr_set_string(d, "sphere_log_mean_units", "ln(voxel)"));
+  PetscCall(ms_h5_attr_set_string(d, "units", "1"));
+  PetscCall(ms_h5_attr_set_double(d, "voxel_size", voxel_size));
+  PetscCall(ms_h5_attr_set_string(d, "voxel_size_units", "um"));
+  PetscFunctionReturn(0);
+}
+
 /* Collective: create (or, resuming, open) the datasets of one round. */
 static PetscErrorCode open_round(MPI_Comm comm, hid_t grp, const char *path, const int64_t out[3], const int64_t *idx, int64_t cnt,
-                                 const double *rows, hid_t *dset)
+                                 const double *rows, double voxel_size, hid_t *dset)
 {
   hsize_t dims[3] = {(hsize_t)out[2], (hsize_t)out[1], (hsize_t)out[0]};
   PetscFunctionBeginUser;
@@ -71,8 +95,7 @@ static PetscErrorCode open_round(MPI_Comm comm, hid_t grp, const char *path, con
     dset[k]     = H5Dcreate2(grp, name, H5T_NATIVE_UINT8, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Sclose(space);
     MS_H5CHK(dset[k], comm, "cannot create dataset /structures/%s in '%s'", name, path);
-    for (int c = 0; c < MS_MEMBRANE_NCOLS; c++)
-      PetscCall(ms_h5_attr_set_double(dset[k], ms_membrane_param_names[c], rows[idx[k] * MS_MEMBRANE_NCOLS + c]));
+    PetscCall(ms_membrane_attrs_set(dset[k], rows + idx[k] * MS_MEMBRANE_NCOLS, voxel_size));
   }
   PetscFunctionReturn(0);
 }
@@ -89,9 +112,11 @@ static PetscErrorCode write_columns(MPI_Comm comm, hid_t pg, const ms_membrane_p
   for (int c = 0; c < MS_MEMBRANE_NCOLS; c++) {
     for (int64_t i = 0; i < n; i++) col[i] = rows[i * MS_MEMBRANE_NCOLS + c];
     PetscCall(ms_h5_write_rows_double(pg, ms_membrane_param_names[c], n, 0, rank ? 0 : n, 0, col));
+    PetscCall(ms_h5_set_units(pg, ms_membrane_param_names[c], param_units[c]));
   }
   PetscCall(PetscFree(col));
   PetscCall(ms_h5_write_rows_double(pg, "porosity", n, 0, rank ? 0 : n, 0, por));
+  PetscCall(ms_h5_set_units(pg, "porosity", "1"));
   PetscCall(ms_h5_write_rows_int(pg, "done", n, 0, rank ? 0 : n, done));
   PetscCall(ms_h5_attr_set_int(pg, "nx", out[0]));
   PetscCall(ms_h5_attr_set_int(pg, "ny", out[1]));
@@ -100,6 +125,7 @@ static PetscErrorCode write_columns(MPI_Comm comm, hid_t pg, const ms_membrane_p
   PetscCall(ms_h5_attr_set_int(pg, "generated_ny", base->ny));
   PetscCall(ms_h5_attr_set_int(pg, "generated_nz", base->nz));
   PetscCall(ms_h5_attr_set_double(pg, "voxel_size", base->voxel_size * (double)base->nx / (double)out[0]));
+  PetscCall(ms_h5_attr_set_string(pg, "voxel_size_units", "um"));
   PetscFunctionReturn(0);
 }
 
@@ -142,7 +168,7 @@ PetscErrorCode ms_membrane_batch_write(MPI_Comm comm, const char *path, const ms
     const int64_t cnt = PetscMin((int64_t)size, npend - r0);
     hid_t        *dset;
     PetscCall(PetscMalloc1(cnt, &dset));
-    PetscCall(open_round(comm, grp, path, out, pend + r0, cnt, rows, dset));
+    PetscCall(open_round(comm, grp, path, out, pend + r0, cnt, rows, base->voxel_size * (double)base->nx / (double)out[0], dset));
     for (int q = 0; q < size; q++) pr[q] = 0;
     if (rank < cnt) {
       const int64_t      i = pend[r0 + rank];

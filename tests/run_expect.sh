@@ -2,8 +2,12 @@
 # Run a command and check how it ends: the CLI tests' assertion tool.
 #   run_expect.sh [--fail | --status N] [--stderr-has TEXT]... [--stdout-has TEXT]...
 #                 [--absent FILE]... [--exists FILE]... [--within SECONDS] -- command ...
-# --fail: the command must exit non-zero; --status N: exactly N. --absent: the file (and
-# FILE.partial) must not exist afterwards. --within: the command must end within S seconds.
+# --fail: the command must fail under control: a status in 1..125 other than 124 (timeout),
+# never a signal death (128+N: a segfault is 139, an abort 134) or a hang; prefer --status N.
+# --status N: exactly N. --absent: the file (and FILE.partial) must not exist afterwards.
+# --exists: the file must exist afterwards; it is deleted before the run, so a file left by
+# an earlier run (in the shared build tree) cannot make a test pass. --within: the command
+# must end within S seconds.
 set -u
 want_fail=0; want_status=""; within=120
 declare -a err_has=() out_has=() absent=() exists=()
@@ -22,6 +26,7 @@ while [[ $# -gt 0 && "$1" != "--" ]]; do
 done
 shift
 for f in "${absent[@]}"; do rm -f "$f" "$f.partial"; done
+for f in "${exists[@]}"; do rm -f "$f" "$f.partial"; done
 out=$(mktemp); err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
 start=$(date +%s.%N)
@@ -33,6 +38,9 @@ echo "run_expect: '$*' exited $status after ${elapsed}s"
 if [[ $status -eq 124 || $status -eq 137 ]]; then echo "FAIL: timed out after ${within}s"; bad=1; fi
 if [[ -n "$want_status" && $status -ne $want_status ]]; then echo "FAIL: exit status $status, expected $want_status"; bad=1; fi
 if [[ $want_fail -eq 1 && $status -eq 0 ]]; then echo "FAIL: expected a non-zero exit status"; bad=1; fi
+if [[ $want_fail -eq 1 && ( $status -gt 125 || $status -eq 124 ) ]]; then
+  echo "FAIL: status $status is not a controlled failure (a signal death, 128+N, or a timeout)"; bad=1
+fi
 if [[ $want_fail -eq 0 && -z "$want_status" && $status -ne 0 ]]; then echo "FAIL: exit status $status"; bad=1; fi
 for t in "${err_has[@]}"; do grep -qF -- "$t" "$err" || { echo "FAIL: stderr lacks: $t"; bad=1; }; done
 for t in "${out_has[@]}"; do grep -qF -- "$t" "$out" || { echo "FAIL: stdout lacks: $t"; bad=1; }; done

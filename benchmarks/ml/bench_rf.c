@@ -13,10 +13,10 @@
 static PetscErrorCode read_block(hid_t f, const char *name, hid_t type, int64_t *n, int64_t *d, int64_t r0, int64_t r1, void *buf)
 {
   hid_t   ds = H5Dopen2(f, name, H5P_DEFAULT), sp = H5Dget_space(ds);
-  hsize_t dims[2] = {0, 1};
+  hsize_t dims[H5S_MAX_RANK] = {0, 1}; /* sized for any file: the rank is checked after */
   int     rank = H5Sget_simple_extent_dims(sp, dims, NULL);
   PetscFunctionBeginUser;
-  PetscCheck(ds >= 0 && rank >= 1, PETSC_COMM_SELF, MS_ERR_READ, "bench_rf: cannot read dataset %s", name);
+  PetscCheck(ds >= 0 && rank >= 1 && rank <= 2, PETSC_COMM_SELF, MS_ERR_READ, "bench_rf: cannot read dataset %s", name);
   if (rank == 1) dims[1] = 1;
   *n = (int64_t)dims[0];
   *d = (int64_t)dims[1];

@@ -244,6 +244,22 @@ static PetscErrorCode ms_gpr_model_view(ms_model m, PetscViewer v)
   PetscFunctionReturn(0);
 }
 
+/* Kernel hyperparameters: amplitude c, one length scale per feature (ARD) or one for all,
+ * white-noise level; all in the scaled feature space and for the (normalised) target. */
+static PetscErrorCode ms_gpr_model_terms(ms_model m, ms_model_terms t)
+{
+  ms_gpr gp = ((ms_gpr_model *)m->data)->gp;
+
+  PetscFunctionBeginUser;
+  if (!gp) PetscFunctionReturn(0);
+  PetscCall(ms_model_terms_add(t, "amplitude", NULL, NULL, gp->kernel->constant));
+  for (int64_t i = 0; i < gp->kernel->n_ls; i++)
+    PetscCall(ms_model_terms_add(t, "length_scale", NULL, gp->kernel->n_ls == 1 ? "(all features)" : m->feature_names[i], gp->kernel->ls[i]));
+  PetscCall(ms_model_terms_add(t, "noise", NULL, NULL, gp->kernel->noise));
+  PetscCall(ms_model_terms_add(t, "log_marginal_likelihood", NULL, NULL, gp->lml));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode ms_gpr_model_destroy(ms_model m)
 {
   ms_gpr_model *g = (ms_gpr_model *)m->data;
@@ -260,6 +276,7 @@ PetscErrorCode ms_model_create_gpr(ms_model m)
 
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&g));
+  m->summary = "Gaussian process with fitted kernel hyperparameters; predicts a std (regression)";
   PetscCall(PetscStrncpy(g->kernel, "rbf", sizeof(g->kernel)));
   PetscCall(PetscStrncpy(g->tao, TAOBLMVM, sizeof(g->tao)));
   g->ls[0]           = 1.0;
@@ -285,6 +302,7 @@ PetscErrorCode ms_model_create_gpr(ms_model m)
   m->ops.save            = ms_gpr_model_save;
   m->ops.load            = ms_gpr_model_load;
   m->ops.view            = ms_gpr_model_view;
+  m->ops.terms           = ms_gpr_model_terms;
   m->ops.destroy         = ms_gpr_model_destroy;
   PetscFunctionReturn(0);
 }

@@ -131,6 +131,17 @@ static PetscErrorCode ms_linear_importances(ms_model m, int64_t *n_rows, double 
   PetscFunctionReturn(0);
 }
 
+/* Coefficients by feature (scaled feature space) and the intercept. */
+static PetscErrorCode ms_linear_terms(ms_model m, ms_model_terms t)
+{
+  ms_linear *l = (ms_linear *)m->data;
+
+  PetscFunctionBegin;
+  for (int64_t j = 0; j < l->d; j++) PetscCall(ms_model_terms_add(t, "coef", NULL, m->feature_names[j], l->coef[j]));
+  PetscCall(ms_model_terms_add(t, "intercept", NULL, NULL, l->intercept));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode ms_linear_save(ms_model m, hid_t group)
 {
   ms_linear *l = (ms_linear *)m->data;
@@ -198,6 +209,7 @@ static PetscErrorCode ms_linear_create(ms_model m, PetscBool ridge)
   m->ops.save          = ms_linear_save;
   m->ops.load          = ms_linear_load;
   m->ops.view          = ms_linear_view;
+  m->ops.terms         = ms_linear_terms;
   m->ops.destroy       = ms_linear_destroy;
   PetscFunctionReturn(0);
 }
@@ -206,6 +218,7 @@ PetscErrorCode ms_model_create_linear(ms_model m)
 {
   PetscFunctionBegin;
   PetscCall(ms_linear_create(m, PETSC_FALSE));
+  m->summary = "ordinary least squares (regression)";
   PetscFunctionReturn(0);
 }
 
@@ -213,5 +226,6 @@ PetscErrorCode ms_model_create_ridge(ms_model m)
 {
   PetscFunctionBegin;
   PetscCall(ms_linear_create(m, PETSC_TRUE));
+  m->summary = "least squares with an L2 penalty, -ridge_alpha (regression)";
   PetscFunctionReturn(0);
 }

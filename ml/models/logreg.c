@@ -439,6 +439,21 @@ static PetscErrorCode lr_importances(ms_model m, int64_t *n_rows, double **imp)
   PetscFunctionReturn(0);
 }
 
+/* Coefficients per class and feature, intercept per class. Binary (R = 1): one row, the logit
+ * of the second class, as scikit-learn's coef_ (see coef_layout in save). */
+static PetscErrorCode lr_terms(ms_model m, ms_model_terms t)
+{
+  lr_ctx *c = (lr_ctx *)m->data;
+
+  PetscFunctionBeginUser;
+  for (int64_t k = 0; k < c->R; k++) {
+    const char *cls = m->class_names[c->R == 1 ? 1 : k];
+    for (int64_t j = 0; j < c->d; j++) PetscCall(ms_model_terms_add(t, "coef", cls, m->feature_names[j], c->coef[k * c->d + j]));
+    PetscCall(ms_model_terms_add(t, "intercept", cls, NULL, c->intercept[k]));
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode lr_setfromoptions(ms_model m)
 {
   lr_ctx   *c = (lr_ctx *)m->data;
@@ -580,6 +595,7 @@ PetscErrorCode ms_model_create_logreg(ms_model m)
 
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&c));
+  m->summary = "multinomial logistic regression, L2/L1/elastic-net penalty (classification)";
   c->penalty = LR_PEN_L2;
   c->C = 1.0;
   c->l1_ratio = 0.5;
@@ -599,6 +615,7 @@ PetscErrorCode ms_model_create_logreg(ms_model m)
   m->ops.save = lr_save;
   m->ops.load = lr_load;
   m->ops.view = lr_view;
+  m->ops.terms = lr_terms;
   m->ops.destroy = lr_destroy;
   PetscFunctionReturn(0);
 }

@@ -16,6 +16,12 @@
  *                                    per fit) or exact (every midpoint, scikit-learn's search)
  *   -rf_max_bins <255>               cut points + 1 per feature for hist (2..256)
  *
+ * Predictive std (predict writes it as `std`, regression forests only): the standard deviation
+ * across the trees' predictions for the row, sqrt(mean_t (f_t(x) - f(x))^2). It measures how
+ * much the trees disagree, not a calibrated predictive standard deviation: it excludes the
+ * noise in the target, shrinks where trees share training rows, and is 0 wherever all trees
+ * put x in leaves of equal mean. Use it to rank candidates, not as an error bar.
+ *
  * Data: forests need every training row on every rank, so fit allgathers the sharded rows
  * once (ms_dataset_allgather); trees are spread over ranks and threads (ms_forest.h), and
  * the fitted forest is replicated, so predict works on each rank's own rows.
@@ -37,7 +43,7 @@ static PetscErrorCode rf_setfromoptions(ms_model m)
   PetscFunctionBeginUser;
   PetscCall(PetscStrncpy(mf, r->max_features, sizeof mf));
 #define OPT(name) (PetscSNPrintf(opt, sizeof opt, "-%s_" name, r->prefix), opt)
-  PetscOptionsBegin(m->comm, NULL, r->single ? "Decision tree (-model tree)" : "Random forest (-model rf)", NULL);
+  PetscOptionsBegin(m->comm, NULL, r->single ? "Decision tree (-model tree)" : "Random forest (-model rf; predict's std = std of the trees' predictions: their disagreement, not a calibrated predictive std)", NULL);
   if (!r->single) {
     PetscCall(PetscOptionsBoundedInt("-rf_n_trees", "Number of trees", NULL, n, &n, NULL, 1));
     PetscCall(PetscOptionsBool("-rf_bootstrap", "Grow each tree on a bootstrap sample of the rows", NULL, r->bootstrap, &r->bootstrap, NULL));
@@ -160,6 +166,16 @@ static PetscErrorCode rf_importances(ms_model m, int64_t *n_rows, double **imp)
   PetscFunctionReturn(0);
 }
 
+/* Impurity importances by feature (normalised to sum 1, as scikit-learn's
+ * feature_importances_). */
+static PetscErrorCode rf_terms(ms_model m, ms_model_terms t)
+{
+  ms_forest f = ((ms_rf *)m->data)->forest;
+  PetscFunctionBeginUser;
+  for (int64_t j = 0; j < f->n_features; j++) PetscCall(ms_model_terms_add(t, "importance", NULL, m->feature_names[j], f->importances[j]));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode rf_save(ms_model m, hid_t group)
 {
   PetscFunctionBeginUser;
@@ -222,6 +238,8 @@ PetscErrorCode ms_rf_create_common(ms_model m, PetscBool single)
   ms_rf *r;
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&r));
+  m->summary = single ? "one CART decision tree (regression or classification)"
+                      : "random forest of CART trees, trees spread over the ranks (regression or classification)";
   r->single            = single;
   r->prefix            = single ? "tree" : "rf";
   r->n_trees           = 100;
@@ -247,6 +265,7 @@ PetscErrorCode ms_rf_create_common(ms_model m, PetscBool single)
   m->ops.save           = rf_save;
   m->ops.load           = rf_load;
   m->ops.view           = rf_view;
+  m->ops.terms          = rf_terms;
   m->ops.destroy        = rf_destroy;
   PetscFunctionReturn(0);
 }

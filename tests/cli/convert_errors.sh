@@ -33,7 +33,7 @@ check --status 66 --stderr-has "quote.csv:2: unterminated quoted field" --absent
 printf 'a,b\n1,2\n' > ok.csv
 check --status 95 --stderr-has "unknown or unused option: -inptu ok.csv" --absent out.h5 -- "${RUN[@]}" -inptu ok.csv -output out.h5
 check --status 95 --stderr-has "missing required option -output" -- "${RUN[@]}" -input ok.csv
-check --fail --stderr-has "Unknown option bogus for -nan_policy" --absent out.h5 -- "${RUN[@]}" -input ok.csv -output out.h5 -nan_policy bogus
+check --status 95 --stderr-has "option -nan_policy: unknown value 'bogus'" --absent out.h5 -- "${RUN[@]}" -input ok.csv -output out.h5 -nan_policy bogus
 check --status 65 --stderr-has "cannot create output file 'nodir/out.h5.partial'" -- "${RUN[@]}" -input ok.csv -output nodir/out.h5
 check --status 95 --stderr-has "target column 'zz' not found" --absent out.h5 -- "${RUN[@]}" -input ok.csv -output out.h5 -target zz
 # NaN policies that accept: omit drops the row, keep stores NaN.

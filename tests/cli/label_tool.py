@@ -26,7 +26,7 @@ RESULTS = ["porosity", "percolating_porosity_x", "percolating_porosity_y", "perc
 def columns(path):
     with h5py.File(path, "r") as f:
         g = f["labels"]
-        return {k: g[k][...] for k in g}, g.attrs["campaign_definition"]
+        return {k: g[k][...] for k in g if g[k].ndim == 1}, g.attrs["campaign_definition"]
 
 
 def compare(a, b, tol, rows):
@@ -41,8 +41,8 @@ def compare(a, b, tol, rows):
     if sorted(ca) != sorted(cb):
         print(f"FAIL: column sets differ: {sorted(ca)} vs {sorted(cb)}"); return False
     for k in sorted(ca):
-        if k == "seconds" or (tol and k.startswith("iterations_")):
-            continue  # timings; iteration counts depend on the partition (tolerant mode)
+        if k in ("seconds", "last_run") or (tol and k.startswith("iterations_")):
+            continue  # timings, run record; iteration counts depend on the partition (tolerant mode)
         x, y = ca[k], cb[k]
         if x.shape != y.shape:
             print(f"FAIL: {k}: shapes {x.shape} {y.shape}"); ok = False; continue

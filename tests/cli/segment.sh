@@ -17,7 +17,7 @@ check --status 95 --stderr-has "missing required option -porosity" -- "${S1[@]}"
 check --status 95 --stderr-has "-porosity 1.5" -- "${S1[@]}" -input x.tif -porosity 1.5 -output o.h5
 check --status 95 --stderr-has "needs -shape" -- "${S1[@]}" -input x.raw -porosity 0.5 -output o.h5
 check --status 95 --stderr-has "-crop needs 6 integers" -- "${S1[@]}" -input x.tif -porosity 0.5 -crop 1,2,3 -output o.h5
-check --fail --stderr-has "Unknown option grey for -pore" -- "${S1[@]}" -input x.tif -porosity 0.5 -pore grey -output o.h5
+check --status 95 --stderr-has "option -pore: unknown value 'grey' (choices: dark, bright)" -- "${S1[@]}" -input x.tif -porosity 0.5 -pore grey -output o.h5
 check --status 95 --stderr-has "unknown or unused option: -varience" -- "${S1[@]}" -input x.tif -porosity 0.5 -varience 3 -output o.h5
 
 check --exists m.h5 -- "$MATSCREEN" generate -size 48,40,32 -n_points 30 -radius 2.5 -seed 2 -output m.h5 -quiet

@@ -53,7 +53,7 @@ int main(int argc, char **argv)
   snprintf(csv, sizeof csv, "%s/roundtrip_np%d.csv", dir, (int)size);
   snprintf(h5, sizeof h5, "%s/roundtrip_np%d.h5", dir, (int)size);
   PetscCall(ms_dataset_write_csv(ds, csv));
-  ms_csv_read_opts o = {"fruit", MS_TASK_CLASSIFICATION, "sample", NULL, MS_NAN_ERROR, NULL};
+  ms_csv_read_opts o = {"fruit", MS_TASK_CLASSIFICATION, "sample", NULL, MS_NAN_ERROR, NULL, PETSC_FALSE};
   ms_dataset       back;
   PetscCall(ms_dataset_read_csv(comm, csv, &o, &back));
   ms_h5_file f;

@@ -79,7 +79,11 @@ static PetscErrorCode check_config(ms_forest_params *p, const double *X, const d
   ms_h5_file h;
   hid_t      grp;
   ms_forest  fl;
-  const char *path = "test_forest_mpi.h5";
+  static int  n_saved = 0;
+  char        path[64];
+  /* A new file per configuration: a file this process has read is guarded as an input and
+     may not be written again (ms_output_check). */
+  PetscCall(PetscSNPrintf(path, sizeof path, "test_forest_mpi_%d.h5", n_saved++));
   PetscCall(ms_h5_create(PETSC_COMM_WORLD, path, &h));
   PetscCall(ms_h5_group_ensure(h->fid, "/forest", &grp));
   PetscCall(ms_forest_save(fw, PETSC_COMM_WORLD, grp));

@@ -89,8 +89,13 @@ static PetscErrorCode check(const char *type, const char *opts, PetscBool cls)
   MS_CHECK(imp[0] == imp[0] && imp[0] > imp[3]); /* x0 drives every target */
   PetscCall(PetscFree(imp));
 
-  PetscCall(ms_model_save(mw, "test_rf_model.h5"));
-  PetscCall(ms_model_load(PETSC_COMM_WORLD, "test_rf_model.h5", &ml));
+  static int n_saved = 0;
+  char       path[64];
+  /* A new file per configuration: a file this process has read is guarded as an input and
+     may not be written again (ms_output_check). */
+  PetscCall(PetscSNPrintf(path, sizeof path, "test_rf_model_%d.h5", n_saved++));
+  PetscCall(ms_model_save(mw, path));
+  PetscCall(ms_model_load(PETSC_COMM_WORLD, path, &ml));
   PetscCall(PetscCalloc1(nl * 4 + 1, &ol));
   PetscCall(ms_model_predict(ml, dw, ol));
   if (cls) PetscCall(ms_model_predict_proba(ml, dw, ol + nl));

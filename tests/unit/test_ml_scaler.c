@@ -80,12 +80,16 @@ int main(int argc, char **argv)
     { /* save/load round trip gives the same map */
       ms_h5_file f;
       hid_t      g;
-      PetscCall(ms_h5_create(PETSC_COMM_WORLD, "test_ml_scaler.h5", &f));
+      char       path[64];
+      /* One file per scaler type: a file this process has read is guarded as an input and
+         may not be written again (ms_output_check). */
+      PetscCall(PetscSNPrintf(path, sizeof path, "test_ml_scaler_%s.h5", type));
+      PetscCall(ms_h5_create(PETSC_COMM_WORLD, path, &f));
       PetscCall(ms_h5_group_ensure(f->fid, "/scaler", &g));
       PetscCall(ms_scaler_save(s, g));
       H5Gclose(g);
       PetscCall(ms_h5_commit(&f));
-      PetscCall(ms_h5_open_read(PETSC_COMM_WORLD, "test_ml_scaler.h5", &f));
+      PetscCall(ms_h5_open_read(PETSC_COMM_WORLD, path, &f));
       g = H5Gopen2(f->fid, "/scaler", H5P_DEFAULT);
       PetscCall(ms_scaler_load(g, &s2));
       H5Gclose(g);

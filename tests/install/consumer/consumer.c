@@ -7,7 +7,7 @@ int main(int argc, char **argv)
   ms_dataset ds;
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   PetscCall(ms_error_install());
-  ms_csv_read_opts o = {"y", MS_TASK_REGRESSION, NULL, NULL, MS_NAN_ERROR, NULL};
+  ms_csv_read_opts o = {"y", MS_TASK_REGRESSION, NULL, NULL, MS_NAN_ERROR, NULL, PETSC_FALSE};
   PetscCall(ms_dataset_read_csv(PETSC_COMM_WORLD, argv[1], &o, &ds));
   double s = 0;
   for (int64_t i = 0; i < ds->n_local; i++) s += ds->y[i];
