@@ -8,7 +8,7 @@ CMAKE_ARGS ?=
 export OMPI_ALLOW_RUN_AS_ROOT=1
 export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
-.PHONY: all deps configure build demo test test-fast bench install clean
+.PHONY: all deps configure build demo test test-fast test-sanitize bench install clean
 
 all: build
 
@@ -32,6 +32,17 @@ test: build
 
 test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE 'slow|slurm'
+
+# The same suite built with AddressSanitizer, UndefinedBehaviorSanitizer and LeakSanitizer
+# (MATSCREEN_SANITIZE, separate build tree): unit, parity and cli tests, without the
+# slow and SLURM ones; any sanitizer report fails (tests/sanitize/run.sh). CI runs it after
+# `make test`.
+SAN_BUILD ?= build-asan
+SAN_LABELS ?= unit|parity|cli
+test-sanitize: deps
+	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMATSCREEN_SANITIZE=ON -DMATSCREEN_BENCHMARKS=OFF $(CMAKE_ARGS)
+	cmake --build $(SAN_BUILD) -j $(JOBS)
+	bash tests/sanitize/run.sh $(SAN_BUILD) $(JOBS) -L '$(SAN_LABELS)' -LE 'slow|slurm'
 
 install: build
 	cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX),)

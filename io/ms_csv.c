@@ -181,7 +181,7 @@ PetscErrorCode ms_csv_split(const char *path, const char *data, size_t len, int 
                             int64_t *n_records, size_t *starts, int64_t *lines)
 {
   const char *end = data + len, *p;
-  int64_t     line = 1, n = 0, cap = 1 << 16;
+  int64_t     line = 1, n = 0, cap = 1024; /* grows by doubling */
   size_t     *rs;
   int64_t    *rl;
   PetscFunctionBegin;

@@ -41,7 +41,14 @@ static PetscErrorCode set_layout(ms_dataset ds)
 
 PetscErrorCode ms_dataset_create(MPI_Comm comm, int64_t n_local, int64_t n_features, ms_dataset *ds)
 {
+  int64_t cells, bytes;
   PetscFunctionBegin;
+  /* Sizes come from files (an HDF5 extent can be 2^62): refuse what the arrays below cannot
+     hold before their sizes wrap around (a heap overflow found by tests/fuzz/fuzz_h5). */
+  PetscCheck(n_local >= 0 && n_features >= 0 && n_features <= MS_DATASET_MAX_FEATURES && !__builtin_mul_overflow(n_local, n_features + 1, &cells) &&
+               !__builtin_mul_overflow(cells, (int64_t)sizeof(double), &bytes),
+             comm, MS_ERR_READ, "a table of %lld rows x %lld columns is more than this machine can address (at most %d columns)",
+             (long long)n_local, (long long)n_features, MS_DATASET_MAX_FEATURES);
   PetscCall(PetscNew(ds));
   (*ds)->comm       = comm;
   (*ds)->n_local    = n_local;

@@ -71,7 +71,9 @@ typedef struct {
                                   (predict scores on the finite ones) */
 } ms_csv_read_opts;
 
-/* Empty dataset with n_local rows of n_features on comm (global sizes are reduced). */
+/* Empty dataset with n_local rows of n_features on comm (global sizes are reduced). Sizes
+ * that cannot be addressed, or more than MS_DATASET_MAX_FEATURES columns, are MS_ERR_READ. */
+#define MS_DATASET_MAX_FEATURES (1 << 24)
 PetscErrorCode ms_dataset_create(MPI_Comm comm, int64_t n_local, int64_t n_features, ms_dataset *ds);
 PetscErrorCode ms_dataset_destroy(ms_dataset *ds);
 PetscErrorCode ms_dataset_set_feature_names(ms_dataset ds, char *const *names); /* copies */

@@ -163,11 +163,17 @@ static herr_t scan_cb(hid_t g, const char *name, const H5L_info_t *info, void *c
   return 0;
 }
 
+static void scan_free(col_scan *c)
+{
+  for (int j = 0; j < c->n; j++) free(c->names[j]);
+  free(c->names);
+}
+
 /* A group of equal-length numeric 1-D datasets, one per column (the layout of campaign
    outputs such as /labels): every column becomes a feature, in name order. */
 static PetscErrorCode read_columns(MPI_Comm comm, hid_t g, const char *gname, ms_dataset *out)
 {
-  col_scan c = {0};
+  col_scan c __attribute__((cleanup(scan_free))) = {0}; /* freed on every path, errors included */
   int64_t  start, count;
   PetscFunctionBegin;
   H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, scan_cb, &c);
@@ -180,21 +186,32 @@ static PetscErrorCode read_columns(MPI_Comm comm, hid_t g, const char *gname, ms
   PetscCall(split_rows(comm, c.len, &start, &count));
   ms_dataset ds;
   PetscCall(ms_dataset_create(comm, count, c.n, &ds));
+  *out = ds; /* from here on, the caller frees it on error */
   PetscCall(ms_dataset_set_feature_names(ds, c.names));
   double *col;
   PetscCall(PetscMalloc1(count + 1, &col));
   for (int j = 0; j < c.n; j++) {
-    PetscCall(ms_h5_read_rows_double(g, c.names[j], start, count, 0, col));
+    PetscErrorCode ierr = ms_h5_read_rows_double(g, c.names[j], start, count, 0, col);
+    if (ierr) PetscCall(PetscFree(col));
+    PetscCall(ierr);
     for (int64_t i = 0; i < count; i++) ds->X[i * c.n + j] = col[i];
-    free(c.names[j]);
   }
   PetscCall(PetscFree(col));
-  free(c.names);
-  *out = ds;
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode read_h5(MPI_Comm comm, hid_t loc, const char *group, ms_dataset *out);
+
+/* A failed read frees the partly read dataset (LeakSanitizer, tests/fuzz/fuzz_h5). */
 PetscErrorCode ms_dataset_read_h5(MPI_Comm comm, hid_t loc, const char *group, ms_dataset *out)
+{
+  *out                = NULL;
+  PetscErrorCode ierr = read_h5(comm, loc, group, out);
+  if (ierr) (void)ms_dataset_destroy(out);
+  return ierr;
+}
+
+static PetscErrorCode read_h5(MPI_Comm comm, hid_t loc, const char *group, ms_dataset *out)
 {
   hid_t     g, d;
   int       rank, n;
@@ -222,6 +239,7 @@ PetscErrorCode ms_dataset_read_h5(MPI_Comm comm, hid_t loc, const char *group, m
   PetscCall(split_rows(comm, dims[0], &start, &count));
   ms_dataset ds;
   PetscCall(ms_dataset_create(comm, count, dims[1], &ds));
+  *out = ds; /* from here on, ms_dataset_read_h5 frees it on error */
   PetscCall(ms_h5_read_rows_double(g, "features", start, count, dims[1], ds->X));
   d = H5Dopen2(g, "features", H5P_DEFAULT);
   PetscCall(ms_h5_attr_exists(d, "column_names", &has));
@@ -290,6 +308,7 @@ static PetscErrorCode keep_features(ms_dataset d, const char *src, const char **
   for (int64_t j = 0; j < k; j++) {
     col[j] = ms_dataset_feature_index(d, names[j]);
     if (col[j] < 0) {
+      PetscCall(PetscFree(col)); /* not leaked by the error */
       char avail[1024];
       ms_table_columns_join((int)d->n_features, d->feature_names, avail, sizeof avail);
       SETERRQ(d->comm, MS_ERR_USER, "%s: feature column '%s' (-features, or a feature of the model) not found; columns: %s%s%s", src, names[j], avail,
@@ -330,18 +349,19 @@ PetscErrorCode ms_dataset_load(MPI_Comm comm, const char *spec, const ms_csv_rea
        values and the rows are dropped below, in one place for CSV and HDF5, with a count. */
     if (pol == MS_NAN_OMIT) o.nan_policy = MS_NAN_KEEP;
     PetscCall(ms_dataset_read_csv(comm, path, &o, ds));
-    if (opts && opts->features) PetscCall(keep_features(*ds, path, opts->features));
+    if (opts && opts->features) {
+      PetscErrorCode ierr = keep_features(*ds, path, opts->features);
+      if (ierr) PetscCall(ms_dataset_destroy(ds)); /* a missing -features column leaves nothing behind */
+      PetscCall(ierr);
+    }
     if (pol == MS_NAN_OMIT) PetscCall(ms_dataset_apply_nan_policy(*ds, spec, pol, !o.target_keep_nonfinite));
     PetscFunctionReturn(0);
   }
   ms_h5_file f;
   PetscCall(ms_h5_open_read(comm, path, &f));
-  PetscErrorCode rerr = ms_dataset_read_h5(comm, f->fid, group, ds);
-  if (rerr) {
-    ms_h5_close(&f);
-    return rerr; /* reported where it happened */
-  }
-  PetscCall(ms_h5_close(&f));
+  PetscErrorCode ierr = ms_dataset_read_h5(comm, f->fid, group, ds);
+  PetscCall(ms_h5_close(&f)); /* also after a failed read: no open file left behind */
+  PetscCall(ierr);
   ms_dataset d = *ds;
   char avail[1024];
   ms_table_columns_join((int)d->n_features, d->feature_names, avail, sizeof avail);

@@ -163,6 +163,15 @@ static PetscErrorCode attr_get_native(hid_t obj, const char *name, hid_t type, v
   hid_t a = -1;
   PetscFunctionBegin;
   PetscCall(attr_open(obj, name, &a));
+  /* H5Aread writes every element: an array attribute would overrun the one number at v
+     (found by tests/fuzz/fuzz_h5: a 1-D 'voxel_size' overwrote the volume's other fields). */
+  hid_t    sp = H5Aget_space(a);
+  hssize_t np = H5Sget_simple_extent_type(sp) == H5S_NULL ? 0 : H5Sget_simple_extent_npoints(sp);
+  H5Sclose(sp);
+  if (np != 1) {
+    H5Aclose(a);
+    SETERRQ(PETSC_COMM_SELF, MS_ERR_READ, "attribute '%s' holds %lld values, expected one number", name, (long long)np);
+  }
   herr_t rc = H5Aread(a, type, v);
   H5Aclose(a);
   PetscCheck(rc >= 0, PETSC_COMM_SELF, MS_ERR_READ, "cannot read attribute '%s' as a number", name);

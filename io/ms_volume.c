@@ -15,6 +15,12 @@ PetscErrorCode ms_volume_create(MPI_Comm comm, int64_t nx, int64_t ny, int64_t n
   PetscFunctionBegin;
   PetscCheck(nx > 0 && ny > 0 && nz > 0, comm, MS_ERR_USER, "volume size %lld x %lld x %lld: every dimension must be positive",
              (long long)nx, (long long)ny, (long long)nz);
+  /* A file can claim any extent (HDF5 dims up to 2^64): refuse what cannot be addressed
+     before any size arithmetic overflows (found by tests/fuzz/fuzz_h5). */
+  int64_t nxy, nvox;
+  PetscCheck(!__builtin_mul_overflow(nx, ny, &nxy) && !__builtin_mul_overflow(nxy, nz, &nvox) && (uint64_t)nvox < SIZE_MAX / 2, comm,
+             MS_ERR_USER, "volume size %lld x %lld x %lld: more voxels than this machine can address", (long long)nx, (long long)ny,
+             (long long)nz);
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCall(PetscNew(v));
@@ -260,7 +266,18 @@ static herr_t meta_cb(hid_t obj, const char *name, const H5A_info_t *info, void 
   return 0;
 }
 
+static PetscErrorCode read_h5(MPI_Comm comm, hid_t loc, const char *dataset, ms_volume *v);
+
+/* A failed read frees the partly read volume (LeakSanitizer, tests/fuzz/fuzz_h5). */
 PetscErrorCode ms_volume_read_h5(MPI_Comm comm, hid_t loc, const char *dataset, ms_volume *v)
+{
+  *v                  = NULL;
+  PetscErrorCode ierr = read_h5(comm, loc, dataset, v);
+  if (ierr) (void)ms_volume_destroy(v);
+  return ierr;
+}
+
+static PetscErrorCode read_h5(MPI_Comm comm, hid_t loc, const char *dataset, ms_volume *v)
 {
   int64_t   nx, ny, nz;
   PetscBool has;
@@ -286,8 +303,9 @@ PetscErrorCode ms_volume_load(MPI_Comm comm, const char *path, const char *datas
   ms_h5_file f;
   PetscFunctionBegin;
   PetscCall(ms_h5_open_read(comm, path, &f));
-  PetscCall(ms_volume_read_h5(comm, f->fid, dataset, v));
-  PetscCall(ms_h5_close(&f));
+  PetscErrorCode ierr = ms_volume_read_h5(comm, f->fid, dataset, v);
+  PetscCall(ms_h5_close(&f)); /* also after a failed read: no open file left behind */
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 

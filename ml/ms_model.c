@@ -234,8 +234,9 @@ static PetscErrorCode ms_model_check_input(ms_model m, ms_dataset X)
   if (X->labels && m->task == MS_TASK_CLASSIFICATION) {
     int64_t *lab;
     PetscCall(PetscMalloc1(X->n_local, &lab));
-    PetscCall(ms_model_labels(m, X, lab));
-    PetscCall(PetscFree(lab));
+    PetscErrorCode ierr = ms_model_labels(m, X, lab);
+    PetscCall(PetscFree(lab)); /* also when a class is unknown */
+    PetscCall(ierr);
   }
   PetscFunctionReturn(0);
 }
@@ -252,10 +253,13 @@ PetscErrorCode ms_model_labels(ms_model m, ms_dataset X, int64_t *lab)
     map[c] = -1;
     for (int64_t k = 0; k < m->n_classes; k++)
       if (!strcmp(X->class_names[c], m->class_names[k])) map[c] = k;
-    if (map[c] < 0 && count[c] > 0)
+    if (map[c] < 0 && count[c] > 0) {
+      int64_t n = count[c];
+      PetscCall(PetscFree2(map, count));
       SETERRQ(X->comm, MS_ERR_USER, "class '%s' of target '%s' (%" PRId64 " rows) is unknown to model '%s', which was trained on %" PRId64
-              " classes ('%s', ...)", X->class_names[c], X->target_name ? X->target_name : "?", count[c], m->type, m->n_classes,
+              " classes ('%s', ...)", X->class_names[c], X->target_name ? X->target_name : "?", n, m->type, m->n_classes,
               m->n_classes ? m->class_names[0] : "");
+    }
   }
   for (int64_t i = 0; i < X->n_local; i++) lab[i] = map[X->labels[i]];
   PetscCall(PetscFree2(map, count));

@@ -5,6 +5,7 @@
 #include "ms_dataset.h"
 #include "ms_membrane.h"
 #include "ms_rng.h"
+#include <math.h>
 #include <string.h>
 
 const char *const ms_membrane_axis_names[] = {"fixed", "random", "x", "y", "z", "none", "pair"};
@@ -88,11 +89,15 @@ PetscErrorCode ms_membrane_params_read_csv(MPI_Comm comm, const char *path, cons
   for (int64_t j = 0; j < rep->n_features; j++) {
     PetscBool known = PETSC_FALSE;
     for (int c = 0; c < MS_MEMBRANE_NCOLS; c++) known = known || map[c] == j;
-    if (!known)
+    if (!known) {
+      char col[256];
+      PetscCall(PetscStrncpy(col, rep->feature_names[j], sizeof col));
+      PetscCall(ms_dataset_destroy(&rep));
       SETERRQ(comm, MS_ERR_USER,
               "parameter table '%s': unknown column '%s' (expected columns among n_points, radius, stretch_x, stretch_y, stretch_z, seed, spheres, "
               "sphere_fraction, sphere_log_mean, sphere_log_sd, smooth_sigma)",
-              path, rep->feature_names[j]);
+              path, col);
+    }
   }
   ms_membrane_params_to_row(base, def);
   *n = rep->n_global;
@@ -102,6 +107,18 @@ PetscErrorCode ms_membrane_params_read_csv(MPI_Comm comm, const char *path, cons
   PetscCall(ms_dataset_destroy(&rep));
   for (int64_t i = 0; i < *n; i++) {
     ms_membrane_params p = *base;
+    /* Counts and the seed become integers: check the range before converting (a value such
+       as 1e86 made the conversion undefined; found by tests/fuzz/fuzz_csv). */
+    static const int    int_col[] = {0, 5, 6};
+    static const double int_max[] = {PETSC_MAX_INT, 18446744073709549568.0 /* < 2^64 */, PETSC_MAX_INT};
+    for (int k = 0; k < 3; k++) {
+      double x = (*rows)[i * MS_MEMBRANE_NCOLS + int_col[k]];
+      if (!(x >= 0 && x <= int_max[k] && x == floor(x))) {
+        PetscCall(PetscFree(*rows));
+        SETERRQ(comm, MS_ERR_USER, "parameter table '%s': data row %" PRId64 ": %s = %g is not a whole number in [0, %.0f]", path, i + 1,
+                ms_membrane_param_names[int_col[k]], x, int_max[k]);
+      }
+    }
     ms_membrane_params_from_row(*rows + i * MS_MEMBRANE_NCOLS, &p);
     /* Quiet inner check, so the one message names the row. */
     PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
