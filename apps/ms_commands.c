@@ -14,5 +14,6 @@ const ms_command ms_commands[] = {
   {"label", "restartable label campaign: generate + tortuosity x/y/z of N structures (groups of ranks)", ms_cmd_label_help, ms_cmd_label},
   {"merge", "merge label campaign files of a job array into one table", ms_cmd_merge_help, ms_cmd_merge},
   {"inspect", "print a saved model: coefficients, importances, kernel hyperparameters by feature; CV score", ms_cmd_inspect_help, ms_cmd_inspect},
+  {"nmf", "non-negative matrix factorisation of a table: components and weights", ms_cmd_nmf_help, ms_cmd_nmf},
   {NULL, NULL, NULL, NULL},
 };

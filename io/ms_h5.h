@@ -93,6 +93,10 @@ PetscErrorCode ms_h5_read_rows_int(hid_t loc, const char *name, int64_t row_star
  * ms, or nothing in both when the block is empty (a rank that owns no rows still takes part
  * in a collective transfer). Not collective. */
 void ms_h5_select_block(hid_t fs, hid_t ms, int rank, const hsize_t *start, const hsize_t *count);
+/* Opaque byte blobs (a library's serialised model) as 1-D uint8 datasets; every rank holds
+ * the same bytes (ms_h5_bytes.c). The read NUL-terminates the buffer (caller frees). */
+PetscErrorCode ms_h5_write_bytes(hid_t loc, const char *name, size_t n, const void *data);
+PetscErrorCode ms_h5_read_bytes(hid_t loc, const char *name, size_t *n, unsigned char **data);
 /* Shape of a dataset: rank and dims (up to 3). */
 PetscErrorCode ms_h5_dataset_shape(hid_t loc, const char *name, int *rank, int64_t dims[3]);
 

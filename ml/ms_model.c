@@ -266,8 +266,6 @@ PetscErrorCode ms_model_labels(ms_model m, ms_dataset X, int64_t *lab)
   PetscFunctionReturn(0);
 }
 
-typedef PetscErrorCode (*ms_model_apply_fn)(ms_model, ms_dataset, double *);
-
 static PetscErrorCode ms_model_apply(ms_model m, ms_dataset X, ms_model_apply_fn fn, double *out)
 {
   ms_dataset scaled;
@@ -277,6 +275,14 @@ static PetscErrorCode ms_model_apply(ms_model m, ms_dataset X, ms_model_apply_fn
   PetscCall(ms_model_scaled(m, X, &scaled));
   PetscCall(fn(m, scaled, out));
   PetscCall(ms_model_scaled_free(X, &scaled));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_model_apply_custom(ms_model m, ms_dataset X, ms_model_apply_fn fn, double *out)
+{
+  PetscFunctionBegin;
+  if (!m->fitted) SETERRQ(m->comm, PETSC_ERR_ORDER, "model '%s': applied before fit", m->type);
+  PetscCall(ms_model_apply(m, X, fn, out));
   PetscFunctionReturn(0);
 }
 

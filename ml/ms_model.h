@@ -100,6 +100,10 @@ PetscErrorCode ms_model_predict(ms_model m, ms_dataset X, double *y);
 PetscErrorCode ms_model_predict_proba(ms_model m, ms_dataset X, double *P);
 PetscErrorCode ms_model_predict_std(ms_model m, ms_dataset X, double *std);
 PetscErrorCode ms_model_importances(ms_model m, int64_t *n_rows, double **imp);
+/* Model-specific outputs (an SVM's decision values, ...): run fn(m, X_scaled, out) after the
+ * same input checks and scaling as predict, so such extras never bypass the scaler. */
+typedef PetscErrorCode (*ms_model_apply_fn)(ms_model m, ms_dataset X, double *out);
+PetscErrorCode ms_model_apply_custom(ms_model m, ms_dataset X, ms_model_apply_fn fn, double *out);
 /* Summary: type, task, features, classes, scaler, then the model's own view (collective on
  * the viewer's communicator; rank 0 prints). */
 PetscErrorCode ms_model_view(ms_model m, PetscViewer viewer);

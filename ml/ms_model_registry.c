@@ -14,6 +14,12 @@
   X(gpr)                  \
   X(tree)                 \
   X(rf)                   \
+  X(knn)                  \
+  X(gnb)                  \
+  X(svm)                  \
+  X(xgb)                  \
+  X(adaboost)             \
+  X(mlp)                  \
   /* one line per model above this comment */
 
 #define MS_MODEL_DECLARE(name) PetscErrorCode ms_model_create_##name(ms_model);

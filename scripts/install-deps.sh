@@ -28,7 +28,7 @@ BUILD_PKGS=(
 # plain pandas.read_csv), NetworkX and pymatgen (graph and structure oracles), AFL++ (fuzzing).
 TEST_PKGS=(
   python3 python3-numpy python3-scipy python3-h5py python3-sklearn
-  python3-pandas python3-networkx python3-pymatgen
+  python3-pandas python3-networkx python3-pymatgen python3-xgboost
   afl++
   slurm-wlm munge
   gnuplot-nox

@@ -177,8 +177,53 @@ def case_rf(ctx):
     build = os.path.dirname(os.path.dirname(ctx.a.matscreen))
     yield from rf_bench.run(build, os.path.join(ctx.dir, "rf_data"))
 
+def _zoo_fit(ctx, case, n, d, kind, args, peer_name, make_peer, **extra):
+    X, y, path = ctx.data(n, d, kind)
+    peer_s = ctx.peer(lambda: make_peer().fit(X, y))
+    for ranks in ctx.a.ranks:
+        ms, wall = ctx.matscreen(ranks, ["train", "-data", path, "-target", "y", "-output", "m.h5"] + args, r" in ([0-9.eE+-]+) s;")
+        yield ctx.record(case, n, d, ranks, ms, wall, peer_name, peer_s, **extra)
+
+
+def case_zoo(ctx):
+    """The model zoo (knn, gnb, svm, xgb, adaboost, mlp): fit time from `matscreen train`'s log
+    (no start-up or file reading) beside the scikit-learn / xgboost fit on the same data with the
+    same hyperparameters and one thread. knn's fit stores the rows; its cost is in prediction,
+    so knn is timed by 5-fold CV (fit + predict of every fold) against cross_val_score."""
+    from sklearn import ensemble, naive_bayes, neighbors, neural_network, svm
+    from sklearn.model_selection import KFold, cross_val_score
+    yield from _zoo_fit(ctx, "gnb_fit", 200000, 50, "classification", ["-model", "gnb"], "sklearn GaussianNB", naive_bayes.GaussianNB)
+    yield from _zoo_fit(ctx, "svm_fit", 5000, 20, "classification", ["-model", "svm", "-svm_probability", "false"],
+                        "sklearn SVC(rbf, C=1, gamma=scale)", lambda: svm.SVC())
+    yield from _zoo_fit(ctx, "svm_platt_fit", 5000, 20, "classification", ["-model", "svm"],
+                        "sklearn SVC(probability=True)", lambda: svm.SVC(probability=True))
+    yield from _zoo_fit(ctx, "adaboost_fit", 20000, 20, "classification", ["-model", "adaboost"],
+                        "sklearn AdaBoostClassifier(SAMME, 50 stumps)", lambda: ensemble.AdaBoostClassifier(algorithm="SAMME"))
+    yield from _zoo_fit(ctx, "mlp_fit", 20000, 20, "regression", ["-model", "mlp", "-mlp_max_iter", "30", "-mlp_tol", "0"],
+                        "sklearn MLPRegressor(100, adam, 30 epochs)",
+                        lambda: neural_network.MLPRegressor(max_iter=30, tol=0.0, n_iter_no_change=1000))
+    try:
+        import xgboost
+
+        class XGB:
+            def fit(self, X, y):
+                xgboost.train({"eta": 0.1, "max_depth": 3, "tree_method": "hist", "nthread": 1, "verbosity": 0},
+                              xgboost.DMatrix(X, label=y), num_boost_round=100)
+        yield from _zoo_fit(ctx, "xgb_fit", 100000, 20, "regression", ["-model", "xgb"], "xgboost.train (same library, Python)", XGB)
+    except ImportError:
+        pass
+    n, d = 20000, 20
+    X, y, path = ctx.data(n, d, "classification")
+    peer_s = ctx.peer(lambda: cross_val_score(neighbors.KNeighborsClassifier(algorithm="brute"), X, y, cv=KFold(5, shuffle=True, random_state=0)))
+    for ranks in ctx.a.ranks:
+        ms, wall = ctx.matscreen(ranks, ["cv", "-data", path, "-target", "y", "-models", "knn", "-folds", "5", "-seed", "1", "-output", "cv.csv"],
+                                 r", ([0-9.eE+-]+) s")
+        yield ctx.record("knn_cv5", n, d, ranks, ms, wall, "sklearn cross_val_score(KNeighborsClassifier brute, 5 folds)", peer_s)
+
+
 CASES = {"linear_fit": case_linear_fit, "ridge_fit": case_ridge_fit, "cv": case_cv, "logreg_fit": case_logreg_fit,
-         "logreg": case_logreg, "rf_fit": case_rf_fit, "rf": case_rf}
+         "logreg": case_logreg, "rf_fit": case_rf_fit, "rf": case_rf,
+         "zoo": case_zoo}
 
 
 def main():

@@ -1,0 +1,373 @@
+/* xgb.c - gradient-boosted trees on XGBoost's C API, the model "xgb" (regression with squared
+ * error, classification with logistic / softmax loss).
+ *
+ * Options (defaults: the seed's gradient-boosting settings, spec 1.5 - 100 trees, learning
+ * rate 0.1, depth 3 - and XGBoost's own for the rest):
+ *   -xgb_n_estimators <100>        boosting rounds (>= 1)
+ *   -xgb_learning_rate <0.1>       shrinkage nu in (0, 1]
+ *   -xgb_max_depth <3>             depth of each tree (>= 1)
+ *   -xgb_subsample <1>             row fraction per tree, in (0, 1]
+ *   -xgb_colsample_bytree <1>      feature fraction per tree, in (0, 1]
+ *   -xgb_lambda <1>                L2 penalty on leaf weights (>= 0)
+ *   -xgb_alpha <0>                 L1 penalty on leaf weights (>= 0)
+ *   -xgb_min_child_weight <1>      minimum Hessian sum in a leaf (>= 0)
+ *   -xgb_tree_method hist|exact|approx   split finding (hist: 256-bin histograms)
+ *   -xgb_max_bin <256>             histogram bins (hist)
+ *
+ * Threads: XGBoost runs on OMP_NUM_THREADS threads of each rank (nthread is set from
+ * omp_get_max_threads(), so our OpenMP setting governs it). Seed: -seed.
+ *
+ * Parallelism. The training rows are gathered and rank 0 of the communicator boosts (XGBoost's
+ * own distributed mode needs its Rabit tracker, a second launcher; cross-validation folds
+ * and grids run one per rank instead). The model travels as XGBoost's JSON serialisation:
+ * broadcast after fit, stored as the uint8 dataset `booster_json` in the model file, so every
+ * rank predicts with the same trees. Features enter XGBoost as float, its native precision.
+ *
+ * Importances: XGBoost's total gain per feature, normalised to sum to one (the importance
+ * scikit-learn's XGBoost wrapper and RandomForest both report).
+ *
+ * Adding a sibling: see ml/models/README.md.
+ */
+#include "ms_model.h"
+#include "ms_h5.h"
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <string.h>
+#include <xgboost/c_api.h>
+
+typedef enum { XGB_HIST = 0, XGB_EXACT, XGB_APPROX } xgb_method;
+static const char *const xgb_method_names[] = {"hist", "exact", "approx", "xgb_tree_method", "XGB_", NULL};
+
+typedef struct {
+  PetscInt      n_estimators, max_depth, max_bin;
+  double        learning_rate, subsample, colsample, lambda, alpha, min_child_weight;
+  xgb_method    method;
+  BoosterHandle booster;
+  unsigned char *json;   /* the serialised booster (what is saved and broadcast) */
+  size_t        json_len;
+} xgb_ctx;
+
+#define XGBCHK(call, comm)                                                                      \
+  do {                                                                                          \
+    if ((call) != 0) SETERRQ((comm), PETSC_ERR_LIB, "XGBoost: %s", XGBGetLastError());          \
+  } while (0)
+
+static PetscErrorCode xgb_matrix(ms_dataset X, int64_t n, const double *Xd, DMatrixHandle *dm)
+{
+  float *f;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(n * X->n_features + 1, &f));
+  for (int64_t i = 0; i < n * X->n_features; i++) f[i] = (float)Xd[i];
+  XGBCHK(XGDMatrixCreateFromMat(f, (bst_ulong)n, (bst_ulong)X->n_features, NAN, dm), PETSC_COMM_SELF);
+  PetscCall(PetscFree(f));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode xgb_set(BoosterHandle b, const char *k, const char *v)
+{
+  PetscFunctionBeginUser;
+  XGBCHK(XGBoosterSetParam(b, k, v), PETSC_COMM_SELF);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode xgb_params(ms_model m, xgb_ctx *c, BoosterHandle b)
+{
+  char v[64];
+
+  PetscFunctionBeginUser;
+  PetscCall(xgb_set(b, "booster", "gbtree"));
+  PetscCall(xgb_set(b, "verbosity", "0"));
+  PetscCall(xgb_set(b, "tree_method", xgb_method_names[c->method]));
+#define XGB_NUM(key, fmt, val) \
+  do { snprintf(v, sizeof v, fmt, val); PetscCall(xgb_set(b, key, v)); } while (0)
+  XGB_NUM("eta", "%.17g", c->learning_rate);
+  XGB_NUM("max_depth", "%d", (int)c->max_depth);
+  XGB_NUM("max_bin", "%d", (int)c->max_bin);
+  XGB_NUM("subsample", "%.17g", c->subsample);
+  XGB_NUM("colsample_bytree", "%.17g", c->colsample);
+  XGB_NUM("lambda", "%.17g", c->lambda);
+  XGB_NUM("alpha", "%.17g", c->alpha);
+  XGB_NUM("min_child_weight", "%.17g", c->min_child_weight);
+  XGB_NUM("seed", "%llu", (unsigned long long)m->seed);
+  XGB_NUM("nthread", "%d", omp_get_max_threads());
+  if (m->task == MS_TASK_CLASSIFICATION && m->n_classes > 2) {
+    PetscCall(xgb_set(b, "objective", "multi:softprob"));
+    XGB_NUM("num_class", "%d", (int)m->n_classes);
+  } else PetscCall(xgb_set(b, "objective", m->task == MS_TASK_CLASSIFICATION ? "binary:logistic" : "reg:squarederror"));
+#undef XGB_NUM
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode xgb_clear(xgb_ctx *c)
+{
+  PetscFunctionBeginUser;
+  if (c->booster) XGBoosterFree(c->booster);
+  c->booster = NULL;
+  PetscCall(PetscFree(c->json));
+  c->json_len = 0;
+  PetscFunctionReturn(0);
+}
+
+/* Booster from c->json (after the broadcast or a load). */
+static PetscErrorCode xgb_from_json(ms_model m, xgb_ctx *c)
+{
+  PetscFunctionBeginUser;
+  if (c->booster) XGBoosterFree(c->booster);
+  c->booster = NULL;
+  XGBCHK(XGBoosterCreate(NULL, 0, &c->booster), m->comm);
+  XGBCHK(XGBoosterLoadModelFromBuffer(c->booster, c->json, (bst_ulong)c->json_len), m->comm);
+  {
+    char v[16];
+    snprintf(v, sizeof v, "%d", omp_get_max_threads());
+    PetscCall(xgb_set(c->booster, "nthread", v));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode xgb_fit(ms_model m, ms_dataset train)
+{
+  xgb_ctx       *c = (xgb_ctx *)m->data;
+  ms_dataset     rep;
+  PetscMPIInt    rank;
+  unsigned long  len = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(xgb_clear(c));
+  PetscCall(ms_dataset_allgather(train, &rep));
+  PetscCallMPI(MPI_Comm_rank(train->comm, &rank));
+  if (!rank) {
+    DMatrixHandle dm;
+    BoosterHandle b;
+    float        *lab;
+    const char   *buf;
+    bst_ulong     blen;
+
+    PetscCall(xgb_matrix(rep, rep->n_global, rep->X, &dm));
+    PetscCall(PetscMalloc1(rep->n_global + 1, &lab));
+    for (int64_t i = 0; i < rep->n_global; i++) lab[i] = (float)(m->task == MS_TASK_CLASSIFICATION ? (double)rep->labels[i] : rep->y[i]);
+    XGBCHK(XGDMatrixSetFloatInfo(dm, "label", lab, (bst_ulong)rep->n_global), PETSC_COMM_SELF);
+    PetscCall(PetscFree(lab));
+    XGBCHK(XGBoosterCreate(&dm, 1, &b), PETSC_COMM_SELF);
+    PetscCall(xgb_params(m, c, b));
+    for (PetscInt it = 0; it < c->n_estimators; it++) XGBCHK(XGBoosterUpdateOneIter(b, (int)it, dm), PETSC_COMM_SELF);
+    XGBCHK(XGBoosterSaveModelToBuffer(b, "{\"format\": \"json\"}", &blen, &buf), PETSC_COMM_SELF);
+    len = (unsigned long)blen;
+    PetscCall(PetscMalloc1(len + 1, &c->json));
+    PetscCall(PetscMemcpy(c->json, buf, len));
+    XGBoosterFree(b);
+    XGDMatrixFree(dm);
+  }
+  PetscCall(ms_dataset_destroy(&rep));
+  PetscCallMPI(MPI_Bcast(&len, 1, MPI_UNSIGNED_LONG, 0, train->comm));
+  if (rank) PetscCall(PetscMalloc1(len + 1, &c->json));
+  PetscCallMPI(MPI_Bcast(c->json, (int)len, MPI_BYTE, 0, train->comm));
+  c->json_len = len;
+  PetscCall(xgb_from_json(m, c));
+  PetscFunctionReturn(0);
+}
+
+/* Raw XGBoost output for the local rows: n values (regression, binary P(class 1)) or n x K. */
+static PetscErrorCode xgb_raw(ms_model m, ms_dataset X, float const **out, bst_ulong *len, DMatrixHandle *dm)
+{
+  xgb_ctx *c = (xgb_ctx *)m->data;
+
+  PetscFunctionBeginUser;
+  if (!c->booster) SETERRQ(m->comm, PETSC_ERR_ARG_WRONGSTATE, "xgb: the model is not fitted");
+  PetscCall(xgb_matrix(X, X->n_local, X->X, dm));
+  XGBCHK(XGBoosterPredict(c->booster, *dm, 0, 0, 0, len, out), PETSC_COMM_SELF);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode xgb_predict_proba(ms_model m, ms_dataset X, double *P)
+{
+  const int64_t K = m->n_classes, n = X->n_local;
+  float const  *o;
+  bst_ulong     len;
+  DMatrixHandle dm;
+
+  PetscFunctionBeginUser;
+  PetscCall(xgb_raw(m, X, &o, &len, &dm));
+  if (K == 2) {
+    PetscCheck(len == (bst_ulong)n, PETSC_COMM_SELF, PETSC_ERR_LIB, "XGBoost returned %lu values for %lld rows", (unsigned long)len, (long long)n);
+    for (int64_t i = 0; i < n; i++) {
+      P[2 * i + 1] = (double)o[i];
+      P[2 * i] = 1.0 - (double)o[i];
+    }
+  } else {
+    PetscCheck(len == (bst_ulong)(n * K), PETSC_COMM_SELF, PETSC_ERR_LIB, "XGBoost returned %lu values for %lld rows", (unsigned long)len, (long long)n);
+    for (int64_t i = 0; i < n * K; i++) P[i] = (double)o[i];
+  }
+  XGDMatrixFree(dm);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode xgb_predict(ms_model m, ms_dataset X, double *y)
+{
+  const int64_t K = m->n_classes, n = X->n_local;
+
+  PetscFunctionBeginUser;
+  if (m->task == MS_TASK_CLASSIFICATION) {
+    double *P;
+    PetscCall(PetscMalloc1(n * K + 1, &P));
+    PetscCall(xgb_predict_proba(m, X, P));
+    for (int64_t i = 0; i < n; i++) {
+      int64_t best = 0;
+      for (int64_t k = 1; k < K; k++)
+        if (P[i * K + k] > P[i * K + best]) best = k;
+      y[i] = (double)best;
+    }
+    PetscCall(PetscFree(P));
+  } else {
+    float const  *o;
+    bst_ulong     len;
+    DMatrixHandle dm;
+    PetscCall(xgb_raw(m, X, &o, &len, &dm));
+    PetscCheck(len == (bst_ulong)n, PETSC_COMM_SELF, PETSC_ERR_LIB, "XGBoost returned %lu values for %lld rows", (unsigned long)len, (long long)n);
+    for (int64_t i = 0; i < n; i++) y[i] = (double)o[i];
+    XGDMatrixFree(dm);
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode xgb_importances(ms_model m, int64_t *n_rows, double **imp)
+{
+  xgb_ctx           *c = (xgb_ctx *)m->data;
+  bst_ulong          nf, dim;
+  char const       **names;
+  bst_ulong const   *shape;
+  float const       *score;
+  double             sum = 0.0;
+
+  PetscFunctionBeginUser;
+  XGBCHK(XGBoosterFeatureScore(c->booster, "{\"importance_type\": \"total_gain\"}", &nf, &names, &dim, &shape, &score), m->comm);
+  PetscCall(PetscCalloc1(m->n_features, imp));
+  *n_rows = 1;
+  /* Features without a split are absent; names are "f<j>" since the matrix carries none. A
+     multi-class booster reports one score per feature (summed over classes) in 1.7. */
+  for (bst_ulong i = 0; i < nf; i++) {
+    long j = -1;
+    if (sscanf(names[i], "f%ld", &j) == 1 && j >= 0 && j < m->n_features) (*imp)[j] += (double)score[i];
+  }
+  for (int64_t j = 0; j < m->n_features; j++) sum += (*imp)[j];
+  for (int64_t j = 0; sum > 0.0 && j < m->n_features; j++) (*imp)[j] /= sum;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode xgb_setfromoptions(ms_model m)
+{
+  xgb_ctx  *c = (xgb_ctx *)m->data;
+  PetscEnum e = (PetscEnum)c->method;
+
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(m->comm, NULL, "Gradient boosting on XGBoost (-model xgb)", "ms_model");
+  PetscCall(PetscOptionsInt("-xgb_n_estimators", "Boosting rounds (>= 1)", NULL, c->n_estimators, &c->n_estimators, NULL));
+  PetscCall(PetscOptionsReal("-xgb_learning_rate", "Shrinkage of each tree, in (0, 1]", NULL, c->learning_rate, &c->learning_rate, NULL));
+  PetscCall(PetscOptionsInt("-xgb_max_depth", "Depth of each tree (>= 1)", NULL, c->max_depth, &c->max_depth, NULL));
+  PetscCall(PetscOptionsReal("-xgb_subsample", "Row fraction sampled per tree, in (0, 1]", NULL, c->subsample, &c->subsample, NULL));
+  PetscCall(PetscOptionsReal("-xgb_colsample_bytree", "Feature fraction sampled per tree, in (0, 1]", NULL, c->colsample, &c->colsample, NULL));
+  PetscCall(PetscOptionsReal("-xgb_lambda", "L2 penalty on leaf weights (>= 0)", NULL, c->lambda, &c->lambda, NULL));
+  PetscCall(PetscOptionsReal("-xgb_alpha", "L1 penalty on leaf weights (>= 0)", NULL, c->alpha, &c->alpha, NULL));
+  PetscCall(PetscOptionsReal("-xgb_min_child_weight", "Minimum Hessian sum in a leaf (>= 0)", NULL, c->min_child_weight, &c->min_child_weight, NULL));
+  PetscCall(PetscOptionsEnum("-xgb_tree_method", "Split finding", NULL, xgb_method_names, e, &e, NULL));
+  PetscCall(PetscOptionsInt("-xgb_max_bin", "Histogram bins for -xgb_tree_method hist (>= 2)", NULL, c->max_bin, &c->max_bin, NULL));
+  PetscOptionsEnd();
+  c->method = (xgb_method)e;
+  if (c->n_estimators < 1) SETERRQ(m->comm, MS_ERR_USER, "-xgb_n_estimators must be >= 1, got %" PetscInt_FMT, c->n_estimators);
+  if (c->max_depth < 1) SETERRQ(m->comm, MS_ERR_USER, "-xgb_max_depth must be >= 1, got %" PetscInt_FMT, c->max_depth);
+  if (c->max_bin < 2) SETERRQ(m->comm, MS_ERR_USER, "-xgb_max_bin must be >= 2, got %" PetscInt_FMT, c->max_bin);
+  if (!(c->learning_rate > 0.0 && c->learning_rate <= 1.0)) SETERRQ(m->comm, MS_ERR_USER, "-xgb_learning_rate must be in (0, 1], got %g", c->learning_rate);
+  if (!(c->subsample > 0.0 && c->subsample <= 1.0)) SETERRQ(m->comm, MS_ERR_USER, "-xgb_subsample must be in (0, 1], got %g", c->subsample);
+  if (!(c->colsample > 0.0 && c->colsample <= 1.0)) SETERRQ(m->comm, MS_ERR_USER, "-xgb_colsample_bytree must be in (0, 1], got %g", c->colsample);
+  if (!(c->lambda >= 0.0) || !(c->alpha >= 0.0) || !(c->min_child_weight >= 0.0))
+    SETERRQ(m->comm, MS_ERR_USER, "-xgb_lambda, -xgb_alpha and -xgb_min_child_weight must be >= 0");
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode xgb_save(ms_model m, hid_t group)
+{
+  xgb_ctx *c = (xgb_ctx *)m->data;
+
+  PetscFunctionBeginUser;
+  if (!c->json) SETERRQ(m->comm, PETSC_ERR_ARG_WRONGSTATE, "xgb: the model is not fitted");
+  PetscCall(ms_h5_attr_set_int(group, "n_estimators", c->n_estimators));
+  PetscCall(ms_h5_attr_set_double(group, "learning_rate", c->learning_rate));
+  PetscCall(ms_h5_attr_set_int(group, "max_depth", c->max_depth));
+  PetscCall(ms_h5_attr_set_string(group, "tree_method", xgb_method_names[c->method]));
+  PetscCall(ms_h5_attr_set_string(group, "xgboost_format", "json (XGBoosterSaveModelToBuffer)"));
+  PetscCall(ms_h5_write_bytes(group, "booster_json", c->json_len, c->json));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode xgb_load(ms_model m, hid_t group)
+{
+  xgb_ctx *c = (xgb_ctx *)m->data;
+  int64_t  v;
+  char    *s;
+
+  PetscFunctionBeginUser;
+  PetscCall(xgb_clear(c));
+  PetscCall(ms_h5_attr_get_int(group, "n_estimators", &v));
+  c->n_estimators = (PetscInt)v;
+  PetscCall(ms_h5_attr_get_int(group, "max_depth", &v));
+  c->max_depth = (PetscInt)v;
+  PetscCall(ms_h5_attr_get_double(group, "learning_rate", &c->learning_rate));
+  PetscCall(ms_h5_attr_get_string(group, "tree_method", &s));
+  for (int k = 0; k < 3; k++)
+    if (!strcmp(s, xgb_method_names[k])) c->method = (xgb_method)k;
+  PetscCall(PetscFree(s));
+  PetscCall(ms_h5_read_bytes(group, "booster_json", &c->json_len, &c->json));
+  PetscCall(xgb_from_json(m, c));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode xgb_view(ms_model m, PetscViewer viewer)
+{
+  xgb_ctx *c = (xgb_ctx *)m->data;
+  int      major, minor, patch;
+
+  PetscFunctionBeginUser;
+  XGBoostVersion(&major, &minor, &patch);
+  PetscCall(PetscViewerASCIIPrintf(viewer, "gradient boosting (XGBoost %d.%d.%d, %s): %" PetscInt_FMT " trees, learning rate %g, depth %" PetscInt_FMT "\n",
+                                   major, minor, patch, xgb_method_names[c->method], c->n_estimators, c->learning_rate, c->max_depth));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode xgb_destroy(ms_model m)
+{
+  PetscFunctionBeginUser;
+  if (m->data) PetscCall(xgb_clear((xgb_ctx *)m->data));
+  PetscCall(PetscFree(m->data));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_model_create_xgb(ms_model m)
+{
+  xgb_ctx *c;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscNew(&c));
+  c->n_estimators = 100;
+  c->learning_rate = 0.1;
+  c->max_depth = 3;
+  c->max_bin = 256;
+  c->subsample = 1.0;
+  c->colsample = 1.0;
+  c->lambda = 1.0;
+  c->alpha = 0.0;
+  c->min_child_weight = 1.0;
+  c->method = XGB_HIST;
+  m->data = c;
+  m->supports = MS_MODEL_REGRESSION | MS_MODEL_CLASSIFICATION;
+  m->ops.setfromoptions = xgb_setfromoptions;
+  m->ops.fit = xgb_fit;
+  m->ops.predict = xgb_predict;
+  m->ops.predict_proba = xgb_predict_proba;
+  m->ops.importances = xgb_importances;
+  m->ops.save = xgb_save;
+  m->ops.load = xgb_load;
+  m->ops.view = xgb_view;
+  m->ops.destroy = xgb_destroy;
+  PetscFunctionReturn(0);
+}
