@@ -14,7 +14,9 @@
 const char ms_cmd_featurize_help[] =
   "usage: matscreen featurize KIND -input table.csv -output features.{h5,csv} [options]\n"
   "  KIND: composition (chemical formulas -> Magpie statistics), electronic (DFT outputs ->\n"
-  "  band gap, DOS at E_F, effective masses, work function). `matscreen featurize KIND -help`\n"
+  "  band gap, DOS at E_F, effective masses, work function), structure (CIF/POSCAR/XYZ ->\n"
+  "  density, lattice, space group, bonds, CN), graph (neighbour graphs or edge lists -> graph\n"
+  "  indices). `matscreen featurize KIND -help`\n"
   "  lists a kind's options. Rows are sharded over the ranks; a row that cannot be featurized\n"
   "  is listed with file:line and id and handled by -on_error fail|skip|nan.\n";
 
@@ -194,6 +196,9 @@ static const struct {
 } kinds[] = {
   {"composition", "chemical formulas -> element-property statistics (Magpie)", featurize_composition},
   {"electronic", "VASP outputs -> band gap, edges, effective masses, DOS at E_F, work function", featurize_electronic},
+  /* These two are commands of their own (cmd_featurize_structure.c, cmd_featurize_graph.c). */
+  {"structure", "crystal structures (CIF, POSCAR, XYZ) -> density, packing, lattice, space group, bonds, CN", ms_cmd_featurize_structure},
+  {"graph", "neighbour graphs of structures or CSV edge lists -> Wiener, Randic, clustering, betweenness, degree", ms_cmd_featurize_graph},
 };
 
 PetscErrorCode ms_cmd_featurize(MPI_Comm comm)
@@ -210,7 +215,7 @@ PetscErrorCode ms_cmd_featurize(MPI_Comm comm)
       PetscFunctionReturn(0);
     }
   {
-    char   list[512] = "";
+    char   list[1024] = "";
     size_t l         = 0;
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
       l += (size_t)snprintf(list + l, sizeof list - l, "\n  %-12s %s", kinds[k].name, kinds[k].summary);

@@ -15,6 +15,6 @@ const ms_command ms_commands[] = {
   {"merge", "merge label campaign files of a job array into one table", ms_cmd_merge_help, ms_cmd_merge},
   {"inspect", "print a saved model: coefficients, importances, kernel hyperparameters by feature; CV score", ms_cmd_inspect_help, ms_cmd_inspect},
   {"nmf", "non-negative matrix factorisation of a table: components and weights", ms_cmd_nmf_help, ms_cmd_nmf},
-  {"featurize", "featurize a table of inputs (composition, electronic, ...) into a feature table", ms_cmd_featurize_help, ms_cmd_featurize},
+  {"featurize", "featurize inputs into a feature table: composition, electronic, structure, graph", ms_cmd_featurize_help, ms_cmd_featurize},
   {NULL, NULL, NULL, NULL},
 };
