@@ -16,5 +16,6 @@ const ms_command ms_commands[] = {
   {"inspect", "print a saved model: coefficients, importances, kernel hyperparameters by feature; CV score", ms_cmd_inspect_help, ms_cmd_inspect},
   {"nmf", "non-negative matrix factorisation of a table: components and weights", ms_cmd_nmf_help, ms_cmd_nmf},
   {"featurize", "featurize inputs into a feature table: composition, electronic, structure, graph", ms_cmd_featurize_help, ms_cmd_featurize},
+  {"screen", "screen candidates with saved models: exact top-K or Pareto front, filters, checkpoints", ms_cmd_screen_help, ms_cmd_screen},
   {NULL, NULL, NULL, NULL},
 };

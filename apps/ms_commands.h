@@ -42,6 +42,7 @@ MS_DECLARE_COMMAND(featurize);
 /* Kinds of `matscreen featurize` (apps/cmd_featurize.c dispatches to them). */
 MS_DECLARE_COMMAND(featurize_structure);
 MS_DECLARE_COMMAND(featurize_graph);
+MS_DECLARE_COMMAND(screen);
 
 /* A command that stops early on purpose and leaves consistent output to be continued (a
  * campaign interrupted by SIGTERM) returns this instead of 0: the driver finalises normally

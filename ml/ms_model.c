@@ -8,6 +8,7 @@
  */
 #include "ms_model.h"
 #include "ms_log.h"
+#include <math.h>
 #include <string.h>
 
 PetscErrorCode ms_model_create(MPI_Comm comm, const char *type, ms_model *m)
@@ -32,6 +33,7 @@ PetscErrorCode ms_model_create(MPI_Comm comm, const char *type, ms_model *m)
   PetscCall(PetscStrncpy((*m)->type, type, sizeof (*m)->type));
   (*m)->comm = comm;
   (*m)->task = MS_TASK_NONE;
+  (*m)->target_min = (*m)->target_max = NAN;
   PetscCall(ms_scaler_create("none", &(*m)->scaler));
   (*m)->n_train_rows = -1;
   PetscCall(fn(*m));
@@ -46,6 +48,7 @@ static PetscErrorCode ms_model_free_names(ms_model m)
   for (int64_t c = 0; c < m->n_classes && m->class_names; c++) PetscCall(PetscFree(m->class_names[c]));
   PetscCall(PetscFree(m->class_names));
   PetscCall(PetscFree(m->target_name));
+  PetscCall(PetscFree(m->train_summary));
   m->n_features = m->n_classes = 0;
   PetscFunctionReturn(0);
 }
@@ -164,6 +167,45 @@ static PetscErrorCode ms_model_record(ms_model m, ms_dataset train)
   PetscFunctionReturn(0);
 }
 
+/* Column min/max/mean/std of the raw training features and the target's range: what a
+   screen needs to tell how far a candidate lies from the data the model has seen. */
+static PetscErrorCode ms_model_summarize(ms_model m, ms_dataset train)
+{
+  const int64_t d = train->n_features;
+  double       *S, *sum, t[2] = {INFINITY, INFINITY};
+
+  PetscFunctionBegin;
+  PetscCall(PetscFree(m->train_summary));
+  PetscCall(PetscMalloc1(4 * d, &m->train_summary));
+  S = m->train_summary;
+  PetscCall(ms_dataset_column_range(train, S + MS_MODEL_SUMMARY_MIN * d, S + MS_MODEL_SUMMARY_MAX * d));
+  PetscCall(PetscCalloc1(2 * d, &sum));
+  for (int64_t i = 0; i < train->n_local; i++)
+    for (int64_t j = 0; j < d; j++) sum[j] += train->X[i * d + j];
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sum, (int)d, MPI_DOUBLE, MPI_SUM, train->comm));
+  for (int64_t j = 0; j < d; j++) S[MS_MODEL_SUMMARY_MEAN * d + j] = sum[j] / (double)train->n_global;
+  /* second pass about the mean: no cancellation for features far from zero */
+  for (int64_t i = 0; i < train->n_local; i++)
+    for (int64_t j = 0; j < d; j++) {
+      double e = train->X[i * d + j] - S[MS_MODEL_SUMMARY_MEAN * d + j];
+      sum[d + j] += e * e;
+    }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sum + d, (int)d, MPI_DOUBLE, MPI_SUM, train->comm));
+  for (int64_t j = 0; j < d; j++) S[MS_MODEL_SUMMARY_STD * d + j] = sqrt(sum[d + j] / (double)train->n_global);
+  PetscCall(PetscFree(sum));
+  m->target_min = m->target_max = NAN;
+  if (train->y) {
+    for (int64_t i = 0; i < train->n_local; i++) {
+      t[0] = PetscMin(t[0], train->y[i]);
+      t[1] = PetscMin(t[1], -train->y[i]);
+    }
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, t, 2, MPI_DOUBLE, MPI_MIN, train->comm));
+    m->target_min = t[0];
+    m->target_max = -t[1];
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode ms_model_fit(ms_model m, ms_dataset train)
 {
   ms_dataset scaled;
@@ -202,6 +244,7 @@ PetscErrorCode ms_model_fit(ms_model m, ms_dataset train)
   }
   PetscCall(ms_model_warn_constant(train));
   PetscCall(ms_model_record(m, train));
+  PetscCall(ms_model_summarize(m, train));
   m->comm   = train->comm;
   m->fitted = PETSC_FALSE;
   PetscCall(ms_scaler_fit(m->scaler, train));

@@ -83,6 +83,13 @@ struct ms_model_s {
     int64_t   folds, repeats, n_rows;
   } cv;
   void        *data;            /* implementation context */
+  /* Summary of the raw (unscaled) training features, recorded by ms_model_fit and saved with
+     the model (dataset /model/training_summary, 4 x n_features: min, max, mean, population std),
+     and the regression target's range (attributes target_min/target_max; NaN otherwise).
+     Screening uses them for its applicability check and histogram bins. NULL when the model
+     file predates them. Owned; one allocation of 4 * n_features. */
+  double      *train_summary;
+  double       target_min, target_max;
 };
 
 typedef PetscErrorCode (*ms_model_create_fn)(ms_model m);
@@ -108,6 +115,11 @@ PetscErrorCode ms_model_apply_custom(ms_model m, ms_dataset X, ms_model_apply_fn
  * the viewer's communicator; rank 0 prints). */
 PetscErrorCode ms_model_view(ms_model m, PetscViewer viewer);
 PetscBool      ms_model_has_std(ms_model m);
+/* Rows of m->train_summary (each n_features long). */
+#define MS_MODEL_SUMMARY_MIN  0
+#define MS_MODEL_SUMMARY_MAX  1
+#define MS_MODEL_SUMMARY_MEAN 2
+#define MS_MODEL_SUMMARY_STD  3
 PetscBool      ms_model_has_proba(ms_model m);
 /* A model file: group /model with attribute type, the shared state, the scaler and the
  * implementation's own datasets; provenance at the root. */

@@ -102,6 +102,9 @@ PetscErrorCode ms_model_save_inputs(ms_model m, const char *path, int n_inputs, 
   PetscCall(ms_h5_attr_set_int(g, "n_train_rows", m->n_train_rows));
   PetscCall(ms_h5_attr_set_string(g, "units", "parameters refer to the features after the scaler (/model/scaler); predictions and std are in the target's units"));
   if (m->cv.set) PetscCall(cv_save(m, g));
+  if (m->train_summary) PetscCall(ms_h5_write_rows_double(g, "training_summary", 4, 0, 4, m->n_features, m->train_summary));
+  PetscCall(ms_h5_attr_set_double(g, "target_min", m->target_min));
+  PetscCall(ms_h5_attr_set_double(g, "target_max", m->target_max));
   PetscCall(ms_h5_group_ensure(g, "scaler", &sg));
   PetscCall(ms_scaler_save(m->scaler, sg));
   MS_H5CHK(H5Gclose(sg), m->comm, "closing group /model/scaler of %s", path);
@@ -151,6 +154,22 @@ PetscErrorCode ms_model_load(MPI_Comm comm, const char *path, ms_model *mp)
   PetscCall(ms_h5_attr_exists(g, "n_train_rows", &exists));
   if (exists) PetscCall(ms_h5_attr_get_int(g, "n_train_rows", &m->n_train_rows));
   PetscCall(cv_load(m, g));
+  /* optional: files written before the training summary existed have none */
+  PetscCall(ms_h5_link_exists(g, "training_summary", &exists));
+  if (exists) {
+    int     rk;
+    int64_t dims[3];
+    PetscCall(ms_h5_dataset_shape(g, "training_summary", &rk, dims));
+    if (rk != 2 || dims[0] != 4 || dims[1] != m->n_features)
+      SETERRQ(comm, MS_ERR_READ, "%s: /model/training_summary must be 4 x %" PRId64 " (min, max, mean, std per feature)", path, m->n_features);
+    PetscCall(PetscMalloc1(4 * m->n_features, &m->train_summary));
+    PetscCall(ms_h5_read_rows_double(g, "training_summary", 0, 4, m->n_features, m->train_summary));
+  }
+  PetscCall(ms_h5_attr_exists(g, "target_min", &exists));
+  if (exists) {
+    PetscCall(ms_h5_attr_get_double(g, "target_min", &m->target_min));
+    PetscCall(ms_h5_attr_get_double(g, "target_max", &m->target_max));
+  }
   sg = H5Gopen2(g, "scaler", H5P_DEFAULT);
   MS_H5CHK(sg, comm, "cannot open group /model/scaler of %s", path);
   PetscCall(ms_scaler_destroy(&m->scaler));

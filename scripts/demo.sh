@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job, run by `make demo` on NP MPI ranks (default 2): LATP tables through the data
-# layer, a small label campaign (membranes -> tortuosity), and surrogate models cross-validated
-# on those labels. Each stage that lands extends it here. Results go to demo-output/ (or
+# The main job, run by `make demo` on NP MPI ranks (default 2): inputs/quickstart/ (LATP tables
+# through the data layer, a label campaign (membranes -> tortuosity), surrogates cross-validated
+# and trained on those labels, a screen of 10^6 generator-parameter candidates). Each stage that
+# lands extends it here. Results go to demo-output/ (or
 # $DEMO_OUT).
 set -euo pipefail
 BUILD=${1:-build}
@@ -17,31 +18,9 @@ mkdir -p "$OUT"
 echo "== matscreen demo on $NP ranks; results in $OUT"
 "${MPI[@]}" "$BIN" version
 
-echo
-echo "== 1. LATP Bayesian-optimisation samples (seed Table 4.2): CSV -> HDF5 -> CSV"
-"${MPI[@]}" "$BIN" convert -input "$SRC/inputs/latp/bo_samples_table_4_2.csv" -output "$OUT/latp_samples.h5" \
-  -target ionic_conductivity_s_per_cm
-"${MPI[@]}" "$BIN" convert -input "$OUT/latp_samples.h5" -output "$OUT/latp_samples.csv"
-
-echo
-echo "== 2. Simulation labels: 24 Voronoi membranes of 64^3, tortuosity along x, y, z (PETSc)"
-# The seed's training set (200^3 voxels, 40-170 Voronoi points, stanchion radius 3.4, one
-# stretch axis in 0.5-1) scaled to a 64^3 box: radius 3.4 * 64/200 ~ 1.1 voxels. Porosities
-# (~0.8-0.9) and tau (~1.1-1.3) then fall in the range of the dissertation's Table 4.4.
-rm -f "$OUT/labels.h5"
-"${MPI[@]}" "$BIN" label -n 24 -size 64 -n_points_range 40,170 -radius_range 1.0,1.6 -stretch_axis random \
-  -stretch_range 0.5,1 -seed 1 -ranks_per_structure 1 -output "$OUT/labels.h5"
-"${MPI[@]}" "$BIN" convert -input "$OUT/labels.h5" -group /labels -output "$OUT/labels.csv" -quiet
-echo "tortuosity table ($OUT/labels.csv):"
-grep -v '^#' "$OUT/labels.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i;
-    printf "%5s %8s %6s %9s %9s %9s %9s %7s %7s %7s\n", "index", "n_points", "radius", "stretch_x", "stretch_y", "stretch_z", "porosity", "tau_x", "tau_y", "tau_z"; next }
-  { printf "%5d %8d %6.2f %9.3f %9.3f %9.3f %9.4f %7.4f %7.4f %7.4f\n", $c["index"], $c["n_points"], $c["radius"],
-    $c["stretch_x"], $c["stretch_y"], $c["stretch_z"], $c["porosity"], $c["tau_x"], $c["tau_y"], $c["tau_z"] }'
-
-echo
-echo "== 3. Surrogates of tau_x from the generator parameters: 4-fold CV of a GPR and a random forest"
-"${MPI[@]}" "$BIN" cv -data "$OUT/labels.h5:/labels" -target tau_x -features n_points,radius,stretch_x,stretch_y,stretch_z \
-  -models gpr,rf -folds 4 -seed 1 -scaler standard -gpr_kernel rbf_ard -output "$OUT/cv_tau_x.csv"
+# The pipeline itself lives in inputs/quickstart/ (script, space file, options deck, README):
+# labels -> cross-validated surrogates -> screening of 10^6 generator-parameter candidates.
+bash "$SRC/inputs/quickstart/run.sh" "$BIN" "$NP" "$OUT"
 
 echo
 echo "== done. Results:"
