@@ -22,6 +22,19 @@ echo "== matscreen demo on $NP ranks; results in $OUT"
 # labels -> cross-validated surrogates -> screening of 10^6 generator-parameter candidates.
 bash "$SRC/inputs/quickstart/run.sh" "$BIN" "$NP" "$OUT"
 
+# Real data beside the repository (../shared/data, or MS_SHARED_DATA): the steps that need it
+# are skipped with a note when it is absent.
+DATA=${MS_SHARED_DATA:-}
+for d in "$SRC/../shared/data" "$SRC/../../shared/data"; do [ -z "$DATA" ] && [ -d "$d" ] && DATA=$(cd "$d" && pwd); done
+
+echo
+echo "== OBELiX solid electrolytes: formulas -> Magpie features -> random forest (inputs/quickstart/obelix.sh)"
+if [ -n "$DATA" ] && [ -f "$DATA/obelix/train.csv" ]; then
+  MS_SHARED_DATA=$DATA bash "$SRC/inputs/quickstart/obelix.sh" "$SRC/$BUILD" "$NP" "$OUT/obelix"
+else
+  echo "   skipped: no OBELiX data (../shared/data/obelix; set MS_SHARED_DATA)"
+fi
+
 echo
 echo "== done. Results:"
 ls -l "$OUT"
