@@ -17,5 +17,6 @@ const ms_command ms_commands[] = {
   {"nmf", "non-negative matrix factorisation of a table: components and weights", ms_cmd_nmf_help, ms_cmd_nmf},
   {"featurize", "featurize inputs into a feature table: composition, electronic, structure, graph", ms_cmd_featurize_help, ms_cmd_featurize},
   {"screen", "screen candidates with saved models: exact top-K or Pareto front, filters, checkpoints", ms_cmd_screen_help, ms_cmd_screen},
+  {"bo", "Bayesian optimisation: suggest the next experiments (GP + UCB/EI/PI/EHVI), benchmark strategies", ms_cmd_bo_help, ms_cmd_bo},
   {NULL, NULL, NULL, NULL},
 };

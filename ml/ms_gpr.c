@@ -246,8 +246,9 @@ PetscErrorCode ms_gpr_predict_mean(ms_gpr gp, int64_t m, const double *Xq, doubl
 /* Query columns handled per triangular solve: bounds the n x chunk right-hand side. */
 #define MS_GPR_STD_CHUNK 1024
 
-/* var_q = k(x,x) - |L^{-1} k*|^2 for the mc query points Z (replicated on the grid). */
-static PetscErrorCode ms_gpr_std_chunk(ms_gpr gp, int64_t mc, const double *Z, double *var)
+/* var_q = k(x,x) - |L^{-1} k*|^2 for the mc query points Z (replicated on the grid); with
+   mean != NULL also the normalised mean k*^T a from the same k* (one kernel pass for both). */
+static PetscErrorCode ms_gpr_std_chunk(ms_gpr gp, int64_t mc, const double *Z, double *var, double *mean)
 {
   ms_gpr_fill_ctx ctx = {gp->kernel, gp->X, Z, gp->d, 0.0};
   ms_dmat         B;
@@ -257,6 +258,15 @@ static PetscErrorCode ms_gpr_std_chunk(ms_gpr gp, int64_t mc, const double *Z, d
   /* diag_add = 0: query points are never training points, so k* has no white noise even
      where a query index equals a training index */
   PetscCall(ms_dmat_fill(&B, ms_gpr_entry, &ctx, PETSC_FALSE));
+  if (mean) {
+    PetscCall(PetscArrayzero(mean, mc));
+    for (int lj = 0; lj < B.nloc; lj++) {
+      double s = 0.0;
+      for (int li = 0; li < B.mloc; li++) s += B.a[(size_t)lj * B.lld + li] * gp->alpha[ms_dmat_row(&B, li)];
+      mean[ms_dmat_col(&B, lj)] = s;
+    }
+    if (gp->grid) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, mean, (int)mc, MPI_DOUBLE, MPI_SUM, gp->grid->comm));
+  }
   PetscCall(ms_dmat_trsm_lower(&gp->L, &B));
   PetscCall(PetscArrayzero(var, mc));
   for (int lj = 0; lj < B.nloc; lj++) {
@@ -272,7 +282,14 @@ static PetscErrorCode ms_gpr_std_chunk(ms_gpr gp, int64_t mc, const double *Z, d
 
 PetscErrorCode ms_gpr_predict_std(ms_gpr gp, int64_t m, const double *Xq, double *std)
 {
-  double *Zall = NULL, *var;
+  PetscFunctionBeginUser;
+  PetscCall(ms_gpr_predict_mean_std(gp, m, Xq, NULL, std));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_gpr_predict_mean_std(ms_gpr gp, int64_t m, const double *Xq, double *mean_out, double *std)
+{
+  double *Zall = NULL, *var, *mean = NULL;
   int64_t M = m, off = 0;
 
   PetscFunctionBeginUser;
@@ -297,16 +314,19 @@ PetscErrorCode ms_gpr_predict_std(ms_gpr gp, int64_t m, const double *Xq, double
     PetscCall(PetscFree2(cnt, dsp));
   }
   PetscCall(PetscMalloc1(MS_GPR_STD_CHUNK, &var));
+  if (mean_out) PetscCall(PetscMalloc1(MS_GPR_STD_CHUNK, &mean));
   for (int64_t c0 = 0; c0 < M; c0 += MS_GPR_STD_CHUNK) {
     int64_t mc = PetscMin(MS_GPR_STD_CHUNK, M - c0);
-    PetscCall(ms_gpr_std_chunk(gp, mc, (Zall ? Zall : Xq) + c0 * gp->d, var));
+    PetscCall(ms_gpr_std_chunk(gp, mc, (Zall ? Zall : Xq) + c0 * gp->d, var, mean));
     for (int64_t q = 0; q < mc; q++) {
       int64_t g = c0 + q; /* global query index; ours are [off, off + m) */
       if (g < off || g >= off + m) continue;
       std[g - off] = gp->y_std * sqrt(PetscMax(var[q], 0.0));
+      if (mean_out) mean_out[g - off] = gp->y_std * mean[q] + gp->y_mean;
     }
   }
   PetscCall(PetscFree(var));
+  PetscCall(PetscFree(mean));
   PetscCall(PetscFree(Zall));
   PetscFunctionReturn(0);
 }

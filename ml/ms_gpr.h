@@ -96,5 +96,8 @@ PetscErrorCode ms_gpr_predict_mean(ms_gpr gp, int64_t m, const double *Xq, doubl
 /* Predictive std (sklearn's: includes the white noise, clipped at 0). Collective over
  * gp->comm when the factor is distributed: every rank passes its own query rows. */
 PetscErrorCode ms_gpr_predict_std(ms_gpr gp, int64_t m, const double *Xq, double *std);
+/* Mean (may be NULL) and std together from one pass of kernel evaluations (about half the work of
+ * the two calls; Bayesian optimisation scores millions of candidates). Collective as _std. */
+PetscErrorCode ms_gpr_predict_mean_std(ms_gpr gp, int64_t m, const double *Xq, double *mean, double *std);
 
 #endif

@@ -36,5 +36,10 @@ else
 fi
 
 echo
+echo "== LATP design of experiments: the next batch of 6 from Table 4.2 on the stage-2 space (GPR-UCB, Kriging believer)"
+"${MPI[@]}" "$BIN" bo suggest -data "$SRC/inputs/latp/bo_samples_table_4_2.csv" -space "$SRC/inputs/latp/search_space_table_4_1.csv" \
+  -stage iterations_3_4 -target ionic_conductivity_s_per_cm -target_transform log10 -acquisition ucb -batch 6 -output "$OUT/latp_next.csv"
+
+echo
 echo "== done. Results:"
 ls -l "$OUT"
