@@ -83,7 +83,7 @@ PetscErrorCode ms_sisso_fit(MPI_Comm comm, const ms_sisso_opts *o, int64_t n, in
     if (D == 1 && sp.R >= 1) {
       res->n_kept[sp.R]  = n_valid;
       res->seconds[sp.R] = MPI_Wtime() - t0;
-      PetscCall(ms_log(comm, "sisso: rung %d: %lld candidates, %lld valid (streamed, not stored), screened in %.2f s\n", sp.R,
+      PetscCall(ms_log(comm, "sisso: rung %d: %lld candidates, %lld valid (streamed, not stored), screened in %.4f s\n", sp.R,
                        (long long)res->n_candidates[sp.R], (long long)n_valid, res->seconds[sp.R]));
     }
     for (int64_t k = 0; k < top.n; k++, M++) {
@@ -103,7 +103,7 @@ PetscErrorCode ms_sisso_fit(MPI_Comm comm, const ms_sisso_opts *o, int64_t n, in
     res->rmse = sqrt(res->rmse / (double)n);
     {
       char *f;
-      PetscCall(ms_log(comm, "sisso: %dD model (%lld subsets of %lld screened, %.2f s): training RMSE %.6g\n", D, (long long)res->l0_subsets,
+      PetscCall(ms_log(comm, "sisso: %dD model (%lld subsets of %lld screened, %.4f s): training RMSE %.6g\n", D, (long long)res->l0_subsets,
                        (long long)M, res->l0_seconds, res->rmse));
       PetscCall(ms_log(comm, "  y = %.10g", coef[0]));
       for (int d = 0; d < D; d++) {

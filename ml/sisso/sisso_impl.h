@@ -42,6 +42,9 @@ PetscBool ms_sisso_apply(int op, int64_t n, const double *a, const double *b, do
 /* Standardise v into z (mean 0, population std 1, first clear entry positive) and return the
  * duplicate hash; 0 when v is non-finite or constant. */
 uint64_t ms_sisso_standardise(int64_t n, const double *v, double *z);
+/* The two halves: z-score (PETSC_FALSE: non-finite or constant) and the hash of z. */
+PetscBool ms_sisso_zscore(int64_t n, const double *v, double *z);
+uint64_t  ms_sisso_hash(int64_t n, const double *z);
 int      ms_sisso_op_from_name(const char *s);
 const char *ms_sisso_op_token(int op);
 
@@ -60,6 +63,7 @@ PetscErrorCode ms_sisso_space_format(const ms_sisso_space *sp, const ms_sisso_re
 typedef struct { double score; int64_t idx; uint64_t hash; int32_t cplx, pad; } ms_sisso_entry;
 typedef struct { int64_t k, n; ms_sisso_entry *e; } ms_sisso_top;
 void           ms_sisso_top_insert(ms_sisso_top *t, const ms_sisso_entry *x);
+int            ms_sisso_entry_better(const ms_sisso_entry *x, const ms_sisso_entry *y);
 /* Screen the pool against the centred unit-norm residual r, skipping hashes in excl (sorted,
  * n_excl); fills top (k entries, best first) identically on every rank. */
 PetscErrorCode ms_sisso_screen(MPI_Comm comm, const ms_sisso_space *sp, const double *r, int64_t n_excl, const uint64_t *excl,

@@ -186,28 +186,39 @@ PetscBool ms_sisso_apply(int op, int64_t n, const double *a, const double *b, do
  * the differences between distinct descriptors on a few dozen rows. */
 #define MS_SISSO_HASH_STEP 1e-6
 
-uint64_t ms_sisso_standardise(int64_t n, const double *v, double *z)
+PetscBool ms_sisso_zscore(int64_t n, const double *v, double *z)
 {
-  double   mean = 0.0, ss = 0.0, sd, sign = 0.0;
-  uint64_t h = 1469598103934665603ull;
+  double mean = 0.0, ss = 0.0, sd;
 
   for (int64_t i = 0; i < n; i++) mean += v[i];
   mean /= (double)n;
-  if (!isfinite(mean)) return 0;
+  if (!isfinite(mean)) return PETSC_FALSE;
   for (int64_t i = 0; i < n; i++) ss += (v[i] - mean) * (v[i] - mean);
   sd = sqrt(ss / (double)n);
-  if (!isfinite(sd) || !(sd > 1e-10 * fabs(mean)) || !(sd > 1e-300)) return 0;
+  if (!isfinite(sd) || !(sd > 1e-10 * fabs(mean)) || !(sd > 1e-300)) return PETSC_FALSE;
+  for (int64_t i = 0; i < n; i++) z[i] = (v[i] - mean) / sd;
+  return PETSC_TRUE;
+}
+
+uint64_t ms_sisso_hash(int64_t n, const double *z)
+{
+  double   sign = 1.0;
+  uint64_t h    = 0x9e3779b97f4a7c15ull;
+
+  for (int64_t i = 0; i < n; i++)
+    if (fabs(z[i]) > 1e-3) { sign = z[i] > 0 ? 1.0 : -1.0; break; } /* x and -x are one descriptor */
   for (int64_t i = 0; i < n; i++) {
-    z[i] = (v[i] - mean) / sd;
-    if (sign == 0.0 && fabs(z[i]) > 1e-3) sign = z[i] > 0 ? 1.0 : -1.0;
-  }
-  for (int64_t i = 0; i < n; i++) {
-    int64_t q = (int64_t)llround(sign * z[i] / MS_SISSO_HASH_STEP);
-    /* FNV-1a over the 8 bytes of each rounded value, then a splitmix finaliser */
-    for (int b = 0; b < 8; b++) { h ^= (uint64_t)((q >> (8 * b)) & 0xff); h *= 1099511628211ull; }
+    uint64_t q = (uint64_t)(int64_t)llround(sign * z[i] / MS_SISSO_HASH_STEP);
+    h = (h ^ q) * 0xff51afd7ed558ccdull; /* multiply-xorshift mixing of one word */
+    h ^= h >> 29;
   }
   h ^= h >> 31; h *= 0x7fb5d329728ea185ull; h ^= h >> 27; h *= 0x81dadef4bc2dd44dull; h ^= h >> 33;
   return h ? h : 1;
+}
+
+uint64_t ms_sisso_standardise(int64_t n, const double *v, double *z)
+{
+  return ms_sisso_zscore(n, v, z) ? ms_sisso_hash(n, z) : 0;
 }
 
 /* ---- postfix programs -------------------------------------------------------------------- */

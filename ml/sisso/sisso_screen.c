@@ -17,7 +17,7 @@
 /* Candidates per chunk between progress reductions. */
 #define MS_SISSO_CHUNK 65536
 
-static int entry_better(const ms_sisso_entry *x, const ms_sisso_entry *y)
+int ms_sisso_entry_better(const ms_sisso_entry *x, const ms_sisso_entry *y)
 {
   if (x->score != y->score) return x->score > y->score;
   if (x->cplx != y->cplx) return x->cplx < y->cplx;
@@ -27,16 +27,16 @@ static int entry_better(const ms_sisso_entry *x, const ms_sisso_entry *y)
 void ms_sisso_top_insert(ms_sisso_top *t, const ms_sisso_entry *x)
 {
   int64_t pos;
-  if (t->n == t->k && !entry_better(x, &t->e[t->n - 1])) return;
+  if (t->n == t->k && !ms_sisso_entry_better(x, &t->e[t->n - 1])) return;
   for (int64_t i = 0; i < t->n; i++)
     if (t->e[i].hash == x->hash) {
-      if (!entry_better(x, &t->e[i])) return;
+      if (!ms_sisso_entry_better(x, &t->e[i])) return;
       for (int64_t q = i; q + 1 < t->n; q++) t->e[q] = t->e[q + 1];
       t->n--;
       break;
     }
   if (t->n == t->k) t->n--;
-  for (pos = t->n; pos > 0 && entry_better(x, &t->e[pos - 1]); pos--) t->e[pos] = t->e[pos - 1];
+  for (pos = t->n; pos > 0 && ms_sisso_entry_better(x, &t->e[pos - 1]); pos--) t->e[pos] = t->e[pos - 1];
   t->e[pos] = *x;
   t->n++;
 }
@@ -76,15 +76,18 @@ PetscErrorCode ms_sisso_screen(MPI_Comm comm, const ms_sisso_space *sp, const do
       double          s = 0.0;
       ms_sisso_space_decode(sp, t, &rc);
       if (!ms_sisso_space_eval(sp, &rc, v, &x.cplx)) continue;
-      if (!(x.hash = ms_sisso_standardise(n, v, z))) continue;
+      if (!ms_sisso_zscore(n, v, z)) continue;
       if (t >= sp->S) valid++;
-      if (n_excl && bsearch(&x.hash, excl, n_excl, sizeof *excl, cmp_u64)) continue;
       for (int64_t i = 0; i < n; i++) s += z[i] * r[i];
       /* |corr| rounded to 1e-12: algebraically equal candidates (x3 and x2-(x2+x3)) differ in
          the last bits, and must tie so that complexity, then index, picks the simplest */
       x.score = round(fabs(s) * rn * 1e12) * 1e-12;
       x.idx   = t;
       x.pad   = 0;
+      /* most candidates stop here: hashing is needed only for one that could enter the list */
+      if (loc.n == loc.k && !ms_sisso_entry_better(&x, &loc.e[loc.n - 1])) continue;
+      x.hash = ms_sisso_hash(n, z);
+      if (n_excl && bsearch(&x.hash, excl, n_excl, sizeof *excl, cmp_u64)) continue;
       ms_sisso_top_insert(&loc, &x);
     }
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &d, 1, MPI_INT64_T, MPI_SUM, comm));

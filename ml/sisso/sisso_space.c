@@ -170,7 +170,7 @@ static PetscErrorCode space_add_rung(MPI_Comm comm, ms_sisso_space *sp, int k, i
   res->n_candidates[k] = N;
   res->n_kept[k]       = nkeep;
   res->seconds[k]      = MPI_Wtime() - t0;
-  PetscCall(ms_log(comm, "sisso: rung %d: %lld candidates, %lld kept (valid, new), %.2f s\n", k, (long long)N, (long long)nkeep, res->seconds[k]));
+  PetscCall(ms_log(comm, "sisso: rung %d: %lld candidates, %lld kept (valid, new), %.4f s\n", k, (long long)N, (long long)nkeep, res->seconds[k]));
   PetscCall(PetscFree3(key, keep, old));
   PetscCall(PetscFree2(v, z));
   PetscCall(PetscFree4(h, c, hl, cl));
