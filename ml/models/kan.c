@@ -1,7 +1,7 @@
 /* kan.c - Kolmogorov-Arnold network regression ("kan"; ml/kan/ms_kan.h).
  *
  * Options (defaults):
- *   -kan_widths <5>     hidden layer widths, comma-separated (none: one layer of d edges)
+ *   -kan_widths <5>     hidden layer widths, comma-separated (0: no hidden layer, d edges)
  *   -kan_grid <5>       B-spline grid intervals G per edge
  *   -kan_k <3>          spline degree (cubic)
  *   -kan_epochs <1000>  full-batch Adam iterations
@@ -28,8 +28,8 @@ static PetscErrorCode ms_kan_model_setfromoptions(ms_model m)
 
   PetscFunctionBegin;
   PetscOptionsBegin(m->comm, NULL, "Kolmogorov-Arnold network (-model kan)", NULL);
-  PetscCall(PetscOptionsIntArray("-kan_widths", "hidden layer widths, comma-separated (e.g. 5 or 8,4)", NULL, c->hidden, &nh, &set));
-  if (set) c->n_hidden = nh;
+  PetscCall(PetscOptionsIntArray("-kan_widths", "hidden layer widths, comma-separated (default 5; e.g. 8,4; 0: no hidden layer)", NULL, c->hidden, &nh, &set));
+  if (set) c->n_hidden = (nh == 1 && c->hidden[0] == 0) ? 0 : nh; /* 0: one layer, inputs -> output */
   PetscCall(PetscOptionsInt("-kan_grid", "B-spline grid intervals G per edge", NULL, c->G, &c->G, NULL));
   PetscCall(PetscOptionsInt("-kan_k", "B-spline degree (3: cubic)", NULL, c->k, &c->k, NULL));
   PetscCall(PetscOptionsInt("-kan_epochs", "full-batch Adam iterations, >= 1", NULL, c->epochs, &c->epochs, NULL));
