@@ -103,7 +103,7 @@ PetscErrorCode ms_sisso_fit(MPI_Comm comm, const ms_sisso_opts *o, int64_t n, in
     res->rmse = sqrt(res->rmse / (double)n);
     {
       char *f;
-      PetscCall(ms_log(comm, "sisso: %dD model (%lld subsets of %lld screened, %.4f s): training RMSE %.6g\n", D, (long long)res->l0_subsets,
+      PetscCall(ms_log(comm, "sisso: %dD model (%lld subsets of %lld screened, %.4f s): training RMSE %.12g\n", D, (long long)res->l0_subsets,
                        (long long)M, res->l0_seconds, res->rmse));
       PetscCall(ms_log(comm, "  y = %.10g", coef[0]));
       for (int d = 0; d < D; d++) {
