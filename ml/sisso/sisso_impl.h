@@ -74,4 +74,10 @@ PetscErrorCode ms_sisso_screen(MPI_Comm comm, const ms_sisso_space *sp, const do
 PetscErrorCode ms_sisso_l0(MPI_Comm comm, int64_t n, int64_t M, const double *Z, const double *yc, int D, int64_t *best, double *rss,
                            int64_t *n_subsets);
 
+/* The generic search: the subset of lowest loss(ctx, D, s) (+inf: skip), ties to the lowest
+ * lexicographic index, subsets split over the ranks in contiguous blocks. */
+typedef double (*ms_sisso_loss_fn)(void *ctx, int D, const int64_t *s);
+PetscErrorCode ms_sisso_l0_search(MPI_Comm comm, int64_t M, int D, ms_sisso_loss_fn loss, void *ctx, int64_t *best, double *loss_best,
+                                  int64_t *n_subsets);
+
 #endif
