@@ -12,6 +12,8 @@
  * see ms_sisso.h. The model is the formula: predict re-evaluates each descriptor's postfix
  * program on the primary features, so a saved model needs nothing but its strings and
  * coefficients. With -scaler other than none the primary features are the scaled ones.
+ * Classification: the descriptors whose class domains (convex hulls) hold the fewest rows of
+ * other classes; predict gives the class whose domain holds the row, else the nearest centroid.
  */
 #include "ms_model.h"
 #include "ms_h5.h"
@@ -63,7 +65,9 @@ static PetscErrorCode ms_sisso_model_fit(ms_model m, ms_dataset train)
   PetscCall(ms_dataset_allgather(train, &rep));
   s->o.units      = s->units[0] ? s->units : NULL;
   s->o.max_stored = s->max_stored;
-  PetscCall(ms_sisso_fit(train->comm, &s->o, rep->n_global, rep->n_features, rep->X, rep->y, rep->feature_names, &s->r));
+  if (m->task == MS_TASK_CLASSIFICATION)
+    PetscCall(ms_sisso_fit(train->comm, &s->o, rep->n_global, rep->n_features, rep->X, NULL, rep->labels, (int)rep->n_classes, rep->feature_names, &s->r));
+  else PetscCall(ms_sisso_fit(train->comm, &s->o, rep->n_global, rep->n_features, rep->X, rep->y, NULL, 0, rep->feature_names, &s->r));
   PetscCall(ms_dataset_destroy(&rep));
   PetscFunctionReturn(0);
 }
@@ -76,15 +80,16 @@ static PetscErrorCode ms_sisso_model_predict(ms_model m, ms_dataset X, double *y
   double         *v;
 
   PetscFunctionBegin;
-  PetscCall(PetscMalloc1(PetscMax(n, 1), &v));
+  PetscCall(PetscMalloc1(PetscMax(n, 1) * s->r.dim, &v));
   for (int64_t i = 0; i < n; i++) y[i] = s->r.intercept;
   for (int d = 0; d < s->r.dim; d++) {
-    PetscCall(ms_sisso_rpn_eval(s->r.rpn[d], n, X->n_features, X->X, v));
+    PetscCall(ms_sisso_rpn_eval(s->r.rpn[d], n, X->n_features, X->X, v + d * n));
     for (int64_t i = 0; i < n; i++) {
-      if (!isfinite(v[i]) && X->row_start + i < bad[0]) { bad[0] = X->row_start + i; bad[1] = d; }
-      y[i] += s->r.coef[d] * v[i];
+      if (!isfinite(v[d * n + i]) && X->row_start + i < bad[0]) { bad[0] = X->row_start + i; bad[1] = d; }
+      y[i] += s->r.coef[d] * v[d * n + i];
     }
   }
+  if (s->r.n_classes) ms_sisso_classify(&s->r, n, v, y); /* class domains in the descriptor space */
   PetscCall(PetscFree(v));
   {
     int64_t first = bad[0];
@@ -104,6 +109,12 @@ static PetscErrorCode ms_sisso_model_formula(ms_model m, PetscViewer v)
   ms_sisso_model *s = (ms_sisso_model *)m->data;
 
   PetscFunctionBegin;
+  if (s->r.n_classes) {
+    PetscCall(PetscViewerASCIIPrintf(v, "%s: class domains (convex hulls) in the space of", m->target_name ? m->target_name : "class"));
+    for (int d = 0; d < s->r.dim; d++) PetscCall(PetscViewerASCIIPrintf(v, "%s d%d = %s", d ? "," : "", d + 1, s->r.infix[d]));
+    PetscCall(PetscViewerASCIIPrintf(v, "; %lld training rows inside another class's domain\n", (long long)s->r.n_overlap));
+    PetscFunctionReturn(0);
+  }
   PetscCall(PetscViewerASCIIPrintf(v, "%s = %.12g", m->target_name ? m->target_name : "y", s->r.intercept));
   for (int d = 0; d < s->r.dim; d++) PetscCall(PetscViewerASCIIPrintf(v, " %c %.12g * %s", s->r.coef[d] < 0 ? '-' : '+', fabs(s->r.coef[d]), s->r.infix[d]));
   PetscCall(PetscViewerASCIIPrintf(v, "\n"));
@@ -126,6 +137,11 @@ static PetscErrorCode ms_sisso_model_terms(ms_model m, ms_model_terms t)
   ms_sisso_model *s = (ms_sisso_model *)m->data;
 
   PetscFunctionBegin;
+  if (s->r.n_classes) {
+    for (int d = 0; d < s->r.dim; d++) PetscCall(ms_model_terms_add(t, "descriptor", NULL, s->r.infix[d], d + 1));
+    PetscCall(ms_model_terms_add(t, "overlap_rows", NULL, NULL, (double)s->r.n_overlap));
+    PetscFunctionReturn(0);
+  }
   for (int d = 0; d < s->r.dim; d++) PetscCall(ms_model_terms_add(t, "coef", NULL, s->r.infix[d], s->r.coef[d]));
   PetscCall(ms_model_terms_add(t, "intercept", NULL, NULL, s->r.intercept));
   PetscFunctionReturn(0);
@@ -145,6 +161,21 @@ static PetscErrorCode ms_sisso_model_save(ms_model m, hid_t group)
   PetscCall(ms_h5_attr_set_strings(group, "descriptors", s->r.dim, s->r.infix));
   PetscCall(ms_h5_attr_set_strings(group, "programs", s->r.dim, s->r.rpn));
   PetscCall(ms_h5_write_rows_double(group, "coef", s->r.dim, 0, s->r.dim, 0, s->r.coef));
+  if (s->r.n_classes) { /* class domains: descriptor scaling, centroids, hull facets (normal, offset) */
+    const int     K = s->r.n_classes, D = s->r.dim;
+    int64_t       tot = 0, *nf;
+    PetscCall(PetscMalloc1(K, &nf));
+    for (int c = 0; c < K; c++) { nf[c] = s->r.hull_nf[c]; tot += nf[c]; }
+    PetscCall(ms_h5_attr_set_int(group, "n_overlap", s->r.n_overlap));
+    PetscCall(ms_h5_attr_set_int(group, "hull_values", tot * (D + 1)));
+    PetscCall(ms_h5_write_rows_double(group, "desc_mean", D, 0, D, 0, s->r.dmean));
+    PetscCall(ms_h5_write_rows_double(group, "desc_sd", D, 0, D, 0, s->r.dsd));
+    PetscCall(ms_h5_write_rows_double(group, "centroids", (int64_t)K * D, 0, (int64_t)K * D, 0, s->r.centroid));
+    PetscCall(ms_h5_write_rows_int(group, "hull_nf", K, 0, K, nf));
+    /* at least one value: no class may have a hull (all degenerate); hull_values says how many count */
+    PetscCall(ms_h5_write_rows_double(group, "hulls", PetscMax(tot * (D + 1), 1), 0, PetscMax(tot * (D + 1), 1), 0, s->r.hull));
+    PetscCall(PetscFree(nf));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -180,6 +211,30 @@ static PetscErrorCode ms_sisso_model_load(ms_model m, hid_t group)
   ms_strings_free(nd, &infix);
   ms_strings_free(np, &rpn);
   PetscCall(ms_h5_read_rows_double(group, "coef", 0, nd, 0, s->r.coef));
+  if (m->task == MS_TASK_CLASSIFICATION) {
+    const int K = (int)m->n_classes;
+    int64_t   nvals, tot = 0, *nf;
+    PetscCheck(K >= 2 && K <= 64, m->comm, MS_ERR_READ, "sisso model: %d classes (2..64 supported)", K);
+    s->r.n_classes = K;
+    PetscCall(ms_h5_attr_get_int(group, "n_overlap", &s->r.n_overlap));
+    PetscCall(ms_h5_attr_get_int(group, "hull_values", &nvals));
+    PetscCall(PetscCalloc3(nd, &s->r.dmean, nd, &s->r.dsd, (int64_t)K * nd, &s->r.centroid));
+    PetscCall(PetscMalloc1(K, &nf));
+    PetscCall(ms_h5_read_rows_double(group, "desc_mean", 0, nd, 0, s->r.dmean));
+    PetscCall(ms_h5_read_rows_double(group, "desc_sd", 0, nd, 0, s->r.dsd));
+    PetscCall(ms_h5_read_rows_double(group, "centroids", 0, (int64_t)K * nd, 0, s->r.centroid));
+    PetscCall(ms_h5_read_rows_int(group, "hull_nf", 0, K, nf));
+    for (int c = 0; c < K; c++) {
+      PetscCheck(nf[c] >= 0 && nf[c] < 10000000, m->comm, MS_ERR_READ, "sisso model: class %d has %lld hull facets", c, (long long)nf[c]);
+      tot += nf[c];
+    }
+    PetscCheck(tot * (nd + 1) == nvals, m->comm, MS_ERR_READ, "sisso model: hull_nf adds up to %lld values, hull_values says %lld",
+               (long long)(tot * (nd + 1)), (long long)nvals);
+    PetscCall(PetscMalloc2(K, &s->r.hull_nf, PetscMax(nvals, 1), &s->r.hull));
+    for (int c = 0; c < K; c++) s->r.hull_nf[c] = (int)nf[c];
+    PetscCall(ms_h5_read_rows_double(group, "hulls", 0, PetscMax(nvals, 1), 0, s->r.hull));
+    PetscCall(PetscFree(nf));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -206,8 +261,8 @@ PetscErrorCode ms_model_create_sisso(ms_model m)
   s->max_stored   = 1000000;
   PetscCall(PetscStrncpy(s->ops, "all", sizeof s->ops));
   m->data               = s;
-  m->summary            = "SISSO symbolic regression: a formula of -sisso_dim descriptors (regression)";
-  m->supports           = MS_MODEL_REGRESSION;
+  m->summary            = "SISSO: a formula of -sisso_dim descriptors (regression; classification by class-domain overlap)";
+  m->supports           = MS_MODEL_REGRESSION | MS_MODEL_CLASSIFICATION;
   m->ops.setfromoptions = ms_sisso_model_setfromoptions;
   m->ops.fit            = ms_sisso_model_fit;
   m->ops.predict        = ms_sisso_model_predict;

@@ -61,6 +61,14 @@ typedef struct {
   double   seconds[MS_SISSO_MAX_RUNG + 1];
   double   l0_seconds;
   int64_t  l0_subsets;   /* subsets solved in the last l0 search */
+  /* classification (n_classes > 0; coef and intercept unused): class domains in the space of
+     the standardised descriptors (d - dmean) / dsd */
+  int      n_classes;
+  double  *dmean, *dsd;  /* dim */
+  double  *centroid;     /* n_classes x dim, standardised */
+  int     *hull_nf;      /* facets per class (0: no hull) */
+  double  *hull;         /* all classes' facets in order, (dim + 1) numbers each: normal, offset */
+  int64_t  n_overlap;    /* training rows inside another class's domain */
 } ms_sisso_result;
 
 /* Parse a comma-separated operator list ("all" or names from ms_sisso_op_names). */
@@ -68,11 +76,16 @@ PetscErrorCode ms_sisso_ops_parse(MPI_Comm comm, const char *list, unsigned *ops
 /* Write the names of the operators in ops, comma-separated, into buf. */
 PetscErrorCode ms_sisso_ops_string(unsigned ops, char *buf, size_t len);
 
-/* Fit on n rows x p primary features, row-major X and y, replicated on every rank of comm
- * (collective). names are the primary feature names. res is filled; free it with
+/* Fit on n rows x p primary features, row-major X and the target, replicated on every rank
+ * of comm (collective): regression with y (lab NULL), or classification with class indices
+ * lab[i] in 0..n_classes-1 (y NULL; descriptors chosen by the fewest rows inside another
+ * class's convex hull). names are the primary feature names. res is filled; free it with
  * ms_sisso_result_free. */
-PetscErrorCode ms_sisso_fit(MPI_Comm comm, const ms_sisso_opts *o, int64_t n, int64_t p, const double *X, const double *y,
-                            char *const *names, ms_sisso_result *res);
+PetscErrorCode ms_sisso_fit(MPI_Comm comm, const ms_sisso_opts *o, int64_t n, int64_t p, const double *X, const double *y, const int64_t *lab,
+                            int n_classes, char *const *names, ms_sisso_result *res);
+/* Classification of n rows from their descriptor values V (dim x n, raw): the one class whose
+ * domain contains the row; else (none or several) the nearest class centroid among those. */
+void ms_sisso_classify(const ms_sisso_result *res, int64_t n, const double *V, double *cls);
 PetscErrorCode ms_sisso_result_free(ms_sisso_result *res);
 
 /* Check that rpn is a well-formed program over p primary columns (error names the token). */

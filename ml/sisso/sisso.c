@@ -42,9 +42,102 @@ static PetscErrorCode sisso_refit(MPI_Comm comm, int64_t n, int D, const double 
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ms_sisso_fit(MPI_Comm comm, const ms_sisso_opts *o, int64_t n, int64_t p, const double *X, const double *y,
-                            char *const *names, ms_sisso_result *res)
+/* Classification, dimension D: the subset whose class domains hold the fewest foreign rows;
+ * the rows in an overlap region are the ones the next screening looks at. On the last
+ * dimension the domains, centroids and descriptor scaling go into res. */
+static PetscErrorCode ms_sisso_class_fit_step(MPI_Comm comm, int64_t n, int64_t M, const double *Z, const double *V, const ms_sisso_recipe *urec,
+                                              const ms_sisso_space *sp, const ms_sisso_cls *cls, char *active, int D, PetscBool last,
+                                              int64_t *sel, ms_sisso_result *res)
 {
+  const double  *cols[MS_SISSO_MAX_DIM];
+  ms_sisso_hulls h;
+  double         loss, t0 = MPI_Wtime();
+  int64_t        n_overlap;
+
+  PetscFunctionBegin;
+  PetscCall(ms_sisso_l0_class(comm, n, M, Z, cls, D, sel, &loss, &res->l0_subsets));
+  res->l0_seconds = MPI_Wtime() - t0;
+  for (int d = 0; d < D; d++) cols[d] = Z + sel[d] * n;
+  PetscCall(ms_sisso_class_domains(n, D, cols, cls, &h, active, &n_overlap));
+  PetscCall(ms_log(comm, "sisso: %dD classification model (%lld subsets of %lld screened, %.4f s): %lld training rows inside another class's domain\n",
+                   D, (long long)res->l0_subsets, (long long)M, res->l0_seconds, (long long)n_overlap));
+  for (int d = 0; d < D; d++) {
+    char *f;
+    PetscCall(ms_sisso_space_format(sp, &urec[sel[d]], PETSC_FALSE, &f));
+    PetscCall(ms_log(comm, "  descriptor %d: %s\n", d + 1, f));
+    PetscCall(PetscFree(f));
+  }
+  if (last) {
+    int64_t tot = 0, q = 0;
+    res->n_overlap = n_overlap;
+    PetscCall(PetscCalloc3(D, &res->dmean, D, &res->dsd, (int64_t)cls->K * D, &res->centroid));
+    for (int d = 0; d < D; d++) {
+      const double *v = V + sel[d] * n;
+      double        m = 0.0, ss = 0.0;
+      for (int64_t i = 0; i < n; i++) m += v[i];
+      m /= (double)n;
+      for (int64_t i = 0; i < n; i++) ss += (v[i] - m) * (v[i] - m);
+      res->dmean[d] = m;
+      res->dsd[d]   = sqrt(ss / (double)n);
+    }
+    for (int c = 0; c < cls->K; c++) {
+      int64_t nc = 0;
+      for (int64_t i = 0; i < n; i++)
+        if (cls->lab[i] == c) {
+          nc++;
+          for (int d = 0; d < D; d++) res->centroid[c * D + d] += cols[d][i];
+        }
+      for (int d = 0; d < D; d++) res->centroid[c * D + d] /= (double)PetscMax(nc, 1);
+      tot += h.nf[c];
+    }
+    PetscCall(PetscMalloc2(cls->K, &res->hull_nf, PetscMax(tot, 1) * (D + 1), &res->hull));
+    for (int c = 0; c < cls->K; c++) {
+      res->hull_nf[c] = h.nf[c];
+      for (int64_t k = 0; k < (int64_t)h.nf[c] * (D + 1); k++) res->hull[q++] = h.f[c][k];
+    }
+  }
+  PetscCall(ms_sisso_hulls_free(&h));
+  PetscFunctionReturn(0);
+}
+
+void ms_sisso_classify(const ms_sisso_result *res, int64_t n, const double *V, double *out)
+{
+  const int D = res->dim, K = res->n_classes;
+  for (int64_t i = 0; i < n; i++) {
+    double    x[MS_SISSO_MAX_DIM], best = PETSC_INFINITY;
+    PetscBool in[64];
+    int       nin = 0, c_in = -1, cbest = 0;
+    int64_t   off = 0;
+    for (int d = 0; d < D; d++) x[d] = (V[d * n + i] - res->dmean[d]) / (res->dsd[d] > 0 ? res->dsd[d] : 1.0);
+    for (int c = 0; c < K; c++) {
+      in[c] = res->hull_nf[c] > 0;
+      for (int q = 0; q < res->hull_nf[c] && in[c]; q++) {
+        const double *f = res->hull + off + (int64_t)q * (D + 1);
+        double        s = f[D];
+        for (int d = 0; d < D; d++) s += f[d] * x[d];
+        in[c] = s <= 1e-10;
+      }
+      off += (int64_t)res->hull_nf[c] * (D + 1);
+      if (in[c]) { nin++; c_in = c; }
+    }
+    if (nin == 1) { out[i] = c_in; continue; }
+    /* in no domain or in several: the nearest centroid (among the containing classes) */
+    for (int c = 0; c < K; c++) {
+      double dist = 0.0;
+      if (nin > 1 && !in[c]) continue;
+      for (int d = 0; d < D; d++) dist += (x[d] - res->centroid[c * D + d]) * (x[d] - res->centroid[c * D + d]);
+      if (dist < best) { best = dist; cbest = c; }
+    }
+    out[i] = cbest;
+  }
+}
+
+PetscErrorCode ms_sisso_fit(MPI_Comm comm, const ms_sisso_opts *o, int64_t n, int64_t p, const double *X, const double *y, const int64_t *lab,
+                            int n_classes, char *const *names, ms_sisso_result *res)
+{
+  ms_sisso_cls     cls = {n_classes, lab, NULL};
+  char            *active = NULL;
+  double          *ydummy = NULL;
   ms_sisso_space   sp;
   ms_sisso_top     top;
   ms_sisso_recipe *urec;
@@ -57,7 +150,15 @@ PetscErrorCode ms_sisso_fit(MPI_Comm comm, const ms_sisso_opts *o, int64_t n, in
   PetscCheck(o->dim >= 1 && o->dim <= MS_SISSO_MAX_DIM, comm, MS_ERR_USER, "-sisso_dim must be 1..%d, got %d", MS_SISSO_MAX_DIM, o->dim);
   PetscCheck(o->n_sis >= 1, comm, MS_ERR_USER, "-sisso_n_sis must be >= 1, got %d", o->n_sis);
   PetscCheck(n > o->dim + 1, comm, MS_ERR_USER, "sisso: %lld training rows are too few for %d descriptors and an intercept", (long long)n, o->dim);
+  PetscCheck(!lab || (n_classes >= 2 && n_classes <= 64), comm, MS_ERR_USER, "sisso classification: %d classes; 2..64 are supported", n_classes);
   PetscCall(PetscMemzero(res, sizeof *res));
+  if (lab) { /* classification: no residual; the rows still in an overlap region steer screening */
+    PetscCall(PetscCalloc1(n, &ydummy));
+    PetscCall(PetscMalloc1(n, &active));
+    for (int64_t i = 0; i < n; i++) active[i] = 1;
+    cls.active = active;
+    y = ydummy;
+  }
   PetscCall(ms_sisso_space_build(comm, o, n, p, X, names, &sp, res));
   cap = (int64_t)o->n_sis * o->dim;
   PetscCall(PetscMalloc4(cap, &urec, cap, &uhash, cap, &excl, cap * n, &Z));
@@ -79,7 +180,7 @@ PetscErrorCode ms_sisso_fit(MPI_Comm comm, const ms_sisso_opts *o, int64_t n, in
     for (int64_t i = 0; i < n; i++) r[i] = (resid[i] - rm) * rn;
     PetscCall(PetscArraycpy(excl, uhash, M));
     qsort(excl, M, sizeof *excl, cmp_u64);
-    PetscCall(ms_sisso_screen(comm, &sp, r, M, excl, &top, &n_valid));
+    PetscCall(ms_sisso_screen(comm, &sp, r, lab ? &cls : NULL, M, excl, &top, &n_valid));
     if (D == 1 && sp.R >= 1) {
       res->n_kept[sp.R]  = n_valid;
       res->seconds[sp.R] = MPI_Wtime() - t0;
@@ -95,6 +196,10 @@ PetscErrorCode ms_sisso_fit(MPI_Comm comm, const ms_sisso_opts *o, int64_t n, in
     PetscCheck(M >= D, comm, MS_ERR_USER, "sisso: only %lld distinct valid descriptors for %d dimensions; raise -sisso_rung or add -sisso_ops",
                (long long)M, D);
     t0 = MPI_Wtime();
+    if (lab) {
+      PetscCall(ms_sisso_class_fit_step(comm, n, M, Z, V, urec, &sp, &cls, active, D, D == o->dim, sel, res));
+      continue;
+    }
     PetscCall(ms_sisso_l0(comm, n, M, Z, yc, D, sel, &rss, &res->l0_subsets));
     res->l0_seconds = MPI_Wtime() - t0;
     PetscCall(sisso_refit(comm, n, D, V, sel, y, coef, resid));
@@ -116,6 +221,7 @@ PetscErrorCode ms_sisso_fit(MPI_Comm comm, const ms_sisso_opts *o, int64_t n, in
   }
   res->dim       = o->dim;
   res->intercept = coef[0];
+  res->n_classes = lab ? n_classes : 0;
   PetscCall(PetscMalloc3(o->dim, &res->infix, o->dim, &res->rpn, o->dim, &res->coef));
   for (int d = 0; d < o->dim; d++) {
     res->coef[d] = coef[d + 1];
@@ -123,6 +229,8 @@ PetscErrorCode ms_sisso_fit(MPI_Comm comm, const ms_sisso_opts *o, int64_t n, in
     PetscCall(ms_sisso_space_format(&sp, &urec[sel[d]], PETSC_TRUE, &res->rpn[d]));
   }
   PetscCall(PetscFree(top.e));
+  PetscCall(PetscFree(active));
+  PetscCall(PetscFree(ydummy));
   PetscCall(PetscFree4(V, yc, r, resid));
   PetscCall(PetscFree4(urec, uhash, excl, Z));
   PetscCall(ms_sisso_space_free(&sp));
@@ -137,6 +245,8 @@ PetscErrorCode ms_sisso_result_free(ms_sisso_result *res)
     PetscCall(PetscFree(res->rpn[d]));
   }
   PetscCall(PetscFree3(res->infix, res->rpn, res->coef));
+  PetscCall(PetscFree3(res->dmean, res->dsd, res->centroid));
+  PetscCall(PetscFree2(res->hull_nf, res->hull));
   res->dim = 0;
   PetscFunctionReturn(0);
 }

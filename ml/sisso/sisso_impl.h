@@ -64,15 +64,30 @@ typedef struct { double score; int64_t idx; uint64_t hash; int32_t cplx, pad; } 
 typedef struct { int64_t k, n; ms_sisso_entry *e; } ms_sisso_top;
 void           ms_sisso_top_insert(ms_sisso_top *t, const ms_sisso_entry *x);
 int            ms_sisso_entry_better(const ms_sisso_entry *x, const ms_sisso_entry *y);
-/* Screen the pool against the centred unit-norm residual r, skipping hashes in excl (sorted,
+/* Screen the pool against the centred unit-norm residual r (regression) or, when cls (an
+ * ms_sisso_cls) is given, by the 1-D class overlap (score = -loss), skipping hashes in excl (sorted,
  * n_excl); fills top (k entries, best first) identically on every rank. */
-PetscErrorCode ms_sisso_screen(MPI_Comm comm, const ms_sisso_space *sp, const double *r, int64_t n_excl, const uint64_t *excl,
+PetscErrorCode ms_sisso_screen(MPI_Comm comm, const ms_sisso_space *sp, const double *r, const void *cls, int64_t n_excl, const uint64_t *excl,
                                ms_sisso_top *top, int64_t *n_valid);
 
 /* sisso_l0.c: best D-subset of the M standardised columns Z (M x n) for centred yc;
  * writes the subset (ascending) and its RSS. */
 PetscErrorCode ms_sisso_l0(MPI_Comm comm, int64_t n, int64_t M, const double *Z, const double *yc, int D, int64_t *best, double *rss,
                            int64_t *n_subsets);
+
+/* Classification (sisso_class.c). lab[i] in 0..K-1; active marks the rows screening looks at. */
+typedef struct { int K; const int64_t *lab; const char *active; } ms_sisso_cls;
+typedef struct { int D, K; int *nf; double **f; } ms_sisso_hulls; /* per class nf facets (normal, offset) */
+PetscErrorCode ms_sisso_hulls_build(int D, int K, int64_t n, const double *const *cols, const int64_t *lab, FILE *errf, ms_sisso_hulls *h);
+PetscBool      ms_sisso_hulls_inside(const ms_sisso_hulls *h, int c, const double *x);
+PetscErrorCode ms_sisso_hulls_free(ms_sisso_hulls *h);
+/* 1-D loss of z: active rows inside another class's interval + overlap fraction (< 1). */
+double         ms_sisso_overlap_1d(const ms_sisso_cls *cls, int64_t n, const double *z);
+PetscErrorCode ms_sisso_l0_class(MPI_Comm comm, int64_t n, int64_t M, const double *Z, const ms_sisso_cls *cls, int D, int64_t *best,
+                                 double *loss, int64_t *n_subsets);
+/* Domains of the chosen descriptors, the rows in an overlap region and their count. */
+PetscErrorCode ms_sisso_class_domains(int64_t n, int D, const double *const *cols, const ms_sisso_cls *cls, ms_sisso_hulls *h,
+                                      char *in_overlap, int64_t *n_overlap);
 
 /* The generic search: the subset of lowest loss(ctx, D, s) (+inf: skip), ties to the lowest
  * lexicographic index, subsets split over the ranks in contiguous blocks. */

@@ -47,7 +47,7 @@ static int cmp_u64(const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
-PetscErrorCode ms_sisso_screen(MPI_Comm comm, const ms_sisso_space *sp, const double *r, int64_t n_excl, const uint64_t *excl,
+PetscErrorCode ms_sisso_screen(MPI_Comm comm, const ms_sisso_space *sp, const double *r, const void *cls, int64_t n_excl, const uint64_t *excl,
                                ms_sisso_top *top, int64_t *n_valid)
 {
   const int64_t   T = ms_sisso_space_pool(sp), n = sp->n;
@@ -78,10 +78,13 @@ PetscErrorCode ms_sisso_screen(MPI_Comm comm, const ms_sisso_space *sp, const do
       if (!ms_sisso_space_eval(sp, &rc, v, &x.cplx)) continue;
       if (!ms_sisso_zscore(n, v, z)) continue;
       if (t >= sp->S) valid++;
-      for (int64_t i = 0; i < n; i++) s += z[i] * r[i];
-      /* |corr| rounded to 1e-12: algebraically equal candidates (x3 and x2-(x2+x3)) differ in
-         the last bits, and must tie so that complexity, then index, picks the simplest */
-      x.score = round(fabs(s) * rn * 1e12) * 1e-12;
+      if (cls) x.score = -ms_sisso_overlap_1d((const ms_sisso_cls *)cls, n, z); /* fewer overlapping rows first */
+      else {
+        for (int64_t i = 0; i < n; i++) s += z[i] * r[i];
+        /* |corr| rounded to 1e-12: algebraically equal candidates (x3 and x2-(x2+x3)) differ
+           in the last bits, and must tie so that complexity, then index, picks the simplest */
+        x.score = round(fabs(s) * rn * 1e12) * 1e-12;
+      }
       x.idx   = t;
       x.pad   = 0;
       /* most candidates stop here: hashing is needed only for one that could enter the list */

@@ -3,7 +3,8 @@
 # from noisy data and saves the formula; `formula` prints it; `predict` re-evaluates it
 # from the primary features (to 1e-9 of the formula evaluated here by numpy); the 1-rank
 # model file holds the same formula and coefficients. Bad options and a prediction row
-# outside the formula's domain fail with messages naming them.
+# outside the formula's domain fail with messages naming them. Classification: three classes
+# set by x1 x2 / x3 are separated by that one descriptor, and new rows classified right.
 # Usage: sisso.sh MATSCREEN MPIEXEC RUN_EXPECT
 set -eu
 ms=$1; mpiexec=$2; expect=$3
@@ -46,6 +47,22 @@ PYEOF
 "$expect" --status 95 --stderr-has "'x9' is not a feature" -- "$ms" "${args[@]}" -sisso_units x9=eV -output $d/x.h5
 "$expect" --fail --stderr-has "is not finite at data row 8" --absent $d/badpred.csv -- \
   "$mpiexec" --oversubscribe -n 2 "$ms" predict -model $d/m2.h5 -data $d/bad.csv -output $d/badpred.csv -quiet
+# classification: three classes by thresholds of x1 x2 / x3 (a rung-2 descriptor)
+"$py" - "$d" <<'PYEOF'
+import sys, numpy as np
+d = sys.argv[1]; rng = np.random.default_rng(4)
+for name, n in (("cls", 90), ("clst", 60)):
+    X = rng.uniform(0.5, 2, (n, 3)); q = X[:, 0] * X[:, 1] / X[:, 2]
+    lab = np.where(q < 0.8, "low", np.where(q < 2.0, "mid", "high"))
+    with open(f"{d}/{name}.csv", "w") as f:
+        f.write("x1,x2,x3,cls\n")
+        for x, l in zip(X, lab): f.write(f"{x[0]!r},{x[1]!r},{x[2]!r},{l}\n")
+PYEOF
+"$mpiexec" --oversubscribe -n 2 "$ms" train -data $d/cls.csv -target cls -model sisso -sisso_dim 1 -sisso_n_sis 10 -output $d/c.h5 -quiet
+"$expect" --stdout-has "class domains (convex hulls) in the space of d1 = (x3/(x1*x2)); 0 training rows" -- "$ms" formula -model $d/c.h5
+acc=$("$mpiexec" --oversubscribe -n 2 "$ms" predict -model $d/c.h5 -data $d/clst.csv -target cls -output $d/cp.csv | grep -o "accuracy [0-9.]*" | cut -d' ' -f2)
+echo "sisso.sh: classification accuracy on new rows $acc"
+"$py" -c "import sys; sys.exit(0 if float('$acc') >= 0.95 else 1)" || { echo "sisso.sh: classification accuracy $acc < 0.95" >&2; exit 1; }
 "$ms" train -data $d/train.csv -target y -model linear -output $d/lin.h5 -quiet
 "$expect" --status 95 --stderr-has "model type 'linear' has no formula" -- "$ms" formula -model $d/lin.h5
 echo "sisso.sh: ok"

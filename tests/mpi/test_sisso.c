@@ -10,7 +10,9 @@
  *  4. units: y = x1 + x2 is found as (x1+x2) without units and never with x1, x2 in
  *     different units (addition forbidden);
  *  5. the l0 search equals a brute force over every subset solved by SVD least squares
- *     with intercept (LAPACK dgelsd on the raw design), for D = 1, 2, 3.
+ *     with intercept (LAPACK dgelsd on the raw design), for D = 1, 2, 3;
+ *  6. classification: four convex classes in (x1/x2, x3) need two descriptors; the 2-D
+ *     model has no row in another class's convex hull and classifies new rows.
  * Run with NP 1 and NP 2.
  */
 #include "ms_rng.h"
@@ -22,12 +24,13 @@
 #define N 60
 static char *names[3] = {"x1", "x2", "x3"};
 
-static PetscErrorCode fit_both(const ms_sisso_opts *o, const double *X, const double *y, ms_sisso_result *rw)
+static PetscErrorCode fit_both_cls(const ms_sisso_opts *o, const double *X, const double *y, const int64_t *lab, int K, ms_sisso_result *rw)
 {
   ms_sisso_result rs;
   PetscFunctionBeginUser;
-  PetscCall(ms_sisso_fit(PETSC_COMM_WORLD, o, N, 3, X, y, names, rw));
-  PetscCall(ms_sisso_fit(PETSC_COMM_SELF, o, N, 3, X, y, names, &rs));
+  PetscCall(ms_sisso_fit(PETSC_COMM_WORLD, o, N, 3, X, y, lab, K, names, rw));
+  PetscCall(ms_sisso_fit(PETSC_COMM_SELF, o, N, 3, X, y, lab, K, names, &rs));
+  MS_CHECK(rw->n_overlap == rs.n_overlap);
   MS_CHECK(rw->dim == rs.dim);
   for (int d = 0; d < rw->dim && d < rs.dim; d++) {
     MS_CHECK(!strcmp(rw->infix[d], rs.infix[d]));
@@ -37,6 +40,13 @@ static PetscErrorCode fit_both(const ms_sisso_opts *o, const double *X, const do
   MS_CHECK(rw->intercept == rs.intercept);
   for (int k = 0; k <= o->rung; k++) MS_CHECK(rw->n_candidates[k] == rs.n_candidates[k] && rw->n_kept[k] == rs.n_kept[k]);
   PetscCall(ms_sisso_result_free(&rs));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode fit_both(const ms_sisso_opts *o, const double *X, const double *y, ms_sisso_result *rw)
+{
+  PetscFunctionBeginUser;
+  PetscCall(fit_both_cls(o, X, y, NULL, 0, rw));
   PetscFunctionReturn(0);
 }
 
@@ -188,6 +198,43 @@ static PetscErrorCode test_l0(void)
   PetscFunctionReturn(0);
 }
 
+/* Classification: 4 classes, the quadrants of (x1/x2, x3) around (1, 1.25). Each class is
+ * convex there, so a 2-D model with no overlapping row exists, while no single descriptor
+ * separates all four (1-D intervals of two classes always overlap). New rows are classified
+ * by the domain holding them. */
+static PetscErrorCode test_classify(void)
+{
+  double          X[N * 3], Xt[N * 3], V[2 * N], c[N];
+  int64_t         lab[N], labt[N], ok = 0;
+  ms_rng          g;
+  ms_sisso_opts   o = {1, 15, 1, MS_SISSO_OPS_ALL, NULL, 1000000};
+  ms_sisso_result r;
+
+  PetscFunctionBeginUser;
+  ms_rng_init(&g, 15, 0);
+  for (int i = 0; i < 2 * N; i++) {
+    double *x = i < N ? X + 3 * i : Xt + 3 * (i - N), q;
+    for (int j = 0; j < 3; j++) x[j] = 0.5 + 1.5 * ms_rng_uniform(&g);
+    q = x[0] / x[1];
+    if (fabs(q - 1.0) < 0.08 || fabs(x[2] - 1.25) < 0.08) { i--; continue; } /* a margin between the classes */
+    (i < N ? lab : labt)[i % N] = (q > 1.0) + 2 * (x[2] > 1.25);
+  }
+  PetscCall(fit_both_cls(&o, X, NULL, lab, 4, &r));
+  MS_CHECK(r.n_overlap > 0); /* one descriptor cannot do it */
+  PetscCall(ms_sisso_result_free(&r));
+  o.dim = 2;
+  PetscCall(fit_both_cls(&o, X, NULL, lab, 4, &r));
+  MS_CHECK(r.n_overlap == 0);
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "classification 2D: %s, %s; %lld rows in overlap\n", r.infix[0], r.infix[1], (long long)r.n_overlap));
+  for (int d = 0; d < 2; d++) PetscCall(ms_sisso_rpn_eval(r.rpn[d], N, 3, Xt, V + d * N));
+  ms_sisso_classify(&r, N, V, c);
+  for (int i = 0; i < N; i++) ok += c[i] == (double)labt[i];
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "classification 2D: %lld of %d new rows right\n", (long long)ok, N));
+  MS_CHECK(ok >= 9 * N / 10); /* chance is 1/4; rows beyond a training hull go to the nearest centroid */
+  PetscCall(ms_sisso_result_free(&r));
+  PetscFunctionReturn(0);
+}
+
 int main(int argc, char **argv)
 {
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
@@ -195,5 +242,6 @@ int main(int argc, char **argv)
   PetscCall(test_planted());
   PetscCall(test_units());
   PetscCall(test_l0());
+  PetscCall(test_classify());
   MS_TEST_END("sisso");
 }
