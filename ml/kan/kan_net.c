@@ -69,12 +69,13 @@ static void layer_forward(const ms_kan *net, int l, const double *in, double *ou
   for (int j = 0; j < no; j++) out[j] = 0.0;
   for (int i = 0; i < ni; i++) {
     const double x = in[i], s = x * sig(x);
+    int           cnt, f0;
     ms_kan_knots(net->G, net->k, net->lo[go + i], net->hi[go + i], t);
-    ms_kan_bspline(t, net->G + 2 * net->k + 1, net->k, x, B, NULL);
+    f0 = ms_kan_bspline_window(t, net->G + 2 * net->k + 1, net->k, x, B, NULL, &cnt);
     for (int j = 0; j < no; j++) {
-      const double *c = P + ((int64_t)i * no + j) * nb;
+      const double *c = P + ((int64_t)i * no + j) * nb + f0;
       double        S = 0.0;
-      for (int m = 0; m < nb; m++) S += c[m] * B[m];
+      for (int q = 0; q < cnt; q++) S += c[q] * B[q];
       out[j] += wb[i * no + j] * s + ws[i * no + j] * S;
     }
   }
@@ -118,17 +119,18 @@ static double row_gradient(const ms_kan *net, const double *x, double y, double 
     double       *gP = g + lo, *gwb = gP + (int64_t)ni * no * nb, *gws = gwb + ni * no;
     for (int i = 0; i < ni; i++) {
       const double a = act[offs[l] + i], sg = sig(a), s = a * sg, ds = sg * (1.0 + a * (1.0 - sg));
+      int          cnt, f0;
       gin[i] = 0.0;
       ms_kan_knots(net->G, net->k, net->lo[go + i], net->hi[go + i], t);
-      ms_kan_bspline(t, net->G + 2 * net->k + 1, net->k, a, B, dB);
+      f0 = ms_kan_bspline_window(t, net->G + 2 * net->k + 1, net->k, a, B, dB, &cnt);
       for (int j = 0; j < no; j++) {
         const int64_t e_ij = (int64_t)i * no + j;
-        const double *c = P + e_ij * nb, gj = gnext[j];
+        const double *c = P + e_ij * nb + f0, gj = gnext[j];
         double        S = 0.0, dS = 0.0;
-        for (int m = 0; m < nb; m++) { S += c[m] * B[m]; dS += c[m] * dB[m]; }
+        for (int q = 0; q < cnt; q++) { S += c[q] * B[q]; dS += c[q] * dB[q]; }
         gwb[e_ij] += gj * s;
         gws[e_ij] += gj * S;
-        for (int m = 0; m < nb; m++) gP[e_ij * nb + m] += gj * ws[e_ij] * B[m];
+        for (int q = 0; q < cnt; q++) gP[e_ij * nb + f0 + q] += gj * ws[e_ij] * B[q];
         gin[i] += gj * (wb[e_ij] * ds + ws[e_ij] * dS);
       }
     }

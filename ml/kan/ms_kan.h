@@ -42,6 +42,9 @@ typedef struct {
 /* B-splines of degree k on the knots t[0..nt) at x: B[0..nt-k-1) and, when dB != NULL,
  * their derivatives. Cox-de Boor recursion; zero outside [t[0], t[nt-1]). */
 void ms_kan_bspline(const double *t, int nt, int k, double x, double *B, double *dB);
+/* The same, only the (at most k + 1) functions that can be non-zero at x: B[q] and dB[q] are
+ * basis first + q, q < *count; returns first. k <= 5, nt <= 65. */
+int  ms_kan_bspline_window(const double *t, int nt, int k, double x, double *B, double *dB, int *count);
 /* The uniform extended knots of a grid: t[j] = lo + (j - k) (hi - lo)/G, j = 0..G+2k. */
 void ms_kan_knots(int G, int k, double lo, double hi, double *t);
 
