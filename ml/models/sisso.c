@@ -161,6 +161,10 @@ static PetscErrorCode ms_sisso_model_save(ms_model m, hid_t group)
   PetscCall(ms_h5_attr_set_strings(group, "descriptors", s->r.dim, s->r.infix));
   PetscCall(ms_h5_attr_set_strings(group, "programs", s->r.dim, s->r.rpn));
   PetscCall(ms_h5_write_rows_double(group, "coef", s->r.dim, 0, s->r.dim, 0, s->r.coef));
+  /* how big the searched space was: candidates and kept per rung 0..rung (kept on the last
+     rung: valid ones, streamed and not de-duplicated) */
+  PetscCall(ms_h5_write_rows_int(group, "space_candidates", s->o.rung + 1, 0, s->o.rung + 1, s->r.n_candidates));
+  PetscCall(ms_h5_write_rows_int(group, "space_kept", s->o.rung + 1, 0, s->o.rung + 1, s->r.n_kept));
   if (s->r.n_classes) { /* class domains: descriptor scaling, centroids, hull facets (normal, offset) */
     const int     K = s->r.n_classes, D = s->r.dim;
     int64_t       tot = 0, *nf;
@@ -190,7 +194,10 @@ static PetscErrorCode ms_sisso_model_load(ms_model m, hid_t group)
   PetscCall(ms_sisso_result_free(&s->r));
   PetscCall(ms_h5_attr_get_int(group, "rung", &rung));
   PetscCall(ms_h5_attr_get_int(group, "n_sis", &n_sis));
+  PetscCheck(rung >= 0 && rung <= MS_SISSO_MAX_RUNG, m->comm, MS_ERR_READ, "sisso model: rung %lld outside 0..%d", (long long)rung, MS_SISSO_MAX_RUNG);
   s->o.rung = (int)rung; s->o.n_sis = (int)n_sis;
+  PetscCall(ms_h5_read_rows_int(group, "space_candidates", 0, rung + 1, s->r.n_candidates));
+  PetscCall(ms_h5_read_rows_int(group, "space_kept", 0, rung + 1, s->r.n_kept));
   PetscCall(ms_h5_attr_get_string(group, "operators", &str));
   PetscCall(PetscStrncpy(s->ops, str, sizeof s->ops));
   PetscCall(PetscFree(str));

@@ -126,9 +126,9 @@ static PetscErrorCode space_add_rung(MPI_Comm comm, ms_sisso_space *sp, int k, i
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCheck(N <= max_stored * 64 && N < INT32_MAX, comm, MS_ERR_USER,
-             "sisso: rung %d would have %lld candidates to store as operands of the next rung (limit %lld from -sisso_max_stored); "
-             "use a lower -sisso_rung or fewer -sisso_ops", k, (long long)N, (long long)PetscMin(max_stored * 64, (int64_t)INT32_MAX - 1));
+  /* one 8-byte hash per candidate of a stored rung is gathered on every rank (MPI counts are int) */
+  PetscCheck(N < INT32_MAX, comm, MS_ERR_USER, "sisso: rung %d would have %lld candidates to store as operands of the next rung (at most %d); "
+             "use a lower -sisso_rung or fewer -sisso_ops", k, (long long)N, INT32_MAX - 1);
   PetscCall(PetscMalloc2(size, &cnt, size, &dsp));
   for (PetscMPIInt q = 0; q < size; q++) {
     dsp[q] = (PetscMPIInt)(N / size * q + PetscMin(q, N % size));

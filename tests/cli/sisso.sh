@@ -44,6 +44,7 @@ print("sisso.sh: predictions re-evaluate the formula, max |diff|", np.abs(p - re
 PYEOF
 "$expect" --status 95 --stderr-has "-sisso_rung must be 0..3, got 5" -- "$ms" "${args[@]}" -sisso_rung 5 -output $d/x.h5
 "$expect" --status 95 --stderr-has "-sisso_ops: unknown operator 'pow'" -- "$ms" "${args[@]}" -sisso_ops mul,pow -output $d/x.h5
+"$expect" --status 95 --stderr-has "more than -sisso_max_stored 50 allows" -- "$ms" "${args[@]}" -sisso_rung 3 -sisso_max_stored 50 -output $d/x.h5
 "$expect" --status 95 --stderr-has "'x9' is not a feature" -- "$ms" "${args[@]}" -sisso_units x9=eV -output $d/x.h5
 "$expect" --fail --stderr-has "is not finite at data row 8" --absent $d/badpred.csv -- \
   "$mpiexec" --oversubscribe -n 2 "$ms" predict -model $d/m2.h5 -data $d/bad.csv -output $d/badpred.csv -quiet
