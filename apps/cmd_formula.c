@@ -8,7 +8,9 @@ const char ms_cmd_formula_help[] =
   "usage: matscreen formula -model M.h5\n"
   "  Prints the learned formula of a symbolic model (sisso) saved by `train` or `cv -refit`,\n"
   "  one line: target = intercept + coef * descriptor + ..., over the feature names (after\n"
-  "  the model's scaler when one was used). Other model types have no formula (error).\n";
+  "  the model's scaler when one was used); for a classifier, the descriptors spanning the\n"
+  "  class domains and how many training rows lie in another class's domain. Other model\n"
+  "  types have no formula (error).\n";
 
 PetscErrorCode ms_cmd_formula(MPI_Comm comm)
 {

@@ -64,6 +64,15 @@ PYEOF
 acc=$("$mpiexec" --oversubscribe -n 2 "$ms" predict -model $d/c.h5 -data $d/clst.csv -target cls -output $d/cp.csv | grep -o "accuracy [0-9.]*" | cut -d' ' -f2)
 echo "sisso.sh: classification accuracy on new rows $acc"
 "$py" -c "import sys; sys.exit(0 if float('$acc') >= 0.95 else 1)" || { echo "sisso.sh: classification accuracy $acc < 0.95" >&2; exit 1; }
+# a model file whose descriptor program names a column the model does not have
+cp $d/m1.h5 $d/bad.h5
+"$py" -c "
+import h5py, numpy as np
+with h5py.File('$d/bad.h5', 'r+') as f:
+    g = f['model']; p = [s.decode() if isinstance(s, bytes) else s for s in g.attrs['programs']]
+    del g.attrs['programs']; g.attrs['programs'] = np.array(['f0 f7 mul'] + p[1:], dtype=h5py.string_dtype())
+"
+"$expect" --status 66 --stderr-has "token 2 'f7' is not a feature column f0..f2" -- "$ms" formula -model $d/bad.h5
 "$ms" train -data $d/train.csv -target y -model linear -output $d/lin.h5 -quiet
 "$expect" --status 95 --stderr-has "model type 'linear' has no formula" -- "$ms" formula -model $d/lin.h5
 echo "sisso.sh: ok"
