@@ -17,6 +17,13 @@ static int64_t layer_offset(const ms_kan *net, int l)
   return o;
 }
 
+static int64_t edge_offset(const ms_kan *net, int l)
+{
+  int64_t o = 0;
+  for (int q = 0; q < l; q++) o += (int64_t)net->widths[q] * net->widths[q + 1];
+  return o;
+}
+
 static int grid_offset(const ms_kan *net, int l)
 {
   int o = 0;
@@ -47,6 +54,7 @@ PetscErrorCode ms_kan_setup(ms_kan *net, int64_t d, int n_hidden, const int *hid
   net->n_params = layer_offset(net, net->n_layers);
   PetscCall(PetscCalloc1(net->n_params, &net->params));
   PetscCall(PetscCalloc2(grid_offset(net, net->n_layers), &net->lo, grid_offset(net, net->n_layers), &net->hi));
+  PetscCall(PetscCalloc1(edge_offset(net, net->n_layers), &net->edge_l1));
   net->y_std = 1.0;
   PetscFunctionReturn(0);
 }
@@ -56,11 +64,12 @@ PetscErrorCode ms_kan_free(ms_kan *net)
   PetscFunctionBegin;
   PetscCall(PetscFree(net->params));
   PetscCall(PetscFree2(net->lo, net->hi));
+  PetscCall(PetscFree(net->edge_l1));
   PetscFunctionReturn(0);
 }
 
-/* One layer forward: out[j] = sum_i phi_ij(in[i]). */
-static void layer_forward(const ms_kan *net, int l, const double *in, double *out)
+/* One layer forward: out[j] = sum_i phi_ij(in[i]); adds |phi_ij| to absphi[i no + j] when given. */
+static void layer_forward(const ms_kan *net, int l, const double *in, double *out, double *absphi)
 {
   const int     ni = net->widths[l], no = net->widths[l + 1], nb = net->G + net->k, go = grid_offset(net, l);
   const double *P = net->params + layer_offset(net, l), *wb = P + (int64_t)ni * no * nb, *ws = wb + ni * no;
@@ -76,16 +85,18 @@ static void layer_forward(const ms_kan *net, int l, const double *in, double *ou
       const double *c = P + ((int64_t)i * no + j) * nb + f0;
       double        S = 0.0;
       for (int q = 0; q < cnt; q++) S += c[q] * B[q];
-      out[j] += wb[i * no + j] * s + ws[i * no + j] * S;
+      S = wb[i * no + j] * s + ws[i * no + j] * S;
+      out[j] += S;
+      if (absphi) absphi[i * no + j] += fabs(S);
     }
   }
 }
 
 /* Activations of every layer for one row: act + offs[l] holds layer l's input. */
-static void forward_all(const ms_kan *net, const double *x, double *act, const int *offs)
+static void forward_all(const ms_kan *net, const double *x, double *act, const int *offs, double *absphi)
 {
   for (int i = 0; i < net->widths[0]; i++) act[i] = x[i];
-  for (int l = 0; l < net->n_layers; l++) layer_forward(net, l, act + offs[l], act + offs[l + 1]);
+  for (int l = 0; l < net->n_layers; l++) layer_forward(net, l, act + offs[l], act + offs[l + 1], absphi ? absphi + edge_offset(net, l) : NULL);
 }
 
 PetscErrorCode ms_kan_predict(const ms_kan *net, int64_t n, const double *X, double *y)
@@ -97,19 +108,21 @@ PetscErrorCode ms_kan_predict(const ms_kan *net, int64_t n, const double *X, dou
   offs[0] = 0;
   for (int l = 0; l <= net->n_layers; l++) offs[l + 1] = offs[l] + net->widths[l];
   for (int64_t r = 0; r < n; r++) {
-    forward_all(net, X + r * net->widths[0], act, offs);
+    forward_all(net, X + r * net->widths[0], act, offs, NULL);
     y[r] = net->y_mean + net->y_std * act[offs[net->n_layers]];
   }
   PetscFunctionReturn(0);
 }
 
-/* Gradient of 1/2 (f(x) - y)^2 * wgt for one row, added to g; returns the squared error. */
-static double row_gradient(const ms_kan *net, const double *x, double y, double wgt, double *g, double *act, const int *offs)
+/* Gradient of 1/2 (f(x) - y)^2 * wgt for one row, added to g; returns the squared error.
+ * reg (per edge, or NULL): dR/dA_e / n of the sparsity penalty, so the edge's output gets the
+ * extra gradient reg_e sign(phi_e(x)) (A_e = mean |phi_e|). */
+static double row_gradient(const ms_kan *net, const double *x, double y, double wgt, double *g, double *act, const int *offs, const double *reg)
 {
   const int nb = net->G + net->k;
   double    gnext[MS_KAN_MAX_WIDTH], gin[MS_KAN_MAX_WIDTH], t[MS_KAN_MAX_KNOTS], B[MS_KAN_MAX_KNOTS], dB[MS_KAN_MAX_KNOTS], e;
 
-  forward_all(net, x, act, offs);
+  forward_all(net, x, act, offs, NULL);
   e        = act[offs[net->n_layers]] - y;
   gnext[0] = e * wgt;
   for (int l = net->n_layers - 1; l >= 0; l--) {
@@ -125,9 +138,13 @@ static double row_gradient(const ms_kan *net, const double *x, double y, double 
       f0 = ms_kan_bspline_window(t, net->G + 2 * net->k + 1, net->k, a, B, dB, &cnt);
       for (int j = 0; j < no; j++) {
         const int64_t e_ij = (int64_t)i * no + j;
-        const double *c = P + e_ij * nb + f0, gj = gnext[j];
-        double        S = 0.0, dS = 0.0;
+        const double *c = P + e_ij * nb + f0;
+        double        S = 0.0, dS = 0.0, gj = gnext[j];
         for (int q = 0; q < cnt; q++) { S += c[q] * B[q]; dS += c[q] * dB[q]; }
+        if (reg) {
+          const double phi = wb[e_ij] * s + ws[e_ij] * S;
+          gj += reg[edge_offset(net, l) + e_ij] * (phi > 0 ? 1.0 : phi < 0 ? -1.0 : 0.0);
+        }
         gwb[e_ij] += gj * s;
         gws[e_ij] += gj * S;
         for (int q = 0; q < cnt; q++) gP[e_ij * nb + f0 + q] += gj * ws[e_ij] * B[q];
@@ -162,13 +179,99 @@ static PetscErrorCode set_grid(ms_kan *net, MPI_Comm comm, int l, int64_t n, con
   PetscFunctionReturn(0);
 }
 
+/* A_e = mean over the training rows of |phi_e(x)| for every edge, summed in the fixed row
+ * blocks of rbE (width = edges): the same bits on any rank count. */
+static PetscErrorCode edge_magnitudes(ms_kan *net, ms_rowblocks *rbE, int64_t n_global, const int *offs, double *A)
+{
+  const int64_t E = edge_offset(net, net->n_layers), d = net->widths[0];
+  double       *part, act[(MS_KAN_MAX_LAYERS + 1) * MS_KAN_MAX_WIDTH];
+
+  PetscFunctionBegin;
+  PetscCall(PetscCalloc1(PetscMax(rbE->n_blocks, 1) * E, &part));
+  for (int64_t b = 0; b < rbE->n_blocks; b++)
+    for (int64_t r = 0; r < rbE->n_rows[b]; r++) forward_all(net, rbE->X[b] + r * d, act, offs, part + b * E);
+  PetscCall(ms_rowblocks_sum(rbE, part, A));
+  for (int64_t e = 0; e < E; e++) A[e] /= (double)n_global;
+  PetscCall(PetscFree(part));
+  PetscFunctionReturn(0);
+}
+
+/* reg_e = dR/dA_e / n for R = lambda sum_layers (sum_e A_e + mu H_layer), H = -sum p log p,
+ * p_e = A_e / S_layer (Liu et al. 2024): dH/dA_e = -(log p_e + H) / S. */
+static double sparsity_coefficients(const ms_kan *net, double lambda, double mu, int64_t n_global, const double *A, double *reg)
+{
+  double R = 0.0;
+  for (int l = 0; l < net->n_layers; l++) {
+    const int64_t e0 = edge_offset(net, l), ne = (int64_t)net->widths[l] * net->widths[l + 1];
+    double        S = 0.0, H = 0.0;
+    for (int64_t e = 0; e < ne; e++) S += A[e0 + e];
+    S = PetscMax(S, 1e-300);
+    for (int64_t e = 0; e < ne; e++) {
+      const double pe = A[e0 + e] / S;
+      if (pe > 0) H -= pe * log(pe);
+    }
+    for (int64_t e = 0; e < ne; e++) {
+      const double pe = PetscMax(A[e0 + e] / S, 1e-300);
+      reg[e0 + e]     = lambda * (1.0 - mu * (log(pe) + H) / S) / (double)n_global;
+    }
+    R += lambda * (S + mu * H);
+  }
+  return R;
+}
+
+/* Objective 1/2 mean (f - y)^2 (standardised target) + R and its gradient total[0..P), summed
+ * in fixed row blocks; total[P] gets the sum of squared errors. */
+static PetscErrorCode kan_objective(ms_kan *net, ms_rowblocks *rb, ms_rowblocks *rbE, int64_t n_global, const int *offs, const ms_kan_train_opts *o,
+                                    double *partial, double *total, double *A, double *reg, double *f)
+{
+  const int64_t P = net->n_params, d = net->widths[0];
+  double        R = 0.0, act[(MS_KAN_MAX_LAYERS + 1) * MS_KAN_MAX_WIDTH];
+
+  PetscFunctionBegin;
+  PetscCall(PetscArrayzero(partial, PetscMax(rb->n_blocks, 1) * (P + 1)));
+  if (o->lambda > 0) { /* the penalty's gradient needs every edge's mean |phi| first */
+    PetscCall(edge_magnitudes(net, rbE, n_global, offs, A));
+    R = sparsity_coefficients(net, o->lambda, o->entropy, n_global, A, reg);
+  }
+  for (int64_t b = 0; b < rb->n_blocks; b++)
+    for (int64_t r = 0; r < rb->n_rows[b]; r++)
+      partial[b * (P + 1) + P] += row_gradient(net, rb->X[b] + r * d, (rb->target[b][r] - net->y_mean) / net->y_std, 1.0 / (double)n_global,
+                                               partial + b * (P + 1), act, offs, o->lambda > 0 ? reg : NULL);
+  PetscCall(ms_rowblocks_sum(rb, partial, total));
+  *f = 0.5 * total[P] / (double)n_global + R;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_kan_objective(ms_kan *net, ms_dataset train, const ms_kan_train_opts *o, double *f, double *grad)
+{
+  const int64_t P = net->n_params, E = edge_offset(net, net->n_layers);
+  int           offs[MS_KAN_MAX_LAYERS + 2];
+  ms_rowblocks  rb, rbE;
+  double       *partial, *total, *A, *reg;
+
+  PetscFunctionBegin;
+  offs[0] = 0;
+  for (int l = 0; l <= net->n_layers; l++) offs[l + 1] = offs[l] + net->widths[l];
+  PetscCall(ms_rowblocks_create(train, P + 1, &rb));
+  PetscCall(ms_rowblocks_create(train, E, &rbE));
+  PetscCall(PetscMalloc4(PetscMax(rb.n_blocks, 1) * (P + 1), &partial, P + 1, &total, E, &A, E, &reg));
+  PetscCall(kan_objective(net, &rb, &rbE, train->n_global, offs, o, partial, total, A, reg, f));
+  PetscCall(PetscArraycpy(grad, total, P));
+  PetscCall(PetscFree4(partial, total, A, reg));
+  PetscCall(ms_rowblocks_destroy(&rb));
+  PetscCall(ms_rowblocks_destroy(&rbE));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode ms_kan_train(ms_kan *net, ms_dataset train, const ms_kan_train_opts *o)
 {
   const int64_t P = net->n_params, n = train->n_local, d = net->widths[0];
   const int     nb = net->G + net->k;
   int           offs[MS_KAN_MAX_LAYERS + 2];
-  double       *act_all, *partial, *total, *m1, *m2, act[(MS_KAN_MAX_LAYERS + 1) * MS_KAN_MAX_WIDTH];
-  ms_rowblocks  rb, rb2;
+  double       *act_all, *partial, *total, *m1, *m2;
+  ms_rowblocks  rb, rb2, rbE;
+  const int64_t E = edge_offset(net, net->n_layers);
+  double       *A, *reg;
   ms_progress   prog;
 
   PetscFunctionBegin;
@@ -208,23 +311,21 @@ PetscErrorCode ms_kan_train(ms_kan *net, ms_dataset train, const ms_kan_train_op
   PetscCall(set_grid(net, train->comm, 0, n, train->X, (int)d));
   PetscCall(PetscMalloc1(PetscMax(n, 1) * offs[net->n_layers + 1], &act_all));
   for (int l = 1; l < net->n_layers; l++) {
-    for (int64_t r = 0; r < n; r++) forward_all(net, train->X + r * d, act_all + r * offs[net->n_layers + 1], offs);
+    for (int64_t r = 0; r < n; r++) forward_all(net, train->X + r * d, act_all + r * offs[net->n_layers + 1], offs, NULL);
     PetscCall(set_grid(net, train->comm, l, n, act_all + offs[l], offs[net->n_layers + 1]));
   }
   PetscCall(PetscFree(act_all));
   /* full-batch Adam; the gradient of each fixed row block is one partial */
   PetscCall(ms_rowblocks_create(train, P + 1, &rb));
+  PetscCall(ms_rowblocks_create(train, E, &rbE));
+  PetscCall(PetscMalloc2(E, &A, E, &reg));
   PetscCall(PetscMalloc2(PetscMax(rb.n_blocks, 1) * (P + 1), &partial, P + 1, &total));
   PetscCall(PetscCalloc2(P, &m1, P, &m2));
   PetscCall(ms_progress_begin(train->comm, "kan training", o->epochs, &prog));
   for (int ep = 1; ep <= o->epochs; ep++) {
     const double b1 = 0.9, b2 = 0.999, eps = 1e-8, c1 = 1.0 - pow(b1, ep), c2 = 1.0 - pow(b2, ep);
-    PetscCall(PetscArrayzero(partial, PetscMax(rb.n_blocks, 1) * (P + 1)));
-    for (int64_t b = 0; b < rb.n_blocks; b++)
-      for (int64_t r = 0; r < rb.n_rows[b]; r++)
-        partial[b * (P + 1) + P] += row_gradient(net, rb.X[b] + r * d, (rb.target[b][r] - net->y_mean) / net->y_std, 1.0 / (double)train->n_global,
-                                                 partial + b * (P + 1), act, offs);
-    PetscCall(ms_rowblocks_sum(&rb, partial, total));
+    double fobj;
+    PetscCall(kan_objective(net, &rb, &rbE, train->n_global, offs, o, partial, total, A, reg, &fobj));
     for (int64_t q = 0; q < P; q++) {
       m1[q] = b1 * m1[q] + (1.0 - b1) * total[q];
       m2[q] = b2 * m2[q] + (1.0 - b2) * total[q] * total[q];
@@ -235,8 +336,31 @@ PetscErrorCode ms_kan_train(ms_kan *net, ms_dataset train, const ms_kan_train_op
   PetscCall(ms_progress_end(&prog));
   PetscCall(ms_log(train->comm, "kan: %d epochs, training RMSE %.6g (target units)\n", o->epochs,
                    sqrt(total[P] / (double)train->n_global) * net->y_std));
+  /* pruning: an edge whose mean |phi| is below prune x the largest of its layer is removed
+     (all its parameters 0, so phi = 0 exactly) */
+  PetscCall(edge_magnitudes(net, &rbE, train->n_global, offs, net->edge_l1));
+  if (o->prune > 0) {
+    int64_t pruned = 0;
+    for (int l = 0; l < net->n_layers; l++) {
+      const int     ni = net->widths[l], no = net->widths[l + 1];
+      const int64_t e0 = edge_offset(net, l);
+      double        amax = 0.0, *p = net->params + layer_offset(net, l), *wb = p + (int64_t)ni * no * nb, *ws = wb + ni * no;
+      for (int64_t e = 0; e < (int64_t)ni * no; e++) amax = PetscMax(amax, net->edge_l1[e0 + e]);
+      for (int64_t e = 0; e < (int64_t)ni * no; e++)
+        if (net->edge_l1[e0 + e] < o->prune * amax) {
+          PetscCall(PetscArrayzero(p + e * nb, nb));
+          wb[e] = ws[e] = 0.0;
+          net->edge_l1[e0 + e] = 0.0;
+          pruned++;
+        }
+    }
+    PetscCall(ms_log(train->comm, "kan: pruned %lld of %lld edges (mean |phi| below %g x the largest of their layer)\n", (long long)pruned,
+                     (long long)E, o->prune));
+  }
   PetscCall(PetscFree2(m1, m2));
   PetscCall(PetscFree2(partial, total));
+  PetscCall(PetscFree2(A, reg));
   PetscCall(ms_rowblocks_destroy(&rb));
+  PetscCall(ms_rowblocks_destroy(&rbE));
   PetscFunctionReturn(0);
 }

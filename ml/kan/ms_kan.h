@@ -12,6 +12,9 @@
  * the input layer's from the training min/max of each feature, each hidden layer's from the
  * min/max of its activations after initialisation (both padded by 10% of the range).
  * Initialisation from ms_rng(seed, layer): w_b Xavier-uniform, w_s = 1, c ~ N(0, 0.1^2).
+ * Sparsity (Liu et al. 2024): with lambda > 0 the loss adds lambda sum_layers (sum_e A_e +
+ * entropy H_layer), A_e = mean over rows of |phi_e|, H the entropy of A_e / sum A; after
+ * training, edges with A_e below prune x the largest of their layer are removed.
  *
  * Ownership: ms_kan owns all arrays; ms_kan_free releases them.
  */
@@ -31,12 +34,17 @@ typedef struct {
   double  *params;                         /* per layer: c (n_in n_out (G+k)), w_b, w_s (n_in n_out) */
   int64_t  n_params;
   double   y_mean, y_std;                  /* target standardisation */
+  double  *edge_l1;                        /* per edge (layer by layer, i n_out + j): mean |phi| over the
+                                              training rows after training (0: pruned); not saved */
 } ms_kan;
 
 typedef struct {
   int      epochs;
   double   lr;
   uint64_t seed;
+  double   lambda;   /* sparsity penalty lambda sum_layers (sum_e A_e + entropy H_layer), A_e = mean |phi_e|; 0: off */
+  double   entropy;  /* weight of the entropy term */
+  double   prune;    /* after training, remove edges with A_e < prune x the layer's largest; 0: keep all */
 } ms_kan_train_opts;
 
 /* B-splines of degree k on the knots t[0..nt) at x: B[0..nt-k-1) and, when dB != NULL,
@@ -52,6 +60,10 @@ void ms_kan_knots(int G, int k, double lo, double hi, double *t);
 PetscErrorCode ms_kan_setup(ms_kan *net, int64_t d, int n_hidden, const int *hidden, int G, int k);
 /* Collective over train->comm: initialise and train on the sharded rows. */
 PetscErrorCode ms_kan_train(ms_kan *net, ms_dataset train, const ms_kan_train_opts *o);
+/* Collective over train->comm: the training objective at the current parameters,
+ * 1/2 mean (f(x) - (y - y_mean)/y_std)^2 + the sparsity penalty, and its gradient (n_params),
+ * the same quantities ms_kan_train descends (for gradient checks). */
+PetscErrorCode ms_kan_objective(ms_kan *net, ms_dataset train, const ms_kan_train_opts *o, double *f, double *grad);
 /* Predictions for n rows of X (row-major, widths[0] columns), not collective. */
 PetscErrorCode ms_kan_predict(const ms_kan *net, int64_t n, const double *X, double *y);
 PetscErrorCode ms_kan_free(ms_kan *net);

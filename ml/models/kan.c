@@ -6,6 +6,9 @@
  *   -kan_k <3>          spline degree (cubic)
  *   -kan_epochs <1000>  full-batch Adam iterations
  *   -kan_lr <0.01>      Adam step size
+ *   -kan_lambda <0>     sparsity penalty (L1 of the edges' mean |phi| + entropy); 0: off
+ *   -kan_entropy <2>    weight of the entropy term
+ *   -kan_prune <0>      remove edges below this fraction of their layer's largest mean |phi|
  * Method: see ms_kan.h; gradients are summed in fixed row blocks so 1 and P ranks train the
  * same network bit for bit; randomness from (-seed, layer index).
  */
@@ -16,7 +19,7 @@
 typedef struct {
   PetscInt  hidden[MS_KAN_MAX_LAYERS];
   PetscInt  n_hidden, G, k, epochs;
-  PetscReal lr;
+  PetscReal lr, lambda, entropy, prune;
   ms_kan    net;
 } ms_kan_model;
 
@@ -34,9 +37,16 @@ static PetscErrorCode ms_kan_model_setfromoptions(ms_model m)
   PetscCall(PetscOptionsInt("-kan_k", "B-spline degree (3: cubic)", NULL, c->k, &c->k, NULL));
   PetscCall(PetscOptionsInt("-kan_epochs", "full-batch Adam iterations, >= 1", NULL, c->epochs, &c->epochs, NULL));
   PetscCall(PetscOptionsReal("-kan_lr", "Adam step size, > 0", NULL, c->lr, &c->lr, NULL));
+  PetscCall(PetscOptionsReal("-kan_lambda", "sparsity penalty on the edges' mean |phi| (L1 + entropy), >= 0; 0: off", NULL, c->lambda, &c->lambda, NULL));
+  PetscCall(PetscOptionsReal("-kan_entropy", "weight of the entropy term in the sparsity penalty, >= 0", NULL, c->entropy, &c->entropy, NULL));
+  PetscCall(PetscOptionsReal("-kan_prune", "after training remove edges whose mean |phi| is below this fraction of their layer's largest, in [0, 1)",
+                             NULL, c->prune, &c->prune, NULL));
   PetscOptionsEnd();
   PetscCheck(c->epochs >= 1, m->comm, MS_ERR_USER, "-kan_epochs must be >= 1, got %" PetscInt_FMT, c->epochs);
   PetscCheck(c->lr > 0, m->comm, MS_ERR_USER, "-kan_lr must be > 0, got %g", (double)c->lr);
+  PetscCheck(c->lambda >= 0 && c->entropy >= 0, m->comm, MS_ERR_USER, "-kan_lambda and -kan_entropy must be >= 0, got %g and %g", (double)c->lambda,
+             (double)c->entropy);
+  PetscCheck(c->prune >= 0 && c->prune < 1, m->comm, MS_ERR_USER, "-kan_prune must be in [0, 1), got %g", (double)c->prune);
   PetscCheck(c->k >= 1 && c->k <= 5, m->comm, MS_ERR_USER, "-kan_k must be 1..5, got %" PetscInt_FMT, c->k);
   PetscCheck(c->G >= 1 && c->G + 2 * c->k <= 64, m->comm, MS_ERR_USER, "-kan_grid must be 1..%d for -kan_k %" PetscInt_FMT ", got %" PetscInt_FMT,
              (int)(64 - 2 * c->k), c->k, c->G);
@@ -49,7 +59,7 @@ static PetscErrorCode ms_kan_model_fit(ms_model m, ms_dataset train)
 {
   ms_kan_model     *c = (ms_kan_model *)m->data;
   int               hidden[MS_KAN_MAX_LAYERS];
-  ms_kan_train_opts o = {(int)c->epochs, (double)c->lr, m->seed};
+  ms_kan_train_opts o = {(int)c->epochs, (double)c->lr, m->seed, (double)c->lambda, (double)c->entropy, (double)c->prune};
 
   PetscFunctionBegin;
   PetscCheck(train->n_features <= 256, m->comm, MS_ERR_USER, "kan: %lld features; at most 256", (long long)train->n_features);
@@ -132,6 +142,25 @@ static PetscErrorCode ms_kan_model_view(ms_model m, PetscViewer v)
   PetscFunctionReturn(0);
 }
 
+/* Each edge's mean |phi| over the training rows (only after a fit in this process). */
+static PetscErrorCode ms_kan_model_terms(ms_model m, ms_model_terms t)
+{
+  ms_kan_model *c = (ms_kan_model *)m->data;
+  int64_t       e = 0;
+
+  PetscFunctionBegin;
+  if (!c->net.edge_l1) PetscFunctionReturn(0);
+  for (int l = 0; l < c->net.n_layers; l++)
+    for (int i = 0; i < c->net.widths[l]; i++)
+      for (int j = 0; j < c->net.widths[l + 1]; j++, e++) {
+        char name[160];
+        if (l == 0) PetscCall(PetscSNPrintf(name, sizeof name, "%s -> layer 1 node %d", m->feature_names[i], j + 1));
+        else PetscCall(PetscSNPrintf(name, sizeof name, "layer %d node %d -> layer %d node %d", l, i + 1, l + 1, j + 1));
+        PetscCall(ms_model_terms_add(t, "edge_mean_abs_phi", NULL, name, c->net.edge_l1[e]));
+      }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode ms_kan_model_destroy(ms_model m)
 {
   ms_kan_model *c = (ms_kan_model *)m->data;
@@ -153,6 +182,7 @@ PetscErrorCode ms_model_create_kan(ms_model m)
   c->k         = 3;
   c->epochs    = 1000;
   c->lr        = 0.01;
+  c->entropy   = 2.0; /* pykan's default lamb_entropy */
   m->data               = c;
   m->summary            = "Kolmogorov-Arnold network: B-spline edge functions, Adam (regression)";
   m->supports           = MS_MODEL_REGRESSION;
@@ -162,6 +192,7 @@ PetscErrorCode ms_model_create_kan(ms_model m)
   m->ops.save           = ms_kan_model_save;
   m->ops.load           = ms_kan_model_load;
   m->ops.view           = ms_kan_model_view;
+  m->ops.terms          = ms_kan_model_terms;
   m->ops.destroy        = ms_kan_model_destroy;
   PetscFunctionReturn(0);
 }
