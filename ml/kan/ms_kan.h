@@ -35,7 +35,7 @@ typedef struct {
   int64_t  n_params;
   double   y_mean, y_std;                  /* target standardisation */
   double  *edge_l1;                        /* per edge (layer by layer, i n_out + j): mean |phi| over the
-                                              training rows after training (0: pruned); not saved */
+                                              training rows after training (0: pruned) */
 } ms_kan;
 
 typedef struct {

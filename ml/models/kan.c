@@ -81,10 +81,10 @@ static PetscErrorCode ms_kan_model_predict(ms_model m, ms_dataset X, double *y)
 static PetscErrorCode ms_kan_model_save(ms_model m, hid_t group)
 {
   ms_kan_model *c = (ms_kan_model *)m->data;
-  int64_t       ng = 0;
+  int64_t       ng = 0, ne = 0;
 
   PetscFunctionBegin;
-  for (int l = 0; l < c->net.n_layers; l++) ng += c->net.widths[l];
+  for (int l = 0; l < c->net.n_layers; l++) { ng += c->net.widths[l]; ne += (int64_t)c->net.widths[l] * c->net.widths[l + 1]; }
   PetscCall(ms_h5_attr_set_int(group, "n_hidden", c->n_hidden));
   for (int l = 0; l < c->n_hidden; l++) {
     char name[32];
@@ -98,13 +98,14 @@ static PetscErrorCode ms_kan_model_save(ms_model m, hid_t group)
   PetscCall(ms_h5_write_rows_double(group, "params", c->net.n_params, 0, c->net.n_params, 0, c->net.params));
   PetscCall(ms_h5_write_rows_double(group, "grid_lo", ng, 0, ng, 0, c->net.lo));
   PetscCall(ms_h5_write_rows_double(group, "grid_hi", ng, 0, ng, 0, c->net.hi));
+  PetscCall(ms_h5_write_rows_double(group, "edge_mean_abs_phi", ne, 0, ne, 0, c->net.edge_l1));
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode ms_kan_model_load(ms_model m, hid_t group)
 {
   ms_kan_model *c = (ms_kan_model *)m->data;
-  int64_t       nh, G, k, w, ng = 0;
+  int64_t       nh, G, k, w, ng = 0, ne = 0;
   int           hidden[MS_KAN_MAX_LAYERS];
 
   PetscFunctionBegin;
@@ -122,12 +123,13 @@ static PetscErrorCode ms_kan_model_load(ms_model m, hid_t group)
   c->n_hidden = nh; c->G = G; c->k = k;
   PetscCall(ms_kan_free(&c->net));
   PetscCall(ms_kan_setup(&c->net, m->n_features, (int)nh, hidden, (int)G, (int)k));
-  for (int l = 0; l < c->net.n_layers; l++) ng += c->net.widths[l];
+  for (int l = 0; l < c->net.n_layers; l++) { ng += c->net.widths[l]; ne += (int64_t)c->net.widths[l] * c->net.widths[l + 1]; }
   PetscCall(ms_h5_attr_get_double(group, "y_mean", &c->net.y_mean));
   PetscCall(ms_h5_attr_get_double(group, "y_std", &c->net.y_std));
   PetscCall(ms_h5_read_rows_double(group, "params", 0, c->net.n_params, 0, c->net.params));
   PetscCall(ms_h5_read_rows_double(group, "grid_lo", 0, ng, 0, c->net.lo));
   PetscCall(ms_h5_read_rows_double(group, "grid_hi", 0, ng, 0, c->net.hi));
+  PetscCall(ms_h5_read_rows_double(group, "edge_mean_abs_phi", 0, ne, 0, c->net.edge_l1));
   PetscFunctionReturn(0);
 }
 
@@ -142,7 +144,7 @@ static PetscErrorCode ms_kan_model_view(ms_model m, PetscViewer v)
   PetscFunctionReturn(0);
 }
 
-/* Each edge's mean |phi| over the training rows (only after a fit in this process). */
+/* Each edge's mean |phi| over the training rows (saved with the model). */
 static PetscErrorCode ms_kan_model_terms(ms_model m, ms_model_terms t)
 {
   ms_kan_model *c = (ms_kan_model *)m->data;
