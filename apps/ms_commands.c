@@ -18,5 +18,6 @@ const ms_command ms_commands[] = {
   {"featurize", "featurize inputs into a feature table: composition, electronic, structure, graph", ms_cmd_featurize_help, ms_cmd_featurize},
   {"screen", "screen candidates with saved models: exact top-K or Pareto front, filters, checkpoints", ms_cmd_screen_help, ms_cmd_screen},
   {"bo", "Bayesian optimisation: suggest the next experiments (GP + UCB/EI/PI/EHVI), benchmark strategies", ms_cmd_bo_help, ms_cmd_bo},
+  {"formula", "print the formula a symbolic model (sisso) learned", ms_cmd_formula_help, ms_cmd_formula},
   {NULL, NULL, NULL, NULL},
 };

@@ -54,6 +54,9 @@ typedef struct {
      intercepts, importances, kernel hyperparameters. NULL: none. */
   PetscErrorCode (*terms)(ms_model m, ms_model_terms t);
   PetscErrorCode (*destroy)(ms_model m);                                 /* free m->data */
+  /* The learned model as a formula over the feature names (symbolic models: sisso), one line
+     on the viewer. NULL: the model has no closed form. */
+  PetscErrorCode (*formula)(ms_model m, PetscViewer viewer);
 } ms_model_ops;
 
 /* Which tasks a model supports (set by its create function). */
@@ -145,6 +148,9 @@ PetscErrorCode ms_model_terms_destroy(ms_model_terms *t);
 /* Print the table, one row per line, on rank 0 of the viewer's communicator. */
 PetscErrorCode ms_model_terms_view(ms_model_terms t, PetscViewer v);
 PetscErrorCode ms_model_load(MPI_Comm comm, const char *path, ms_model *m);
+/* Print the model's formula (ops.formula); a model without one is MS_ERR_USER naming its
+ * type and the models that have one. Collective on the viewer's communicator. */
+PetscErrorCode ms_model_formula(ms_model m, PetscViewer viewer);
 
 /* X's local class labels as indices into the model's class_names (X's own class list may
  * differ in order or content). A class of X that the model never saw is an error naming it.

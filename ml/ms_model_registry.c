@@ -20,6 +20,8 @@
   X(xgb)                  \
   X(adaboost)             \
   X(mlp)                  \
+  X(sisso)                \
+  X(kan)                  \
   /* one line per model above this comment */
 
 #define MS_MODEL_DECLARE(name) PetscErrorCode ms_model_create_##name(ms_model);

@@ -1,0 +1,200 @@
+/* kan.c - Kolmogorov-Arnold network regression ("kan"; ml/kan/ms_kan.h).
+ *
+ * Options (defaults):
+ *   -kan_widths <5>     hidden layer widths, comma-separated (0: no hidden layer, d edges)
+ *   -kan_grid <5>       B-spline grid intervals G per edge
+ *   -kan_k <3>          spline degree (cubic)
+ *   -kan_epochs <1000>  full-batch Adam iterations
+ *   -kan_lr <0.01>      Adam step size
+ *   -kan_lambda <0>     sparsity penalty (L1 of the edges' mean |phi| + entropy); 0: off
+ *   -kan_entropy <2>    weight of the entropy term
+ *   -kan_prune <0>      remove edges below this fraction of their layer's largest mean |phi|
+ * Method: see ms_kan.h; gradients are summed in fixed row blocks so 1 and P ranks train the
+ * same network bit for bit; randomness from (-seed, layer index).
+ */
+#include "ms_h5.h"
+#include "ms_kan.h"
+#include "ms_model.h"
+
+typedef struct {
+  PetscInt  hidden[MS_KAN_MAX_LAYERS];
+  PetscInt  n_hidden, G, k, epochs;
+  PetscReal lr, lambda, entropy, prune;
+  ms_kan    net;
+} ms_kan_model;
+
+static PetscErrorCode ms_kan_model_setfromoptions(ms_model m)
+{
+  ms_kan_model *c = (ms_kan_model *)m->data;
+  PetscInt      nh = MS_KAN_MAX_LAYERS - 1;
+  PetscBool     set;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(m->comm, NULL, "Kolmogorov-Arnold network (-model kan)", NULL);
+  PetscCall(PetscOptionsIntArray("-kan_widths", "hidden layer widths, comma-separated (default 5; e.g. 8,4; 0: no hidden layer)", NULL, c->hidden, &nh, &set));
+  if (set) c->n_hidden = (nh == 1 && c->hidden[0] == 0) ? 0 : nh; /* 0: one layer, inputs -> output */
+  PetscCall(PetscOptionsInt("-kan_grid", "B-spline grid intervals G per edge", NULL, c->G, &c->G, NULL));
+  PetscCall(PetscOptionsInt("-kan_k", "B-spline degree (3: cubic)", NULL, c->k, &c->k, NULL));
+  PetscCall(PetscOptionsInt("-kan_epochs", "full-batch Adam iterations, >= 1", NULL, c->epochs, &c->epochs, NULL));
+  PetscCall(PetscOptionsReal("-kan_lr", "Adam step size, > 0", NULL, c->lr, &c->lr, NULL));
+  PetscCall(PetscOptionsReal("-kan_lambda", "sparsity penalty on the edges' mean |phi| (L1 + entropy), >= 0; 0: off", NULL, c->lambda, &c->lambda, NULL));
+  PetscCall(PetscOptionsReal("-kan_entropy", "weight of the entropy term in the sparsity penalty, >= 0", NULL, c->entropy, &c->entropy, NULL));
+  PetscCall(PetscOptionsReal("-kan_prune", "after training remove edges whose mean |phi| is below this fraction of their layer's largest, in [0, 1)",
+                             NULL, c->prune, &c->prune, NULL));
+  PetscOptionsEnd();
+  PetscCheck(c->epochs >= 1, m->comm, MS_ERR_USER, "-kan_epochs must be >= 1, got %" PetscInt_FMT, c->epochs);
+  PetscCheck(c->lr > 0, m->comm, MS_ERR_USER, "-kan_lr must be > 0, got %g", (double)c->lr);
+  PetscCheck(c->lambda >= 0 && c->entropy >= 0, m->comm, MS_ERR_USER, "-kan_lambda and -kan_entropy must be >= 0, got %g and %g", (double)c->lambda,
+             (double)c->entropy);
+  PetscCheck(c->prune >= 0 && c->prune < 1, m->comm, MS_ERR_USER, "-kan_prune must be in [0, 1), got %g", (double)c->prune);
+  PetscCheck(c->k >= 1 && c->k <= 5, m->comm, MS_ERR_USER, "-kan_k must be 1..5, got %" PetscInt_FMT, c->k);
+  PetscCheck(c->G >= 1 && c->G + 2 * c->k <= 64, m->comm, MS_ERR_USER, "-kan_grid must be 1..%d for -kan_k %" PetscInt_FMT ", got %" PetscInt_FMT,
+             (int)(64 - 2 * c->k), c->k, c->G);
+  for (PetscInt l = 0; l < c->n_hidden; l++)
+    PetscCheck(c->hidden[l] >= 1 && c->hidden[l] <= 256, m->comm, MS_ERR_USER, "-kan_widths: width %" PetscInt_FMT " outside 1..256", c->hidden[l]);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ms_kan_model_fit(ms_model m, ms_dataset train)
+{
+  ms_kan_model     *c = (ms_kan_model *)m->data;
+  int               hidden[MS_KAN_MAX_LAYERS];
+  ms_kan_train_opts o = {(int)c->epochs, (double)c->lr, m->seed, (double)c->lambda, (double)c->entropy, (double)c->prune};
+
+  PetscFunctionBegin;
+  PetscCheck(train->n_features <= 256, m->comm, MS_ERR_USER, "kan: %lld features; at most 256", (long long)train->n_features);
+  for (PetscInt l = 0; l < c->n_hidden; l++) hidden[l] = (int)c->hidden[l];
+  PetscCall(ms_kan_free(&c->net));
+  PetscCall(ms_kan_setup(&c->net, train->n_features, (int)c->n_hidden, hidden, (int)c->G, (int)c->k));
+  PetscCall(ms_kan_train(&c->net, train, &o));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ms_kan_model_predict(ms_model m, ms_dataset X, double *y)
+{
+  ms_kan_model *c = (ms_kan_model *)m->data;
+  PetscFunctionBegin;
+  PetscCall(ms_kan_predict(&c->net, X->n_local, X->X, y));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ms_kan_model_save(ms_model m, hid_t group)
+{
+  ms_kan_model *c = (ms_kan_model *)m->data;
+  int64_t       ng = 0, ne = 0;
+
+  PetscFunctionBegin;
+  for (int l = 0; l < c->net.n_layers; l++) { ng += c->net.widths[l]; ne += (int64_t)c->net.widths[l] * c->net.widths[l + 1]; }
+  PetscCall(ms_h5_attr_set_int(group, "n_hidden", c->n_hidden));
+  for (int l = 0; l < c->n_hidden; l++) {
+    char name[32];
+    PetscCall(PetscSNPrintf(name, sizeof name, "width_%d", l + 1));
+    PetscCall(ms_h5_attr_set_int(group, name, c->net.widths[l + 1]));
+  }
+  PetscCall(ms_h5_attr_set_int(group, "grid", c->net.G));
+  PetscCall(ms_h5_attr_set_int(group, "degree", c->net.k));
+  PetscCall(ms_h5_attr_set_double(group, "y_mean", c->net.y_mean));
+  PetscCall(ms_h5_attr_set_double(group, "y_std", c->net.y_std));
+  PetscCall(ms_h5_write_rows_double(group, "params", c->net.n_params, 0, c->net.n_params, 0, c->net.params));
+  PetscCall(ms_h5_write_rows_double(group, "grid_lo", ng, 0, ng, 0, c->net.lo));
+  PetscCall(ms_h5_write_rows_double(group, "grid_hi", ng, 0, ng, 0, c->net.hi));
+  PetscCall(ms_h5_write_rows_double(group, "edge_mean_abs_phi", ne, 0, ne, 0, c->net.edge_l1));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ms_kan_model_load(ms_model m, hid_t group)
+{
+  ms_kan_model *c = (ms_kan_model *)m->data;
+  int64_t       nh, G, k, w, ng = 0, ne = 0;
+  int           hidden[MS_KAN_MAX_LAYERS];
+
+  PetscFunctionBegin;
+  PetscCall(ms_h5_attr_get_int(group, "n_hidden", &nh));
+  PetscCheck(nh >= 0 && nh < MS_KAN_MAX_LAYERS, m->comm, MS_ERR_READ, "kan model: n_hidden %lld outside 0..%d", (long long)nh, MS_KAN_MAX_LAYERS - 1);
+  for (int l = 0; l < nh; l++) {
+    char name[32];
+    PetscCall(PetscSNPrintf(name, sizeof name, "width_%d", l + 1));
+    PetscCall(ms_h5_attr_get_int(group, name, &w));
+    hidden[l] = (int)w;
+    c->hidden[l] = (PetscInt)w;
+  }
+  PetscCall(ms_h5_attr_get_int(group, "grid", &G));
+  PetscCall(ms_h5_attr_get_int(group, "degree", &k));
+  c->n_hidden = nh; c->G = G; c->k = k;
+  PetscCall(ms_kan_free(&c->net));
+  PetscCall(ms_kan_setup(&c->net, m->n_features, (int)nh, hidden, (int)G, (int)k));
+  for (int l = 0; l < c->net.n_layers; l++) { ng += c->net.widths[l]; ne += (int64_t)c->net.widths[l] * c->net.widths[l + 1]; }
+  PetscCall(ms_h5_attr_get_double(group, "y_mean", &c->net.y_mean));
+  PetscCall(ms_h5_attr_get_double(group, "y_std", &c->net.y_std));
+  PetscCall(ms_h5_read_rows_double(group, "params", 0, c->net.n_params, 0, c->net.params));
+  PetscCall(ms_h5_read_rows_double(group, "grid_lo", 0, ng, 0, c->net.lo));
+  PetscCall(ms_h5_read_rows_double(group, "grid_hi", 0, ng, 0, c->net.hi));
+  PetscCall(ms_h5_read_rows_double(group, "edge_mean_abs_phi", 0, ne, 0, c->net.edge_l1));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ms_kan_model_view(ms_model m, PetscViewer v)
+{
+  ms_kan_model *c = (ms_kan_model *)m->data;
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(v, "KAN, %d layers, grid %d, degree %d, %lld parameters, widths", c->net.n_layers, c->net.G, c->net.k,
+                                   (long long)c->net.n_params));
+  for (int l = 0; l <= c->net.n_layers; l++) PetscCall(PetscViewerASCIIPrintf(v, " %d", c->net.widths[l]));
+  PetscCall(PetscViewerASCIIPrintf(v, "\n"));
+  PetscFunctionReturn(0);
+}
+
+/* Each edge's mean |phi| over the training rows (saved with the model). */
+static PetscErrorCode ms_kan_model_terms(ms_model m, ms_model_terms t)
+{
+  ms_kan_model *c = (ms_kan_model *)m->data;
+  int64_t       e = 0;
+
+  PetscFunctionBegin;
+  if (!c->net.edge_l1) PetscFunctionReturn(0);
+  for (int l = 0; l < c->net.n_layers; l++)
+    for (int i = 0; i < c->net.widths[l]; i++)
+      for (int j = 0; j < c->net.widths[l + 1]; j++, e++) {
+        char name[160];
+        if (l == 0) PetscCall(PetscSNPrintf(name, sizeof name, "%s -> layer 1 node %d", m->feature_names[i], j + 1));
+        else PetscCall(PetscSNPrintf(name, sizeof name, "layer %d node %d -> layer %d node %d", l, i + 1, l + 1, j + 1));
+        PetscCall(ms_model_terms_add(t, "edge_mean_abs_phi", NULL, name, c->net.edge_l1[e]));
+      }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ms_kan_model_destroy(ms_model m)
+{
+  ms_kan_model *c = (ms_kan_model *)m->data;
+  PetscFunctionBegin;
+  PetscCall(ms_kan_free(&c->net));
+  PetscCall(PetscFree(m->data));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_model_create_kan(ms_model m)
+{
+  ms_kan_model *c;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&c));
+  c->n_hidden  = 1;
+  c->hidden[0] = 5;
+  c->G         = 5;
+  c->k         = 3;
+  c->epochs    = 1000;
+  c->lr        = 0.01;
+  c->entropy   = 2.0; /* pykan's default lamb_entropy */
+  m->data               = c;
+  m->summary            = "Kolmogorov-Arnold network: B-spline edge functions, Adam (regression)";
+  m->supports           = MS_MODEL_REGRESSION;
+  m->ops.setfromoptions = ms_kan_model_setfromoptions;
+  m->ops.fit            = ms_kan_model_fit;
+  m->ops.predict        = ms_kan_model_predict;
+  m->ops.save           = ms_kan_model_save;
+  m->ops.load           = ms_kan_model_load;
+  m->ops.view           = ms_kan_model_view;
+  m->ops.terms          = ms_kan_model_terms;
+  m->ops.destroy        = ms_kan_model_destroy;
+  PetscFunctionReturn(0);
+}
