@@ -15,5 +15,6 @@ const ms_command ms_commands[] = {
   {"merge", "merge label campaign files of a job array into one table", ms_cmd_merge_help, ms_cmd_merge},
   {"inspect", "print a saved model: coefficients, importances, kernel hyperparameters by feature; CV score", ms_cmd_inspect_help, ms_cmd_inspect},
   {"nmf", "non-negative matrix factorisation of a table: components and weights", ms_cmd_nmf_help, ms_cmd_nmf},
+  {"sims", "ToF-SIMS peak tables: preprocess, pca, classify (-compare), nmf, mixtures", ms_cmd_sims_help, ms_cmd_sims},
   {NULL, NULL, NULL, NULL},
 };

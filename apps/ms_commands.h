@@ -38,6 +38,7 @@ MS_DECLARE_COMMAND(label);
 MS_DECLARE_COMMAND(merge);
 MS_DECLARE_COMMAND(inspect);
 MS_DECLARE_COMMAND(nmf);
+MS_DECLARE_COMMAND(sims);
 
 /* A command that stops early on purpose and leaves consistent output to be continued (a
  * campaign interrupted by SIGTERM) returns this instead of 0: the driver finalises normally

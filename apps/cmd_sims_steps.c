@@ -1,0 +1,526 @@
+/* cmd_sims_steps.c - the five `matscreen sims` subcommands: load, call ml/sims, write
+ * PREFIX.h5, CSV tables, PNG plots and the summary (see cmd_sims.h). */
+#include "cmd_sims.h"
+#include "ms_h5.h"
+#include "ms_log.h"
+#include "ms_sims.h"
+#include <math.h>
+#include <string.h>
+
+/* The peak table, and with -references the reference rows and the other ("unseen") rows. */
+static PetscErrorCode sims_load(MPI_Comm comm, const ms_sims_cmd_opts *o, ms_dataset *all, ms_dataset *ref, ms_dataset *unseen)
+{
+  const char *ig[65];
+
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < o->n_ignore; i++) ig[i] = o->ignore[i];
+  ig[o->n_ignore] = NULL;
+  PetscCall(ms_sims_table_load(comm, o->input, o->label, o->id[0] ? o->id : NULL, ig, all));
+  *ref = *unseen = NULL;
+  if (o->n_refs) {
+    PetscCall(ms_sims_select_classes(*all, (int)o->n_refs, o->refs, PETSC_TRUE, ref));
+    if (o->n_refs < (*all)->n_classes) PetscCall(ms_sims_select_classes(*all, (int)o->n_refs, o->refs, PETSC_FALSE, unseen));
+  }
+  PetscCall(ms_log(comm, "sims: %s: %lld spectra x %lld peaks, %lld classes%s\n", o->input, (long long)(*all)->n_global,
+                   (long long)(*all)->n_features, (long long)(*all)->n_classes, o->n_refs ? " (references given by -references)" : ""));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode sims_h5_open(MPI_Comm comm, const ms_sims_cmd_opts *o, const char *group, ms_h5_file *f, hid_t *g)
+{
+  char path[PETSC_MAX_PATH_LEN];
+
+  PetscFunctionBeginUser;
+  PetscCall(ms_sims_cmd_path(o, ".h5", path));
+  PetscCall(ms_h5_create(comm, path, f));
+  PetscCall(ms_h5_add_input(*f, o->input));
+  PetscCall(ms_h5_group_ensure((*f)->fid, group, g));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_sims_cmd_preprocess(MPI_Comm comm, const ms_sims_cmd_opts *o)
+{
+  ms_dataset                ds, ref, unseen;
+  ms_sims_preprocess_result r;
+  ms_h5_file                f;
+  hid_t                     g;
+  ms_text                   t = {0};
+  char                      path[PETSC_MAX_PATH_LEN], title[256];
+
+  PetscFunctionBeginUser;
+  PetscCall(sims_load(comm, o, &ds, &ref, &unseen));
+  PetscCall(ms_sims_preprocess(ref ? ref : ds, (int)o->n_pc, &r));
+  PetscCall(sims_h5_open(comm, o, "/preprocess", &f, &g));
+  PetscCall(ms_text_printf(&t, "sims preprocess: %lld spectra; PCA of each scaling, silhouette of the classes on PC1..PC%lld (higher = tighter, "
+                               "better separated classes)\n%-14s %10s  %s\n",
+                           (long long)r.n, (long long)r.n_pc, "scaling", "silhouette", "explained variance ratio PC1..PC4"));
+  for (int s = 0; s < MS_SIMS_N_SCALINGS; s++) {
+    hid_t sg;
+    PetscCall(ms_h5_group_ensure(g, ms_sims_scalings[s], &sg));
+    PetscCall(ms_sims_cmd_h5_matrix(comm, sg, "scores", r.n, r.n_pc, r.scores[s]));
+    PetscCall(ms_sims_cmd_h5_matrix(comm, sg, "explained_variance_ratio", r.n_pc, 0, r.evr[s]));
+    PetscCall(ms_h5_attr_set_double(sg, "silhouette", r.silhouette[s]));
+    H5Gclose(sg);
+    PetscCall(ms_text_printf(&t, "%-14s %10.4f  %.3f %.3f %.3f %.3f\n", ms_sims_scalings[s], r.silhouette[s], r.evr[s][0], r.evr[s][1],
+                             r.evr[s][2], r.evr[s][3]));
+    if (o->plots) {
+      double *x, *y;
+      PetscCall(PetscMalloc2(r.n, &x, r.n, &y));
+      for (int64_t i = 0; i < r.n; i++) x[i] = r.scores[s][i * r.n_pc], y[i] = r.scores[s][i * r.n_pc + 1];
+      PetscCall(PetscSNPrintf(title, sizeof title, "PCA scores, %s scaling (silhouette %.3f)", ms_sims_scalings[s], r.silhouette[s]));
+      PetscCall(PetscSNPrintf(path, sizeof path, "%s_%s.png", o->output, ms_sims_scalings[s]));
+      PetscCall(ms_sims_plot_scatter(comm, path, title, "PC1", "PC2", r.n, x, y, r.labels, (ref ? ref : ds)->n_classes, (ref ? ref : ds)->class_names));
+      PetscCall(PetscFree2(x, y));
+    }
+  }
+  {
+    int best = 0;
+    for (int s = 1; s < MS_SIMS_N_SCALINGS; s++)
+      if (r.silhouette[s] > r.silhouette[best]) best = s;
+    PetscCall(ms_text_printf(&t, "best separated: %s (the seed adopted minmax)\n", ms_sims_scalings[best]));
+  }
+  {
+    PetscMPIInt rank;
+    PetscCallMPI(MPI_Comm_rank(comm, &rank));
+    PetscCall(ms_h5_write_rows_int(g, "labels", r.n, 0, rank ? 0 : r.n, r.labels));
+    PetscCall(ms_h5_attr_set_strings(g, "class_names", (int)(ref ? ref : ds)->n_classes, (ref ? ref : ds)->class_names));
+  }
+  H5Gclose(g);
+  PetscCall(ms_h5_commit(&f));
+  PetscCall(ms_sims_cmd_summary(comm, o, &t));
+  PetscCall(ms_text_free(&t));
+  PetscCall(ms_sims_preprocess_free(&r));
+  PetscCall(ms_dataset_destroy(&ds));
+  PetscCall(ms_dataset_destroy(&ref));
+  PetscCall(ms_dataset_destroy(&unseen));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_sims_cmd_pca(MPI_Comm comm, const ms_sims_cmd_opts *o, ms_pca p)
+{
+  ms_dataset         ds, ref, unseen, sc;
+  ms_sims_pca_result r;
+  ms_h5_file         f;
+  hid_t              g;
+  ms_text            t = {0}, csv = {0};
+  PetscMPIInt        rank;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(sims_load(comm, o, &ds, &ref, &unseen));
+  if (!ref) ref = ds, ds = NULL;
+  PetscCall(ms_pca_set_scaler(p, o->scaling));
+  PetscCall(ms_sims_pca(p, ref, unseen, o->top, o->level, &r));
+  PetscCall(sims_h5_open(comm, o, "/pca", &f, &g));
+  PetscCall(ms_pca_save(p, g));
+  H5Gclose(g);
+  PetscCall(ms_pca_scores(p, ref, &sc));
+  PetscCall(ms_dataset_write_h5(sc, f->fid, "/scores"));
+  PetscCall(ms_h5_commit(&f));
+  PetscCall(ms_text_printf(&t, "sims pca: %lld reference spectra, %s scaling, %lld components; explained variance ratio:", (long long)ref->n_global,
+                           o->scaling, (long long)p->k));
+  for (int64_t c = 0; c < PetscMin(p->k, 6); c++) PetscCall(ms_text_printf(&t, " %.3f", p->explained_variance_ratio[c]));
+  PetscCall(ms_text_printf(&t, "\n"));
+  for (int64_t c = 0; c < p->k; c++)
+    for (int64_t q = 0; q < r.top; q++) {
+      int64_t j = r.top_peaks[c * r.top + q];
+      PetscCall(ms_text_printf(&csv, "PC%lld,%lld,%s,%.10g\n", (long long)c + 1, (long long)q + 1, p->feature_names[j], p->components[c * p->d + j]));
+    }
+  for (int64_t c = 0; c < PetscMin(p->k, 2); c++) {
+    PetscCall(ms_text_printf(&t, "top peaks of PC%lld by |loading|:", (long long)c + 1));
+    for (int64_t q = 0; q < PetscMin(r.top, 8); q++) PetscCall(ms_text_printf(&t, " %s", p->feature_names[r.top_peaks[c * r.top + q]]));
+    PetscCall(ms_text_printf(&t, "\n"));
+  }
+  PetscCall(ms_sims_cmd_write_text(comm, o, "_top_peaks.csv", "component,rank,peak,loading", &csv));
+  PetscCall(ms_text_free(&csv));
+  if (unseen) {
+    /* which reference classes' 95 % ellipse holds each unseen spectrum; counted per unseen class */
+    ms_dataset urep;
+    PetscCall(ms_dataset_allgather(unseen, &urep));
+    for (int64_t i = 0; i < r.n_new; i++) {
+      PetscCall(ms_text_printf(&csv, "%lld,%s", (long long)i, urep->class_names[urep->labels[i]]));
+      for (int64_t c = 0; c < r.n_classes; c++) PetscCall(ms_text_printf(&csv, ",%.6g,%d", r.d2[i * r.n_classes + c], (int)r.inside[i * r.n_classes + c]));
+      PetscCall(ms_text_printf(&csv, "\n"));
+    }
+    {
+      ms_text head = {0};
+      PetscCall(ms_text_printf(&head, "row,class"));
+      for (int64_t c = 0; c < r.n_classes; c++) PetscCall(ms_text_printf(&head, ",d2_%s,inside_%s", ref->class_names[c], ref->class_names[c]));
+      PetscCall(ms_sims_cmd_write_text(comm, o, "_regions.csv", head.s, &csv));
+      PetscCall(ms_text_free(&head));
+    }
+    PetscCall(ms_text_printf(&t, "inside the %.0f%% confidence ellipse (PC1-PC2, d2 <= %.3f) of each reference class, per unseen class:\n",
+                             100 * o->level, r.chi2));
+    for (int64_t u = 0; u < urep->n_classes; u++) {
+      PetscCall(ms_text_printf(&t, "  %s:", urep->class_names[u]));
+      for (int64_t c = 0; c < r.n_classes; c++) {
+        int64_t in = 0, tot = 0;
+        for (int64_t i = 0; i < r.n_new; i++)
+          if (urep->labels[i] == u) tot++, in += r.inside[i * r.n_classes + c];
+        if (in) PetscCall(ms_text_printf(&t, " %s %lld/%lld", ref->class_names[c], (long long)in, (long long)tot));
+      }
+      PetscCall(ms_text_printf(&t, "\n"));
+    }
+    PetscCall(ms_dataset_destroy(&urep));
+  }
+  PetscCall(ms_text_free(&csv));
+  if (o->plots) {
+    ms_dataset srep;
+    double    *x, *y;
+    char       path[PETSC_MAX_PATH_LEN];
+    PetscCall(ms_dataset_allgather(sc, &srep));
+    PetscCall(PetscMalloc2(srep->n_global, &x, srep->n_global, &y));
+    for (int64_t i = 0; i < srep->n_global; i++) x[i] = srep->X[i * p->k], y[i] = srep->X[i * p->k + (p->k > 1)];
+    PetscCall(ms_sims_cmd_path(o, "_scores.png", path));
+    PetscCall(ms_sims_plot_scatter(comm, path, "PCA scores of the reference spectra", "PC1", "PC2", srep->n_global, x, y, srep->labels,
+                                   srep->n_classes, srep->class_names));
+    PetscCall(PetscFree2(x, y));
+    PetscCall(ms_dataset_destroy(&srep));
+  }
+  PetscCall(ms_sims_cmd_summary(comm, o, &t));
+  PetscCall(ms_text_free(&t));
+  PetscCall(ms_sims_pca_result_free(&r));
+  PetscCall(ms_dataset_destroy(&sc));
+  PetscCall(ms_dataset_destroy(&ds));
+  PetscCall(ms_dataset_destroy(&ref));
+  PetscCall(ms_dataset_destroy(&unseen));
+  PetscFunctionReturn(0);
+}
+
+/* Class probabilities of the unseen spectra from a model fitted on every reference spectrum:
+ * one CSV row per spectrum and the mean per unseen class in the summary (Table 4.7/4.9). */
+static PetscErrorCode sims_classify_unseen(MPI_Comm comm, const ms_sims_cmd_opts *o, const ms_sims_classify_opts *co, ms_dataset ref,
+                                           ms_dataset unseen, ms_text *t)
+{
+  ms_model   m;
+  double    *P, *mean;
+  int64_t   *cnt;
+  ms_text    csv = {0}, head = {0};
+  const int64_t K = ref->n_classes, U = unseen->n_classes;
+
+  PetscFunctionBeginUser;
+  PetscCall(ms_sims_classify_model(comm, co, &m));
+  PetscCall(ms_model_fit(m, ref));
+  PetscCall(PetscMalloc1(unseen->n_local * K + 1, &P));
+  PetscCall(PetscCalloc2(U * K, &mean, U, &cnt));
+  PetscCall(ms_model_predict_proba(m, unseen, P));
+  for (int64_t i = 0; i < unseen->n_local; i++) {
+    int64_t u = unseen->labels[i], best = 0;
+    cnt[u]++;
+    for (int64_t c = 0; c < K; c++) {
+      mean[u * K + c] += P[i * K + c];
+      if (P[i * K + c] > P[i * K + best]) best = c;
+    }
+    PetscCall(ms_text_printf(&csv, "%lld,%s,%s", (long long)(unseen->row_start + i), unseen->class_names[u], m->class_names[best]));
+    for (int64_t c = 0; c < K; c++) PetscCall(ms_text_printf(&csv, ",%.6g", P[i * K + c]));
+    PetscCall(ms_text_printf(&csv, "\n"));
+  }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, mean, (int)(U * K), MPI_DOUBLE, MPI_SUM, comm));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, cnt, (int)U, MPI_INT64_T, MPI_SUM, comm));
+  PetscCall(ms_text_printf(&head, "row,class,predicted"));
+  for (int64_t c = 0; c < K; c++) PetscCall(ms_text_printf(&head, ",p_%s", m->class_names[c]));
+  {
+    char path[PETSC_MAX_PATH_LEN], *in = (char *)o->input;
+    PetscCall(ms_sims_cmd_path(o, "_unseen.csv", path));
+    PetscCall(ms_report_write_csv(comm, path, head.s, &csv, 1, &in));
+  }
+  PetscCall(ms_text_printf(t, "mean class probabilities of the unseen spectra (model fitted on all references):\n  %-18s", "class"));
+  for (int64_t c = 0; c < K; c++) PetscCall(ms_text_printf(t, " %8.8s", m->class_names[c]));
+  for (int64_t u = 0; u < U; u++) {
+    PetscCall(ms_text_printf(t, "\n  %-18s", unseen->class_names[u]));
+    for (int64_t c = 0; c < K; c++) PetscCall(ms_text_printf(t, " %8.3f", mean[u * K + c] / (double)PetscMax(cnt[u], 1)));
+  }
+  PetscCall(ms_text_printf(t, "\n"));
+  PetscCall(ms_text_free(&csv));
+  PetscCall(ms_text_free(&head));
+  PetscCall(PetscFree(P));
+  PetscCall(PetscFree2(mean, cnt));
+  PetscCall(ms_model_destroy(&m));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_sims_cmd_classify(MPI_Comm comm, const ms_sims_cmd_opts *o)
+{
+  ms_dataset              ds, ref, unseen;
+  ms_sims_classify_opts   co;
+  ms_sims_classify_result r;
+  ms_text                 t = {0}, csv = {0};
+  int                     n_dropped;
+  char                  **dropped;
+  ms_h5_file              f;
+  hid_t                   g;
+
+  PetscFunctionBeginUser;
+  PetscCall(sims_load(comm, o, &ds, &ref, &unseen));
+  if (!ref) ref = ds, ds = NULL;
+  PetscCall(ms_sims_min_class_size(ref, (int)o->folds, o->min_class, &n_dropped, &dropped));
+  if (n_dropped) {
+    ms_text w = {0};
+    for (int i = 0; i < n_dropped; i++) PetscCall(ms_text_printf(&w, " %s", dropped[i]));
+    PetscCall(ms_warn(comm, "sims classify: dropped %d class(es) with fewer than %lld spectra (-min_class_size):%s\n", n_dropped,
+                      (long long)o->min_class, w.s));
+    PetscCall(ms_text_free(&w));
+  }
+  PetscCall(PetscMemzero(&co, sizeof co));
+  co.folds = (int)o->folds, co.seed = (uint64_t)o->seed, co.top = o->top, co.abs_importance = o->abs_imp;
+  PetscCall(PetscStrncpy(co.model, o->model, sizeof co.model));
+  PetscCall(PetscStrncpy(co.scaler, o->scaling, sizeof co.scaler));
+  PetscCall(ms_sims_classify(ref, &co, &r));
+  PetscCall(ms_text_printf(&t, "sims classify: %s with %s scaling fitted inside each of %d stratified folds (seed %lld), %lld spectra, %lld classes\n",
+                           o->model, o->scaling, r.folds, (long long)o->seed, (long long)r.n, (long long)r.n_classes));
+  if (n_dropped) {
+    PetscCall(ms_text_printf(&t, "dropped classes (fewer than %lld spectra, -min_class_size):", (long long)o->min_class));
+    for (int i = 0; i < n_dropped; i++) PetscCall(ms_text_printf(&t, " %s", dropped[i]));
+    PetscCall(ms_text_printf(&t, "\n"));
+  }
+  PetscCall(ms_text_printf(&t, "accuracy %.4f +/- %.4f, macro F1 %.4f +/- %.4f (mean +/- std over folds)\n", r.mean_accuracy, r.std_accuracy,
+                           r.mean_f1, r.std_f1));
+  for (int64_t c = 0; c < r.imp_rows; c++) {
+    const char *cls = r.imp_rows == r.n_classes ? ref->class_names[c] : (r.imp_rows == 1 && r.n_classes == 2 ? ref->class_names[1] : "all");
+    PetscCall(ms_text_printf(&t, "top %lld peaks of %s:", (long long)r.top, cls));
+    for (int64_t q = 0; q < r.top; q++) {
+      int64_t j = r.top_peaks[c * r.top + q];
+      PetscCall(ms_text_printf(&t, " %s", ref->feature_names[j]));
+      PetscCall(ms_text_printf(&csv, "%s,%lld,%s,%.10g\n", cls, (long long)q + 1, ref->feature_names[j], r.importance[c * r.d + j]));
+    }
+    PetscCall(ms_text_printf(&t, "\n"));
+  }
+  PetscCall(ms_sims_cmd_write_text(comm, o, "_top_peaks.csv", "class,rank,peak,importance", &csv));
+  PetscCall(ms_text_free(&csv));
+  PetscCall(sims_h5_open(comm, o, "/classify", &f, &g));
+  {
+    double *fd, *od;
+    PetscCall(PetscMalloc2(r.n, &fd, r.n, &od));
+    for (int64_t i = 0; i < r.n; i++) fd[i] = r.fold[i], od[i] = (double)r.oof_pred[i];
+    PetscCall(ms_sims_cmd_h5_matrix(comm, g, "fold", r.n, 0, fd));
+    PetscCall(ms_sims_cmd_h5_matrix(comm, g, "oof_class", r.n, 0, od));
+    PetscCall(PetscFree2(fd, od));
+  }
+  PetscCall(ms_sims_cmd_h5_matrix(comm, g, "fold_accuracy", r.folds, 0, r.accuracy));
+  PetscCall(ms_sims_cmd_h5_matrix(comm, g, "fold_f1_macro", r.folds, 0, r.f1));
+  PetscCall(ms_sims_cmd_h5_matrix(comm, g, "importance", r.imp_rows, r.d, r.importance));
+  PetscCall(ms_h5_attr_set_strings(g, "peak_names", (int)r.d, ref->feature_names));
+  PetscCall(ms_h5_attr_set_strings(g, "class_names", (int)r.n_classes, ref->class_names));
+  PetscCall(ms_h5_attr_set_double(g, "accuracy", r.mean_accuracy));
+  PetscCall(ms_h5_attr_set_double(g, "f1_macro", r.mean_f1));
+  H5Gclose(g);
+  PetscCall(ms_h5_commit(&f));
+  if (o->compare) {
+    ms_cv_result cv;
+    char         path[PETSC_MAX_PATH_LEN], *in = (char *)o->input;
+    PetscCall(ms_sims_compare(ref, &co, &cv));
+    PetscCall(ms_sims_cmd_path(o, "_compare.csv", path));
+    PetscCall(ms_report_cv(comm, &cv, NULL, path, 1, &in));
+    PetscCall(ms_text_printf(&t, "classifier comparison (Table 4.7), same folds, %s scaling:\n  %-12s %8s %8s\n", o->scaling, "model", "accuracy",
+                             "F1"));
+    for (int c = 0; c < cv.n_candidates; c++)
+      PetscCall(ms_text_printf(&t, "  %-12s %8.4f %8.4f\n", cv.candidates[c].label, cv.mean[c * cv.n_metrics], cv.mean[c * cv.n_metrics + 3]));
+    PetscCall(ms_cv_result_free(&cv));
+  }
+  if (unseen) PetscCall(sims_classify_unseen(comm, o, &co, ref, unseen, &t));
+  if (o->plots) {
+    /* the out-of-fold classes in the space of the first two (scaled) principal components */
+    ms_pca     p;
+    ms_dataset sc, srep;
+    double    *x, *y;
+    char       path[PETSC_MAX_PATH_LEN];
+    PetscCall(ms_pca_create(&p));
+    p->n_components_req = 2;
+    PetscCall(ms_pca_set_scaler(p, o->scaling));
+    PetscCall(ms_pca_fit_dataset(p, ref));
+    PetscCall(ms_pca_scores(p, ref, &sc));
+    PetscCall(ms_dataset_allgather(sc, &srep));
+    PetscCall(PetscMalloc2(r.n, &x, r.n, &y));
+    for (int64_t i = 0; i < r.n; i++) x[i] = srep->X[2 * i], y[i] = srep->X[2 * i + 1];
+    PetscCall(ms_sims_cmd_path(o, "_oof.png", path));
+    PetscCall(ms_sims_plot_scatter(comm, path, "out-of-fold predicted class in PCA scores", "PC1", "PC2", r.n, x, y, r.oof_pred, r.n_classes,
+                                   ref->class_names));
+    PetscCall(PetscFree2(x, y));
+    PetscCall(ms_dataset_destroy(&srep));
+    PetscCall(ms_dataset_destroy(&sc));
+    PetscCall(ms_pca_destroy(&p));
+  }
+  PetscCall(ms_sims_cmd_summary(comm, o, &t));
+  PetscCall(ms_text_free(&t));
+  ms_strings_free(n_dropped, &dropped);
+  PetscCall(ms_sims_classify_result_free(&r));
+  PetscCall(ms_dataset_destroy(&ds));
+  PetscCall(ms_dataset_destroy(&ref));
+  PetscCall(ms_dataset_destroy(&unseen));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_sims_cmd_nmf(MPI_Comm comm, const ms_sims_cmd_opts *o, ms_nmf nmf)
+{
+  ms_dataset         ds, ref, unseen, rep;
+  ms_sims_nmf_result r;
+  double            *means;
+  ms_h5_file         f;
+  hid_t              g;
+  ms_text            t = {0}, csv = {0}, head = {0};
+
+  PetscFunctionBeginUser;
+  PetscCall(sims_load(comm, o, &ds, &ref, &unseen));
+  if (!ref) PetscCall(ms_dataset_allgather(ds, &ref)); /* references = every class */
+  PetscCall(PetscMalloc1(ref->n_classes * ref->n_features, &means));
+  PetscCall(ms_sims_class_means(ref, means));
+  PetscCall(ms_sims_nmf(nmf, ds, o->kmin, o->kmax, ref->n_classes, means, o->threshold, &r));
+  PetscCall(sims_h5_open(comm, o, "/nmf", &f, &g));
+  {
+    double *ks;
+    PetscCall(PetscMalloc1(r.kmax - r.kmin + 1, &ks));
+    for (int64_t k = r.kmin; k <= r.kmax; k++) ks[k - r.kmin] = (double)k;
+    PetscCall(ms_sims_cmd_h5_matrix(comm, g, "n_components_tried", r.kmax - r.kmin + 1, 0, ks));
+    PetscCall(ms_sims_cmd_h5_matrix(comm, g, "reconstruction_err", r.kmax - r.kmin + 1, 0, r.err));
+    if (o->plots) {
+      char path[PETSC_MAX_PATH_LEN];
+      PetscCall(ms_sims_cmd_path(o, "_elbow.png", path));
+      PetscCall(ms_sims_plot_line(comm, path, "NMF reconstruction error (chosen rank marked)", "components", "||X - WH||_F", r.kmax - r.kmin + 1, ks,
+                                  r.err, (double)r.k));
+    }
+    PetscCall(PetscFree(ks));
+  }
+  PetscCall(ms_sims_cmd_h5_matrix(comm, g, "components", r.k, r.d, r.H));
+  PetscCall(ms_sims_cmd_h5_matrix(comm, g, "pearson", r.k, r.n_ref, r.pearson));
+  PetscCall(ms_sims_cmd_h5_matrix(comm, g, "shares", r.n, r.k, r.share));
+  PetscCall(ms_h5_attr_set_int(g, "n_components", r.k));
+  PetscCall(ms_h5_attr_set_strings(g, "reference_names", (int)ref->n_classes, ref->class_names));
+  H5Gclose(g);
+  PetscCall(ms_h5_commit(&f));
+  PetscCall(ms_text_printf(&t, "sims nmf: %lld spectra, ranks %lld..%lld tried, elbow at %lld components\n", (long long)r.n, (long long)r.kmin,
+                           (long long)r.kmax, (long long)r.k));
+  PetscCall(ms_text_printf(&head, "row,class"));
+  for (int64_t c = 0; c < r.k; c++) {
+    const char *name = r.match[c] >= 0 ? ref->class_names[r.match[c]] : "unmatched";
+    PetscCall(ms_text_printf(&t, "component %lld: %s (Pearson r %.4f, threshold %.2f)\n", (long long)c + 1, name,
+                             r.match[c] >= 0 ? r.pearson[c * r.n_ref + r.match[c]] : NAN, o->threshold));
+    PetscCall(ms_text_printf(&head, ",share_%lld_%s", (long long)c + 1, name));
+  }
+  PetscCall(ms_dataset_allgather(ds, &rep));
+  {
+    double  *mean;
+    int64_t *cnt;
+    PetscCall(PetscCalloc2(rep->n_classes * r.k, &mean, rep->n_classes, &cnt));
+    for (int64_t i = 0; i < r.n; i++) {
+      PetscCall(ms_text_printf(&csv, "%lld,%s", (long long)i, rep->class_names[rep->labels[i]]));
+      cnt[rep->labels[i]]++;
+      for (int64_t c = 0; c < r.k; c++) {
+        PetscCall(ms_text_printf(&csv, ",%.6g", r.share[i * r.k + c]));
+        mean[rep->labels[i] * r.k + c] += r.share[i * r.k + c];
+      }
+      PetscCall(ms_text_printf(&csv, "\n"));
+    }
+    PetscCall(ms_text_printf(&t, "mean shares of the components per class:\n"));
+    for (int64_t u = 0; u < rep->n_classes; u++) {
+      PetscCall(ms_text_printf(&t, "  %-18s", rep->class_names[u]));
+      for (int64_t c = 0; c < r.k; c++) PetscCall(ms_text_printf(&t, " %6.3f", mean[u * r.k + c] / (double)PetscMax(cnt[u], 1)));
+      PetscCall(ms_text_printf(&t, "\n"));
+    }
+    PetscCall(PetscFree2(mean, cnt));
+  }
+  PetscCall(ms_sims_cmd_write_text(comm, o, "_shares.csv", head.s, &csv));
+  PetscCall(ms_sims_cmd_summary(comm, o, &t));
+  PetscCall(ms_text_free(&t));
+  PetscCall(ms_text_free(&csv));
+  PetscCall(ms_text_free(&head));
+  PetscCall(PetscFree(means));
+  PetscCall(ms_sims_nmf_result_free(&r));
+  PetscCall(ms_dataset_destroy(&rep));
+  PetscCall(ms_dataset_destroy(&ds));
+  PetscCall(ms_dataset_destroy(&ref));
+  PetscCall(ms_dataset_destroy(&unseen));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_sims_cmd_mixtures(MPI_Comm comm, const ms_sims_cmd_opts *o)
+{
+  ms_dataset            ds, ref, unseen;
+  ms_sims_mixture_opts  mo;
+  ms_sims_mixture_model mm;
+  ms_text               t = {0}, csv = {0}, head = {0};
+  ms_h5_file            f;
+  hid_t                 g;
+
+  PetscFunctionBeginUser;
+  PetscCall(sims_load(comm, o, &ds, &ref, &unseen));
+  if (!ref) ref = ds, ds = NULL;
+  PetscCall(PetscMemzero(&mo, sizeof mo));
+  mo.n_rows = o->n_mix, mo.max_parts = (int)o->max_parts, mo.seed = (uint64_t)o->seed, mo.test_fraction = o->test_fraction;
+  PetscCall(PetscStrncpy(mo.model, o->model, sizeof mo.model));
+  PetscCall(ms_sims_mixtures_fit(ref, &mo, &mm));
+  PetscCall(ms_text_printf(&t, "sims mixtures: %lld pseudo-mixtures of 2..%d spectra of %lld reference classes (seed %lld); %s per class share, "
+                               "trained on %lld, held-out R^2 on %lld:\n",
+                           (long long)mo.n_rows, mo.max_parts, (long long)mm->n_out, (long long)o->seed, o->model, (long long)mm->n_train,
+                           (long long)mm->n_test));
+  for (int64_t c = 0; c < mm->n_out; c++) PetscCall(ms_text_printf(&t, "  %-18s R^2 %.4f\n", mm->out_names[c], mm->r2[c]));
+  PetscCall(ms_text_printf(&t, "  mean R^2 %.4f\n", mm->r2_mean));
+  PetscCall(sims_h5_open(comm, o, "/mixtures", &f, &g));
+  PetscCall(ms_sims_cmd_h5_matrix(comm, g, "r2", mm->n_out, 0, mm->r2));
+  PetscCall(ms_h5_attr_set_strings(g, "reference_names", (int)mm->n_out, mm->out_names));
+  PetscCall(ms_h5_attr_set_double(g, "r2_mean", mm->r2_mean));
+  PetscCall(ms_h5_attr_set_int(g, "n_mixtures", mo.n_rows));
+  if (unseen) {
+    const int64_t K = mm->n_out, U = unseen->n_classes;
+    double       *S, *mean;
+    int64_t      *cnt;
+    ms_dataset    srep;
+    PetscCall(PetscMalloc1(unseen->n_local * K + 1, &S));
+    PetscCall(PetscCalloc2(U * K, &mean, U, &cnt));
+    PetscCall(ms_sims_mixtures_predict(mm, unseen, S));
+    {
+      /* predictions of every unseen row in HDF5 (rows sharded like the table) */
+      ms_dataset sd;
+      PetscCall(ms_dataset_create(comm, unseen->n_local, K, &sd));
+      PetscCall(PetscArraycpy(sd->X, S, unseen->n_local * K));
+      PetscCall(ms_dataset_set_feature_names(sd, mm->out_names));
+      PetscCall(ms_dataset_set_labels(sd, unseen->target_name, U, unseen->class_names, unseen->labels));
+      PetscCall(ms_dataset_write_h5(sd, f->fid, "/mixtures/predicted_shares"));
+      PetscCall(ms_dataset_allgather(sd, &srep));
+      PetscCall(ms_dataset_destroy(&sd));
+    }
+    for (int64_t i = 0; i < srep->n_global; i++) {
+      int64_t u = srep->labels[i];
+      cnt[u]++;
+      PetscCall(ms_text_printf(&csv, "%lld,%s", (long long)i, srep->class_names[u]));
+      for (int64_t c = 0; c < K; c++) {
+        mean[u * K + c] += srep->X[i * K + c];
+        PetscCall(ms_text_printf(&csv, ",%.6g", srep->X[i * K + c]));
+      }
+      PetscCall(ms_text_printf(&csv, "\n"));
+    }
+    PetscCall(ms_text_printf(&head, "row,class"));
+    for (int64_t c = 0; c < K; c++) PetscCall(ms_text_printf(&head, ",share_%s", mm->out_names[c]));
+    PetscCall(ms_text_printf(&t, "predicted composition of the unseen spectra (mean share per class, Table 4.10 analogue):\n  %-18s", "class"));
+    for (int64_t c = 0; c < K; c++) PetscCall(ms_text_printf(&t, " %8.8s", mm->out_names[c]));
+    for (int64_t u = 0; u < U; u++) {
+      PetscCall(ms_text_printf(&t, "\n  %-18s", unseen->class_names[u]));
+      for (int64_t c = 0; c < K; c++) PetscCall(ms_text_printf(&t, " %8.3f", mean[u * K + c] / (double)PetscMax(cnt[u], 1)));
+    }
+    PetscCall(ms_text_printf(&t, "\n"));
+    PetscCall(ms_dataset_destroy(&srep));
+    PetscCall(PetscFree(S));
+    PetscCall(PetscFree2(mean, cnt));
+  }
+  H5Gclose(g);
+  PetscCall(ms_h5_commit(&f));
+  if (unseen) PetscCall(ms_sims_cmd_write_text(comm, o, "_predictions.csv", head.s, &csv));
+  if (o->plots) {
+    double *x;
+    char    path[PETSC_MAX_PATH_LEN];
+    PetscCall(PetscMalloc1(mm->n_out, &x));
+    for (int64_t c = 0; c < mm->n_out; c++) x[c] = (double)c + 1;
+    PetscCall(ms_sims_cmd_path(o, "_r2.png", path));
+    PetscCall(ms_sims_plot_line(comm, path, "held-out R^2 of each class share (classes in -references order)", "reference class", "R^2", mm->n_out, x,
+                                mm->r2, NAN));
+    PetscCall(PetscFree(x));
+  }
+  PetscCall(ms_sims_cmd_summary(comm, o, &t));
+  PetscCall(ms_text_free(&t));
+  PetscCall(ms_text_free(&csv));
+  PetscCall(ms_text_free(&head));
+  PetscCall(ms_sims_mixture_model_destroy(&mm));
+  PetscCall(ms_dataset_destroy(&ds));
+  PetscCall(ms_dataset_destroy(&ref));
+  PetscCall(ms_dataset_destroy(&unseen));
+  PetscFunctionReturn(0);
+}
