@@ -3,6 +3,7 @@
 #include "ms_commands.h"
 #include "ms_h5.h"
 #include "ms_log.h"
+#include "ms_model.h"
 #include "ms_options.h"
 #include "ms_report.h"
 #include "ms_sims.h"
@@ -150,6 +151,22 @@ PetscErrorCode ms_cmd_sims(MPI_Comm comm)
     if (sub == 3) {
       PetscCall(ms_nmf_create(&nmf));
       PetscCall(ms_nmf_set_from_options(comm, nmf));
+    }
+    {
+      /* the models read their own options (-logreg_C, -rf_n_trees, -svm_C, ...) when created
+         inside the workflow; read them now so the unused-option check knows them */
+      static const char *const table47[] = {"logreg", "svm", "knn", "tree", "rf", "adaboost", "gnb", "mlp"};
+      const char *probe[9];
+      int         np = 0;
+      if (sub == 2 || sub == 4) probe[np++] = o.model;
+      if (sub == 2 && o.compare)
+        for (int i = 0; i < 8; i++) probe[np++] = table47[i];
+      for (int i = 0; i < np; i++) {
+        ms_model m;
+        PetscCall(ms_model_create(comm, probe[i], &m));
+        PetscCall(ms_model_set_from_options(m));
+        PetscCall(ms_model_destroy(&m));
+      }
     }
     PetscCall(ms_options_check_unused(comm, NULL));
     PetscCheck(o.input[0], comm, MS_ERR_USER, "sims %s: missing required option -input (the peak table)", sims_subs[sub]);
