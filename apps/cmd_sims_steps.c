@@ -392,8 +392,11 @@ PetscErrorCode ms_sims_cmd_nmf(MPI_Comm comm, const ms_sims_cmd_opts *o, ms_nmf 
   PetscCall(ms_text_printf(&head, "row,class"));
   for (int64_t c = 0; c < r.k; c++) {
     const char *name = r.match[c] >= 0 ? ref->class_names[r.match[c]] : "unmatched";
-    PetscCall(ms_text_printf(&t, "component %lld: %s (Pearson r %.4f, threshold %.2f)\n", (long long)c + 1, name,
-                             r.match[c] >= 0 ? r.pearson[c * r.n_ref + r.match[c]] : NAN, o->threshold));
+    int64_t     best = 0;
+    for (int64_t q = 1; q < r.n_ref; q++)
+      if (r.pearson[c * r.n_ref + q] > r.pearson[c * r.n_ref + best]) best = q;
+    PetscCall(ms_text_printf(&t, "component %lld: %s (best Pearson r %.4f with %s, threshold %.2f)\n", (long long)c + 1, name,
+                             r.pearson[c * r.n_ref + best], ref->class_names[best], o->threshold));
     PetscCall(ms_text_printf(&head, ",share_%lld_%s", (long long)c + 1, name));
   }
   PetscCall(ms_dataset_allgather(ds, &rep));

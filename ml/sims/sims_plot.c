@@ -91,7 +91,10 @@ static void sims_scatter_body(FILE *gp, const void *ctx)
     fprintf(gp, "%s$c%lld using 1:2 title ", first ? "" : ", ", (long long)c);
     first = 0;
     sims_gp_quoted(gp, p->names[c]);
-    fprintf(gp, " with points pt %d ps 1.2", (int)(5 + 2 * (c % 4)));
+    /* gnuplot repeats its 8 default colours; 12 colours x 4 point shapes keep classes apart */
+    static const char *const col[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+                                      "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#000000", "#aec7e8"};
+    fprintf(gp, " with points pt %d ps 1.2 lc rgb '%s'", (int)(5 + 2 * (c % 4)), col[c % 12]);
   }
 }
 
