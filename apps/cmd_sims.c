@@ -20,7 +20,7 @@ const char ms_cmd_sims_help[] =
   "              (PREFIX_<scaling>.png, PC1-PC2) and a silhouette score of the classes [-n_pc 4]\n"
   "  pca         scores, loadings, explained variance of the -references classes (default all) after\n"
   "              -scaling (minmax); top -top peaks by |loading| per component; the other classes tested\n"
-  "              against each reference class's 95 %% confidence ellipse in PC1-PC2 [-level 0.95]. PREFIX.h5:/pca\n"
+  "              against each reference class's 95 % confidence ellipse in PC1-PC2 [-level 0.95]. PREFIX.h5:/pca\n"
   "              is a fitted PCA that `matscreen pca -apply` reuses\n"
   "  classify    -model (logreg) with -scaling (minmax) fitted inside each fold, stratified -folds (5)\n"
   "              CV of the -references classes: accuracy, macro F1, top -top (15) peaks per class by\n"
