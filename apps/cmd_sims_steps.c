@@ -203,7 +203,16 @@ static PetscErrorCode sims_classify_unseen(MPI_Comm comm, const ms_sims_cmd_opts
   PetscCall(ms_model_fit(m, ref));
   PetscCall(PetscMalloc1(unseen->n_local * K + 1, &P));
   PetscCall(PetscCalloc2(U * K, &mean, U, &cnt));
-  PetscCall(ms_model_predict_proba(m, unseen, P));
+  {
+    /* the unseen classes are not the model's classes: predict without the label column (the
+       model would reject labels it never saw), then put it back */
+    int64_t *lab = unseen->labels, nc = unseen->n_classes;
+    char   **cn = unseen->class_names, *tn = unseen->target_name;
+    unseen->labels = NULL, unseen->n_classes = 0, unseen->class_names = NULL, unseen->target_name = NULL;
+    PetscErrorCode ierr = ms_model_predict_proba(m, unseen, P);
+    unseen->labels = lab, unseen->n_classes = nc, unseen->class_names = cn, unseen->target_name = tn;
+    PetscCall(ierr);
+  }
   for (int64_t i = 0; i < unseen->n_local; i++) {
     int64_t u = unseen->labels[i], best = 0;
     cnt[u]++;

@@ -18,6 +18,13 @@ MODE classify: 5-fold stratified CV of the default classifier (logreg, min-max s
      nmf: a planted two-component mixture (two positive random spectra A, B; pure rows of each
          and mixtures w A + (1 - w) B with w uniform): the elbow picks 2 components, each matched
          to a different reference with Pearson r > 0.98; shares of the mixtures track w (r > 0.98).
+     pca: `sims preprocess` on the real spectra: the scores of each scaling equal scikit-learn's
+         PCA(4) of the same scaled table (none, log1p, standard, minmax, normalize_max; 1e-6
+         relative) and the silhouette equals sklearn.metrics.silhouette_score of those scores
+         (1e-8); `sims pca -references` (5 classes): top peaks are the largest |loadings| of
+         sklearn's PCA of the min-max scaled references, the d^2 of every unseen spectrum to every
+         class ellipse equals numpy's Mahalanobis distance, and classify -references writes
+         class probabilities of the unseen spectra that sum to 1.
 Exit 1 listing every failure.
 """
 import argparse
@@ -30,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 ap = argparse.ArgumentParser()
-ap.add_argument("mode", choices=["classify", "mixtures", "nmf"])
+ap.add_argument("mode", choices=["classify", "mixtures", "nmf", "pca"])
 ap.add_argument("--matscreen", required=True)
 ap.add_argument("--mpiexec", required=True)
 ap.add_argument("--data", required=True)
@@ -138,6 +145,63 @@ elif a.mode == "mixtures":
     # same forests and predictions; R^2 only to rounding (its sums are reduced across ranks)
     if 1 in res and 2 in res and not (res[1][0].equals(res[2][0]) and np.allclose(res[1][1], res[2][1], rtol=1e-12, atol=0)):
         FAIL.append("mixtures: 1 and 2 ranks differ")
+
+elif a.mode == "pca":
+    from sklearn.decomposition import PCA
+    from sklearn.metrics import silhouette_score
+    from sklearn.preprocessing import MinMaxScaler, Normalizer, StandardScaler
+
+    d = pd.read_csv(a.data)
+    X = d.drop(columns=["sample_name"] + META.split(",")).to_numpy()
+    y = d.sample_name.to_numpy()
+    p = out("pp")
+    if sims(2, "preprocess", ["-input", a.data, "-label", "sample_name", "-ignore", META, "-output", p, "-plots", "false"]).returncode == 0:
+        scaled = {"none": X, "log1p": np.log1p(X), "standard": StandardScaler().fit_transform(X),
+                  "minmax": MinMaxScaler().fit_transform(X), "normalize_max": Normalizer(norm="max").fit_transform(X)}
+        with h5py.File(p + ".h5", "r") as f:
+            for name, Z in scaled.items():
+                S = f[f"preprocess/{name}/scores"][()]
+                R = PCA(4, svd_solver="full").fit_transform(Z)
+                R *= np.sign((R * S).sum(axis=0))  # component signs are a convention
+                err = np.abs(S - R).max() / np.abs(R).max()
+                sil = f[f"preprocess/{name}"].attrs["silhouette"]
+                ref = silhouette_score(R, y)
+                if err > 1e-6 or abs(sil - ref) > 1e-8:
+                    FAIL.append(f"preprocess {name}: scores deviate {err:.2g}, silhouette {sil:.10f} vs sklearn {ref:.10f}")
+    refs = ["Ru", "Ru-Ir", "Ru-Pd", "Ru-Pt", "Ru-Rh"]
+    p = out("pc")
+    if sims(1, "pca", ["-input", a.data, "-label", "sample_name", "-ignore", META, "-references", ",".join(refs), "-output", p,
+                       "-plots", "false", "-top", "5"]).returncode == 0:
+        isref = np.isin(y, refs)
+        sc = MinMaxScaler().fit(X[isref])
+        pca = PCA(4, svd_solver="full").fit(sc.transform(X[isref]))
+        names = d.drop(columns=["sample_name"] + META.split(",")).columns
+        top = pd.read_csv(p + "_top_peaks.csv")
+        for c in range(2):
+            want = [names[j] for j in np.argsort(-np.abs(pca.components_[c]), kind="stable")[:5]]
+            got = top[top.component == f"PC{c + 1}"].sort_values("rank").peak.tolist()
+            if got != want:
+                FAIL.append(f"pca top peaks of PC{c + 1}: {got} != sklearn {want}")
+        T = pca.transform(sc.transform(X[isref]))[:, :2]
+        U = pca.transform(sc.transform(X[~isref]))[:, :2]
+        reg = pd.read_csv(p + "_regions.csv")
+        yr = y[isref]
+        for cls in sorted(refs):
+            Tc = T[yr == cls]
+            mu, Cinv = Tc.mean(axis=0), np.linalg.inv(np.cov(Tc.T))
+            d2 = np.einsum("ij,jk,ik->i", U - mu, Cinv, U - mu)
+            got = reg[f"d2_{cls}"].to_numpy()
+            if not np.allclose(got, d2, rtol=1e-4, atol=1e-6):
+                FAIL.append(f"pca: d^2 to the {cls} ellipse deviates by {np.abs(got - d2).max():.3g}")
+            if not np.array_equal(reg[f"inside_{cls}"].to_numpy(), (d2 <= -2 * np.log(0.05)).astype(int)):
+                FAIL.append(f"pca: inside flags of {cls} differ from d^2 <= chi2_2(0.95)")
+    p = out("cu")
+    if sims(2, "classify", ["-input", a.data, "-label", "sample_name", "-ignore", META, "-references", ",".join(refs), "-output", p,
+                            "-plots", "false"]).returncode == 0:
+        u = pd.read_csv(p + "_unseen.csv")
+        P = u[[f"p_{c}" for c in refs]].to_numpy()
+        if len(u) != (~np.isin(y, refs)).sum() or not np.allclose(P.sum(axis=1), 1.0, atol=1e-6):
+            FAIL.append(f"classify -references: {len(u)} unseen rows, probability sums {P.sum(axis=1)[:3]}")
 
 else:
     rng = np.random.default_rng(11)
