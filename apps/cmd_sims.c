@@ -143,7 +143,7 @@ PetscErrorCode ms_cmd_sims(MPI_Comm comm)
   {
     ms_nmf nmf = NULL;
     ms_pca p   = NULL;
-    if (sub == 1) {
+    if (sub == 0 || sub == 1) {
       PetscCall(ms_pca_create(&p));
       p->n_components_req = 4;
       PetscCall(ms_pca_set_from_options(comm, p));
@@ -173,7 +173,7 @@ PetscErrorCode ms_cmd_sims(MPI_Comm comm)
     PetscCheck(o.output[0], comm, MS_ERR_USER, "sims %s: missing required option -output (the prefix of the outputs)", sims_subs[sub]);
     if (o.plots) PetscCall(ms_report_gnuplot_available(comm, "sims (-plots false skips the plots)"));
     switch (sub) {
-    case 0: PetscCall(ms_sims_cmd_preprocess(comm, &o)); break;
+    case 0: PetscCall(ms_sims_cmd_preprocess(comm, &o, p)); break;
     case 1: PetscCall(ms_sims_cmd_pca(comm, &o, p)); break;
     case 2: PetscCall(ms_sims_cmd_classify(comm, &o)); break;
     case 3: PetscCall(ms_sims_cmd_nmf(comm, &o, nmf)); break;

@@ -27,7 +27,7 @@ PetscErrorCode ms_sims_cmd_write_text(MPI_Comm comm, const ms_sims_cmd_opts *o, 
 /* Print the summary (rank 0) and write it to PREFIX_summary.txt. */
 PetscErrorCode ms_sims_cmd_summary(MPI_Comm comm, const ms_sims_cmd_opts *o, ms_text *t);
 
-PetscErrorCode ms_sims_cmd_preprocess(MPI_Comm comm, const ms_sims_cmd_opts *o);
+PetscErrorCode ms_sims_cmd_preprocess(MPI_Comm comm, const ms_sims_cmd_opts *o, ms_pca p);
 PetscErrorCode ms_sims_cmd_pca(MPI_Comm comm, const ms_sims_cmd_opts *o, ms_pca p);
 PetscErrorCode ms_sims_cmd_classify(MPI_Comm comm, const ms_sims_cmd_opts *o);
 PetscErrorCode ms_sims_cmd_nmf(MPI_Comm comm, const ms_sims_cmd_opts *o, ms_nmf nmf);

@@ -38,7 +38,7 @@ static PetscErrorCode sims_h5_open(MPI_Comm comm, const ms_sims_cmd_opts *o, con
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ms_sims_cmd_preprocess(MPI_Comm comm, const ms_sims_cmd_opts *o)
+PetscErrorCode ms_sims_cmd_preprocess(MPI_Comm comm, const ms_sims_cmd_opts *o, ms_pca p)
 {
   ms_dataset                ds, ref, unseen;
   ms_sims_preprocess_result r;
@@ -49,7 +49,7 @@ PetscErrorCode ms_sims_cmd_preprocess(MPI_Comm comm, const ms_sims_cmd_opts *o)
 
   PetscFunctionBeginUser;
   PetscCall(sims_load(comm, o, &ds, &ref, &unseen));
-  PetscCall(ms_sims_preprocess(ref ? ref : ds, (int)o->n_pc, &r));
+  PetscCall(ms_sims_preprocess(ref ? ref : ds, (int)o->n_pc, p, &r));
   PetscCall(sims_h5_open(comm, o, "/preprocess", &f, &g));
   PetscCall(ms_text_printf(&t, "sims preprocess: %lld spectra; PCA of each scaling, silhouette of the classes on PC1..PC%lld (higher = tighter, "
                                "better separated classes)\n%-14s %10s  %s\n",
@@ -461,9 +461,9 @@ PetscErrorCode ms_sims_cmd_mixtures(MPI_Comm comm, const ms_sims_cmd_opts *o)
   PetscCall(PetscStrncpy(mo.model, o->model, sizeof mo.model));
   PetscCall(ms_sims_mixtures_fit(ref, &mo, &mm));
   PetscCall(ms_text_printf(&t, "sims mixtures: %lld pseudo-mixtures of 2..%d spectra of %lld reference classes (seed %lld); %s per class share, "
-                               "trained on %lld, held-out R^2 on %lld:\n",
+                               "trained on %lld, held-out R^2 on %lld (%lld of %lld peaks vary over the mixtures and are used):\n",
                            (long long)mo.n_rows, mo.max_parts, (long long)mm->n_out, (long long)o->seed, o->model, (long long)mm->n_train,
-                           (long long)mm->n_test));
+                           (long long)mm->n_test, (long long)mm->n_keep, (long long)mm->d));
   for (int64_t c = 0; c < mm->n_out; c++) PetscCall(ms_text_printf(&t, "  %-18s R^2 %.4f\n", mm->out_names[c], mm->r2[c]));
   PetscCall(ms_text_printf(&t, "  mean R^2 %.4f\n", mm->r2_mean));
   PetscCall(sims_h5_open(comm, o, "/mixtures", &f, &g));

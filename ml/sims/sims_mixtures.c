@@ -77,6 +77,28 @@ PetscErrorCode ms_sims_mixtures_fit(ms_dataset ref, const ms_sims_mixture_opts *
   all->replicated = PETSC_TRUE;
   PetscCall(PetscMalloc1(n * K, &T));
   PetscCall(ms_sims_mixtures_generate(rrep, o, all->X, T));
+  PetscCall(PetscNew(&mm));
+  PetscCall(PetscMalloc1(d, &mm->keep));
+  for (int64_t j = 0; j < d; j++) {
+    PetscBool varies = PETSC_FALSE;
+    for (int64_t i = 1; i < n && !varies; i++) varies = all->X[i * d + j] != all->X[j] ? PETSC_TRUE : PETSC_FALSE;
+    if (varies) mm->keep[mm->n_keep++] = j;
+  }
+  PetscCheck(mm->n_keep > 0, ref->comm, MS_ERR_USER, "sims mixtures: every peak is constant over the mixtures");
+  if (mm->n_keep < d) {
+    ms_dataset red;
+    char     **names;
+    PetscCall(ms_dataset_create(PETSC_COMM_SELF, n, mm->n_keep, &red));
+    PetscCall(PetscMalloc1(mm->n_keep, &names));
+    for (int64_t q = 0; q < mm->n_keep; q++) names[q] = ref->feature_names[mm->keep[q]];
+    PetscCall(ms_dataset_set_feature_names(red, names));
+    PetscCall(PetscFree(names));
+    for (int64_t i = 0; i < n; i++)
+      for (int64_t q = 0; q < mm->n_keep; q++) red->X[i * mm->n_keep + q] = all->X[i * d + mm->keep[q]];
+    red->replicated = PETSC_TRUE;
+    PetscCall(ms_dataset_destroy(&all));
+    all = red;
+  }
   PetscCall(PetscMalloc4(n, &is_test, n, &tr, n, &te, n, &yt));
   PetscCall(ms_validation_split(n, o->test_fraction, o->seed, MS_VALIDATION_HOLDOUT_STREAM, PETSC_FALSE, NULL, 0, is_test));
   for (int64_t i = 0; i < n; i++) {
@@ -85,7 +107,6 @@ PetscErrorCode ms_sims_mixtures_fit(ms_dataset ref, const ms_sims_mixture_opts *
   }
   PetscCall(ms_dataset_select(all, ref->comm, ntr, tr, &train));
   PetscCall(ms_dataset_select(all, ref->comm, nte, te, &test));
-  PetscCall(PetscNew(&mm));
   mm->n_out = K, mm->d = d, mm->n_train = ntr, mm->n_test = nte;
   PetscCall(PetscMalloc3(K, &mm->out_names, K, &mm->models, K, &mm->r2));
   PetscCall(PetscMalloc1(test->n_local + 1, &yp));
@@ -133,11 +154,23 @@ PetscErrorCode ms_sims_mixtures_predict(ms_sims_mixture_model mm, ms_dataset X, 
 {
   const int64_t K = mm->n_out;
   double       *y;
+  ms_dataset    Xk;
+  char        **names;
 
   PetscFunctionBeginUser;
+  PetscCheck(X->n_features == mm->d, X->comm, MS_ERR_USER, "sims mixtures: the table has %lld peaks, the references %lld",
+             (long long)X->n_features, (long long)mm->d);
+  /* the regressors see the kept peaks only */
+  PetscCall(ms_dataset_create(X->comm, X->n_local, mm->n_keep, &Xk));
+  PetscCall(PetscMalloc1(mm->n_keep, &names));
+  for (int64_t q = 0; q < mm->n_keep; q++) names[q] = X->feature_names[mm->keep[q]];
+  PetscCall(ms_dataset_set_feature_names(Xk, names));
+  PetscCall(PetscFree(names));
+  for (int64_t i = 0; i < X->n_local; i++)
+    for (int64_t q = 0; q < mm->n_keep; q++) Xk->X[i * mm->n_keep + q] = X->X[i * mm->d + mm->keep[q]];
   PetscCall(PetscMalloc1(X->n_local + 1, &y));
   for (int64_t c = 0; c < K; c++) {
-    PetscCall(ms_model_predict(mm->models[c], X, y));
+    PetscCall(ms_model_predict(mm->models[c], Xk, y));
     for (int64_t i = 0; i < X->n_local; i++) S[i * K + c] = PetscMax(y[i], 0.0);
   }
   for (int64_t i = 0; i < X->n_local; i++) {
@@ -146,6 +179,7 @@ PetscErrorCode ms_sims_mixtures_predict(ms_sims_mixture_model mm, ms_dataset X, 
     for (int64_t c = 0; c < K; c++) S[i * K + c] = tot > 0 ? S[i * K + c] / tot : 1.0 / (double)K;
   }
   PetscCall(PetscFree(y));
+  PetscCall(ms_dataset_destroy(&Xk));
   PetscFunctionReturn(0);
 }
 
@@ -158,6 +192,7 @@ PetscErrorCode ms_sims_mixture_model_destroy(ms_sims_mixture_model *mm)
     PetscCall(ms_model_destroy(&(*mm)->models[c]));
   }
   PetscCall(PetscFree3((*mm)->out_names, (*mm)->models, (*mm)->r2));
+  PetscCall(PetscFree((*mm)->keep));
   PetscCall(PetscFree(*mm));
   PetscFunctionReturn(0);
 }

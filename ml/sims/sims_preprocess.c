@@ -35,7 +35,7 @@ PetscErrorCode ms_sims_silhouette(int64_t n, int dim, const double *X, const int
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ms_sims_preprocess(ms_dataset ds, int n_pc, ms_sims_preprocess_result *r)
+PetscErrorCode ms_sims_preprocess(ms_dataset ds, int n_pc, const struct ms_pca_s *tmpl, ms_sims_preprocess_result *r)
 {
   ms_dataset rep;
 
@@ -53,6 +53,7 @@ PetscErrorCode ms_sims_preprocess(ms_dataset ds, int n_pc, ms_sims_preprocess_re
     ms_dataset sc, screp;
     PetscCall(ms_pca_create(&p));
     p->n_components_req = n_pc;
+    if (tmpl) p->scalapack_min_d = tmpl->scalapack_min_d, p->grid = tmpl->grid, p->nb = tmpl->nb;
     PetscCall(ms_pca_set_scaler(p, ms_sims_scalings[s]));
     PetscCall(ms_pca_fit_dataset(p, ds));
     for (int c = 0; c < 4; c++) r->evr[s][c] = c < n_pc ? p->explained_variance_ratio[c] : NAN;

@@ -155,7 +155,9 @@ elif a.mode == "pca":
     X = d.drop(columns=["sample_name"] + META.split(",")).to_numpy()
     y = d.sample_name.to_numpy()
     p = out("pp")
-    if sims(2, "preprocess", ["-input", a.data, "-label", "sample_name", "-ignore", META, "-output", p, "-plots", "false"]).returncode == 0:
+    # 2 ranks; the 1201 x 1201 eigenproblems on rank 0 (ScaLAPACK's path is pca_parity's)
+    if sims(2, "preprocess", ["-input", a.data, "-label", "sample_name", "-ignore", META, "-output", p, "-plots", "false",
+                              "-pca_scalapack_min_d", "100000"]).returncode == 0:
         scaled = {"none": X, "log1p": np.log1p(X), "standard": StandardScaler().fit_transform(X),
                   "minmax": MinMaxScaler().fit_transform(X), "normalize_max": Normalizer(norm="max").fit_transform(X)}
         with h5py.File(p + ".h5", "r") as f:
