@@ -7,6 +7,7 @@
  * training part (a forest then grows tree t on rank t mod P). The mixtures are generated
  * identically on every rank (row r from the stream (seed, r) alone), so the table and the
  * split are the same on any number of ranks. */
+#include "ms_log.h"
 #include "ms_metrics.h"
 #include "ms_rng.h"
 #include "ms_sims.h"
@@ -110,6 +111,8 @@ PetscErrorCode ms_sims_mixtures_fit(ms_dataset ref, const ms_sims_mixture_opts *
   mm->n_out = K, mm->d = d, mm->n_train = ntr, mm->n_test = nte;
   PetscCall(PetscMalloc3(K, &mm->out_names, K, &mm->models, K, &mm->r2));
   PetscCall(PetscMalloc1(test->n_local + 1, &yp));
+  ms_progress pr;
+  PetscCall(ms_progress_begin(ref->comm, "sims mixtures: regressors", K, &pr));
   for (int64_t c = 0; c < K; c++) {
     ms_cv_candidate     cand;
     ms_regression_scores s;
@@ -138,7 +141,9 @@ PetscErrorCode ms_sims_mixtures_fit(ms_dataset ref, const ms_sims_mixture_opts *
     PetscCall(ms_metrics_regression(ref->comm, test->n_local, test->y, yp, &s));
     mm->r2[c] = s.r2;
     mm->r2_mean += s.r2 / (double)K;
+    PetscCall(ms_progress_update(&pr, c + 1));
   }
+  PetscCall(ms_progress_end(&pr));
   PetscCall(PetscFree(yp));
   PetscCall(PetscFree4(is_test, tr, te, yt));
   PetscCall(PetscFree(T));

@@ -2,6 +2,7 @@
  * components matched to reference spectra by Pearson correlation, and the intensity share of
  * each component in each spectrum (Figures 4.24-4.25). Each rank's fit is the row-sharded,
  * rank-count-independent ms_nmf_fit, so the whole result is the same on 1 or P ranks. */
+#include "ms_log.h"
 #include "ms_sims.h"
 #include <math.h>
 
@@ -51,11 +52,15 @@ PetscErrorCode ms_sims_nmf(ms_nmf nmf, ms_dataset ds, int64_t kmin, int64_t kmax
              (long long)kmax, (long long)PetscMin(ds->n_global, d));
   r->kmin = kmin, r->kmax = kmax, r->n = ds->n_global, r->d = d, r->n_ref = n_ref;
   PetscCall(PetscMalloc1(nk, &r->err));
+  ms_progress pr;
+  PetscCall(ms_progress_begin(ds->comm, "sims nmf: ranks", nk, &pr));
   for (int64_t k = kmin; k <= kmax; k++) {
     PetscCall(sims_nmf_rank(nmf, ds, k, &f));
     r->err[k - kmin] = f->reconstruction_err;
     PetscCall(ms_nmf_destroy(&f));
+    PetscCall(ms_progress_update(&pr, k - kmin + 1));
   }
+  PetscCall(ms_progress_end(&pr));
   /* elbow: the rank farthest below the chord from the first to the last error, both axes
      scaled to [0, 1] (the "kneedle" rule for a decreasing convex curve) */
   r->k = kmin;
