@@ -137,8 +137,7 @@ PetscErrorCode ms_cmd_sims(MPI_Comm comm)
   }
   PetscOptionsEnd();
   PetscCall(ms_options_help_requested(&help));
-  if (help) PetscFunctionReturn(0);
-  PetscCheck(sub >= 0, comm, MS_ERR_USER, "sims: %s subcommand '%s': expected one of preprocess, pca, classify, nmf, mixtures (matscreen sims SUBCOMMAND ...)",
+  PetscCheck(help || sub >= 0, comm, MS_ERR_USER, "sims: %s subcommand '%s': expected one of preprocess, pca, classify, nmf, mixtures (matscreen sims SUBCOMMAND ...)",
              word ? "unknown" : "missing", word ? word : "");
   {
     ms_nmf nmf = NULL;
@@ -167,6 +166,14 @@ PetscErrorCode ms_cmd_sims(MPI_Comm comm)
         PetscCall(ms_model_set_from_options(m));
         PetscCall(ms_model_destroy(&m));
       }
+    }
+    if (help) {
+      /* -help has listed the options of the subcommand, its PCA/NMF and its models */
+      PetscCall(ms_pca_destroy(&p));
+      PetscCall(ms_nmf_destroy(&nmf));
+      for (PetscInt i = 0; i < o.n_ignore; i++) PetscCall(PetscFree(o.ignore[i]));
+      for (PetscInt i = 0; i < o.n_refs; i++) PetscCall(PetscFree(o.refs[i]));
+      PetscFunctionReturn(0);
     }
     PetscCall(ms_options_check_unused(comm, NULL));
     PetscCheck(o.input[0], comm, MS_ERR_USER, "sims %s: missing required option -input (the peak table)", sims_subs[sub]);
