@@ -58,8 +58,8 @@ static PetscErrorCode ms_pca_apply(MPI_Comm comm, const char *fitted, const char
   H5Gclose(g);
   PetscCall(ms_dataset_write_h5(sc, f->fid, "/scores"));
   PetscCall(ms_h5_commit(&f));
-  PetscCall(ms_log(comm, "pca: scored %lld rows of %s with the PCA of %s (%lld components%s); wrote %s:/scores\n", (long long)ds->n_global,
-                   in, fitted, (long long)p->k, p->scaler ? ", standardised" : "", out));
+  PetscCall(ms_log(comm, "pca: scored %lld rows of %s with the PCA of %s (%lld components, scaler %s); wrote %s:/scores\n",
+                   (long long)ds->n_global, in, fitted, (long long)p->k, p->scaler ? ms_scaler_type(p->scaler) : "none", out));
   PetscCall(ms_dataset_destroy(&sc));
   PetscCall(ms_dataset_destroy(&ds));
   PetscCall(ms_pca_destroy(&p));
