@@ -223,9 +223,15 @@ else:
     csv = out("nmf_input.csv")
     pd.DataFrame(rows, columns=["cls"] + cols).to_csv(csv, index=False)
     p = out("nmf_planted")
-    r = sims(2, "nmf", ["-input", csv, "-label", "cls", "-references", "A,B", "-kmin", "1", "-kmax", "4", "-nmf_max_iter", "500",
-                        "-nmf_tol", "1e-8", "-output", p, "-plots", "false"])
-    if r.returncode == 0:
+    args = ["-input", csv, "-label", "cls", "-references", "A,B", "-kmin", "1", "-kmax", "4", "-nmf_max_iter", "500", "-nmf_tol", "1e-8",
+            "-plots", "false"]
+    r = sims(2, "nmf", args + ["-output", p])
+    r1 = sims(1, "nmf", args + ["-output", p + "_np1"])
+    if r.returncode == 0 and r1.returncode == 0:
+        with h5py.File(p + ".h5", "r") as f2, h5py.File(p + "_np1.h5", "r") as f1:
+            for name in ("reconstruction_err", "components", "shares"):
+                if not np.array_equal(f1["nmf/" + name][()], f2["nmf/" + name][()]):
+                    FAIL.append(f"nmf: /nmf/{name} differs between 1 and 2 ranks")
         with h5py.File(p + ".h5", "r") as f:
             g = f["nmf"]
             k = int(g.attrs["n_components"])
