@@ -30,6 +30,7 @@ const char ms_cmd_sims_help[] =
   "  nmf         NMF for every rank in -kmin..-kmax, rank by the elbow of the error, components matched to\n"
   "              the mean spectra of the -references classes by Pearson r >= -threshold (0.5), shares\n"
   "              [-nmf_solver hals|mu -nmf_max_iter 200 -nmf_seed 0 ...]\n"
+  "  pca, classify and mixtures take -new TABLE: unseen spectra from another file (label column optional)\n"
   "  mixtures    -n_mixtures (10000) pseudo-mixtures of 2..-max_parts (2) spectra of different -references\n"
   "              classes with random weights summing to 1 (seeded), one -regressor (rf, 200 trees) per\n"
   "              class share, R^2 on a held-out -test_fraction (0.2), shares predicted for the other classes\n";
@@ -104,7 +105,12 @@ PetscErrorCode ms_cmd_sims(MPI_Comm comm)
   PetscCall(PetscOptionsStringArray("-references", "classes used as references (pure compounds); the others are the unseen spectra (default: all)",
                                     NULL, o.refs, &o.n_refs, &set));
   if (!set) o.n_refs = 0;
+  if (sub == 1 || sub == 2 || sub == 4)
+    PetscCall(PetscOptionsString("-new", "table of unseen spectra to test/classify/decompose (its peak columns picked by name; default: "
+                                 "the classes not in -references)", NULL, o.new_table, o.new_table, sizeof o.new_table, NULL));
   PetscCall(PetscOptionsBoundedInt("-seed", "seed of folds, mixtures and models", NULL, o.seed, &o.seed, NULL, 0));
+  PetscCall(PetscOptionsBool("-drop_zero_peaks", "drop peak columns that are zero in every spectrum (default: they are an error)", NULL,
+                             o.drop_zero, &o.drop_zero, NULL));
   PetscCall(PetscOptionsBool("-plots", "draw the PNG plots (gnuplot)", NULL, o.plots, &o.plots, NULL));
   if (sub == 0) PetscCall(PetscOptionsRangeInt("-n_pc", "principal components per scaling", NULL, o.n_pc, &o.n_pc, NULL, 2, 4));
   if (sub == 1 || sub == 2) {

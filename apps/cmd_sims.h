@@ -9,11 +9,11 @@
 #include "ms_report.h"
 
 typedef struct {
-  char      input[PETSC_MAX_PATH_LEN], output[PETSC_MAX_PATH_LEN], label[256], id[256], scaling[32], model[32];
+  char      input[PETSC_MAX_PATH_LEN], output[PETSC_MAX_PATH_LEN], new_table[PETSC_MAX_PATH_LEN], label[256], id[256], scaling[32], model[32];
   char     *ignore[64], *refs[64];
   PetscInt  n_ignore, n_refs, folds, top, min_class, n_pc, kmin, kmax, n_mix, max_parts;
   PetscReal level, threshold, test_fraction;
-  PetscBool compare, abs_imp, plots;
+  PetscBool compare, abs_imp, plots, drop_zero;
   PetscInt  seed;
 } ms_sims_cmd_opts;
 

@@ -15,12 +15,13 @@ static PetscErrorCode sims_load(MPI_Comm comm, const ms_sims_cmd_opts *o, ms_dat
   PetscFunctionBeginUser;
   for (PetscInt i = 0; i < o->n_ignore; i++) ig[i] = o->ignore[i];
   ig[o->n_ignore] = NULL;
-  PetscCall(ms_sims_table_load(comm, o->input, o->label, o->id[0] ? o->id : NULL, ig, all));
+  PetscCall(ms_sims_table_load(comm, o->input, o->label, o->id[0] ? o->id : NULL, ig, o->drop_zero, all));
   *ref = *unseen = NULL;
   if (o->n_refs) {
     PetscCall(ms_sims_select_classes(*all, (int)o->n_refs, o->refs, PETSC_TRUE, ref));
-    if (o->n_refs < (*all)->n_classes) PetscCall(ms_sims_select_classes(*all, (int)o->n_refs, o->refs, PETSC_FALSE, unseen));
+    if (o->n_refs < (*all)->n_classes && !o->new_table[0]) PetscCall(ms_sims_select_classes(*all, (int)o->n_refs, o->refs, PETSC_FALSE, unseen));
   }
+  if (o->new_table[0]) PetscCall(ms_sims_table_load_new(comm, o->new_table, o->label, *all, unseen));
   PetscCall(ms_log(comm, "sims: %s: %lld spectra x %lld peaks, %lld classes%s\n", o->input, (long long)(*all)->n_global,
                    (long long)(*all)->n_features, (long long)(*all)->n_classes, o->n_refs ? " (references given by -references)" : ""));
   PetscFunctionReturn(0);

@@ -27,13 +27,19 @@
 /* ---- peak tables (sims_table.c) ---------------------------------------------------------- */
 /* Load a peak table (CSV or HDF5): `label` is the class column (required: a table without it
  * is an error listing the columns), `id` an optional sample-id column, `ignore` a
- * NULL-terminated list of metadata columns to drop. Checked with ms_sims_check_peaks. */
+ * NULL-terminated list of metadata columns to drop. Checked with ms_sims_check_peaks; with
+ * drop_zero the peaks that are zero in every spectrum are dropped (with a warning naming how
+ * many) instead of being an error. */
 PetscErrorCode ms_sims_table_load(MPI_Comm comm, const char *path, const char *label, const char *id, const char *const *ignore,
-                                  ms_dataset *ds);
+                                  PetscBool drop_zero, ms_dataset *ds);
 /* Peak areas must be finite and >= 0 (error naming the data row, the column and the value),
- * and no peak column may be zero in every spectrum (error listing them: drop them with
- * -ignore). `src` names the table. Collective. */
-PetscErrorCode ms_sims_check_peaks(ms_dataset ds, const char *src);
+ * and unless allow_zero no peak column may be zero in every spectrum (error listing them: drop
+ * them with -ignore). `src` names the table. Collective. */
+PetscErrorCode ms_sims_check_peaks(ms_dataset ds, const char *src, PetscBool allow_zero);
+/* Unseen spectra from another table: its peak columns picked by the names of `like` (a
+ * missing one is an error naming it), its `label` column as classes when it has one, else one
+ * class "new". Areas checked as ms_sims_check_peaks (peaks may be zero throughout). */
+PetscErrorCode ms_sims_table_load_new(MPI_Comm comm, const char *path, const char *label, ms_dataset like, ms_dataset *ds);
 /* Classes with fewer than min_size rows are removed (min_size <= 0: none) and listed in
  * *dropped (caller frees with ms_strings_free), then any class with fewer than `folds` rows is
  * an error naming it, its count and -min_class_size. Labels are renumbered over the kept

@@ -7,7 +7,7 @@
 #include <string.h>
 
 PetscErrorCode ms_sims_table_load(MPI_Comm comm, const char *path, const char *label, const char *id, const char *const *ignore,
-                                  ms_dataset *ds)
+                                  PetscBool drop_zero, ms_dataset *ds)
 {
   ms_table_columns cols;
   PetscBool        found = PETSC_FALSE;
@@ -26,11 +26,68 @@ PetscErrorCode ms_sims_table_load(MPI_Comm comm, const char *path, const char *l
              list);
   ms_csv_read_opts o = {label, MS_TASK_CLASSIFICATION, id, (const char **)ignore, MS_NAN_ERROR, NULL, PETSC_FALSE};
   PetscCall(ms_dataset_load(comm, path, &o, ds));
-  PetscCall(ms_sims_check_peaks(*ds, path));
+  if (drop_zero) {
+    /* reload without the all-zero peaks (a small table: cheaper than a column-removal API) */
+    const int64_t d = (*ds)->n_features;
+    double       *lo, *hi;
+    const char  **ig;
+    int64_t       n_ig = 0, n_zero = 0;
+    PetscCall(ms_dataset_check_finite_features(*ds, path));
+    PetscCall(PetscMalloc2(d, &lo, d, &hi));
+    PetscCall(ms_dataset_column_range(*ds, lo, hi));
+    for (int64_t j = 0; j < d; j++) n_zero += hi[j] == 0.0 && lo[j] == 0.0;
+    if (n_zero) {
+      PetscCheck(n_zero < d, comm, MS_ERR_USER, "sims: every peak column of %s is zero", path);
+      for (int64_t i = 0; ignore && ignore[i]; i++) n_ig++;
+      PetscCall(PetscMalloc1(n_ig + n_zero + 1, &ig));
+      for (int64_t i = 0; i < n_ig; i++) ig[i] = ignore[i];
+      for (int64_t j = 0; j < d; j++)
+        if (hi[j] == 0.0 && lo[j] == 0.0) ig[n_ig++] = (*ds)->feature_names[j];
+      ig[n_ig] = NULL;
+      ms_dataset full = *ds;
+      o.ignore        = ig;
+      PetscCall(ms_dataset_load(comm, path, &o, ds));
+      PetscCall(PetscFree(ig));
+      PetscCall(ms_dataset_destroy(&full));
+      PetscCall(ms_warn(comm, "sims: dropped %lld peak column(s) of %s that are zero in every spectrum (-drop_zero_peaks)\n", (long long)n_zero,
+                        path));
+    }
+    PetscCall(PetscFree2(lo, hi));
+  }
+  PetscCall(ms_sims_check_peaks(*ds, path, PETSC_FALSE));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ms_sims_check_peaks(ms_dataset ds, const char *src)
+PetscErrorCode ms_sims_table_load_new(MPI_Comm comm, const char *path, const char *label, ms_dataset like, ms_dataset *ds)
+{
+  ms_table_columns cols;
+  PetscBool        has = PETSC_FALSE;
+  const char     **feat;
+
+  PetscFunctionBeginUser;
+  PetscCall(ms_dataset_columns(comm, path, &cols));
+  for (int i = 0; i < cols.n; i++)
+    if (!strcmp(cols.names[i], label)) has = PETSC_TRUE;
+  PetscCall(ms_table_columns_free(&cols));
+  PetscCall(PetscMalloc1(like->n_features + 1, &feat));
+  for (int64_t j = 0; j < like->n_features; j++) feat[j] = like->feature_names[j];
+  feat[like->n_features] = NULL;
+  ms_csv_read_opts o = {has ? label : NULL, has ? MS_TASK_CLASSIFICATION : MS_TASK_AUTO, NULL, NULL, MS_NAN_ERROR, feat, PETSC_FALSE};
+  PetscCall(ms_dataset_load(comm, path, &o, ds));
+  PetscCall(PetscFree(feat));
+  if (!has) {
+    /* one class for all new spectra, so the per-class summaries still apply */
+    int64_t *lab;
+    char    *name = (char *)"new";
+    PetscCall(PetscCalloc1((*ds)->n_local + 1, &lab));
+    PetscCall(ms_dataset_set_labels(*ds, label, 1, &name, lab));
+    PetscCall(PetscFree(lab));
+  }
+  PetscCall(ms_sims_check_peaks(*ds, path, PETSC_TRUE));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_sims_check_peaks(ms_dataset ds, const char *src, PetscBool allow_zero)
 {
   const int64_t d = ds->n_features;
   struct { double v; int64_t row; } bad = {0.0, INT64_MAX}, all;
@@ -66,6 +123,7 @@ PetscErrorCode ms_sims_check_peaks(ms_dataset ds, const char *src)
               (long long)all.row + 1, ds->feature_names[(int64_t)msg[1]]);
     }
   }
+  if (allow_zero) PetscFunctionReturn(0);
   PetscCall(PetscMalloc1(d, &hi));
   {
     double *lo;

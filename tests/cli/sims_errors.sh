@@ -34,4 +34,11 @@ check --status 95 --stderr-has "-kmin_typo" -- "${S1[@]}" nmf -input ok.csv -lab
 # a non-numeric peak names file, line and column (the CSV reader's message)
 sed '4s/,[0-9]*$/,lots/' ok.csv > text.csv
 check --status 66 --stderr-has "text.csv:4" --stderr-has "Li2" --absent o.h5 -- "${S1[@]}" classify -input text.csv -label cls -ignore run -output o
+# -drop_zero_peaks turns the all-zero peak into a warning; -new reads unseen spectra by column name
+check --stderr-has "dropped 1 peak column(s) of zero.csv" --exists o_summary.txt -- \
+  "${S2[@]}" pca -input zero.csv -label cls -ignore run -drop_zero_peaks -output o -plots false -pca_n_components 2
+cut -d, -f3,4,5 ok.csv | awk -F, 'BEGIN{OFS=","} {print $3,$1,$2}' > new.csv
+check --stdout-has "new " --exists o_unseen.csv -- "${S2[@]}" classify -input ok.csv -label cls -ignore run -folds 2 -new new.csv -output o -plots false
+cut -d, -f3,4 ok.csv > short.csv
+check --status 95 --stderr-has "Li2" --absent o_unseen.csv -- "${S1[@]}" classify -input ok.csv -label cls -ignore run -folds 2 -new short.csv -output o -plots false
 exit $fail
