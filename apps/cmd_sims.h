@@ -1,11 +1,12 @@
 /* cmd_sims.h - private to `matscreen sims`: its options and the steps of each subcommand
- * (apps/cmd_sims.c reads the options and dispatches; apps/cmd_sims_steps.c calls ml/sims and
- * writes the outputs). */
+ * (apps/cmd_sims.c reads the options and dispatches; cmd_sims_steps.c and cmd_sims_classify.c
+ * call ml/sims and write the outputs). */
 #ifndef CMD_SIMS_H
 #define CMD_SIMS_H
 
 #include "ms_nmf.h"
 #include "ms_pca.h"
+#include "ms_h5.h"
 #include "ms_report.h"
 
 typedef struct {
@@ -26,6 +27,12 @@ PetscErrorCode ms_sims_cmd_path(const ms_sims_cmd_opts *o, const char *suffix, c
 PetscErrorCode ms_sims_cmd_write_text(MPI_Comm comm, const ms_sims_cmd_opts *o, const char *suffix, const char *header, ms_text *body);
 /* Print the summary (rank 0) and write it to PREFIX_summary.txt. */
 PetscErrorCode ms_sims_cmd_summary(MPI_Comm comm, const ms_sims_cmd_opts *o, ms_text *t);
+
+/* The peak table, and with -references the reference rows and the unseen rows (the other
+ * classes, or -new); ref and unseen may come back NULL. */
+PetscErrorCode ms_sims_cmd_load(MPI_Comm comm, const ms_sims_cmd_opts *o, ms_dataset *all, ms_dataset *ref, ms_dataset *unseen);
+/* Create PREFIX.h5 (inputs recorded) and open group `group` in it. */
+PetscErrorCode ms_sims_cmd_h5_open(MPI_Comm comm, const ms_sims_cmd_opts *o, const char *group, ms_h5_file *f, hid_t *g);
 
 PetscErrorCode ms_sims_cmd_preprocess(MPI_Comm comm, const ms_sims_cmd_opts *o, ms_pca p);
 PetscErrorCode ms_sims_cmd_pca(MPI_Comm comm, const ms_sims_cmd_opts *o, ms_pca p);
