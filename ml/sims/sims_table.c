@@ -90,38 +90,26 @@ PetscErrorCode ms_sims_table_load_new(MPI_Comm comm, const char *path, const cha
 PetscErrorCode ms_sims_check_peaks(ms_dataset ds, const char *src, PetscBool allow_zero)
 {
   const int64_t d = ds->n_features;
-  struct { double v; int64_t row; } bad = {0.0, INT64_MAX}, all;
-  int64_t  badcol = -1, firstbad[2];
-  double  *hi;
+  int64_t  row = INT64_MAX, col = -1, first;
+  double   val = 0.0, *hi;
   ms_text  zero = {0};
   int64_t  n_zero = 0;
 
   PetscFunctionBeginUser;
   PetscCheck(ds->n_global > 0 && d > 0, ds->comm, MS_ERR_USER, "sims: the peak table %s has no spectra or no peak columns", src);
   PetscCall(ms_dataset_check_finite_features(ds, src));
-  for (int64_t i = 0; i < ds->n_local && badcol < 0; i++)
-    for (int64_t j = 0; j < d; j++)
-      if (ds->X[i * d + j] < 0) {
-        bad.v   = ds->X[i * d + j];
-        bad.row = ds->row_start + i;
-        badcol  = j;
-        break;
-      }
-  /* the first negative area in table order: smallest global row, then its column */
-  firstbad[0] = bad.row;
-  firstbad[1] = badcol;
-  {
-    int64_t minrow;
-    PetscCallMPI(MPI_Allreduce(&bad.row, &minrow, 1, MPI_INT64_T, MPI_MIN, ds->comm));
-    double  msg[2] = {0, 0};
-    if (minrow == bad.row && minrow != INT64_MAX) msg[0] = bad.v, msg[1] = (double)firstbad[1];
-    if (minrow != INT64_MAX) {
-      PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, msg, 2, MPI_DOUBLE, MPI_SUM, ds->comm));
-      all.v   = msg[0];
-      all.row = minrow;
-      SETERRQ(ds->comm, MS_ERR_USER, "sims: negative peak area %g in %s, data row %lld, column '%s': peak areas are counts >= 0", all.v, src,
-              (long long)all.row + 1, ds->feature_names[(int64_t)msg[1]]);
-    }
+  for (int64_t i = 0; i < ds->n_local && col < 0; i++)
+    for (int64_t j = 0; j < d && col < 0; j++)
+      if (ds->X[i * d + j] < 0) row = ds->row_start + i, col = j, val = ds->X[i * d + j];
+  /* report the first negative area in table order: the owner of the smallest row sends its
+     column and value (every other rank adds zeros) */
+  PetscCallMPI(MPI_Allreduce(&row, &first, 1, MPI_INT64_T, MPI_MIN, ds->comm));
+  if (first != INT64_MAX) {
+    double msg[2] = {0, 0};
+    if (row == first) msg[0] = val, msg[1] = (double)col;
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, msg, 2, MPI_DOUBLE, MPI_SUM, ds->comm));
+    SETERRQ(ds->comm, MS_ERR_USER, "sims: negative peak area %g in %s, data row %lld, column '%s': peak areas are counts >= 0", msg[0], src,
+            (long long)first + 1, ds->feature_names[(int64_t)msg[1]]);
   }
   if (allow_zero) PetscFunctionReturn(0);
   PetscCall(PetscMalloc1(d, &hi));
