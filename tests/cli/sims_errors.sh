@@ -18,11 +18,11 @@ awk -F, 'BEGIN{OFS=","} NR==1{print $0",Zero"} NR>1{print $0",0"}' ok.csv > zero
 
 check --stdout-has "preprocess" --stdout-has "-min_class_size" -- "${S1[@]}" classify -help
 check --status 95 --stderr-has "no label column 'cls'" --stderr-has "kind, run, Li" --absent o.h5 --absent o_summary.txt -- \
-  "${S2[@]}" classify -input nolabel.csv -label cls -ignore run -output o -plots false
+  "${S1[@]}" classify -input nolabel.csv -label cls -ignore run -output o -plots false
 check --status 95 --stderr-has "negative peak area -4" --stderr-has "data row 6" --stderr-has "column 'Li2'" --absent o.h5 -- \
   "${S2[@]}" classify -input negative.csv -label cls -ignore run -output o -plots false
 check --status 95 --stderr-has "zero in every spectrum (Zero)" --absent o.h5 -- \
-  "${S2[@]}" pca -input zero.csv -label cls -ignore run -output o -plots false
+  "${S1[@]}" pca -input zero.csv -label cls -ignore run -output o -plots false
 check --status 95 --stderr-has "class 'A' has 4 spectra, fewer than the 5 folds" --stderr-has "-min_class_size 5" --absent o.h5 -- \
   "${S1[@]}" classify -input ok.csv -label cls -ignore run -output o -plots false
 check --status 95 --stderr-has "missing option -label" --absent o.h5 -- "${S1[@]}" nmf -input ok.csv -ignore run -output o -plots false
@@ -36,7 +36,7 @@ sed '4s/,[0-9]*$/,lots/' ok.csv > text.csv
 check --status 66 --stderr-has "text.csv:4" --stderr-has "Li2" --absent o.h5 -- "${S1[@]}" classify -input text.csv -label cls -ignore run -output o
 # -drop_zero_peaks turns the all-zero peak into a warning; -new reads unseen spectra by column name
 check --stderr-has "dropped 1 peak column(s) of zero.csv" --exists o_summary.txt -- \
-  "${S2[@]}" pca -input zero.csv -label cls -ignore run -drop_zero_peaks -output o -plots false -pca_n_components 2
+  "${S1[@]}" pca -input zero.csv -label cls -ignore run -drop_zero_peaks -output o -plots false -pca_n_components 2
 cut -d, -f3,4,5 ok.csv | awk -F, 'BEGIN{OFS=","} {print $3,$1,$2}' > new.csv
 check --stdout-has "new " --exists o_unseen.csv -- "${S2[@]}" classify -input ok.csv -label cls -ignore run -folds 2 -new new.csv -output o -plots false
 cut -d, -f3,4 ok.csv > short.csv
