@@ -17,7 +17,7 @@ const char ms_cmd_sims_help[] =
   "  Metadata columns go to -ignore. Every subcommand writes PREFIX.h5 (numbers, provenance), CSV tables,\n"
   "  PNG plots (gnuplot) and PREFIX_summary.txt (also printed).\n"
   "  preprocess  the six scalings (none log1p standard normalize_max minmax poisson): PCA scores of each\n"
-  "              (PREFIX_<scaling>.png, PC1-PC2) and a silhouette score of the classes [-n_pc 4]\n"
+  "              (PREFIX_<scaling>.png PC1-PC2, PREFIX_<scaling>_pc34.png) and a silhouette score of the classes [-n_pc 4]\n"
   "  pca         scores, loadings, explained variance of the -references classes (default all) after\n"
   "              -scaling (minmax); top -top peaks by |loading| per component; the other classes tested\n"
   "              against each reference class's 95 % confidence ellipse in PC1-PC2 [-level 0.95]. PREFIX.h5:/pca\n"

@@ -71,6 +71,13 @@ PetscErrorCode ms_sims_cmd_preprocess(MPI_Comm comm, const ms_sims_cmd_opts *o, 
       PetscCall(PetscSNPrintf(title, sizeof title, "PCA scores, %s scaling (silhouette %.3f)", ms_sims_scalings[s], r.silhouette[s]));
       PetscCall(PetscSNPrintf(path, sizeof path, "%s_%s.png", o->output, ms_sims_scalings[s]));
       PetscCall(ms_sims_plot_scatter(comm, path, title, "PC1", "PC2", r.n, x, y, r.labels, (ref ? ref : ds)->n_classes, (ref ? ref : ds)->class_names));
+      if (r.n_pc == 4) {
+        /* the seed compares the scalings in PC3-PC4 too (Figure 4.16) */
+        for (int64_t i = 0; i < r.n; i++) x[i] = r.scores[s][i * r.n_pc + 2], y[i] = r.scores[s][i * r.n_pc + 3];
+        PetscCall(PetscSNPrintf(path, sizeof path, "%s_%s_pc34.png", o->output, ms_sims_scalings[s]));
+        PetscCall(ms_sims_plot_scatter(comm, path, title, "PC3", "PC4", r.n, x, y, r.labels, (ref ? ref : ds)->n_classes,
+                                       (ref ? ref : ds)->class_names));
+      }
       PetscCall(PetscFree2(x, y));
     }
   }
