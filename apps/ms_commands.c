@@ -19,5 +19,6 @@ const ms_command ms_commands[] = {
   {"screen", "screen candidates with saved models: exact top-K or Pareto front, filters, checkpoints", ms_cmd_screen_help, ms_cmd_screen},
   {"bo", "Bayesian optimisation: suggest the next experiments (GP + UCB/EI/PI/EHVI), benchmark strategies", ms_cmd_bo_help, ms_cmd_bo},
   {"formula", "print the formula a symbolic model (sisso) learned", ms_cmd_formula_help, ms_cmd_formula},
+  {"sims", "ToF-SIMS peak tables: preprocess, pca, classify (-compare), nmf, mixtures", ms_cmd_sims_help, ms_cmd_sims},
   {NULL, NULL, NULL, NULL},
 };

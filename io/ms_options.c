@@ -81,3 +81,8 @@ PetscErrorCode ms_options_command_line(char **line)
   }
   PetscFunctionReturn(0);
 }
+
+const char *ms_options_argv_word(int i)
+{
+  return (saved_argv && i >= 0 && i < saved_argc) ? saved_argv[i] : NULL;
+}

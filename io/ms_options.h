@@ -29,6 +29,10 @@ PetscErrorCode ms_options_require_string(const char *name, const char *what, cha
 
 /* The full command line of this run as one string (for provenance); caller frees. */
 PetscErrorCode ms_options_command_line(char **line);
+/* Word i of the original command line (0 = the program, 1 = the command, 2 = a subcommand
+ * word such as `sims classify`), or NULL. PETSc skips such words, so commands with
+ * subcommands read them here. */
+const char *ms_options_argv_word(int i);
 /* Store argc/argv once at start-up (the driver does it). */
 void ms_options_set_argv(int argc, char **argv);
 

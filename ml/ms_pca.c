@@ -4,6 +4,15 @@
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
+#include <string.h>
+
+PetscErrorCode ms_pca_set_scaler(ms_pca p, const char *type)
+{
+  PetscFunctionBeginUser;
+  PetscCall(ms_scaler_destroy(&p->scaler));
+  if (type && strcmp(type, "none")) PetscCall(ms_scaler_create(type, &p->scaler));
+  PetscFunctionReturn(0);
+}
 
 PetscErrorCode ms_pca_create(ms_pca *out)
 {
@@ -26,6 +35,7 @@ static PetscErrorCode ms_pca_clear(ms_pca p)
   PetscCall(PetscFree(p->explained_variance));
   PetscCall(PetscFree(p->explained_variance_ratio));
   PetscCall(PetscFree(p->singular_values));
+  if (p->feature_names) ms_strings_free((int)p->d, &p->feature_names);
   PetscFunctionReturn(0);
 }
 
@@ -34,13 +44,15 @@ PetscErrorCode ms_pca_destroy(ms_pca *p)
   PetscFunctionBeginUser;
   if (!*p) PetscFunctionReturn(0);
   PetscCall(ms_pca_clear(*p));
+  PetscCall(ms_scaler_destroy(&(*p)->scaler));
   PetscCall(PetscFree(*p));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode ms_pca_set_from_options(MPI_Comm comm, ms_pca p)
 {
-  PetscInt k = (PetscInt)p->n_components_req, md = (PetscInt)p->scalapack_min_d, nb = p->nb;
+  PetscInt  k = (PetscInt)p->n_components_req, md = (PetscInt)p->scalapack_min_d, nb = p->nb;
+  PetscBool std = p->scaler && !strcmp(ms_scaler_type(p->scaler), "standard") ? PETSC_TRUE : PETSC_FALSE, std_set;
 
   PetscFunctionBeginUser;
   PetscOptionsBegin(comm, NULL, "Principal component analysis", NULL);
@@ -50,7 +62,10 @@ PetscErrorCode ms_pca_set_from_options(MPI_Comm comm, ms_pca p)
   PetscCall(PetscOptionsEnum("-pca_grid", "ScaLAPACK process grid: auto, row (1 x P), col (P x 1)", NULL, ms_grid_shape_names,
                              (PetscEnum)p->grid, (PetscEnum *)&p->grid, NULL));
   PetscCall(PetscOptionsInt("-pca_scalapack_nb", "ScaLAPACK block size", NULL, nb, &nb, NULL));
+  PetscCall(PetscOptionsBool("-pca_standardize", "Scale every column to zero mean and unit variance before the PCA (StandardScaler)", NULL,
+                             std, &std, &std_set));
   PetscOptionsEnd();
+  if (std_set) PetscCall(ms_pca_set_scaler(p, std ? "standard" : NULL));
   if (k < 0) SETERRQ(comm, MS_ERR_USER, "-pca_n_components must be >= 0, got %d", (int)k);
   if (nb < 1) SETERRQ(comm, MS_ERR_USER, "-pca_scalapack_nb must be >= 1, got %d", (int)nb);
   p->n_components_req = k;
@@ -155,7 +170,7 @@ static PetscErrorCode ms_pca_flip(ms_pca p, MPI_Comm comm, int64_t n_local, int6
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ms_pca_fit(ms_pca p, MPI_Comm comm, int64_t n_local, int64_t d, const double *X)
+static PetscErrorCode ms_pca_fit_core(ms_pca p, MPI_Comm comm, int64_t n_local, int64_t d, const double *X)
 {
   int64_t n, row0 = 0, kmax;
   double *Xc, *C, *w, *Z, trace = 0.0;
@@ -219,15 +234,90 @@ PetscErrorCode ms_pca_fit(ms_pca p, MPI_Comm comm, int64_t n_local, int64_t d, c
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode ms_pca_fit(ms_pca p, MPI_Comm comm, int64_t n_local, int64_t d, const double *X)
+{
+  ms_dataset ds;
+
+  PetscFunctionBeginUser;
+  if (!p->scaler) {
+    PetscCall(ms_pca_fit_core(p, comm, n_local, d, X));
+    PetscFunctionReturn(0);
+  }
+  /* the scaler fits on a dataset (its column statistics are reduced over the dataset's comm) */
+  PetscCall(ms_dataset_create(comm, n_local, d, &ds));
+  PetscCall(PetscArraycpy(ds->X, X, n_local * d));
+  PetscCall(ms_pca_fit_dataset(p, ds));
+  PetscCall(ms_dataset_destroy(&ds));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode ms_pca_fit_dataset(ms_pca p, ms_dataset ds)
 {
+  PetscMPIInt rank, size;
+  int64_t     n_local = ds->n_local;
+  double     *Xs      = NULL;
+
   PetscFunctionBeginUser;
-  if (ds->replicated) {
-    /* every rank holds all rows: let rank 0 contribute them so nothing is counted twice */
-    PetscMPIInt rank;
-    PetscCallMPI(MPI_Comm_rank(ds->comm, &rank));
-    PetscCall(ms_pca_fit(p, ds->comm, rank ? 0 : ds->n_local, ds->n_features, ds->X));
-  } else PetscCall(ms_pca_fit(p, ds->comm, ds->n_local, ds->n_features, ds->X));
+  PetscCallMPI(MPI_Comm_rank(ds->comm, &rank));
+  PetscCallMPI(MPI_Comm_size(ds->comm, &size));
+  /* a replicated table: rank 0 contributes its rows so nothing is counted twice */
+  if (ds->replicated && rank) n_local = 0;
+  if (p->scaler) {
+    if (ds->replicated && size > 1) {
+      ms_dataset sh;
+      int64_t   *idx;
+      PetscCall(PetscMalloc1(ds->n_global + 1, &idx));
+      for (int64_t i = 0; i < ds->n_global; i++) idx[i] = i;
+      PetscCall(ms_dataset_select(ds, ds->comm, ds->n_global, idx, &sh));
+      PetscCall(PetscFree(idx));
+      PetscCall(ms_scaler_fit(p->scaler, sh));
+      PetscCall(ms_dataset_destroy(&sh));
+    } else PetscCall(ms_scaler_fit(p->scaler, ds));
+    PetscCall(PetscMalloc1(n_local * ds->n_features + 1, &Xs));
+    PetscCall(PetscArraycpy(Xs, ds->X, n_local * ds->n_features));
+    PetscCall(ms_scaler_transform(p->scaler, n_local, ds->n_features, Xs));
+  }
+  PetscCall(ms_pca_fit_core(p, ds->comm, n_local, ds->n_features, Xs ? Xs : ds->X));
+  PetscCall(PetscFree(Xs));
+  if (ds->feature_names) {
+    PetscCall(PetscMalloc1(p->d, &p->feature_names));
+    for (int64_t j = 0; j < p->d; j++) PetscCall(PetscStrallocpy(ds->feature_names[j], &p->feature_names[j]));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_pca_scores(ms_pca p, ms_dataset ds, ms_dataset *out)
+{
+  ms_dataset s;
+  char     **names;
+
+  PetscFunctionBeginUser;
+  if (ds->n_features != p->d)
+    SETERRQ(ds->comm, MS_ERR_USER, "PCA: the table has %" PRId64 " feature columns, the fitted PCA %" PRId64, ds->n_features, p->d);
+  if (p->feature_names && ds->feature_names)
+    for (int64_t j = 0; j < p->d; j++)
+      if (strcmp(p->feature_names[j], ds->feature_names[j]))
+        SETERRQ(ds->comm, MS_ERR_USER, "PCA: feature column %" PRId64 " of the table is '%s', the fitted PCA expects '%s'", j + 1,
+                ds->feature_names[j], p->feature_names[j]);
+  PetscCall(ms_dataset_create(ds->comm, ds->n_local, p->k, &s));
+  PetscCall(ms_pca_transform(p, ds->n_local, ds->X, s->X));
+  PetscCall(PetscMalloc1(p->k, &names));
+  for (int64_t c = 0; c < p->k; c++) {
+    char buf[32];
+    PetscCall(PetscSNPrintf(buf, sizeof buf, "PC%" PRId64, c + 1));
+    PetscCall(PetscStrallocpy(buf, &names[c]));
+  }
+  PetscCall(ms_dataset_set_feature_names(s, names));
+  ms_strings_free((int)p->k, &names);
+  if (ds->labels) PetscCall(ms_dataset_set_labels(s, ds->target_name, ds->n_classes, ds->class_names, ds->labels));
+  else if (ds->y) PetscCall(ms_dataset_set_target(s, ds->target_name, ds->y));
+  if (ds->ids) {
+    PetscCall(PetscStrallocpy(ds->id_name, &s->id_name));
+    PetscCall(PetscMalloc1(ds->n_local + 1, &s->ids));
+    for (int64_t i = 0; i < ds->n_local; i++) PetscCall(PetscStrallocpy(ds->ids[i], &s->ids[i]));
+  }
+  s->replicated = ds->replicated;
+  *out          = s;
   PetscFunctionReturn(0);
 }
 
@@ -239,8 +329,10 @@ PetscErrorCode ms_pca_transform(ms_pca p, int64_t n, const double *X, double *sc
   if (!p->components) SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ORDER, "PCA: transform before fit");
   if (n == 0) PetscFunctionReturn(0);
   PetscCall(PetscMalloc1(n * p->d, &Xc));
+  PetscCall(PetscArraycpy(Xc, X, n * p->d));
+  if (p->scaler) PetscCall(ms_scaler_transform(p->scaler, n, p->d, Xc));
   for (int64_t i = 0; i < n; i++)
-    for (int64_t j = 0; j < p->d; j++) Xc[i * p->d + j] = X[i * p->d + j] - p->mean[j];
+    for (int64_t j = 0; j < p->d; j++) Xc[i * p->d + j] -= p->mean[j];
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)p->k, (int)p->d, 1.0, Xc, (int)p->d, p->components,
               (int)p->d, 0.0, scores, (int)p->k);
   PetscCall(PetscFree(Xc));
@@ -255,6 +347,7 @@ PetscErrorCode ms_pca_inverse_transform(ms_pca p, int64_t n, const double *score
   for (int64_t i = 0; i < n; i++) PetscCall(PetscArraycpy(X + i * p->d, p->mean, p->d));
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)p->d, (int)p->k, 1.0, scores, (int)p->k, p->components,
               (int)p->d, 1.0, X, (int)p->d);
+  if (p->scaler) PetscCall(ms_scaler_inverse(p->scaler, n, p->d, X));
   PetscFunctionReturn(0);
 }
 
@@ -269,6 +362,13 @@ PetscErrorCode ms_pca_save(ms_pca p, hid_t group)
   PetscCall(ms_h5_write_rows_double(group, "explained_variance", p->k, 0, p->k, 0, p->explained_variance));
   PetscCall(ms_h5_write_rows_double(group, "explained_variance_ratio", p->k, 0, p->k, 0, p->explained_variance_ratio));
   PetscCall(ms_h5_write_rows_double(group, "singular_values", p->k, 0, p->k, 0, p->singular_values));
+  if (p->feature_names) PetscCall(ms_h5_attr_set_strings(group, "column_names", (int)p->d, p->feature_names));
+  if (p->scaler) {
+    hid_t sg;
+    PetscCall(ms_h5_group_ensure(group, "scaler", &sg));
+    PetscCall(ms_scaler_save(p->scaler, sg));
+    H5Gclose(sg);
+  }
   PetscFunctionReturn(0);
 }
 
@@ -298,6 +398,22 @@ PetscErrorCode ms_pca_load(hid_t group, ms_pca *out)
   PetscCall(ms_h5_read_rows_double(group, "explained_variance", 0, p->k, 0, p->explained_variance));
   PetscCall(ms_h5_read_rows_double(group, "explained_variance_ratio", 0, p->k, 0, p->explained_variance_ratio));
   PetscCall(ms_h5_read_rows_double(group, "singular_values", 0, p->k, 0, p->singular_values));
+  {
+    PetscBool has;
+    PetscCall(ms_h5_attr_exists(group, "column_names", &has));
+    if (has) {
+      int n;
+      PetscCall(ms_h5_attr_get_strings(group, "column_names", &n, &p->feature_names));
+      if (n != p->d) SETERRQ(PETSC_COMM_SELF, MS_ERR_READ, "PCA: %d column_names for %" PRId64 " features", n, p->d);
+    }
+    PetscCall(ms_h5_link_exists(group, "scaler", &has));
+    if (has) {
+      hid_t sg = H5Gopen2(group, "scaler", H5P_DEFAULT);
+      if (sg < 0) SETERRQ(PETSC_COMM_SELF, MS_ERR_READ, "PCA: cannot open the group 'scaler'");
+      PetscCall(ms_scaler_load(sg, &p->scaler));
+      H5Gclose(sg);
+    }
+  }
   *out = p;
   PetscFunctionReturn(0);
 }

@@ -23,8 +23,15 @@
  * whole fit 1.3x faster than dsyevd on rank 0; below a few hundred features the eigensolve
  * is a negligible part of the fit).
  *
+ * Optional standardisation: with a scaler (ms_pca_set_scaler, -pca_standardize for
+ * "standard", i.e. scikit-learn's StandardScaler: population std, constant column -> 1) the
+ * columns are scaled before centring; the scaler is fitted with the PCA on the same rows,
+ * saved with it, and applied by transform (and undone by inverse_transform), so a saved PCA
+ * maps raw rows of new data to scores exactly as make_pipeline(StandardScaler(), PCA()).
+ *
  * Options (ms_pca_set_from_options, prefix -pca_):
  *   -pca_n_components <0>       components kept (0: min(n, d))
+ *   -pca_standardize <false>    scale every column to unit variance first
  *   -pca_scalapack_min_d <500>  features from which pdsyevd is used on >1 rank
  *   -pca_grid <auto>            ScaLAPACK grid: auto | row | col
  *   -pca_scalapack_nb <64>      ScaLAPACK block size
@@ -32,7 +39,12 @@
  * Ownership: the pca owns every array. Fit is collective over the given communicator;
  * the fitted state is replicated, so transform/inverse are local. HDF5 (save/load):
  * datasets mean (d), components (k x d), explained_variance, explained_variance_ratio,
- * singular_values (k); attributes n_samples, noise_variance, total_variance.
+ * singular_values (k); attributes n_samples, noise_variance, total_variance, column_names
+ * (the feature names, when fitted from a dataset), and a subgroup "scaler" when scaled.
+ *
+ * Scores of new data (ms_pca_scores): a dataset whose features are the scores PC1..PCk, with
+ * the input rows' sample ids and class labels carried over, so `file.h5:/scores` written by
+ * ms_dataset_write_h5 opens in pandas with ids and classes beside the scores.
  */
 #ifndef MS_PCA_H
 #define MS_PCA_H
@@ -40,6 +52,7 @@
 #include "ms_core.h"
 #include "ms_dataset.h"
 #include "ms_scalapack.h"
+#include "ms_scaler.h"
 
 #define MS_PCA_SCALAPACK_MIN_D_DEFAULT 500
 
@@ -58,6 +71,8 @@ typedef struct ms_pca_s {
   double *singular_values;          /* k */
   double  noise_variance, total_variance;
   PetscBool used_scalapack;
+  ms_scaler scaler;                 /* NULL: none; owned */
+  char    **feature_names;          /* d names, or NULL (fitted from a bare array) */
 } *ms_pca;
 
 PetscErrorCode ms_pca_create(ms_pca *p);
@@ -70,6 +85,13 @@ PetscErrorCode ms_pca_fit_dataset(ms_pca p, ms_dataset ds);
 PetscErrorCode ms_pca_transform(ms_pca p, int64_t n, const double *X, double *scores);
 /* X (n x d) = scores components + mean; local. */
 PetscErrorCode ms_pca_inverse_transform(ms_pca p, int64_t n, const double *scores, double *X);
+/* Scale columns before the PCA (a ms_scaler type: "standard", "minmax", ...; "none" or NULL
+ * removes it). Call before fit. */
+PetscErrorCode ms_pca_set_scaler(ms_pca p, const char *type);
+/* Scores of ds's local rows as a new dataset on ds->comm (features PC1..PCk, ids and labels
+ * copied). ds's feature names must equal the fitted ones, in order (load new tables with
+ * ms_csv_read_opts.features = p->feature_names). Collective over ds->comm. */
+PetscErrorCode ms_pca_scores(ms_pca p, ms_dataset ds, ms_dataset *scores);
 PetscErrorCode ms_pca_save(ms_pca p, hid_t group);
 PetscErrorCode ms_pca_load(hid_t group, ms_pca *p);
 
