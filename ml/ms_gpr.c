@@ -20,6 +20,8 @@ PetscErrorCode ms_gpr_create(MPI_Comm comm, ms_kernel kernel, ms_gpr *out)
   gp->y_std           = 1.0;
   gp->best_restart    = -1;
   gp->max_it          = 1000;
+  gp->gtol            = MS_GPR_GTOL_DEFAULT;
+  gp->ftol            = MS_GPR_FTOL_DEFAULT;
   PetscCall(PetscStrncpy(gp->tao_type, TAOBLMVM, sizeof(gp->tao_type)));
   *out = gp;
   PetscFunctionReturn(0);

@@ -18,7 +18,9 @@
  *
  * Hyperparameter search (ms_gpr_optimize): maximise LML over theta in log space within
  * [log lo, log hi] bounds with PETSc TAO (bound-constrained limited-memory quasi-Newton,
- * default TAOBLMVM); restart 0 starts from the kernel's current theta, restart r >= 1 from a
+ * default TAOBLMVM), stopped by L-BFGS-B's rule with scipy's defaults (gtol, ftol below) as
+ * scikit-learn's fit is, so both stop at the same accuracy; the result is the best point
+ * evaluated. n_evals counts LML + gradient evaluations (scipy's nfev). Restart 0 starts from the kernel's current theta, restart r >= 1 from a
  * log-uniform draw in the bounds taken from ms_rng(seed, r). Small problems run restart r on
  * rank r mod P (PETSC_COMM_SELF, LAPACKE); large ones run the restarts one after another,
  * each factorization spread over all ranks. The best LML wins, ties to the lowest restart
@@ -45,6 +47,8 @@ typedef struct ms_gpr_s {
   int       nb;                /* ScaLAPACK block size */
   char      tao_type[32];      /* TAOBLMVM or TAOBQNLS */
   int64_t   max_it;            /* optimiser iterations per restart */
+  double    gtol, ftol;        /* stopping rule of L-BFGS-B (see ms_gpr_opt.c): projected-gradient
+                                  max-norm and relative reduction of -LML per iteration */
   /* training data (replicated) */
   int64_t   n, d;
   double   *X;                 /* n x d */
@@ -68,8 +72,14 @@ typedef struct ms_gpr_s {
  * Below that, restart parallelism (no communication) is the safer choice. */
 #define MS_GPR_SCALAPACK_MIN_N_DEFAULT 2000
 
+/* scipy.optimize L-BFGS-B defaults (pgtol 1e-5, factr 1e7 -> ftol = 1e7 * DBL_EPSILON), as
+ * scikit-learn's GaussianProcessRegressor uses them */
+#define MS_GPR_GTOL_DEFAULT 1e-5
+#define MS_GPR_FTOL_DEFAULT 2.220446049250313e-09
+
 /* A gp on comm that takes ownership of kernel. Defaults: jitter 1e-10, normalize_y true,
- * scalapack_min_n MS_GPR_SCALAPACK_MIN_N_DEFAULT, grid auto, nb 64, TAOBLMVM, max_it 1000. */
+ * scalapack_min_n MS_GPR_SCALAPACK_MIN_N_DEFAULT, grid auto, nb 64, TAOBLMVM, max_it 1000, and
+ * scipy's L-BFGS-B stopping defaults gtol = MS_GPR_GTOL_DEFAULT, ftol = MS_GPR_FTOL_DEFAULT. */
 PetscErrorCode ms_gpr_create(MPI_Comm comm, ms_kernel kernel, ms_gpr *gp);
 PetscErrorCode ms_gpr_destroy(ms_gpr *gp);
 /* Copy the (replicated) training data and normalise y; drops any previous factor. */

@@ -13,6 +13,10 @@ typedef struct {
   ms_gpr   gp;
   ms_blacs grid;
   int64_t  nt;
+  double   llo, lhi;      /* log bounds */
+  double   f_prev;        /* objective at the previous accepted iterate */
+  double  *best_theta;    /* best point evaluated so far (nt) and its LML */
+  double   best_lml;
 } ms_gpr_tao_ctx;
 
 static PetscErrorCode ms_gpr_tao_fg(Tao tao, Vec x, PetscReal *f, Vec g, void *vctx)
@@ -34,24 +38,63 @@ static PetscErrorCode ms_gpr_tao_fg(Tao tao, Vec x, PetscReal *f, Vec g, void *v
   } else {
     *f = -lml;
     for (int64_t t = 0; t < ctx->nt; t++) ga[t] = -ga[t];
+    /* remember the best point evaluated: the result needs no extra evaluation afterwards */
+    if (lml > ctx->best_lml) {
+      ctx->best_lml = lml;
+      for (int64_t t = 0; t < ctx->nt; t++) ctx->best_theta[t] = xa[t];
+    }
   }
   PetscCall(VecRestoreArray(g, &ga));
   PetscCall(VecRestoreArrayRead(x, &xa));
   PetscFunctionReturn(0);
 }
 
-/* One local optimisation from theta (in/out); *lml at the result. */
-static PetscErrorCode ms_gpr_run_restart(ms_gpr gp, ms_blacs grid, double llo, double lhi, double *theta, double *lml)
+/* L-BFGS-B's stopping rule (Byrd, Lu, Nocedal, Zhu 1995; scipy's defaults, which sklearn
+ * uses): stop when the projected gradient's largest entry, each entry clipped to the distance
+ * to the bound it points at, is <= gtol, or when one iteration reduced f by <= ftol relative
+ * (f_prev - f <= ftol max(|f_prev|, |f|, 1)). TAO's own tests (2-norm of the gradient
+ * against gatol) never fire on an LML whose optimum sits on a bound or is flat to rounding:
+ * the solver then spent most evaluations in failing line searches at the optimum. Iteration
+ * and evaluation limits and solver failures are left to TaoDefaultConvergenceTest. */
+static PetscErrorCode ms_gpr_tao_converged(Tao tao, void *vctx)
 {
-  ms_gpr_tao_ctx ctx = {gp, grid, ms_kernel_n_theta(gp->kernel)};
-  Tao            tao;
-  Vec            x, lb, ub;
-  PetscScalar   *xa;
-  PetscReal      f, gnorm, cnorm, xdiff;
-  PetscInt       its;
+  ms_gpr_tao_ctx    *ctx = (ms_gpr_tao_ctx *)vctx;
+  Vec                x, g;
+  const PetscScalar *xa, *ga;
+  PetscReal          f, gnorm, cnorm, xdiff, pg = 0.0;
+  PetscInt           its;
   TaoConvergedReason reason;
 
   PetscFunctionBeginUser;
+  PetscCall(TaoGetSolutionStatus(tao, &its, &f, &gnorm, &cnorm, &xdiff, &reason));
+  PetscCall(TaoGetSolution(tao, &x));
+  PetscCall(TaoGetGradient(tao, &g, NULL, NULL));
+  PetscCall(VecGetArrayRead(x, &xa));
+  PetscCall(VecGetArrayRead(g, &ga));
+  for (int64_t t = 0; t < ctx->nt; t++) {
+    double p = ga[t] < 0.0 ? PetscMax(xa[t] - ctx->lhi, ga[t]) : PetscMin(xa[t] - ctx->llo, ga[t]);
+    pg       = PetscMax(pg, PetscAbsReal(p));
+  }
+  PetscCall(VecRestoreArrayRead(g, &ga));
+  PetscCall(VecRestoreArrayRead(x, &xa));
+  if (f < MS_GPR_INFEASIBLE && pg <= ctx->gp->gtol) PetscCall(TaoSetConvergedReason(tao, TAO_CONVERGED_GATOL));
+  else if (its > 0 && f < MS_GPR_INFEASIBLE && ctx->f_prev - f <= ctx->gp->ftol * PetscMax(PetscMax(PetscAbsReal(ctx->f_prev), PetscAbsReal(f)), 1.0))
+    PetscCall(TaoSetConvergedReason(tao, TAO_CONVERGED_USER));
+  else PetscCall(TaoDefaultConvergenceTest(tao, NULL));
+  ctx->f_prev = f;
+  PetscFunctionReturn(0);
+}
+
+/* One local optimisation from theta (in/out); *lml at the result. */
+static PetscErrorCode ms_gpr_run_restart(ms_gpr gp, ms_blacs grid, double llo, double lhi, double *theta, double *lml)
+{
+  ms_gpr_tao_ctx ctx = {gp, grid, ms_kernel_n_theta(gp->kernel), llo, lhi, PETSC_MAX_REAL, NULL, -INFINITY};
+  Tao            tao;
+  Vec            x, lb, ub;
+  PetscScalar   *xa;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(ctx.nt, &ctx.best_theta));
   PetscCall(VecCreateSeq(PETSC_COMM_SELF, (PetscInt)ctx.nt, &x));
   PetscCall(VecDuplicate(x, &lb));
   PetscCall(VecDuplicate(x, &ub));
@@ -65,21 +108,23 @@ static PetscErrorCode ms_gpr_run_restart(ms_gpr gp, ms_blacs grid, double llo, d
   PetscCall(TaoSetSolution(tao, x));
   PetscCall(TaoSetVariableBounds(tao, lb, ub));
   PetscCall(TaoSetObjectiveAndGradient(tao, NULL, ms_gpr_tao_fg, &ctx));
-  /* tighter than sklearn's L-BFGS-B (pgtol 1e-5) so our optimum is never the worse one */
-  PetscCall(TaoSetTolerances(tao, 1e-7, 1e-12, 0.0));
+  /* TAO's gradient-norm tests off: ms_gpr_tao_converged applies L-BFGS-B's rule */
+  PetscCall(TaoSetTolerances(tao, 0.0, 0.0, 0.0));
+  PetscCall(TaoSetConvergenceTest(tao, ms_gpr_tao_converged, &ctx));
   PetscCall(TaoSetMaximumIterations(tao, (PetscInt)gp->max_it));
-  PetscCall(TaoSetMaximumFunctionEvaluations(tao, 5000));
+  PetscCall(TaoSetMaximumFunctionEvaluations(tao, (PetscInt)PetscMin(gp->max_it * 20 + 20, PETSC_MAX_INT)));
   PetscCall(TaoSolve(tao));
-  PetscCall(TaoGetSolutionStatus(tao, &its, &f, &gnorm, &cnorm, &xdiff, &reason));
-  PetscCall(VecGetArray(x, &xa));
-  for (int64_t t = 0; t < ctx.nt; t++) theta[t] = xa[t];
-  PetscCall(VecRestoreArray(x, &xa));
-  /* the reported f belongs to the returned point; re-evaluate to be independent of TAO internals */
-  PetscCall(ms_gpr_lml(gp, grid, theta, lml, NULL));
+  /* the best point evaluated is the answer (TAO's iterate unless a line search backed off
+     from a better trial point); its LML is already known */
+  if (isfinite(ctx.best_lml)) {
+    PetscCall(PetscArraycpy(theta, ctx.best_theta, ctx.nt));
+    *lml = ctx.best_lml;
+  } else *lml = -INFINITY;
   PetscCall(TaoDestroy(&tao));
   PetscCall(VecDestroy(&x));
   PetscCall(VecDestroy(&lb));
   PetscCall(VecDestroy(&ub));
+  PetscCall(PetscFree(ctx.best_theta));
   PetscFunctionReturn(0);
 }
 

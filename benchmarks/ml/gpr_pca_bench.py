@@ -3,8 +3,15 @@
 
 Usage (from the repository root, after building into build/):
   /usr/bin/python3 benchmarks/ml/gpr_pca_bench.py [--build build] [--gpr-n 2000,4000,8000]
-        [--max-it 15] [--restarts 1] [--sk-threads 1] [--skip-sk-fit-above 4000] [--pca]
+        [--max-it 15] [--restarts 1] [--sk-threads 1[,2]] [--skip-sk-fit-above 4000] [--pca]
 Prints one JSON object per line: one per run, then one "ratio" line per size.
+
+Converged fits (issue 14 point 3): --max-it 0 caps neither optimiser: scikit-learn runs its
+own default optimiser call (L-BFGS-B with scipy's defaults, wrapped only to count nfev) and
+matscreen runs TAO to its L-BFGS-B-like stopping rule (-max_it 1000); both report nfev, the
+fit time per evaluation and the LML reached. --sk-threads 1,2 fits scikit-learn with 1 and
+with 2 BLAS threads, so 2 matscreen ranks compare with sklearn on the same 2 cores. With
+--restarts 0 the 2-rank restart-parallel run (rank 1 idle) is skipped.
 
 GPR: y = sum_k sin(3 x_k) + 0.1 eps on X ~ U[0,1]^8 (numpy seed 0); kernel
 ConstantKernel * RBF(ARD, 8 length scales) + WhiteKernel, initial values 1, bounds 1e-5..1e5,
@@ -51,14 +58,20 @@ def sk_gpr(n, d, restarts, max_it, do_fit):
     res = {"case": "gpr", "impl": "sklearn", "n": n, "d": d, "restarts": restarts, "max_it": max_it,
            "threads": int(os.environ.get("OPENBLAS_NUM_THREADS", "1")), "t_eval": round(t_eval, 4)}
     if do_fit:
+        nfev = [0]
+
         def opt(obj, theta0, bounds):
-            r = scipy.optimize.minimize(obj, theta0, method="L-BFGS-B", jac=True, bounds=bounds,
-                                        options={"maxiter": max_it})
+            # max_it 0: sklearn's own default call (_gpr.py _constrained_optimization)
+            options = {"maxiter": max_it} if max_it > 0 else None
+            r = scipy.optimize.minimize(obj, theta0, method="L-BFGS-B", jac=True, bounds=bounds, options=options)
+            nfev[0] += r.nfev
             return r.x, r.fun
         t0 = time.perf_counter()
         g2 = GaussianProcessRegressor(k, alpha=1e-10, optimizer=opt, normalize_y=True,
                                       n_restarts_optimizer=restarts, random_state=0).fit(X, y)
-        res.update(t_fit=round(time.perf_counter() - t0, 4), lml=g2.log_marginal_likelihood_value_)
+        t_fit = time.perf_counter() - t0
+        res.update(t_fit=round(t_fit, 4), lml=g2.log_marginal_likelihood_value_, nfev=nfev[0],
+                   t_per_eval=round(t_fit / max(nfev[0], 1), 4))
     print(json.dumps(res))
 
 
@@ -87,7 +100,7 @@ def main():
     ap.add_argument("--d", type=int, default=8)
     ap.add_argument("--max-it", type=int, default=15)
     ap.add_argument("--restarts", type=int, default=1)
-    ap.add_argument("--sk-threads", type=int, default=1)
+    ap.add_argument("--sk-threads", default="1", help="BLAS threads for sklearn; a list runs it once per entry")
     ap.add_argument("--skip-sk-fit-above", type=int, default=4000)
     ap.add_argument("--pca", action="store_true", help="also run the PCA case")
     ap.add_argument("--no-gpr", action="store_true")
@@ -110,22 +123,35 @@ def main():
             xp, yp = os.path.join(OUT, "gpr_X_%d.bin" % n), os.path.join(OUT, "gpr_y_%d.bin" % n)
             X.tofile(xp); y.tofile(yp)
             common = ["-x", xp, "-y", yp, "-n", str(n), "-d", str(a.d), "-restarts", str(a.restarts),
-                      "-max_it", str(a.max_it)]
+                      "-max_it", str(a.max_it if a.max_it > 0 else 1000)]
             runs = [run_ours(os.path.join(bench, "bench_gpr"), 1, common)]
-            runs.append(run_ours(os.path.join(bench, "bench_gpr"), 2, common + ["-scalapack_min_n", "1000000000"]))
+            print(json.dumps(runs[0]), flush=True)
+            if a.restarts > 0:
+                runs.append(run_ours(os.path.join(bench, "bench_gpr"), 2, common + ["-scalapack_min_n", "1000000000"]))
+                print(json.dumps(runs[-1]), flush=True)
             runs.append(run_ours(os.path.join(bench, "bench_gpr"), 2, common + ["-scalapack_min_n", "0"]))
-            for r in runs:
-                print(json.dumps(r), flush=True)
-            sk = run_sk("gpr", a.sk_threads, n, a.d, a.restarts, a.max_it, int(n <= a.skip_sk_fit_above))
-            print(json.dumps(sk), flush=True)
+            print(json.dumps(runs[-1]), flush=True)
+            sks = {}
+            for th in [int(t) for t in a.sk_threads.split(",")]:
+                sks[th] = run_sk("gpr", th, n, a.d, a.restarts, a.max_it, int(n <= a.skip_sk_fit_above))
+                print(json.dumps(sks[th]), flush=True)
+            sk = sks[min(sks)]
             best2 = min(runs[1:], key=lambda r: r["t_fit"])
             ratio = {"case": "gpr", "ratio": True, "n": n, "sk_eval_over_ours_np1": round(sk["t_eval"] / runs[0]["t_eval"], 2),
                      "np1_fit_over_np2_fit": round(runs[0]["t_fit"] / best2["t_fit"], 2), "np2_best_path": best2["path"],
-                     "np1_eval_over_np2_scalapack_eval": round(runs[0]["t_eval"] / runs[2]["t_eval"], 2)}
+                     "np1_eval_over_np2_scalapack_eval": round(runs[0]["t_eval"] / runs[-1]["t_eval"], 2)}
             if "t_fit" in sk:
                 ratio.update(sk_fit_over_ours_np1=round(sk["t_fit"] / runs[0]["t_fit"], 2),
                              sk_fit_over_ours_np2=round(sk["t_fit"] / best2["t_fit"], 2),
                              lml_ours_minus_sk=round(runs[0]["lml"] - sk["lml"], 6))
+                if "nfev" in sk:
+                    ratio.update(nfev_sk=sk["nfev"], nfev_ours_np1=runs[0]["nfev"], nfev_ours_np2=best2["nfev"],
+                                 lml_rel_ours_np2_minus_sk=(best2["lml"] - sk["lml"]) / abs(sk["lml"]))
+            if 2 in sks and "t_fit" in sks[2]:
+                # like for like: 2 ranks x 1 thread against sklearn with 2 BLAS threads, same 2 cores
+                ratio.update(sk2threads_fit_over_ours_np2=round(sks[2]["t_fit"] / best2["t_fit"], 2),
+                             sk2threads_eval_over_ours_np2_eval=round(sks[2]["t_per_eval"] / best2["t_per_eval"], 2),
+                             nfev_sk2threads=sks[2].get("nfev"))
             print(json.dumps(ratio), flush=True)
     if a.pca:
         n, d = 20000, 500

@@ -22,6 +22,8 @@
  *   -gpr_scalapack_nb <64>       ScaLAPACK block size
  *   -gpr_tao_type <blmvm>        TAO bound-constrained quasi-Newton: blmvm | bqnls
  *   -gpr_max_it <1000>           optimiser iterations per start
+ *   -gpr_gtol <1e-5>             stop when the projected gradient's largest entry is <= this (L-BFGS-B's pgtol)
+ *   -gpr_ftol <2.2e-9>           stop when an iteration reduces -LML by <= this, relative (L-BFGS-B's factr * eps)
  * The restart streams come from (-seed, restart index), so a fit is the same on any P.
  *
  * Saved state (HDF5 group): attributes kernel, constant, noise, jitter, normalize_y,
@@ -42,7 +44,7 @@ typedef struct {
   char      kernel[32];
   PetscReal ls[MS_GPR_MAX_LS];
   PetscInt  n_ls;
-  PetscReal constant, noise, bounds[2], jitter;
+  PetscReal constant, noise, bounds[2], jitter, gtol, ftol;
   PetscInt  restarts, scalapack_min_n, nb, max_it;
   PetscBool optimize, normalize_y;
   ms_grid_shape grid;
@@ -87,8 +89,14 @@ static PetscErrorCode ms_gpr_model_setfromoptions(ms_model m)
     if (!strcmp(g->tao, taos[i])) tidx = i;
   PetscCall(PetscOptionsEList("-gpr_tao_type", "TAO bound-constrained quasi-Newton method", NULL, taos, 2, taos[tidx], &tidx, NULL));
   PetscCall(PetscOptionsInt("-gpr_max_it", "Optimiser iterations per start", NULL, g->max_it, &g->max_it, NULL));
+  PetscCall(PetscOptionsReal("-gpr_gtol", "Stop when the projected LML gradient's largest entry is <= this (scipy L-BFGS-B gtol)", NULL,
+                             g->gtol, &g->gtol, NULL));
+  PetscCall(PetscOptionsReal("-gpr_ftol", "Stop when an iteration improves the LML by <= this, relative (scipy L-BFGS-B ftol)", NULL,
+                             g->ftol, &g->ftol, NULL));
   PetscOptionsEnd();
   if (g->max_it < 1) SETERRQ(m->comm, MS_ERR_USER, "-gpr_max_it must be >= 1, got %d", (int)g->max_it);
+  if (!(g->gtol >= 0) || !(g->ftol >= 0))
+    SETERRQ(m->comm, MS_ERR_USER, "-gpr_gtol and -gpr_ftol must be >= 0, got %g and %g", g->gtol, g->ftol);
   PetscCall(PetscStrncpy(g->kernel, ms_kernel_types[kidx], sizeof(g->kernel)));
   PetscCall(PetscStrncpy(g->tao, taos[tidx], sizeof(g->tao)));
   if (nbounds != 2) SETERRQ(m->comm, MS_ERR_USER, "-gpr_bounds needs two values lo,hi, got %d", (int)nbounds);
@@ -127,6 +135,8 @@ static PetscErrorCode ms_gpr_model_make(ms_model m, MPI_Comm comm, int64_t d, ms
   (*gp)->grid_shape      = g->grid;
   (*gp)->nb              = (int)g->nb;
   (*gp)->max_it          = g->max_it;
+  (*gp)->gtol            = g->gtol;
+  (*gp)->ftol            = g->ftol;
   PetscCall(PetscStrncpy((*gp)->tao_type, g->tao, sizeof((*gp)->tao_type)));
   PetscFunctionReturn(0);
 }
@@ -292,6 +302,8 @@ PetscErrorCode ms_model_create_gpr(ms_model m)
   g->scalapack_min_n = MS_GPR_SCALAPACK_MIN_N_DEFAULT;
   g->nb              = MS_SCALAPACK_NB_DEFAULT;
   g->max_it          = 1000;
+  g->gtol            = MS_GPR_GTOL_DEFAULT;
+  g->ftol            = MS_GPR_FTOL_DEFAULT;
   g->grid            = MS_GRID_AUTO;
   m->data                = g;
   m->supports            = MS_MODEL_REGRESSION;
