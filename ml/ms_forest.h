@@ -92,7 +92,8 @@ PetscErrorCode ms_forest_predict_std(ms_forest f, int64_t n, const double *X, do
  * predict_std descend twice); both bit-identical to the separate calls. Regression only. */
 PetscErrorCode ms_forest_predict_mean_std(ms_forest f, int64_t n, const double *X, double *mean, double *std);
 /* Build the prediction layout from f->trees (fit and load call it; predict builds it when
- * missing). A node array that is not a tree (a child reached twice) is an MS_ERR_READ. */
+ * missing). Children must have higher indices than their parent (ms_forest_load checks it);
+ * shared children that make the walk exceed the node count are an MS_ERR_READ. */
 PetscErrorCode ms_forest_pack(ms_forest f);
 PetscErrorCode ms_forest_destroy(ms_forest *f);
 
