@@ -54,6 +54,9 @@ typedef struct {
      intercepts, importances, kernel hyperparameters. NULL: none. */
   PetscErrorCode (*terms)(ms_model m, ms_model_terms t);
   PetscErrorCode (*destroy)(ms_model m);                                 /* free m->data */
+  /* Mean and std from one pass (a GPR's kernel block, a forest's descent) when cheaper than
+     predict + predict_std; called only when predict_std is set. NULL: the two calls. */
+  PetscErrorCode (*predict_mean_std)(ms_model m, ms_dataset X, double *y, double *std);
 } ms_model_ops;
 
 /* Which tasks a model supports (set by its create function). */
@@ -106,6 +109,9 @@ PetscErrorCode ms_model_fit(ms_model m, ms_dataset train);
 PetscErrorCode ms_model_predict(ms_model m, ms_dataset X, double *y);
 PetscErrorCode ms_model_predict_proba(ms_model m, ms_dataset X, double *P);
 PetscErrorCode ms_model_predict_std(ms_model m, ms_dataset X, double *std);
+/* Both, as predict then predict_std would give them (ops.predict_mean_std when the model has
+ * one: screening with a std evaluates a GPR's kernel block once instead of twice). */
+PetscErrorCode ms_model_predict_mean_std(ms_model m, ms_dataset X, double *y, double *std);
 PetscErrorCode ms_model_importances(ms_model m, int64_t *n_rows, double **imp);
 /* Model-specific outputs (an SVM's decision values, ...): run fn(m, X_scaled, out) after the
  * same input checks and scaling as predict, so such extras never bypass the scaler. */
