@@ -91,7 +91,9 @@ static void block_trees(ms_forest f, int64_t b, int64_t e, const double *X, doub
       const int g = e - i < MS_FOREST_GROUP ? (int)(e - i) : MS_FOREST_GROUP;
       if (g == MS_FOREST_GROUP) descend(nd, X + i * d, d, MS_FOREST_GROUP, k);
       else descend(nd, X + i * d, d, g, k);
-      if (sum)
+      if (sum && K == 1)
+        for (int j = 0; j < g; j++) sum[i - b + j] += val[k[j]];
+      else if (sum)
         for (int j = 0; j < g; j++)
           for (int64_t c = 0; c < K; c++) sum[(i - b + j) * K + c] += val[k[j] * K + c];
       if (m2)
