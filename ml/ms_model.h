@@ -110,7 +110,8 @@ PetscErrorCode ms_model_predict(ms_model m, ms_dataset X, double *y);
 PetscErrorCode ms_model_predict_proba(ms_model m, ms_dataset X, double *P);
 PetscErrorCode ms_model_predict_std(ms_model m, ms_dataset X, double *std);
 /* Both, as predict then predict_std would give them (ops.predict_mean_std when the model has
- * one: screening with a std evaluates a GPR's kernel block once instead of twice). */
+ * one: screening with a std evaluates a GPR's kernel block once instead of twice; the mean of a
+ * GPR whose factor is distributed over ranks then agrees with predict to rounding). */
 PetscErrorCode ms_model_predict_mean_std(ms_model m, ms_dataset X, double *y, double *std);
 PetscErrorCode ms_model_importances(ms_model m, int64_t *n_rows, double **imp);
 /* Model-specific outputs (an SVM's decision values, ...): run fn(m, X_scaled, out) after the
