@@ -1,4 +1,5 @@
-/* ms_forest.c - growing a forest over ranks and threads, gathering it, predicting, OOB.
+/* ms_forest.c - growing a forest over ranks and threads, gathering it, OOB (prediction is in
+ * ms_forest_predict.c).
  * The contract (placement, reproducibility, what is averaged) is in ms_forest.h. */
 #include "ms_forest.h"
 #include <math.h>
@@ -159,14 +160,6 @@ static inline void add_tree(const ms_tree *t, const double *x, int64_t no, doubl
   for (int64_t k = 0; k < no; k++) acc[k] += v[k];
 }
 
-static inline double argmax_class(int64_t K, const double *p)
-{
-  int64_t best = 0;
-  for (int64_t k = 1; k < K; k++)
-    if (p[k] > p[best]) best = k;
-  return (double)best;
-}
-
 /* OOB score: rank r predicts its block of rows from the trees that missed them (bootstrap
  * counts regenerated from each tree's stream), the per-row predictions are allgathered and
  * every rank scores all rows in row order, so the score is the same on any P. */
@@ -197,7 +190,7 @@ static PetscErrorCode oob_score(MPI_Comm comm, ms_forest f, uint64_t seed, int64
       }
   }
   for (int64_t i = 0; i < nb; i++)
-    pred[i] = !cnt[i] ? NAN : f->n_classes ? argmax_class(no, acc + i * no) : acc[i] / (double)cnt[i];
+    pred[i] = !cnt[i] ? NAN : f->n_classes ? (double)ms_forest_argmax(no, acc + i * no) : acc[i] / (double)cnt[i];
   PetscCall(PetscMalloc3(n, &all, size, &counts, size, &displs));
   for (PetscMPIInt r = 0; r < size; r++) {
     displs[r] = (PetscMPIInt)(n * r / size);
@@ -271,97 +264,8 @@ PetscErrorCode ms_forest_fit(MPI_Comm comm, const ms_forest_params *p, uint64_t 
   forest_importances(f, imp);
   PetscCall(PetscFree(imp));
   if (p->oob) PetscCall(oob_score(comm, f, seed, n, X, y, labels));
+  PetscCall(ms_forest_pack(f));
   *out = f;
-  PetscFunctionReturn(0);
-}
-
-/* Rows per block of the prediction loops: as many as possible (every block streams every
- * tree through the cache once; small blocks made prediction 3x slower than scikit-learn's
- * tree-at-a-time loop), at most 8192 so a block of X stays in cache, and enough blocks to
- * give every thread one. */
-static int64_t row_block(int64_t n)
-{
-  const int64_t th = omp_get_max_threads(), b = (n + th - 1) / th;
-  return b < 256 ? 256 : b > 8192 ? 8192 : b;
-}
-
-/* Sum of the trees' leaf values for rows [0, n) into acc (n x n_outputs). Each block visits
- * the trees in index order, so every row's sum has the same order on any thread count. */
-static void forest_sum(ms_forest f, int64_t n, const double *X, double *acc)
-{
-  const int64_t d = f->n_features, K = f->n_outputs, block = row_block(n);
-#pragma omp parallel for schedule(dynamic, 1)
-  for (int64_t b = 0; b < n; b += block) {
-    const int64_t e = b + block < n ? b + block : n;
-    for (int64_t i = b * K; i < e * K; i++) acc[i] = 0.0;
-    for (int64_t t = 0; t < f->n_trees; t++) {
-      const ms_tree *tr = &f->trees[t];
-      int64_t        i  = b;
-      /* Eight rows descend together: their independent cache misses overlap. */
-      for (; i + 8 <= e; i += 8) {
-        int64_t k[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-        int     busy = 1;
-        while (busy) {
-          busy = 0;
-          for (int j = 0; j < 8; j++) {
-            const ms_tree_node *nd = &tr->node[k[j]];
-            if (nd->feature < 0) continue;
-            k[j] = X[(i + j) * d + nd->feature] <= nd->threshold ? nd->left : nd->right;
-            busy = 1;
-          }
-        }
-        for (int j = 0; j < 8; j++)
-          for (int64_t c = 0; c < K; c++) acc[(i + j) * K + c] += tr->value[k[j] * K + c];
-      }
-      for (; i < e; i++) add_tree(tr, X + i * d, K, acc + i * K);
-    }
-  }
-}
-
-PetscErrorCode ms_forest_predict_proba(ms_forest f, int64_t n, const double *X, double *P)
-{
-  const int64_t K = f->n_outputs;
-  PetscFunctionBeginUser;
-  PetscCheck(f->n_classes, PETSC_COMM_SELF, MS_ERR_USER, "forest: predict_proba on a regression forest");
-  forest_sum(f, n, X, P);
-  for (int64_t i = 0; i < n * K; i++) P[i] /= (double)f->n_trees;
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode ms_forest_predict(ms_forest f, int64_t n, const double *X, double *y)
-{
-  const int64_t K = f->n_outputs;
-  double       *acc = y;
-  PetscFunctionBeginUser;
-  if (K > 1) PetscCall(PetscMalloc1(n * K, &acc));
-  forest_sum(f, n, X, acc);
-  for (int64_t i = 0; i < n; i++) y[i] = f->n_classes ? argmax_class(K, acc + i * K) : acc[i] / (double)f->n_trees;
-  if (K > 1) PetscCall(PetscFree(acc));
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode ms_forest_predict_std(ms_forest f, int64_t n, const double *X, double *std)
-{
-  const int64_t d = f->n_features, block = row_block(n);
-  double       *mean;
-  PetscFunctionBeginUser;
-  PetscCheck(!f->n_classes, PETSC_COMM_SELF, MS_ERR_USER, "forest: predictive std is defined for regression forests only");
-  PetscCall(PetscMalloc1(n + 1, &mean));
-#pragma omp parallel for schedule(dynamic, 1)
-  for (int64_t b = 0; b < n; b += block) {
-    const int64_t e = b + block < n ? b + block : n;
-    for (int64_t i = b; i < e; i++) mean[i] = std[i] = 0.0; /* std holds Welford's M2 until the end */
-    for (int64_t t = 0; t < f->n_trees; t++) {
-      const ms_tree *tr = &f->trees[t];
-      for (int64_t i = b; i < e; i++) {
-        const double v = tr->value[ms_tree_apply(tr, X + i * d)], dl = v - mean[i];
-        mean[i] += dl / (double)(t + 1);
-        std[i] += dl * (v - mean[i]);
-      }
-    }
-    for (int64_t i = b; i < e; i++) std[i] = sqrt(std[i] / (double)f->n_trees);
-  }
-  PetscCall(PetscFree(mean));
   PetscFunctionReturn(0);
 }
 
@@ -373,6 +277,9 @@ PetscErrorCode ms_forest_destroy(ms_forest *f)
     for (int64_t t = 0; t < (*f)->n_trees; t++) ms_tree_free(&(*f)->trees[t]);
   PetscCall(PetscFree((*f)->trees));
   PetscCall(PetscFree((*f)->importances));
+  PetscCall(PetscFree((*f)->pnode));
+  PetscCall(PetscFree((*f)->pvalue));
+  PetscCall(PetscFree((*f)->poff));
   PetscCall(PetscFree(*f));
   PetscFunctionReturn(0);
 }

@@ -11,8 +11,10 @@
  * ranks and threads. After growing, the trees are allgathered (two MPI_Allgatherv of plain
  * node arrays), so every rank holds the whole fitted forest and predicts its own rows.
  *
- * Predictions (local, OpenMP over rows, trees summed in index order so results do not
- * depend on the thread count):
+ * Predictions (local, OpenMP over blocks of rows, trees summed in index order so results do
+ * not depend on the thread count; ms_forest_predict.c). Tree-major: a block of rows descends
+ * one tree, then the next, so a tree's nodes stay in L1/L2 while the block passes (the whole
+ * forest, megabytes for fully grown trees, would not), in the branch-free layout below:
  *   regression      mean of the trees' leaf means; std = population standard deviation of
  *                   the T tree predictions (the spread of the ensemble, not a calibrated
  *                   predictive interval);
@@ -38,6 +40,17 @@ typedef struct {
   int                  max_bins;     /* hist splitter: cut points per feature + 1 (2..256) */
 } ms_forest_params;
 
+/* Prediction layout (ms_forest_pack): the trees re-laid for descent, one 16-byte node each,
+ * siblings adjacent so a step is k = left + !(x[feature] <= threshold), no branch. A leaf has
+ * threshold NaN (every comparison false) and left = itself - 1, so a row that reached its
+ * leaf stays there and the rows of a group can step together until none moves. Thresholds
+ * stay double, as at training, so every row reaches the same leaf as through ms_tree_apply. */
+typedef struct {
+  double  threshold;
+  int32_t feature;
+  int32_t left;      /* right child = left + 1 */
+} ms_forest_pnode;
+
 typedef struct ms_forest_s {
   ms_forest_params params;
   int64_t          n_trees, n_features, n_classes, n_outputs; /* n_classes = 0: regression */
@@ -46,12 +59,26 @@ typedef struct ms_forest_s {
   PetscBool        has_oob;
   double           oob_score;    /* accuracy or R^2 over the n_oob rows with OOB trees */
   int64_t          n_oob;
+  /* prediction layout, built by ms_forest_pack (NULL until then): tree t's nodes are
+     pnode[poff[t] .. poff[t+1]), its leaf values pvalue[(poff[t] + k) * n_outputs ...] */
+  ms_forest_pnode *pnode;
+  double          *pvalue;
+  int64_t         *poff;
 } *ms_forest;
 
 /* scikit-learn's RandomForest defaults: 100 trees, bootstrap, no OOB, unlimited depth,
  * min_samples_split 2, min_samples_leaf 1, max_features sqrt (classification) or all
  * (regression); Gini or squared error; hist splitter with 255 bins. */
 void ms_forest_params_default(ms_forest_params *p, PetscBool classification);
+
+/* Class of the largest probability (lowest index on ties) among p[0..K). */
+static inline int64_t ms_forest_argmax(int64_t K, const double *p)
+{
+  int64_t best = 0;
+  for (int64_t k = 1; k < K; k++)
+    if (p[k] > p[best]) best = k;
+  return best;
+}
 
 /* Collective on comm. X: n x d row-major, y (regression) or labels in 0..n_classes-1
  * (classification, n_classes >= 2), all replicated on every rank of comm. */
@@ -61,6 +88,13 @@ PetscErrorCode ms_forest_fit(MPI_Comm comm, const ms_forest_params *p, uint64_t 
 PetscErrorCode ms_forest_predict(ms_forest f, int64_t n, const double *X, double *y);
 PetscErrorCode ms_forest_predict_proba(ms_forest f, int64_t n, const double *X, double *P); /* n x n_classes */
 PetscErrorCode ms_forest_predict_std(ms_forest f, int64_t n, const double *X, double *std);
+/* std (may be NULL) and the mean together, from one descent of every tree (predict then
+ * predict_std descend twice); both bit-identical to the separate calls. Regression only. */
+PetscErrorCode ms_forest_predict_mean_std(ms_forest f, int64_t n, const double *X, double *mean, double *std);
+/* Build the prediction layout from f->trees (fit and load call it; predict builds it when
+ * missing). Children must have higher indices than their parent (ms_forest_load checks it);
+ * shared children that make the walk exceed the node count are an MS_ERR_READ. */
+PetscErrorCode ms_forest_pack(ms_forest f);
 PetscErrorCode ms_forest_destroy(ms_forest *f);
 
 /* HDF5 (ms_forest_h5.c): datasets tree_offsets (n_trees+1), node_feature, node_left,

@@ -167,6 +167,7 @@ PetscErrorCode ms_forest_load(hid_t g, ms_forest *out)
   PetscCall(ms_h5_read_rows_double(g, "importances", 0, f->n_features, 0, f->importances));
   PetscCall(PetscFree2(iv, dv));
   PetscCall(PetscFree(off));
+  PetscCall(ms_forest_pack(f));
   *out = f;
   PetscFunctionReturn(0);
 }

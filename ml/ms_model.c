@@ -352,6 +352,24 @@ PetscErrorCode ms_model_predict_std(ms_model m, ms_dataset X, double *std)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode ms_model_predict_mean_std(ms_model m, ms_dataset X, double *y, double *std)
+{
+  ms_dataset scaled;
+
+  PetscFunctionBegin;
+  if (!ms_model_has_std(m)) SETERRQ(X->comm, MS_ERR_USER, "model '%s' gives no predictive standard deviation", m->type);
+  if (!m->ops.predict_mean_std) {
+    PetscCall(ms_model_predict(m, X, y));
+    PetscCall(ms_model_predict_std(m, X, std));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(ms_model_check_input(m, X));
+  PetscCall(ms_model_scaled(m, X, &scaled));
+  PetscCall(m->ops.predict_mean_std(m, scaled, y, std));
+  PetscCall(ms_model_scaled_free(X, &scaled));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode ms_model_importances(ms_model m, int64_t *n_rows, double **imp)
 {
   PetscFunctionBegin;

@@ -57,6 +57,9 @@ typedef struct {
   /* The learned model as a formula over the feature names (symbolic models: sisso), one line
      on the viewer. NULL: the model has no closed form. */
   PetscErrorCode (*formula)(ms_model m, PetscViewer viewer);
+  /* Mean and std from one pass (a GPR's kernel block, a forest's descent) when cheaper than
+     predict + predict_std; called only when predict_std is set. NULL: the two calls. */
+  PetscErrorCode (*predict_mean_std)(ms_model m, ms_dataset X, double *y, double *std);
 } ms_model_ops;
 
 /* Which tasks a model supports (set by its create function). */
@@ -109,6 +112,10 @@ PetscErrorCode ms_model_fit(ms_model m, ms_dataset train);
 PetscErrorCode ms_model_predict(ms_model m, ms_dataset X, double *y);
 PetscErrorCode ms_model_predict_proba(ms_model m, ms_dataset X, double *P);
 PetscErrorCode ms_model_predict_std(ms_model m, ms_dataset X, double *std);
+/* Both, as predict then predict_std would give them (ops.predict_mean_std when the model has
+ * one: screening with a std evaluates a GPR's kernel block once instead of twice; the mean of a
+ * GPR whose factor is distributed over ranks then agrees with predict to rounding). */
+PetscErrorCode ms_model_predict_mean_std(ms_model m, ms_dataset X, double *y, double *std);
 PetscErrorCode ms_model_importances(ms_model m, int64_t *n_rows, double **imp);
 /* Model-specific outputs (an SVM's decision values, ...): run fn(m, X_scaled, out) after the
  * same input checks and scaling as predict, so such extras never bypass the scaler. */

@@ -176,6 +176,16 @@ static PetscErrorCode ms_gpr_model_predict_std(ms_model m, ms_dataset X, double 
   PetscFunctionReturn(0);
 }
 
+/* one kernel block per query chunk serves the mean and the triangular solve of the std */
+static PetscErrorCode ms_gpr_model_predict_mean_std(ms_model m, ms_dataset X, double *y, double *std)
+{
+  ms_gpr_model *g = (ms_gpr_model *)m->data;
+
+  PetscFunctionBeginUser;
+  PetscCall(ms_gpr_predict_mean_std(g->gp, X->n_local, X->X, y, std));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode ms_gpr_model_save(ms_model m, hid_t group)
 {
   ms_gpr_model *g  = (ms_gpr_model *)m->data;
@@ -311,6 +321,7 @@ PetscErrorCode ms_model_create_gpr(ms_model m)
   m->ops.fit             = ms_gpr_model_fit;
   m->ops.predict         = ms_gpr_model_predict;
   m->ops.predict_std     = ms_gpr_model_predict_std;
+  m->ops.predict_mean_std = ms_gpr_model_predict_mean_std;
   m->ops.save            = ms_gpr_model_save;
   m->ops.load            = ms_gpr_model_load;
   m->ops.view            = ms_gpr_model_view;

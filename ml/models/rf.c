@@ -156,6 +156,14 @@ static PetscErrorCode rf_predict_std(ms_model m, ms_dataset X, double *std)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode rf_predict_mean_std(ms_model m, ms_dataset X, double *y, double *std)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(m->task == MS_TASK_REGRESSION, m->comm, MS_ERR_USER, "model '%s' was fitted for classification: it has no predictive std", m->type);
+  PetscCall(ms_forest_predict_mean_std(((ms_rf *)m->data)->forest, X->n_local, X->X, y, std));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode rf_importances(ms_model m, int64_t *n_rows, double **imp)
 {
   ms_forest f = ((ms_rf *)m->data)->forest;
@@ -261,6 +269,7 @@ PetscErrorCode ms_rf_create_common(ms_model m, PetscBool single)
   m->ops.predict        = rf_predict;
   m->ops.predict_proba  = rf_predict_proba;
   m->ops.predict_std    = single ? NULL : rf_predict_std;
+  m->ops.predict_mean_std = rf_predict_mean_std; /* used only while predict_std is set */
   m->ops.importances    = rf_importances;
   m->ops.save           = rf_save;
   m->ops.load           = rf_load;

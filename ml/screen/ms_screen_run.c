@@ -159,16 +159,19 @@ static PetscErrorCode process_chunk(run_ctx *c, int64_t ci)
       v[COL_SCORE][i] = c->P[i * m->n_classes + c->cls];
     }
   } else {
-    PetscCall(ms_model_predict(m, c->ds1, v[COL_PRED]));
-    if (c->need_std) PetscCall(ms_model_predict_std(m, c->ds1, v[COL_STD]));
-    else for (int64_t i = 0; i < n; i++) v[COL_STD][i] = NAN;
+    /* with a std: one pass for both (a GPR's kernel block, a forest's descent) */
+    if (c->need_std) PetscCall(ms_model_predict_mean_std(m, c->ds1, v[COL_PRED], v[COL_STD]));
+    else {
+      PetscCall(ms_model_predict(m, c->ds1, v[COL_PRED]));
+      for (int64_t i = 0; i < n; i++) v[COL_STD][i] = NAN;
+    }
     for (int64_t i = 0; i < n; i++) v[COL_SCORE][i] = score_of(o, v[COL_PRED][i], v[COL_STD][i]);
   }
   for (int64_t i = 0; i < n; i++) v[COL_PRED2][i] = v[COL_STD2][i] = NAN;
   if (m2 && c->need_pred2) {
     gather_features(c, c->map2, c->ds2, n);
-    PetscCall(ms_model_predict(m2, c->ds2, v[COL_PRED2]));
-    if (c->need_std2) PetscCall(ms_model_predict_std(m2, c->ds2, v[COL_STD2]));
+    if (c->need_std2) PetscCall(ms_model_predict_mean_std(m2, c->ds2, v[COL_PRED2], v[COL_STD2]));
+    else PetscCall(ms_model_predict(m2, c->ds2, v[COL_PRED2]));
   }
   for (int64_t i = 0; i < n; i++) {
     if (m->train_summary) {

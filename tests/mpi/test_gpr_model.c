@@ -2,7 +2,7 @@
  * options are read (-gpr_kernel matern52_ard, -gpr_restarts 3), the fit on 2 ranks equals
  * the core fit of all rows on one rank (PETSC_COMM_SELF) with the same seed (restart
  * parallelism does not change the model), and a save/load round trip through HDF5
- * reproduces the predictive mean and std. The ms_model struct is filled by hand here
+ * reproduces the predictive mean and std; the fused mean+std op agrees with the two calls. The ms_model struct is filled by hand here
  * because the generic wrapper lives in ml/ms_model.c (task mlcore). */
 #include "ms_model.h"
 #include "ms_gpr.h"
@@ -63,6 +63,15 @@ int main(int argc, char **argv)
   double mean[M], sd[M], mean2[M], sd2[M];
   PetscCall(m.ops.predict(&m, test, mean));
   PetscCall(m.ops.predict_std(&m, test, sd));
+  {
+    /* the fused op (screening's): the std of the same solve, the mean k*^T a from its block */
+    double fm[M], fs[M];
+    PetscCall(m.ops.predict_mean_std(&m, test, fm, fs));
+    for (int i = 0; i < q1 - q0; i++) {
+      MS_CHECK(fs[i] == sd[i]);
+      MS_CHECK_CLOSE(fm[i], mean[i], 1e-13, 1e-13);
+    }
+  }
   if (!rank) PetscCall(m.ops.view(&m, PETSC_VIEWER_STDOUT_SELF));
 
   /* the same problem on one rank with the core API */

@@ -1,7 +1,8 @@
 /* test_rf_model.c - the "rf" and "tree" models through the generic ms_model interface:
  * rows sharded over 2 ranks give bit-identical predictions to the same rows on one rank
  * (the allgather inside fit), probabilities sum to 1 and argmax to predict, the regression
- * std is the spread of the trees (0 for a forest of identical trees), importances sum to 1,
+ * std is the spread of the trees (0 for a forest of identical trees) and the fused mean+std
+ * equals predict and predict_std bit for bit, importances sum to 1,
  * options reach the engine (-tree_max_depth 1 fits a step with one split), and a saved
  * model loads to the same predictions. Run with 2 ranks. */
 #include "ms_model.h"
@@ -102,6 +103,12 @@ static PetscErrorCode check(const char *type, const char *opts, PetscBool cls)
   else if (ms_model_has_std(ml)) PetscCall(ms_model_predict_std(ml, dw, ol + nl));
   MS_CHECK(!memcmp(ow, ol, sizeof(double) * (size_t)(nl * (1 + w))));
   MS_CHECK(ms_model_has_std(ml) == ms_model_has_std(mw));
+  if (!cls && ms_model_has_std(ml)) {
+    /* the fused pass (screening's) gives the bits of predict and predict_std */
+    PetscCall(PetscArrayzero(ol, nl * 2));
+    PetscCall(ms_model_predict_mean_std(ml, dw, ol, ol + nl));
+    MS_CHECK(!memcmp(ow, ol, sizeof(double) * (size_t)(2 * nl)));
+  }
   PetscCall(PetscFree(ol));
   PetscCall(ms_model_destroy(&ml));
   PetscCall(PetscFree(ow));
