@@ -80,12 +80,23 @@ check --stdout-has "kept from earlier runs" -- "${L2[@]}" "${C[@]}" -output k.h5
 "$PY" "$T" compare ref.h5 k.h5 || { echo "FAIL: killed + rerun differs from the uninterrupted run"; fail=1; }
 
 note "SIGTERM mid-run: exit 75, consistent file, rerun completes"
+# The poller starts first (Python and h5py take seconds to load on a busy machine, time in
+# which the whole campaign could finish) and the job only once it polls; it signals the ranks
+# (as srun delivers it; mpirun itself would tear the job down), found as mpiexec's children.
+rm -f poll.ready
+LABEL_TOOL_READY=poll.ready "$PY" "$T" signal-after t.h5 2 SIGTERM children-of:mpiexec.pid >/dev/null &
+poller=$!
+for ((i = 0; i < 1200 && ! -e poll.ready; i++)); do sleep 0.05; done
 setsid "${L2[@]}" "${C[@]}" -output t.h5 >t.out 2>t.err &
 bg=$!
-ranks=$(job_ranks "$bg" t.h5) || fail=1
+echo "$bg" > mpiexec.pid
+for ((i = 0; i < 1200; i++)); do # the ranks, as soon as mpiexec has started them
+  ranks=$(pgrep -P "$bg" | tr '\n' ' ')
+  [[ $(wc -w <<<"$ranks") -ge 2 ]] && break
+  sleep 0.02
+done
 [[ $(wc -w <<<"$ranks") -eq 2 ]] || { echo "FAIL: expected the 2 ranks of mpiexec $bg, found '$ranks'"; fail=1; }
-# The ranks get the signal (as srun delivers it); mpirun itself would tear the job down.
-"$PY" "$T" signal-after t.h5 2 SIGTERM $ranks >/dev/null || fail=1
+wait "$poller" || fail=1
 wait "$bg"; st=$?
 wait_gone $ranks; bg=""; ranks=""
 [[ $st -eq 75 ]] || { echo "FAIL: SIGTERM: exit status $st, expected 75"; cat t.out t.err; fail=1; }

@@ -13,7 +13,10 @@
   label_tool.py wait-done FILE.h5 K            poll FILE until >= K rows are done; print the count
   label_tool.py signal-after FILE.h5 K SIG PID...  poll FILE until >= K rows are done, then
                                               send SIG to the PIDs (one process group if
-                                              PID < 0); print the done count seen
+                                              PID < 0; children-of:PIDFILE = the children of
+                                              that process); print the done count seen.
+                                              With LABEL_TOOL_READY=F, F is created once
+                                              polling can start.
 """
 import os, sys, time, signal
 os.environ.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")  # read while the campaign writes
@@ -96,7 +99,26 @@ def main():
     if cmd in ("signal-after", "wait-done"):
         path, k = sys.argv[2], int(sys.argv[3])
         sig = getattr(signal, sys.argv[4]) if cmd == "signal-after" else None
-        pids = [int(p) for p in sys.argv[5:]]
+        # "children-of:FILE": the children (the ranks) of the process whose PID FILE holds,
+        # looked up when the signal is due, so this poller can start before the job does.
+        def targets():
+            out = []
+            for a in sys.argv[5:]:
+                if a.startswith("children-of:"):
+                    parent = open(a.split(":", 1)[1]).read().split()[0]
+                    for q in os.listdir("/proc"):
+                        if q.isdigit():
+                            try:
+                                stat = open(f"/proc/{q}/stat").read()
+                            except OSError:
+                                continue
+                            if stat.rsplit(")", 1)[1].split()[1] == parent:
+                                out.append(int(q))
+                else:
+                    out.append(int(a))
+            return out
+        if os.environ.get("LABEL_TOOL_READY"):  # h5py is imported: tell the caller to start the job
+            open(os.environ["LABEL_TOOL_READY"], "w").close()
         t0 = time.time()
         while time.time() - t0 < 120:
             try:
@@ -104,7 +126,7 @@ def main():
             except Exception:
                 d = -1  # not created yet (or being renamed)
             if d >= k:
-                for p in pids:
+                for p in targets():
                     if p < 0:
                         os.killpg(-p, sig)
                     else:
