@@ -14,7 +14,8 @@
   label_tool.py signal-after FILE.h5 K SIG PID...  poll FILE until >= K rows are done, then
                                               send SIG to the PIDs (one process group if
                                               PID < 0; children-of:PIDFILE = the children of
-                                              that process); print the done count seen.
+                                              that process, group-of:PIDFILE its process
+                                              group); print the done count seen.
                                               With LABEL_TOOL_READY=F, F is created once
                                               polling can start.
 """
@@ -104,7 +105,9 @@ def main():
         def targets():
             out = []
             for a in sys.argv[5:]:
-                if a.startswith("children-of:"):
+                if a.startswith("group-of:"):  # negative: the process group of that PID
+                    out.append(-int(open(a.split(":", 1)[1]).read().split()[0]))
+                elif a.startswith("children-of:"):
                     parent = open(a.split(":", 1)[1]).read().split()[0]
                     for q in os.listdir("/proc"):
                         if q.isdigit():
