@@ -128,7 +128,10 @@ int main(int argc, char **argv)
   nargv[nargc] = NULL;
   ms_options_set_argv(argc, argv);
   ms_options_set_help(help);
-  if (check_options_files(nargc, nargv)) return 65; /* MS_ERR_FILE */
+  if (check_options_files(nargc, nargv)) {
+    free(nargv);
+    return 65; /* MS_ERR_FILE */
+  }
   PetscHelpPrintf = capture_help;
 
   /* Note whether an MPI launcher started us, before MPI_Init: Open MPI's singleton start-up
