@@ -46,8 +46,10 @@ PetscErrorCode ms_forest_pack(ms_forest f)
         nd[p] = (ms_forest_pnode){.threshold = NAN, .feature = 0, .left = (int32_t)(p - 1)};
         continue;
       }
-      PetscCheck(next + 2 <= tr->n_nodes && x->left >= 0 && x->left < tr->n_nodes && x->right >= 0 && x->right < tr->n_nodes, PETSC_COMM_SELF,
-                 MS_ERR_READ, "forest: the nodes of tree %" PRId64 " do not form a tree (node %" PRId64 ")", t, s);
+      if (!(next + 2 <= tr->n_nodes && x->left >= 0 && x->left < tr->n_nodes && x->right >= 0 && x->right < tr->n_nodes)) {
+        PetscCall(PetscFree(stack)); /* not leaked by the error (a corrupt model file) */
+        SETERRQ(PETSC_COMM_SELF, MS_ERR_READ, "forest: the nodes of tree %" PRId64 " do not form a tree (node %" PRId64 ")", t, s);
+      }
       nd[p] = (ms_forest_pnode){.threshold = x->threshold, .feature = x->feature, .left = (int32_t)next};
       /* left on top: pairs are laid out depth first, so a path stays in few cache lines */
       stack[top][0] = x->right; stack[top][1] = next + 1; top++;
