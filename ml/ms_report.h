@@ -13,6 +13,7 @@
 #define MS_REPORT_H
 
 #include "ms_model.h"
+#include <stdio.h>
 #include "ms_validation.h"
 
 /* A growable text buffer. */
@@ -51,6 +52,15 @@ PetscErrorCode ms_report_oof(MPI_Comm comm, const ms_cv_result *res, const char 
 PetscErrorCode ms_report_parity_plot(MPI_Comm comm, const ms_cv_result *res, const char *target, const char *path);
 /* MS_ERR_USER naming `option` unless gnuplot is on PATH (checked by rank 0). Collective. */
 PetscErrorCode ms_report_gnuplot_available(MPI_Comm comm, const char *option);
+/* A PNG of width x height pixels drawn by gnuplot on rank 0 (ms_report_plot.c): the script
+ * sets the terminal and the output PATH.partial, body(gp, ctx) writes the rest (title, data
+ * blocks, plot), and the PNG is renamed to PATH when gnuplot succeeded. Otherwise every rank
+ * fails with MS_ERR_FILE "what: cause" and no file is left. Collective over comm. */
+typedef PetscErrorCode (*ms_report_gnuplot_body)(FILE *gp, void *ctx);
+PetscErrorCode ms_report_gnuplot(MPI_Comm comm, const char *path, int width, int height, const char *what, ms_report_gnuplot_body body,
+                                 void *ctx);
+/* s as a gnuplot string literal in single quotes ('' is a quote; newlines dropped). */
+void ms_report_gnuplot_quoted(FILE *gp, const char *s);
 /* A model's named parameters (ms_model_terms) as CSV: kind,class,feature,value. */
 PetscErrorCode ms_report_terms(MPI_Comm comm, ms_model_terms t, const char *path, int n_inputs, char *const *inputs);
 /* Human-readable summary table (mean +/- std per candidate and metric) on rank 0. */

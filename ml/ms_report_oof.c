@@ -2,12 +2,9 @@
  * parity plot (PNG drawn by gnuplot from a generated script). See ms_report.h. */
 #include "ms_report.h"
 #include "ms_error.h"
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 /* The OOF table lives on rank 0 (ms_cv_oof); the other ranks contribute no rows. */
 PetscErrorCode ms_report_oof(MPI_Comm comm, const ms_cv_result *res, const char *path, int n_inputs, char *const *inputs)
@@ -46,103 +43,55 @@ PetscErrorCode ms_report_oof(MPI_Comm comm, const ms_cv_result *res, const char 
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ms_report_gnuplot_available(MPI_Comm comm, const char *option)
+typedef struct {
+  const ms_cv_result *res;
+  const char         *target;
+} parity_ctx;
+
+/* The parity plot's script after the terminal: axes from the range of all values, one data
+ * block of (true, predicted) per candidate, y = x, candidates in the legend with their score. */
+static PetscErrorCode parity_body(FILE *gp, void *ctx)
 {
-  PetscMPIInt rank;
-  int         found = 0;
+  const parity_ctx *p   = (const parity_ctx *)ctx;
+  const ms_cv_result *res = p->res;
+  const ms_cv_oof  *f   = &res->oof;
+  double            lo = INFINITY, hi = -INFINITY;
+  size_t            all = (size_t)res->n_candidates * res->repeats * f->n;
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (!rank) {
-    const char *path = getenv("PATH");
-    char        dirs[4096], *save = NULL, exe[PETSC_MAX_PATH_LEN];
-    PetscCall(PetscStrncpy(dirs, path ? path : "/usr/bin:/bin", sizeof dirs));
-    for (char *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-      snprintf(exe, sizeof exe, "%s/gnuplot", d);
-      found = access(exe, X_OK) == 0;
-    }
+  for (int64_t i = 0; i < f->n; i++) lo = PetscMin(lo, f->y_true[i]), hi = PetscMax(hi, f->y_true[i]);
+  for (size_t i = 0; i < all; i++) lo = PetscMin(lo, f->pred[i]), hi = PetscMax(hi, f->pred[i]);
+  if (!(hi > lo)) hi = lo + 1.0;
+  const double pad = 0.03 * (hi - lo);
+  fprintf(gp, "set title ");
+  ms_report_gnuplot_quoted(gp, "out-of-fold predictions (cross-validation)");
+  fprintf(gp, "\nset xlabel ");
+  ms_report_gnuplot_quoted(gp, p->target ? p->target : "true value");
+  fprintf(gp, "\nset ylabel 'predicted'\nset size square\nset key top left\nset grid\n");
+  fprintf(gp, "set xrange [%.17g:%.17g]\nset yrange [%.17g:%.17g]\n", lo - pad, hi + pad, lo - pad, hi + pad);
+  for (int c = 0; c < res->n_candidates; c++) {
+    fprintf(gp, "$m%d << EOD\n", c);
+    for (int r = 0; r < res->repeats; r++)
+      for (int64_t i = 0; i < f->n; i++) fprintf(gp, "%.17g %.17g\n", f->y_true[i], f->pred[((size_t)c * res->repeats + r) * f->n + i]);
+    fprintf(gp, "EOD\n");
   }
-  PetscCallMPI(MPI_Bcast(&found, 1, MPI_INT, 0, comm));
-  PetscCheck(found, comm, MS_ERR_USER, "%s needs gnuplot, which is not on PATH (install it: apt-get install gnuplot-nox)", option);
+  fprintf(gp, "plot x title 'y = x' with lines lc rgb 'gray' dt 2");
+  for (int c = 0; c < res->n_candidates; c++) {
+    char title[256];
+    snprintf(title, sizeof title, "%s (%s %.4g)", res->candidates[c].label, res->metric_names[0],
+             res->oof_scores ? res->oof_scores[c * res->n_metrics] : NAN);
+    fprintf(gp, ", $m%d using 1:2 title ", c);
+    ms_report_gnuplot_quoted(gp, title);
+    fprintf(gp, " with points pt 7 ps 0.6");
+  }
   PetscFunctionReturn(0);
 }
 
-/* A gnuplot string literal in single quotes ('' is a quote). */
-static PetscErrorCode gp_quoted(FILE *fp, const char *s)
-{
-  PetscFunctionBegin;
-  fputc('\'', fp);
-  for (const char *c = s; *c; c++) {
-    if (*c == '\'') fputc('\'', fp);
-    if (*c != '\n') fputc(*c, fp);
-  }
-  fputc('\'', fp);
-  PetscFunctionReturn(0);
-}
-
-/* Rank 0 feeds gnuplot a script with the points inline (data blocks), so no temporary files:
- * one point set per candidate (all repeats), the line y = x, R^2 of the pooled predictions in
- * the legend. The PNG goes to PATH.partial and is renamed when gnuplot succeeded. */
 PetscErrorCode ms_report_parity_plot(MPI_Comm comm, const ms_cv_result *res, const char *target, const char *path)
 {
-  const ms_cv_oof *f = &res->oof;
-  PetscMPIInt      rank;
-  int              err = 0;
-  char             partial[PETSC_MAX_PATH_LEN + 16], msg[3 * PETSC_MAX_PATH_LEN] = "";
-
+  parity_ctx p = {res, target};
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCheck(res->task == MS_TASK_REGRESSION, comm, MS_ERR_USER, "-parity_plot draws predicted against true values: it needs a regression target");
-  PetscCall(PetscSNPrintf(partial, sizeof partial, "%s.partial", path));
-  if (!rank) {
-    double lo = INFINITY, hi = -INFINITY;
-    size_t all = (size_t)res->n_candidates * res->repeats * f->n;
-    for (int64_t i = 0; i < f->n; i++) lo = PetscMin(lo, f->y_true[i]), hi = PetscMax(hi, f->y_true[i]);
-    for (size_t i = 0; i < all; i++) lo = PetscMin(lo, f->pred[i]), hi = PetscMax(hi, f->pred[i]);
-    if (!(hi > lo)) hi = lo + 1.0;
-    const double pad = 0.03 * (hi - lo);
-    PetscCall(ms_output_register(partial));
-    FILE *gp = popen("gnuplot", "w");
-    if (!gp) {
-      err = errno ? errno : ENOENT;
-      snprintf(msg, sizeof msg, "cannot start gnuplot: %s", strerror(err));
-    } else {
-      fprintf(gp, "set terminal pngcairo size 900,900 noenhanced\nset output ");
-      PetscCall(gp_quoted(gp, partial));
-      fprintf(gp, "\nset title ");
-      PetscCall(gp_quoted(gp, "out-of-fold predictions (cross-validation)"));
-      fprintf(gp, "\nset xlabel ");
-      PetscCall(gp_quoted(gp, target ? target : "true value"));
-      fprintf(gp, "\nset ylabel 'predicted'\nset size square\nset key top left\nset grid\n");
-      fprintf(gp, "set xrange [%.17g:%.17g]\nset yrange [%.17g:%.17g]\n", lo - pad, hi + pad, lo - pad, hi + pad);
-      for (int c = 0; c < res->n_candidates; c++) {
-        fprintf(gp, "$m%d << EOD\n", c);
-        for (int r = 0; r < res->repeats; r++)
-          for (int64_t i = 0; i < f->n; i++) fprintf(gp, "%.17g %.17g\n", f->y_true[i], f->pred[((size_t)c * res->repeats + r) * f->n + i]);
-        fprintf(gp, "EOD\n");
-      }
-      fprintf(gp, "plot x title 'y = x' with lines lc rgb 'gray' dt 2");
-      for (int c = 0; c < res->n_candidates; c++) {
-        char title[256];
-        snprintf(title, sizeof title, "%s (%s %.4g)", res->candidates[c].label, res->metric_names[0],
-                 res->oof_scores ? res->oof_scores[c * res->n_metrics] : NAN);
-        fprintf(gp, ", $m%d using 1:2 title ", c);
-        PetscCall(gp_quoted(gp, title));
-        fprintf(gp, " with points pt 7 ps 0.6");
-      }
-      fprintf(gp, "\nunset output\n");
-      int st = pclose(gp);
-      if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        err = EIO;
-        snprintf(msg, sizeof msg, "gnuplot failed (status %d) drawing '%s'", st == -1 ? -1 : WEXITSTATUS(st), partial);
-      } else if (rename(partial, path)) {
-        err = errno;
-        snprintf(msg, sizeof msg, "cannot rename '%s' to '%s': %s", partial, path, strerror(err));
-      } else PetscCall(ms_output_unregister(partial));
-    }
-  }
-  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
-  PetscCallMPI(MPI_Bcast(msg, sizeof msg, MPI_CHAR, 0, comm));
-  PetscCheck(!err, comm, MS_ERR_FILE, "-parity_plot: %s", msg);
+  PetscCall(ms_report_gnuplot(comm, path, 900, 900, "-parity_plot", parity_body, &p));
   PetscFunctionReturn(0);
 }
