@@ -7,7 +7,11 @@
  * one in turn (K = 1, 2, ...) visits every state the file can be left in by a kill -9 or a
  * node failure. The shim sits below HDF5 and MPI-IO, so HDF5's own metadata flushes at
  * H5Fclose are covered too. MS_KILL_COUNT_FILE, if set, receives the number of matching
- * writes at exit (to learn how many K there are). */
+ * writes at exit (to learn how many K there are).
+ *
+ * MS_STOP_AT_RENAME=S stops the process (SIGSTOP) right after its first successful rename()
+ * onto a path containing S: a test then knows the program is mid-run with a committed
+ * checkpoint, with no timing window, and sends its kill -9 or SIGTERM before a SIGCONT. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -45,6 +49,16 @@ static void before_write(int fd)
   count++;
   const char *k = getenv("MS_KILL_AT_WRITE");
   if (k && atol(k) == count) raise(SIGKILL);
+}
+
+/* after the rename: the new file is complete and visible, the program has not gone on */
+static void after_rename(const char *newpath)
+{
+  static int stopped = 0;
+  const char *want   = getenv("MS_STOP_AT_RENAME");
+  if (stopped || !want || !want[0] || !strstr(newpath, want)) return;
+  stopped = 1;
+  raise(SIGSTOP);
 }
 
 __attribute__((destructor)) static void report(void)
@@ -116,4 +130,12 @@ int ftruncate64(int fd, off_t len)
   REAL("ftruncate64", int, int, off_t);
   before_write(fd);
   return real(fd, len);
+}
+
+int rename(const char *oldpath, const char *newpath)
+{
+  REAL("rename", int, const char *, const char *);
+  int r = real(oldpath, newpath);
+  if (r == 0) after_rename(newpath);
+  return r;
 }

@@ -15,7 +15,7 @@
   formulas -formulas (featurized per chunk) = `featurize composition` + `predict` + a full
            sort, 1 and 2 ranks identical; a bad formula is an error naming it
 
-usage: screen_test.py CASE   (env MATSCREEN = the binary)
+usage: screen_test.py CASE   (env MATSCREEN = the binary, MS_SHIM = the kill/stop shim)
 """
 import math
 import os
@@ -29,6 +29,7 @@ import numpy as np
 
 MS = os.environ.get("MATSCREEN", "matscreen")
 MPI = ["mpiexec", "--oversubscribe", "-n"]
+SHIM = os.environ.get("MS_SHIM", "")   # libms_kill_at_write.so (resume case)
 fails = []
 
 
@@ -279,6 +280,32 @@ def case_space(d):
 SPACE = ["-space", "a=-0.2:1.2:0.002,b=0:1:0.01,c=0.5"]
 
 
+def stop_env(ckpt):
+    """environment that stops the rank writing CKPT right after its first commit (the shim
+    tests/cli/kill_at_write.c, MS_STOP_AT_RENAME): no race between the screen and the signal"""
+    env = dict(os.environ, LD_PRELOAD=SHIM, MS_STOP_AT_RENAME=os.path.basename(ckpt))
+    env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0").lstrip(":")
+    return env
+
+
+def state(pid):
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+def wait_stopped(p, ckpt, single=False):
+    """wait until CKPT exists and a rank is stopped in the shim; return the rank pids"""
+    t0 = time.time()
+    while time.time() - t0 < 120 and p.poll() is None:
+        ranks = [p.pid] if single else subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True, text=True).stdout.split()
+        if os.path.exists(ckpt) and any(state(r) == "T" for r in ranks):
+            return ranks
+        time.sleep(0.02)
+    return []
+
+
 def case_resume(d):
     make_data(d)
     train(d, "gpr", "y1", "gpr.h5", ["-scaler", "standard"])
@@ -289,15 +316,13 @@ def case_resume(d):
     for how in ("kill", "term"):
         out = f"{d}/{how}.csv"
         p = subprocess.Popen(MPI + ["2", MS] + base + ["-output", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             start_new_session=True)
-        t0 = time.time()
-        while not os.path.exists(out + ".ckpt") and p.poll() is None and time.time() - t0 < 60:
-            time.sleep(0.02)
-        time.sleep(0.3)
-        ranks = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True, text=True).stdout.split()
-        check(p.poll() is None and len(ranks) == 2, f"{how}: the screen was still running at the checkpoint")
+                             start_new_session=True, env=stop_env(out + ".ckpt"))
+        ranks = wait_stopped(p, out + ".ckpt")
+        check(len(ranks) == 2, f"{how}: the screen was still running at its first checkpoint")
         for r in ranks:
             os.kill(int(r), signal.SIGKILL if how == "kill" else signal.SIGTERM)
+        for r in ranks:                    # a stopped rank gets its SIGTERM when it continues
+            os.kill(int(r), signal.SIGCONT)
         _, err = p.communicate(timeout=120)
         if how == "term":
             check(p.returncode == 75, f"SIGTERM: exit status {p.returncode}, expected 75")
@@ -312,12 +337,13 @@ def case_resume(d):
     open(f"{d}/x.csv.ckpt", "wb").write(open(f"{d}/ref.csv", "rb").read()[:200])
     p = run(base + ["-output", f"{d}/x.csv"], 1, expect=66)
     check("is not a matscreen screen checkpoint" in p.stderr or "damaged" in p.stderr, "garbage checkpoint refused")
-    p = subprocess.Popen([MS] + base + ["-output", f"{d}/y.csv"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    t0 = time.time()
-    while not os.path.exists(f"{d}/y.csv.ckpt") and time.time() - t0 < 60:
-        time.sleep(0.02)
+    p = subprocess.Popen([MS] + base + ["-output", f"{d}/y.csv"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=stop_env(f"{d}/y.csv.ckpt"))
+    wait_stopped(p, f"{d}/y.csv.ckpt", single=True)
     p.send_signal(signal.SIGTERM)
+    p.send_signal(signal.SIGCONT)
     p.communicate()
+    check(p.returncode == 75 and os.path.exists(f"{d}/y.csv.ckpt"), f"single rank SIGTERM: status {p.returncode}, checkpoint kept")
     p = run(base[:-3] + ["-top", "21", "-output", f"{d}/y.csv"], 1, expect=66)
     check("belongs to a different screen" in p.stderr, "checkpoint of a different definition refused")
     data = bytearray(open(f"{d}/y.csv.ckpt", "rb").read())
