@@ -177,12 +177,23 @@ def case_rf(ctx):
     build = os.path.dirname(os.path.dirname(ctx.a.matscreen))
     yield from rf_bench.run(build, os.path.join(ctx.dir, "rf_data"))
 
-def _zoo_fit(ctx, case, n, d, kind, args, peer_name, make_peer, **extra):
+def _zoo_fit(ctx, case, n, d, kind, args, peer_name, make_peer, proba=False, **extra):
+    """fit (train's log) and predict (predict's log: the model's work, no reading or writing)
+    of one model beside the peer's fit and predict (+ predict_proba where matscreen's predict
+    also writes class probabilities) on the same rows"""
+    if case[:-len("_fit")] not in ctx.a.zoo.split(","):
+        return
     X, y, path = ctx.data(n, d, kind)
     peer_s = ctx.peer(lambda: make_peer().fit(X, y))
+    fitted = make_peer().fit(X, y)
+    pred_s = ctx.peer(lambda: (fitted.predict(X), fitted.predict_proba(X) if proba else None))
     for ranks in ctx.a.ranks:
         ms, wall = ctx.matscreen(ranks, ["train", "-data", path, "-target", "y", "-output", "m.h5"] + args, r" in ([0-9.eE+-]+) s;")
         yield ctx.record(case, n, d, ranks, ms, wall, peer_name, peer_s, **extra)
+        ms, wall = ctx.matscreen(ranks, ["predict", "-model", "m.h5", "-data", path, "-output", "p.csv"],
+                                 r" in ([0-9.eE+-]+) s; predictions")
+        yield ctx.record(case.replace("_fit", "_predict"), n, d, ranks, ms, wall,
+                         peer_name + (" predict + predict_proba" if proba else " predict"), pred_s, **extra)
 
 
 def case_zoo(ctx):
@@ -192,13 +203,15 @@ def case_zoo(ctx):
     so knn is timed by 5-fold CV (fit + predict of every fold) against cross_val_score."""
     from sklearn import ensemble, naive_bayes, neighbors, neural_network, svm
     from sklearn.model_selection import KFold, cross_val_score
-    yield from _zoo_fit(ctx, "gnb_fit", 200000, 50, "classification", ["-model", "gnb"], "sklearn GaussianNB", naive_bayes.GaussianNB)
+    yield from _zoo_fit(ctx, "gnb_fit", 200000, 50, "classification", ["-model", "gnb"], "sklearn GaussianNB", naive_bayes.GaussianNB,
+                        proba=True)
     yield from _zoo_fit(ctx, "svm_fit", 5000, 20, "classification", ["-model", "svm", "-svm_probability", "false"],
                         "sklearn SVC(rbf, C=1, gamma=scale)", lambda: svm.SVC())
     yield from _zoo_fit(ctx, "svm_platt_fit", 5000, 20, "classification", ["-model", "svm"],
-                        "sklearn SVC(probability=True)", lambda: svm.SVC(probability=True))
+                        "sklearn SVC(probability=True)", lambda: svm.SVC(probability=True), proba=True)
     yield from _zoo_fit(ctx, "adaboost_fit", 20000, 20, "classification", ["-model", "adaboost"],
-                        "sklearn AdaBoostClassifier(SAMME, 50 stumps)", lambda: ensemble.AdaBoostClassifier(algorithm="SAMME"))
+                        "sklearn AdaBoostClassifier(SAMME, 50 stumps)", lambda: ensemble.AdaBoostClassifier(algorithm="SAMME"),
+                        proba=True)
     yield from _zoo_fit(ctx, "mlp_fit", 20000, 20, "regression", ["-model", "mlp", "-mlp_max_iter", "30", "-mlp_tol", "0"],
                         "sklearn MLPRegressor(100, adam, 30 epochs)",
                         lambda: neural_network.MLPRegressor(max_iter=30, tol=0.0, n_iter_no_change=1000))
@@ -207,11 +220,17 @@ def case_zoo(ctx):
 
         class XGB:
             def fit(self, X, y):
-                xgboost.train({"eta": 0.1, "max_depth": 3, "tree_method": "hist", "nthread": 1, "verbosity": 0},
-                              xgboost.DMatrix(X, label=y), num_boost_round=100)
+                self.b = xgboost.train({"eta": 0.1, "max_depth": 3, "tree_method": "hist", "nthread": 1, "verbosity": 0},
+                                       xgboost.DMatrix(X, label=y), num_boost_round=100)
+                return self
+
+            def predict(self, X):
+                return self.b.predict(xgboost.DMatrix(X))
         yield from _zoo_fit(ctx, "xgb_fit", 100000, 20, "regression", ["-model", "xgb"], "xgboost.train (same library, Python)", XGB)
     except ImportError:
         pass
+    if "knn" not in ctx.a.zoo.split(","):
+        return
     n, d = 20000, 20
     X, y, path = ctx.data(n, d, "classification")
     peer_s = ctx.peer(lambda: cross_val_score(neighbors.KNeighborsClassifier(algorithm="brute"), X, y, cv=KFold(5, shuffle=True, random_state=0)))
@@ -233,6 +252,7 @@ def main():
     p.add_argument("--cases", default=",".join(CASES))
     p.add_argument("--ranks", default="1,2")
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--zoo", default="gnb,svm,svm_platt,adaboost,mlp,xgb,knn", help="models of the zoo case")
     a = p.parse_args()
     a.matscreen = os.path.abspath(a.matscreen)
     a.ranks = [int(r) for r in a.ranks.split(",")]
