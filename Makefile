@@ -44,6 +44,11 @@ test-sanitize: deps
 	cmake --build $(SAN_BUILD) -j $(JOBS)
 	bash tests/sanitize/run.sh $(SAN_BUILD) $(JOBS) -L '$(SAN_LABELS)' -LE 'slow|slurm'
 
+# Every benchmark at a small size (about 10 minutes on 2 cores, run on a quiet machine), one
+# summary of all figures: $(BUILD)/bench/summary.json and summary.csv (scripts/bench_all.py).
+bench: build
+	/usr/bin/python3 scripts/bench_all.py --build $(BUILD)
+
 install: build
 	cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX),)
 
