@@ -1,5 +1,6 @@
 /* cmd_bo.c - `matscreen bo suggest|benchmark`: Bayesian optimisation (library: ml/bo/ms_bo.h). */
 #include "ms_bo.h"
+#include "ms_report.h"
 #include "ms_commands.h"
 #include "ms_dataset.h"
 #include "ms_log.h"
@@ -143,6 +144,7 @@ static PetscErrorCode bo_benchmark(MPI_Comm comm)
   PetscCheck(ninit > 0, comm, MS_ERR_USER, "missing required option -init (e.g. 2,5,10,15,20)");
   PetscCheck(!(maximize && o.minimize[0]), comm, MS_ERR_USER, "-maximize and -minimize contradict each other");
   PetscCheck(repeats >= 1, comm, MS_ERR_USER, "-repeats must be >= 1, got %d", (int)repeats);
+  if (plot[0]) PetscCall(ms_report_gnuplot_available(comm, "-plot")); /* before the long run, not after */
   b.n_strategies = nstrat;
   for (PetscInt i = 0; i < nstrat; i++) {
     int found = -1;

@@ -5,6 +5,7 @@
 #include "ms_membrane.h"
 #include "ms_options.h"
 #include "ms_screen.h"
+#include "ms_report.h"
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
@@ -122,6 +123,7 @@ PetscErrorCode ms_cmd_screen(MPI_Comm comm)
   PetscCall(ms_options_check_unused(comm, NULL));
   PetscCheck(model[0], comm, MS_ERR_USER, "missing required option -model (a model file from `matscreen train`)");
   PetscCheck(output[0], comm, MS_ERR_USER, "missing required option -output (the top-K CSV to write)");
+  if (hist[0]) PetscCall(ms_report_gnuplot_available(comm, "-histogram")); /* before the screen, not after */
   {
     int n_sources = (cand[0] != 0) + (formulas[0] != 0) + (has_space || has_spfile);
     PetscCheck(n_sources == 1, comm, MS_ERR_USER,

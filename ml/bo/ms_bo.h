@@ -291,8 +291,8 @@ PetscErrorCode ms_bo_result_write(MPI_Comm comm, ms_bo_space s, const ms_bo_data
 PetscErrorCode ms_bo_result_view(MPI_Comm comm, ms_bo_space s, const ms_bo_data *data, const ms_bo_result *r);
 /* bench.csv: strategy,n_init,repeats,successes,success_rate,mean_extra,std_extra,mean_total,std_total. */
 PetscErrorCode ms_bo_bench_write(MPI_Comm comm, const ms_bo_bench_opts *b, const ms_bo_bench_result *r, const char *path);
-/* A two-panel PNG like Figure 4.2 (successes and mean extra tries vs n_init) via gnuplot;
- * the data and script are written next to it (png.dat, png.gp). Rank 0 runs gnuplot. */
+/* A two-panel PNG like Figure 4.2 (successes and mean extra tries vs n_init), drawn by
+ * ms_report_gnuplot (ml/ms_report.h: rank 0, atomic, every rank fails together if it cannot). */
 PetscErrorCode ms_bo_bench_plot(MPI_Comm comm, const ms_bo_bench_opts *b, const ms_bo_bench_result *r, const char *png);
 
 #endif

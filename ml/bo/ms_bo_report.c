@@ -76,52 +76,49 @@ PetscErrorCode ms_bo_bench_write(MPI_Comm comm, const ms_bo_bench_opts *b, const
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ms_bo_bench_plot(MPI_Comm comm, const ms_bo_bench_opts *b, const ms_bo_bench_result *r, const char *png)
+typedef struct {
+  const ms_bo_bench_opts   *b;
+  const ms_bo_bench_result *r;
+} bench_plot_ctx;
+
+/* one inline data block per strategy ($s0, $s1, ...: n_init successes mean_extra std_extra),
+   then the two panels of Figure 4.2 */
+static PetscErrorCode bench_plot_body(FILE *gp, void *vctx)
 {
-  PetscMPIInt rank;
-  int         status = 0;
+  const bench_plot_ctx *c = vctx;
+  const int64_t         ns = c->b->n_strategies, ni = c->b->n_n_init;
 
   PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (!rank) {
-    char  dat[PETSC_MAX_PATH_LEN], gp[PETSC_MAX_PATH_LEN], cmd[3 * PETSC_MAX_PATH_LEN];
-    FILE *f;
-    PetscCall(PetscSNPrintf(dat, sizeof dat, "%s.dat", png));
-    PetscCall(PetscSNPrintf(gp, sizeof gp, "%s.gp", png));
-    f = fopen(dat, "w");
-    PetscCheck(f, PETSC_COMM_SELF, MS_ERR_FILE, "cannot write %s", dat);
-    /* one gnuplot data block per strategy (blank-line pairs separate the blocks) */
-    for (int64_t st = 0; st < b->n_strategies; st++) {
-      fprintf(f, "# %s\n", ms_bo_acq_names[b->strategies[st]]);
-      for (int64_t ni = 0; ni < b->n_n_init; ni++) {
-        int64_t row = st * b->n_n_init + ni;
-        fprintf(f, "%lld %lld %.6g %.6g\n", (long long)b->n_init[ni], (long long)r->successes[row], r->mean_extra[row], r->std_extra[row]);
-      }
-      fprintf(f, "\n\n");
+  for (int64_t st = 0; st < ns; st++) {
+    fprintf(gp, "$s%lld << EOD\n", (long long)st);
+    for (int64_t k = 0; k < ni; k++) {
+      int64_t row = st * ni + k;
+      fprintf(gp, "%lld %lld %.6g %.6g\n", (long long)c->b->n_init[k], (long long)c->r->successes[row], c->r->mean_extra[row],
+              c->r->std_extra[row]);
     }
-    fclose(f);
-    f = fopen(gp, "w");
-    PetscCheck(f, PETSC_COMM_SELF, MS_ERR_FILE, "cannot write %s", gp);
-    fprintf(f, "set terminal pngcairo size 1100,450 noenhanced\nset output '%s.partial'\nset multiplot layout 1,2\n", png);
-    fprintf(f, "set xlabel 'initial random picks'\nset key bottom right\nset title 'successes out of %lld repeats'\nset yrange [0:%lld]\n",
-            (long long)b->repeats, (long long)(b->repeats * 1.05 + 1));
-    fprintf(f, "plot ");
-    for (int64_t st = 0; st < b->n_strategies; st++)
-      fprintf(f, "%s'%s' index %lld using 1:2 with linespoints title '%s'", st ? ", " : "", dat, (long long)st, ms_bo_acq_names[b->strategies[st]]);
-    fprintf(f, "\nset title 'mean extra tries (successful repeats)'\nset autoscale y\nset yrange [0:*]\nplot ");
-    for (int64_t st = 0; st < b->n_strategies; st++)
-      fprintf(f, "%s'%s' index %lld using 1:3 with linespoints title '%s'", st ? ", " : "", dat, (long long)st, ms_bo_acq_names[b->strategies[st]]);
-    fprintf(f, "\nunset multiplot\n");
-    fclose(f);
-    PetscCall(PetscSNPrintf(cmd, sizeof cmd, "gnuplot '%s' 2>/dev/null", gp));
-    status = system(cmd);
-    if (!status) {
-      char part[PETSC_MAX_PATH_LEN];
-      PetscCall(PetscSNPrintf(part, sizeof part, "%s.partial", png));
-      status = rename(part, png);
-    }
+    fprintf(gp, "EOD\n");
   }
-  PetscCallMPI(MPI_Bcast(&status, 1, MPI_INT, 0, comm));
-  if (status) PetscCall(ms_warn(comm, "bo benchmark: gnuplot could not draw %s (is gnuplot installed?); the table is complete\n", png));
+  fprintf(gp, "set multiplot layout 1,2\nset xlabel 'initial random picks'\nset key bottom right\n");
+  fprintf(gp, "set title 'successes out of %lld repeats'\nset yrange [0:%lld]\nplot ", (long long)c->b->repeats,
+          (long long)(c->b->repeats * 1.05 + 1));
+  for (int64_t st = 0; st < ns; st++) {
+    fprintf(gp, "%s$s%lld using 1:2 with linespoints title ", st ? ", " : "", (long long)st);
+    ms_report_gnuplot_quoted(gp, ms_bo_acq_names[c->b->strategies[st]]);
+  }
+  fprintf(gp, "\nset title 'mean extra tries (successful repeats)'\nset autoscale y\nset yrange [0:*]\nplot ");
+  for (int64_t st = 0; st < ns; st++) {
+    fprintf(gp, "%s$s%lld using 1:3 with linespoints title ", st ? ", " : "", (long long)st);
+    ms_report_gnuplot_quoted(gp, ms_bo_acq_names[c->b->strategies[st]]);
+  }
+  fprintf(gp, "\nunset multiplot\n");
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_bo_bench_plot(MPI_Comm comm, const ms_bo_bench_opts *b, const ms_bo_bench_result *r, const char *png)
+{
+  bench_plot_ctx c = {b, r};
+
+  PetscFunctionBeginUser;
+  PetscCall(ms_report_gnuplot(comm, png, 1100, 450, "bo benchmark -plot", bench_plot_body, &c));
   PetscFunctionReturn(0);
 }

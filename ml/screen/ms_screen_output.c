@@ -9,7 +9,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 
 static const char *id_column(ms_screen_source src) { return src->id_name ? src->id_name : "id"; }
 
@@ -146,39 +145,45 @@ PetscErrorCode ms_screen_write_h5(MPI_Comm comm, ms_screen_source src, const ms_
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ms_screen_plot_histogram(MPI_Comm comm, const ms_screen_opts *o, const ms_screen_result *res, const char *png)
+typedef struct {
+  const ms_screen_opts   *o;
+  const ms_screen_result *res;
+} hist_plot_ctx;
+
+/* the scores' histogram as boxes, points inline */
+static PetscErrorCode hist_plot_body(FILE *gp, void *vctx)
 {
-  PetscMPIInt rank;
-  int         ok = 1;
-  char        partial[PETSC_MAX_PATH_LEN + 16];
+  const hist_plot_ctx    *c   = vctx;
+  const ms_screen_result *res = c->res;
+  const double            w   = (res->hist_hi - res->hist_lo) / res->hist_bins;
+  char                    title[512], xlabel[256];
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(PetscSNPrintf(title, sizeof title, "matscreen screen: %s of %lld candidates (%lld below, %lld above the range)",
+                          ms_screen_rank_names[c->o->rank], (long long)res->n_scored, (long long)res->hist[0],
+                          (long long)res->hist[res->hist_bins + 1]));
+  PetscCall(PetscSNPrintf(xlabel, sizeof xlabel, "score (%s%s)", ms_screen_rank_names[c->o->rank],
+                          c->o->rank == MS_SCREEN_RANK_PROB ? ": probability" : ""));
+  fprintf(gp, "set title ");
+  ms_report_gnuplot_quoted(gp, title);
+  fprintf(gp, "\nset xlabel ");
+  ms_report_gnuplot_quoted(gp, xlabel);
+  fprintf(gp, "\nset ylabel 'candidates'\nset style fill solid 0.6\nset boxwidth %.17g\nset grid\n", w);
+  fprintf(gp, "plot '-' using 1:2 with boxes notitle lc rgb '#3060a0'\n");
+  for (int b = 0; b < res->hist_bins; b++) fprintf(gp, "%.17g %lld\n", res->hist_lo + (b + 0.5) * w, (long long)res->hist[b + 1]);
+  fprintf(gp, "e\n");
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_screen_plot_histogram(MPI_Comm comm, const ms_screen_opts *o, const ms_screen_result *res, const char *png)
+{
+  hist_plot_ctx c = {o, res};
+
+  PetscFunctionBegin;
   if (res->hist_bins <= 0) {
     PetscCall(ms_warn(comm, "warning: no histogram to plot (-histogram %s): no bins\n", png));
     PetscFunctionReturn(0);
   }
-  if (!rank) {
-    const double w = (res->hist_hi - res->hist_lo) / res->hist_bins;
-    PetscCall(PetscSNPrintf(partial, sizeof partial, "%s.partial", png));
-    FILE *p = popen("gnuplot 2>/dev/null", "w");
-    if (!p) ok = 0;
-    else {
-      fprintf(p, "set terminal pngcairo size 800,500 noenhanced\nset output '%s'\n", partial);
-      fprintf(p, "set title 'matscreen screen: %s of %lld candidates (%lld below, %lld above the range)'\n", ms_screen_rank_names[o->rank],
-              (long long)res->n_scored, (long long)res->hist[0], (long long)res->hist[res->hist_bins + 1]);
-      fprintf(p, "set xlabel 'score (%s%s)'\nset ylabel 'candidates'\nset style fill solid 0.6\nset boxwidth %.17g\nset grid\n",
-              ms_screen_rank_names[o->rank], o->rank == MS_SCREEN_RANK_PROB ? ": probability" : "", w);
-      fprintf(p, "plot '-' using 1:2 with boxes notitle lc rgb '#3060a0'\n");
-      for (int b = 0; b < res->hist_bins; b++) fprintf(p, "%.17g %lld\n", res->hist_lo + (b + 0.5) * w, (long long)res->hist[b + 1]);
-      fprintf(p, "e\n");
-      int st = pclose(p);
-      ok     = st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
-      if (ok) ok = rename(partial, png) == 0;
-      if (!ok) remove(partial);
-    }
-  }
-  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
-  if (!ok) PetscCall(ms_warn(comm, "warning: the histogram plot %s was not drawn (is gnuplot installed? scripts/install-deps.sh)\n", png));
+  PetscCall(ms_report_gnuplot(comm, png, 800, 500, "screen -histogram", hist_plot_body, &c));
   PetscFunctionReturn(0);
 }
