@@ -4,8 +4,9 @@
 #include "ms_rng.h"
 #include "ms_rowblocks.h"
 #include <math.h>
+#include <petsctao.h>
 
-#define MS_KAN_MAX_WIDTH 256
+
 #define MS_KAN_MAX_KNOTS 65
 
 static int64_t layer_size(const ms_kan *net, int l) { return (int64_t)net->widths[l] * net->widths[l + 1] * (net->G + net->k + 2); }
@@ -17,19 +18,22 @@ static int64_t layer_offset(const ms_kan *net, int l)
   return o;
 }
 
-static int64_t edge_offset(const ms_kan *net, int l)
+int64_t ms_kan_edge_offset(const ms_kan *net, int l)
 {
   int64_t o = 0;
   for (int q = 0; q < l; q++) o += (int64_t)net->widths[q] * net->widths[q + 1];
   return o;
 }
 
-static int grid_offset(const ms_kan *net, int l)
+int ms_kan_node_offset(const ms_kan *net, int l)
 {
   int o = 0;
   for (int q = 0; q < l; q++) o += net->widths[q];
   return o;
 }
+
+#define edge_offset ms_kan_edge_offset
+#define grid_offset ms_kan_node_offset
 
 static double sig(double x) { return 1.0 / (1.0 + exp(-x)); }
 
@@ -55,6 +59,10 @@ PetscErrorCode ms_kan_setup(ms_kan *net, int64_t d, int n_hidden, const int *hid
   PetscCall(PetscCalloc1(net->n_params, &net->params));
   PetscCall(PetscCalloc2(grid_offset(net, net->n_layers), &net->lo, grid_offset(net, net->n_layers), &net->hi));
   PetscCall(PetscCalloc1(edge_offset(net, net->n_layers), &net->edge_l1));
+  PetscCall(PetscCalloc2(grid_offset(net, net->n_layers), &net->act_lo, grid_offset(net, net->n_layers), &net->act_hi));
+  PetscCall(PetscMalloc2(edge_offset(net, net->n_layers), &net->sym_fn, 5 * edge_offset(net, net->n_layers), &net->sym));
+  for (int64_t e = 0; e < edge_offset(net, net->n_layers); e++) net->sym_fn[e] = MS_KAN_SPLINE;
+  PetscCall(PetscArrayzero(net->sym, 5 * edge_offset(net, net->n_layers)));
   net->y_std = 1.0;
   PetscFunctionReturn(0);
 }
@@ -65,6 +73,8 @@ PetscErrorCode ms_kan_free(ms_kan *net)
   PetscCall(PetscFree(net->params));
   PetscCall(PetscFree2(net->lo, net->hi));
   PetscCall(PetscFree(net->edge_l1));
+  PetscCall(PetscFree2(net->act_lo, net->act_hi));
+  PetscCall(PetscFree2(net->sym_fn, net->sym));
   PetscFunctionReturn(0);
 }
 
@@ -73,6 +83,8 @@ static void layer_forward(const ms_kan *net, int l, const double *in, double *ou
 {
   const int     ni = net->widths[l], no = net->widths[l + 1], nb = net->G + net->k, go = grid_offset(net, l);
   const double *P = net->params + layer_offset(net, l), *wb = P + (int64_t)ni * no * nb, *ws = wb + ni * no;
+  const int    *fn = net->sym_fn + edge_offset(net, l);
+  const double *sy = net->sym + 5 * edge_offset(net, l);
   double        t[MS_KAN_MAX_KNOTS], B[MS_KAN_MAX_KNOTS];
 
   for (int j = 0; j < no; j++) out[j] = 0.0;
@@ -84,6 +96,13 @@ static void layer_forward(const ms_kan *net, int l, const double *in, double *ou
     for (int j = 0; j < no; j++) {
       const double *c = P + ((int64_t)i * no + j) * nb + f0;
       double        S = 0.0;
+      if (fn[i * no + j] != MS_KAN_SPLINE) { /* snapped: c f(a x + b) + d */
+        const double *q = sy + 5 * (i * no + j);
+        S = q[2] * ms_kan_symbolic_eval(fn[i * no + j], q[0] * x + q[1]) + q[3];
+        out[j] += S;
+        if (absphi) absphi[i * no + j] += fabs(S);
+        continue;
+      }
       for (int q = 0; q < cnt; q++) S += c[q] * B[q];
       S = wb[i * no + j] * s + ws[i * no + j] * S;
       out[j] += S;
@@ -97,6 +116,25 @@ static void forward_all(const ms_kan *net, const double *x, double *act, const i
 {
   for (int i = 0; i < net->widths[0]; i++) act[i] = x[i];
   for (int l = 0; l < net->n_layers; l++) layer_forward(net, l, act + offs[l], act + offs[l + 1], absphi ? absphi + edge_offset(net, l) : NULL);
+}
+
+double ms_kan_edge_eval(const ms_kan *net, int l, int i, int j, double x, PetscBool symbolic)
+{
+  const int     ni = net->widths[l], no = net->widths[l + 1], nb = net->G + net->k, go = grid_offset(net, l);
+  const int64_t e  = edge_offset(net, l) + (int64_t)i * no + j;
+  const double *P = net->params + layer_offset(net, l), *wb = P + (int64_t)ni * no * nb, *ws = wb + ni * no;
+  const double *c = P + ((int64_t)i * no + j) * nb;
+  double        t[MS_KAN_MAX_KNOTS], B[MS_KAN_MAX_KNOTS], S = 0.0;
+  int           cnt, f0;
+
+  if (symbolic && net->sym_fn[e] != MS_KAN_SPLINE) {
+    const double *q = net->sym + 5 * e;
+    return q[2] * ms_kan_symbolic_eval(net->sym_fn[e], q[0] * x + q[1]) + q[3];
+  }
+  ms_kan_knots(net->G, net->k, net->lo[go + i], net->hi[go + i], t);
+  f0 = ms_kan_bspline_window(t, net->G + 2 * net->k + 1, net->k, x, B, NULL, &cnt);
+  for (int q = 0; q < cnt; q++) S += c[f0 + q] * B[q];
+  return wb[i * no + j] * x * sig(x) + ws[i * no + j] * S;
 }
 
 PetscErrorCode ms_kan_predict(const ms_kan *net, int64_t n, const double *X, double *y)
@@ -156,22 +194,33 @@ static double row_gradient(const ms_kan *net, const double *x, double y, double 
   return e * e;
 }
 
-/* Grid of one layer's inputs from the global min/max of values (n rows x w), padded 10%. */
-static PetscErrorCode set_grid(ms_kan *net, MPI_Comm comm, int l, int64_t n, const double *vals, int stride)
+/* Global min/max over the rows of values (n rows x width w, given stride) into lo[0..w), hi[0..w):
+ * one MPI_MIN on (min, -max), exact on any rank count. */
+static PetscErrorCode node_range(MPI_Comm comm, int w, int64_t n, const double *vals, int stride, double *lo, double *hi)
 {
-  const int w = net->widths[l], go = grid_offset(net, l);
-  double    mm[2 * MS_KAN_MAX_WIDTH];
+  double mm[2 * MS_KAN_MAX_WIDTH];
 
   PetscFunctionBegin;
   for (int i = 0; i < w; i++) { mm[i] = PETSC_INFINITY; mm[w + i] = PETSC_INFINITY; }
   for (int64_t r = 0; r < n; r++)
     for (int i = 0; i < w; i++) {
       mm[i]     = PetscMin(mm[i], vals[r * stride + i]);
-      mm[w + i] = PetscMin(mm[w + i], -vals[r * stride + i]); /* max as -min: one MPI_MIN */
+      mm[w + i] = PetscMin(mm[w + i], -vals[r * stride + i]);
     }
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, mm, 2 * w, MPI_DOUBLE, MPI_MIN, comm));
+  for (int i = 0; i < w; i++) { lo[i] = mm[i]; hi[i] = -mm[w + i]; }
+  PetscFunctionReturn(0);
+}
+
+/* Grid of one layer's inputs from the global min/max of values (n rows x w), padded 10%. */
+static PetscErrorCode set_grid(ms_kan *net, MPI_Comm comm, int l, int64_t n, const double *vals, int stride)
+{
+  const int w = net->widths[l], go = grid_offset(net, l);
+
+  PetscFunctionBegin;
+  PetscCall(node_range(comm, w, n, vals, stride, net->lo + go, net->hi + go));
   for (int i = 0; i < w; i++) {
-    double lo = mm[i], hi = -mm[w + i], pad = 0.1 * (hi - lo);
+    double lo = net->lo[go + i], hi = net->hi[go + i], pad = 0.1 * (hi - lo);
     if (!(hi - lo > 1e-12 * (fabs(lo) + fabs(hi)) + 1e-300)) pad = 1.0; /* constant input */
     net->lo[go + i] = lo - pad;
     net->hi[go + i] = hi + pad;
@@ -263,19 +312,176 @@ PetscErrorCode ms_kan_objective(ms_kan *net, ms_dataset train, const ms_kan_trai
   PetscFunctionReturn(0);
 }
 
+/* The state one optimisation stage works on: row blocks of width P + 1 (gradient + squared
+ * error) and E (edge magnitudes) and their buffers. */
+typedef struct {
+  ms_kan                  *net;
+  ms_rowblocks             rb, rbE;
+  MPI_Comm                 comm;
+  int64_t                  n_global;
+  const int               *offs;
+  const ms_kan_train_opts *o;
+  double                  *partial, *total, *A, *reg, fobj;
+  ms_progress              prog;
+} kan_stage;
+
+static PetscErrorCode stage_objective(kan_stage *st)
+{
+  PetscFunctionBegin;
+  PetscCall(kan_objective(st->net, &st->rb, &st->rbE, st->n_global, st->offs, st->o, st->partial, st->total, st->A, st->reg, &st->fobj));
+  PetscFunctionReturn(0);
+}
+
+/* Full-batch Adam, o->epochs steps. */
+static PetscErrorCode stage_adam(kan_stage *st)
+{
+  const int64_t P = st->net->n_params;
+  double       *m1, *m2;
+
+  PetscFunctionBegin;
+  PetscCall(PetscCalloc2(P, &m1, P, &m2));
+  for (int ep = 1; ep <= st->o->epochs; ep++) {
+    const double b1 = 0.9, b2 = 0.999, eps = 1e-8, c1 = 1.0 - pow(b1, ep), c2 = 1.0 - pow(b2, ep);
+    PetscCall(stage_objective(st));
+    for (int64_t q = 0; q < P; q++) {
+      m1[q] = b1 * m1[q] + (1.0 - b1) * st->total[q];
+      m2[q] = b2 * m2[q] + (1.0 - b2) * st->total[q] * st->total[q];
+      st->net->params[q] -= st->o->lr * (m1[q] / c1) / (sqrt(m2[q] / c2) + eps);
+    }
+    if (ep % 50 == 0 || ep == st->o->epochs) PetscCall(ms_progress_update(&st->prog, ep));
+  }
+  PetscCall(PetscFree2(m1, m2));
+  PetscFunctionReturn(0);
+}
+
+/* TAO callback: the objective is collective over the dataset's communicator, and every rank
+ * gets the same bits (fixed row blocks), so each rank's TAO on PETSC_COMM_SELF takes the same
+ * steps. */
+static PetscErrorCode tao_fg(Tao tao, Vec x, PetscReal *f, Vec g, void *ctx)
+{
+  kan_stage         *st = (kan_stage *)ctx;
+  const PetscScalar *xa;
+
+  PetscFunctionBegin;
+  (void)tao;
+  PetscCall(VecGetArrayRead(x, &xa));
+  PetscCall(PetscArraycpy(st->net->params, xa, st->net->n_params));
+  PetscCall(VecRestoreArrayRead(x, &xa));
+  PetscCall(stage_objective(st));
+  *f = st->fobj;
+  {
+    PetscScalar *ga;
+    PetscCall(VecGetArray(g, &ga));
+    PetscCall(PetscArraycpy(ga, st->total, st->net->n_params));
+    PetscCall(VecRestoreArray(g, &ga));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode tao_monitor(Tao tao, void *ctx)
+{
+  kan_stage *st = (kan_stage *)ctx;
+  PetscInt   it;
+
+  PetscFunctionBegin;
+  PetscCall(TaoGetIterationNumber(tao, &it));
+  if (it % 10 == 0) PetscCall(ms_progress_update(&st->prog, PetscMin(it, st->o->epochs)));
+  PetscFunctionReturn(0);
+}
+
+/* L-BFGS (TAO LMVM, More-Thuente line search) on the same objective and analytic gradient,
+ * at most o->epochs iterations. */
+static PetscErrorCode stage_lbfgs(kan_stage *st)
+{
+  Tao                tao;
+  Vec                x;
+  PetscInt           its;
+  TaoConvergedReason reason;
+  PetscScalar       *xa;
+
+  PetscFunctionBegin;
+  PetscCall(VecCreateSeq(PETSC_COMM_SELF, st->net->n_params, &x));
+  PetscCall(VecGetArray(x, &xa));
+  PetscCall(PetscArraycpy(xa, st->net->params, st->net->n_params));
+  PetscCall(VecRestoreArray(x, &xa));
+  PetscCall(TaoCreate(PETSC_COMM_SELF, &tao));
+  PetscCall(TaoSetType(tao, TAOLMVM));
+  PetscCall(TaoSetSolution(tao, x));
+  PetscCall(TaoSetObjectiveAndGradient(tao, NULL, tao_fg, st));
+  PetscCall(TaoSetTolerances(tao, 1e-10, 0.0, 0.0));
+  PetscCall(TaoSetMaximumIterations(tao, st->o->epochs));
+  PetscCall(TaoSetMaximumFunctionEvaluations(tao, 4 * st->o->epochs + 20));
+  PetscCall(TaoSetMonitor(tao, tao_monitor, st, NULL));
+  PetscCall(TaoSolve(tao));
+  PetscCall(TaoGetIterationNumber(tao, &its));
+  PetscCall(TaoGetConvergedReason(tao, &reason));
+  PetscCall(ms_log(st->comm, "kan: L-BFGS stopped after %" PetscInt_FMT " iterations (%s)\n", its, TaoConvergedReasons[reason]));
+  PetscCall(VecGetArray(x, &xa)); /* the solution, not the last trial point of the line search */
+  PetscCall(PetscArraycpy(st->net->params, xa, st->net->n_params));
+  PetscCall(VecRestoreArray(x, &xa));
+  PetscCall(TaoDestroy(&tao));
+  PetscCall(VecDestroy(&x));
+  PetscCall(stage_objective(st)); /* total[P] of the final parameters for the log */
+  PetscFunctionReturn(0);
+}
+
+/* Remove edges with mean |phi| below prune x the largest of their layer (all parameters 0, so
+ * phi = 0 exactly), then dead hidden nodes: a node whose outgoing edges are all removed loses
+ * its incoming edges too (the output does not change). */
+static PetscErrorCode prune(ms_kan *net, MPI_Comm comm, double frac)
+{
+  const int nb = net->G + net->k;
+  int64_t   pruned = 0;
+
+  PetscFunctionBegin;
+  for (int l = 0; l < net->n_layers; l++) {
+    const int     ni = net->widths[l], no = net->widths[l + 1];
+    const int64_t e0 = edge_offset(net, l);
+    double        amax = 0.0;
+    for (int64_t e = 0; e < (int64_t)ni * no; e++) amax = PetscMax(amax, net->edge_l1[e0 + e]);
+    for (int64_t e = 0; e < (int64_t)ni * no; e++)
+      if (net->edge_l1[e0 + e] < frac * amax) net->edge_l1[e0 + e] = -1.0; /* mark */
+  }
+  for (int l = net->n_layers - 1; l >= 1; l--) { /* backwards: a node dies when its consumers died */
+    const int ni = net->widths[l], no = net->widths[l + 1], np = net->widths[l - 1];
+    for (int i = 0; i < ni; i++) {
+      PetscBool dead = PETSC_TRUE;
+      for (int j = 0; j < no; j++) dead = (PetscBool)(dead && net->edge_l1[edge_offset(net, l) + (int64_t)i * no + j] < 0);
+      if (dead)
+        for (int h = 0; h < np; h++) net->edge_l1[edge_offset(net, l - 1) + (int64_t)h * ni + i] = -1.0;
+    }
+  }
+  for (int l = 0; l < net->n_layers; l++) {
+    const int     ni = net->widths[l], no = net->widths[l + 1];
+    const int64_t e0 = edge_offset(net, l);
+    double       *p = net->params + layer_offset(net, l), *wb = p + (int64_t)ni * no * nb, *ws = wb + ni * no;
+    for (int64_t e = 0; e < (int64_t)ni * no; e++)
+      if (net->edge_l1[e0 + e] < 0) {
+        PetscCall(PetscArrayzero(p + e * nb, nb));
+        wb[e] = ws[e] = 0.0;
+        net->edge_l1[e0 + e] = 0.0;
+        pruned++;
+      }
+  }
+  PetscCall(ms_log(comm, "kan: pruned %lld of %lld edges (mean |phi| below %g x the largest of their layer, or feeding a dead node)\n",
+                   (long long)pruned, (long long)edge_offset(net, net->n_layers), frac));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode ms_kan_train(ms_kan *net, ms_dataset train, const ms_kan_train_opts *o)
 {
-  const int64_t P = net->n_params, n = train->n_local, d = net->widths[0];
+  const int64_t n = train->n_local, d = net->widths[0];
   const int     nb = net->G + net->k;
   int           offs[MS_KAN_MAX_LAYERS + 2];
-  double       *act_all, *partial, *total, *m1, *m2;
-  ms_rowblocks  rb, rb2, rbE;
+  double       *act_all;
+  ms_rowblocks  rb2;
   const int64_t E = edge_offset(net, net->n_layers);
-  double       *A, *reg;
-  ms_progress   prog;
+  kan_stage     st;
 
   PetscFunctionBegin;
   PetscCheck(o->epochs >= 1 && o->lr > 0, train->comm, MS_ERR_USER, "kan: -kan_epochs must be >= 1 and -kan_lr > 0");
+  PetscCheck(o->n_stages == 0 || o->grids[0] == net->G, train->comm, MS_ERR_USER, "kan: the grid schedule starts at %d, the network has G = %d",
+             o->grids[0], net->G);
   offs[0] = 0;
   for (int l = 0; l <= net->n_layers; l++) offs[l + 1] = offs[l] + net->widths[l];
   /* target mean and std, summed in fixed row blocks (same bits on any rank count) */
@@ -315,52 +521,40 @@ PetscErrorCode ms_kan_train(ms_kan *net, ms_dataset train, const ms_kan_train_op
     PetscCall(set_grid(net, train->comm, l, n, act_all + offs[l], offs[net->n_layers + 1]));
   }
   PetscCall(PetscFree(act_all));
-  /* full-batch Adam; the gradient of each fixed row block is one partial */
-  PetscCall(ms_rowblocks_create(train, P + 1, &rb));
-  PetscCall(ms_rowblocks_create(train, E, &rbE));
-  PetscCall(PetscMalloc2(E, &A, E, &reg));
-  PetscCall(PetscMalloc2(PetscMax(rb.n_blocks, 1) * (P + 1), &partial, P + 1, &total));
-  PetscCall(PetscCalloc2(P, &m1, P, &m2));
-  PetscCall(ms_progress_begin(train->comm, "kan training", o->epochs, &prog));
-  for (int ep = 1; ep <= o->epochs; ep++) {
-    const double b1 = 0.9, b2 = 0.999, eps = 1e-8, c1 = 1.0 - pow(b1, ep), c2 = 1.0 - pow(b2, ep);
-    double fobj;
-    PetscCall(kan_objective(net, &rb, &rbE, train->n_global, offs, o, partial, total, A, reg, &fobj));
-    for (int64_t q = 0; q < P; q++) {
-      m1[q] = b1 * m1[q] + (1.0 - b1) * total[q];
-      m2[q] = b2 * m2[q] + (1.0 - b2) * total[q] * total[q];
-      net->params[q] -= o->lr * (m1[q] / c1) / (sqrt(m2[q] / c2) + eps);
+  /* stages: train, then (grid schedule) refit the splines on the next finer grid and go on */
+  PetscCall(PetscMemzero(&st, sizeof st));
+  st.net = net; st.comm = train->comm; st.n_global = train->n_global; st.offs = offs; st.o = o;
+  PetscCall(ms_rowblocks_create(train, E, &st.rbE));
+  PetscCall(PetscMalloc2(E, &st.A, E, &st.reg));
+  for (int s = 0; s < PetscMax(o->n_stages, 1); s++) {
+    const int64_t P = net->n_params;
+    char          label[64];
+    if (s > 0) {
+      PetscCall(ms_kan_extend_grid(net, o->grids[s]));
+      PetscCall(ms_log(train->comm, "kan: grid extended to G = %d (%lld parameters)\n", net->G, (long long)net->n_params));
     }
-    if (ep % 50 == 0 || ep == o->epochs) PetscCall(ms_progress_update(&prog, ep));
+    PetscCall(ms_rowblocks_create(train, net->n_params + 1, &st.rb));
+    PetscCall(PetscMalloc2(PetscMax(st.rb.n_blocks, 1) * (net->n_params + 1), &st.partial, net->n_params + 1, &st.total));
+    PetscCall(PetscSNPrintf(label, sizeof label, "kan training (%s, G = %d)", o->lbfgs ? "L-BFGS" : "Adam", net->G));
+    PetscCall(ms_progress_begin(train->comm, label, o->epochs, &st.prog));
+    if (o->lbfgs) PetscCall(stage_lbfgs(&st));
+    else PetscCall(stage_adam(&st));
+    PetscCall(ms_progress_end(&st.prog));
+    PetscCall(ms_log(train->comm, "kan: G = %d, %d %s, training RMSE %.6g (target units)\n", net->G, o->epochs, o->lbfgs ? "L-BFGS iterations at most" : "epochs",
+                     sqrt(st.total[P] / (double)train->n_global) * net->y_std));
+    PetscCall(PetscFree2(st.partial, st.total));
+    PetscCall(ms_rowblocks_destroy(&st.rb));
   }
-  PetscCall(ms_progress_end(&prog));
-  PetscCall(ms_log(train->comm, "kan: %d epochs, training RMSE %.6g (target units)\n", o->epochs,
-                   sqrt(total[P] / (double)train->n_global) * net->y_std));
-  /* pruning: an edge whose mean |phi| is below prune x the largest of its layer is removed
-     (all its parameters 0, so phi = 0 exactly) */
-  PetscCall(edge_magnitudes(net, &rbE, train->n_global, offs, net->edge_l1));
-  if (o->prune > 0) {
-    int64_t pruned = 0;
-    for (int l = 0; l < net->n_layers; l++) {
-      const int     ni = net->widths[l], no = net->widths[l + 1];
-      const int64_t e0 = edge_offset(net, l);
-      double        amax = 0.0, *p = net->params + layer_offset(net, l), *wb = p + (int64_t)ni * no * nb, *ws = wb + ni * no;
-      for (int64_t e = 0; e < (int64_t)ni * no; e++) amax = PetscMax(amax, net->edge_l1[e0 + e]);
-      for (int64_t e = 0; e < (int64_t)ni * no; e++)
-        if (net->edge_l1[e0 + e] < o->prune * amax) {
-          PetscCall(PetscArrayzero(p + e * nb, nb));
-          wb[e] = ws[e] = 0.0;
-          net->edge_l1[e0 + e] = 0.0;
-          pruned++;
-        }
-    }
-    PetscCall(ms_log(train->comm, "kan: pruned %lld of %lld edges (mean |phi| below %g x the largest of their layer)\n", (long long)pruned,
-                     (long long)E, o->prune));
-  }
-  PetscCall(PetscFree2(m1, m2));
-  PetscCall(PetscFree2(partial, total));
-  PetscCall(PetscFree2(A, reg));
-  PetscCall(ms_rowblocks_destroy(&rb));
-  PetscCall(ms_rowblocks_destroy(&rbE));
+  PetscCall(edge_magnitudes(net, &st.rbE, train->n_global, offs, net->edge_l1));
+  if (o->prune > 0) PetscCall(prune(net, train->comm, o->prune));
+  /* each node's activation range over the training rows (symbolic fits and edge plots) */
+  PetscCall(PetscMalloc1(PetscMax(n, 1) * offs[net->n_layers + 1], &act_all));
+  for (int64_t r = 0; r < n; r++) forward_all(net, train->X + r * d, act_all + r * offs[net->n_layers + 1], offs, NULL);
+  for (int l = 0; l < net->n_layers; l++)
+    PetscCall(node_range(train->comm, net->widths[l], n, act_all + offs[l], offs[net->n_layers + 1], net->act_lo + grid_offset(net, l),
+                         net->act_hi + grid_offset(net, l)));
+  PetscCall(PetscFree(act_all));
+  PetscCall(PetscFree2(st.A, st.reg));
+  PetscCall(ms_rowblocks_destroy(&st.rbE));
   PetscFunctionReturn(0);
 }

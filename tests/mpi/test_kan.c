@@ -30,7 +30,7 @@ static PetscErrorCode train_on(MPI_Comm comm, const double *X, const double *y, 
   ms_dataset        ds;
   PetscMPIInt       size, rank;
   int64_t           lo, nl;
-  ms_kan_train_opts o = {1500, 0.02, 5, 0.0, 0.0, 0.0};
+  ms_kan_train_opts o = {.epochs = 1500, .lr = 0.02, .seed = 5};
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_size(comm, &size));
@@ -55,7 +55,7 @@ static PetscErrorCode test_prune(void)
   double            X[3 * NTR], y[NTR], Xt[3 * NTE], yt[NTE], p[NTE], rmse = 0.0;
   ms_rng            r;
   ms_kan            net[2];
-  ms_kan_train_opts o = {1500, 0.02, 5, 0.01, 2.0, 0.05};
+  ms_kan_train_opts o = {.epochs = 1500, .lr = 0.02, .seed = 5, .lambda = 0.01, .entropy = 2.0, .prune = 0.05};
   MPI_Comm          comms[2] = {PETSC_COMM_WORLD, PETSC_COMM_SELF};
 
   PetscFunctionBeginUser;
@@ -92,7 +92,7 @@ static PetscErrorCode test_prune(void)
   { /* the gradient that Adam descends, penalty included, against central differences of the
        objective, on a [3, 2, 1] network after a short training (generic parameters) */
     ms_dataset        ds;
-    ms_kan_train_opts q = {50, 0.02, 7, 0.01, 2.0, 0.0};
+    ms_kan_train_opts q = {.epochs = 50, .lr = 0.02, .seed = 7, .lambda = 0.01, .entropy = 2.0};
     int               hid[1] = {2};
     double            f, fp, fm, *g, *scratch, worst = 0.0;
     PetscCall(ms_dataset_create(PETSC_COMM_SELF, NTR, 3, &ds));
