@@ -527,12 +527,13 @@ PetscErrorCode ms_kan_train(ms_kan *net, ms_dataset train, const ms_kan_train_op
   PetscCall(ms_rowblocks_create(train, E, &st.rbE));
   PetscCall(PetscMalloc2(E, &st.A, E, &st.reg));
   for (int s = 0; s < PetscMax(o->n_stages, 1); s++) {
-    const int64_t P = net->n_params;
-    char          label[64];
+    int64_t P;
+    char    label[64];
     if (s > 0) {
       PetscCall(ms_kan_extend_grid(net, o->grids[s]));
       PetscCall(ms_log(train->comm, "kan: grid extended to G = %d (%lld parameters)\n", net->G, (long long)net->n_params));
     }
+    P = net->n_params;
     PetscCall(ms_rowblocks_create(train, net->n_params + 1, &st.rb));
     PetscCall(PetscMalloc2(PetscMax(st.rb.n_blocks, 1) * (net->n_params + 1), &st.partial, net->n_params + 1, &st.total));
     PetscCall(PetscSNPrintf(label, sizeof label, "kan training (%s, G = %d)", o->lbfgs ? "L-BFGS" : "Adam", net->G));

@@ -190,6 +190,10 @@ PetscErrorCode ms_kan_symbolic_fit(int n, const double *x, const double *y, cons
     }
     p[4] = 1.0 - ss / syy;
     *fn  = pick;
+    if (pick == 8) { /* c exp(a x + b) = (c e^b) exp(a x): one constant fewer in the formula */
+      p[2] *= exp(p[1]);
+      p[1] = 0.0;
+    }
   }
   PetscCall(PetscFree4(u, z, M, rhs));
   PetscFunctionReturn(0);

@@ -119,4 +119,11 @@ PetscErrorCode ms_kan_snap(ms_kan *net, MPI_Comm comm, const ms_kan_snap_opts *o
 /* The network as one expression over the feature names: "target = ...". Caller frees. */
 PetscErrorCode ms_kan_formula(const ms_kan *net, char *const *features, const char *target, char **text);
 
+/* A PNG grid of every edge of a fitted "kan" model (ms_model from ms_model.h): its spline over
+ * the input's training range and, when snapped, the symbolic fit dashed. gnuplot on rank 0
+ * (ms_report_gnuplot), written atomically; MS_ERR_USER for another model type or without
+ * gnuplot. Collective over m->comm. */
+typedef struct ms_model_s *ms_kan_model_handle;
+PetscErrorCode ms_kan_model_plot_edges(ms_kan_model_handle m, const char *path);
+
 #endif

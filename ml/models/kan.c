@@ -22,6 +22,7 @@
 #include "ms_kan.h"
 #include "ms_log.h"
 #include "ms_model.h"
+#include "ms_report.h"
 #include <math.h>
 
 static const char *const optimizers[] = {"adam", "lbfgs"};
@@ -290,6 +291,78 @@ static PetscErrorCode ms_kan_model_destroy(ms_model m)
   PetscCall(ms_kan_free(&c->net));
   PetscCall(PetscFree(c->formula));
   PetscCall(PetscFree(m->data));
+  PetscFunctionReturn(0);
+}
+
+/* ---- edge plots: one panel per edge, its spline and (when snapped) the symbolic fit ---- */
+typedef struct {
+  const ms_model      m;
+  const ms_kan_model *c;
+} kan_plot;
+
+/* "x -> h1.2", "h1.2 -> out": hidden node j of layer l is hl.j */
+static void edge_name(const ms_model m, int l, int i, int j, char *name, size_t len)
+{
+  const ms_kan *net = &((ms_kan_model *)m->data)->net;
+  char          src[160], dst[32];
+
+  if (l == 0) snprintf(src, sizeof src, "%s", m->feature_names[i]);
+  else snprintf(src, sizeof src, "h%d.%d", l, i + 1);
+  if (l + 1 == net->n_layers) snprintf(dst, sizeof dst, "out");
+  else snprintf(dst, sizeof dst, "h%d.%d", l + 1, j + 1);
+  snprintf(name, len, "%s -> %s", src, dst);
+}
+
+static PetscErrorCode kan_plot_body(FILE *gp, void *ctx)
+{
+  const kan_plot *p   = (const kan_plot *)ctx;
+  const ms_kan   *net = &p->c->net;
+  const int64_t   E   = ms_kan_edge_offset(net, net->n_layers);
+  const int       cols = (int)ceil(sqrt((double)E)), rows = (int)((E + cols - 1) / cols), ns = 120;
+
+  PetscFunctionBegin;
+  fprintf(gp, "set multiplot layout %d,%d\nset grid\nset key top left font ',8'\nset tics font ',8'\n", rows, cols);
+  for (int l = 0; l < net->n_layers; l++) {
+    const int no = net->widths[l + 1], go = ms_kan_node_offset(net, l);
+    for (int i = 0; i < net->widths[l]; i++)
+      for (int j = 0; j < no; j++) {
+        const int64_t e  = ms_kan_edge_offset(net, l) + (int64_t)i * no + j;
+        const int     fn = net->sym_fn[e];
+        const double  lo = net->act_lo[go + i], hi = net->act_hi[go + i] > lo ? net->act_hi[go + i] : lo + 1.0;
+        char          name[200], title[300];
+        edge_name(p->m, l, i, j, name, sizeof name);
+        if (fn != MS_KAN_SPLINE) snprintf(title, sizeof title, "%s: %s (1-R^2 %.1e)", name, ms_kan_symbolic_name(fn), 1.0 - net->sym[5 * e + 4]);
+        else snprintf(title, sizeof title, "%s", name);
+        fprintf(gp, "set title ");
+        ms_report_gnuplot_quoted(gp, title);
+        fprintf(gp, " font ',9'\n$e%lld << EOD\n", (long long)e);
+        for (int r = 0; r < ns; r++) {
+          const double x = lo + (hi - lo) * r / (ns - 1);
+          fprintf(gp, "%.10g %.10g %.10g\n", x, ms_kan_edge_eval(net, l, i, j, x, PETSC_FALSE), ms_kan_edge_eval(net, l, i, j, x, PETSC_TRUE));
+        }
+        fprintf(gp, "EOD\nplot $e%lld using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'spline'", (long long)e);
+        if (fn != MS_KAN_SPLINE) {
+          fprintf(gp, ", $e%lld using 1:3 with lines dt 2 lw 2 lc rgb '#d62728' title ", (long long)e);
+          ms_report_gnuplot_quoted(gp, ms_kan_symbolic_name(fn));
+        }
+        fprintf(gp, "\n");
+      }
+  }
+  fprintf(gp, "unset multiplot\n");
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_kan_model_plot_edges(ms_model m, const char *path)
+{
+  kan_plot p = {m, (ms_kan_model *)m->data};
+  int64_t  E;
+
+  PetscFunctionBegin;
+  PetscCheck(!strcmp(m->type, "kan"), m->comm, MS_ERR_USER, "-plot: edge plots are for kan models; this model is '%s'", m->type);
+  E = ms_kan_edge_offset(&p.c->net, p.c->net.n_layers);
+  PetscCall(ms_report_gnuplot_available(m->comm, "-plot"));
+  PetscCall(ms_report_gnuplot(m->comm, path, (int)PetscMin(3000, 300 * ceil(sqrt((double)E)) + 100), (int)PetscMin(3000, 260 * ceil(sqrt((double)E)) + 60),
+                              "kan edge plot", kan_plot_body, &p));
   PetscFunctionReturn(0);
 }
 
