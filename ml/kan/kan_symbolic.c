@@ -68,13 +68,14 @@ PetscErrorCode ms_kan_symbolic_parse(MPI_Comm comm, const char *list, unsigned *
     for (int q = 0; q < NLIB; q++)
       if (!strcmp(tok, lib[q].name)) f = q;
     if (f < 0) {
-      char known[512] = "";
+      char known[512] = "", bad[64];
+      PetscCall(PetscStrncpy(bad, tok, sizeof bad));
       for (int q = 0; q < NLIB; q++) {
         PetscCall(PetscStrlen(known, &len));
         PetscCall(PetscSNPrintf(known + len, sizeof known - len, "%s%s", q ? ", " : "", lib[q].name));
       }
       PetscCall(PetscFree(s));
-      SETERRQ(comm, MS_ERR_USER, "-kan_snap: unknown function '%s'; give 'auto' or a comma-separated list of: %s", tok, known);
+      SETERRQ(comm, MS_ERR_USER, "-kan_snap: unknown function '%s'; give 'auto' or a comma-separated list of: %s", bad, known);
     }
     *mask |= 1u << f;
   }
@@ -190,10 +191,7 @@ PetscErrorCode ms_kan_symbolic_fit(int n, const double *x, const double *y, cons
     }
     p[4] = 1.0 - ss / syy;
     *fn  = pick;
-    if (pick == 8) { /* c exp(a x + b) = (c e^b) exp(a x): one constant fewer in the formula */
-      p[2] *= exp(p[1]);
-      p[1] = 0.0;
-    }
+
   }
   PetscCall(PetscFree4(u, z, M, rhs));
   PetscFunctionReturn(0);
@@ -320,6 +318,12 @@ PetscErrorCode ms_kan_formula(const ms_kan *net, char *const *features, const ch
           PetscCall(expr_print(&cur[i], 1.0, 0.0, &arg));
           PetscCall(ms_text_printf(&term, "spline_%d_%d_%d(%s)", l + 1, i + 1, j + 1, arg.s));
           PetscCall(expr_add(&nxt[j], 1.0, term.s));
+        } else if (!strcmp(lib[fn].name, "exp")) { /* c exp(K + rest) = (c e^K) exp(rest): one constant fewer */
+          const double K = q[0] * cur[i].k + q[1];
+          PetscCall(expr_print(&cur[i], q[0], -(q[0] * cur[i].k), &arg)); /* constant exactly 0 */
+          PetscCall(ms_text_printf(&term, lib[fn].fmt, arg.s));
+          PetscCall(expr_add(&nxt[j], q[2] * exp(K), term.s));
+          nxt[j].k += q[3];
         } else {
           PetscCall(expr_print(&cur[i], q[0], q[1], &arg));
           PetscCall(ms_text_printf(&term, lib[fn].fmt, arg.s));
