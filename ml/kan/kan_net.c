@@ -118,23 +118,30 @@ static void forward_all(const ms_kan *net, const double *x, double *act, const i
   for (int l = 0; l < net->n_layers; l++) layer_forward(net, l, act + offs[l], act + offs[l + 1], absphi ? absphi + edge_offset(net, l) : NULL);
 }
 
-double ms_kan_edge_eval(const ms_kan *net, int l, int i, int j, double x, PetscBool symbolic)
+double ms_kan_edge_eval_deriv(const ms_kan *net, int l, int i, int j, double x, PetscBool symbolic, double *dphi)
 {
   const int     ni = net->widths[l], no = net->widths[l + 1], nb = net->G + net->k, go = grid_offset(net, l);
   const int64_t e  = edge_offset(net, l) + (int64_t)i * no + j;
   const double *P = net->params + layer_offset(net, l), *wb = P + (int64_t)ni * no * nb, *ws = wb + ni * no;
   const double *c = P + ((int64_t)i * no + j) * nb;
-  double        t[MS_KAN_MAX_KNOTS], B[MS_KAN_MAX_KNOTS], S = 0.0;
+  double        t[MS_KAN_MAX_KNOTS], B[MS_KAN_MAX_KNOTS], dB[MS_KAN_MAX_KNOTS], S = 0.0, dS = 0.0, sg = sig(x);
   int           cnt, f0;
 
   if (symbolic && net->sym_fn[e] != MS_KAN_SPLINE) {
     const double *q = net->sym + 5 * e;
+    if (dphi) *dphi = q[2] * q[0] * ms_kan_symbolic_deriv(net->sym_fn[e], q[0] * x + q[1]);
     return q[2] * ms_kan_symbolic_eval(net->sym_fn[e], q[0] * x + q[1]) + q[3];
   }
   ms_kan_knots(net->G, net->k, net->lo[go + i], net->hi[go + i], t);
-  f0 = ms_kan_bspline_window(t, net->G + 2 * net->k + 1, net->k, x, B, NULL, &cnt);
-  for (int q = 0; q < cnt; q++) S += c[f0 + q] * B[q];
-  return wb[i * no + j] * x * sig(x) + ws[i * no + j] * S;
+  f0 = ms_kan_bspline_window(t, net->G + 2 * net->k + 1, net->k, x, B, dB, &cnt);
+  for (int q = 0; q < cnt; q++) { S += c[f0 + q] * B[q]; dS += c[f0 + q] * dB[q]; }
+  if (dphi) *dphi = wb[i * no + j] * sg * (1.0 + x * (1.0 - sg)) + ws[i * no + j] * dS;
+  return wb[i * no + j] * x * sg + ws[i * no + j] * S;
+}
+
+double ms_kan_edge_eval(const ms_kan *net, int l, int i, int j, double x, PetscBool symbolic)
+{
+  return ms_kan_edge_eval_deriv(net, l, i, j, x, symbolic, NULL);
 }
 
 PetscErrorCode ms_kan_predict(const ms_kan *net, int64_t n, const double *X, double *y)

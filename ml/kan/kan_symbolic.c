@@ -51,6 +51,27 @@ double ms_kan_symbolic_eval(int f, double u)
   }
 }
 
+double ms_kan_symbolic_deriv(int f, double u)
+{
+  switch (f) {
+  case 0: return 0.0;
+  case 1: return 1.0;
+  case 2: return 2.0 * u;
+  case 3: return 3.0 * u * u;
+  case 4: return 4.0 * u * u * u;
+  case 5: return -1.0 / (u * u);
+  case 6: return -2.0 / (u * u * u);
+  case 7: return 0.5 / sqrt(u);
+  case 8: return exp(u);
+  case 9: return 1.0 / u;
+  case 10: return cos(u);
+  case 11: return 1.0 - tanh(u) * tanh(u);
+  case 12: return u > 0 ? 1.0 : u < 0 ? -1.0 : 0.0;
+  case 13: return -2.0 * u * exp(-u * u);
+  default: return 1.0 / (1.0 + u * u);
+  }
+}
+
 PetscErrorCode ms_kan_symbolic_parse(MPI_Comm comm, const char *list, unsigned *mask)
 {
   char  *s, *tok, *save = NULL;

@@ -99,6 +99,8 @@ int     ms_kan_node_offset(const ms_kan *net, int l);
 /* Edge (l, i, j) at x: the spline form w_b silu(x) + w_s spline(x) (symbolic = PETSC_FALSE)
  * or, for a snapped edge, c f(a x + b) + d (symbolic = PETSC_TRUE). */
 double  ms_kan_edge_eval(const ms_kan *net, int l, int i, int j, double x, PetscBool symbolic);
+/* The same and its derivative d phi / dx in *dphi (when not NULL). */
+double  ms_kan_edge_eval_deriv(const ms_kan *net, int l, int i, int j, double x, PetscBool symbolic, double *dphi);
 /* Refit every edge's spline on a grid of G_new intervals over the same [lo, hi] by least
  * squares (LAPACKE_dgels) to the current spline's values at sample points of [lo, hi];
  * exact when the new knots contain the old (G_new a multiple of G). Not collective. */
@@ -107,7 +109,8 @@ PetscErrorCode ms_kan_extend_grid(ms_kan *net, int G_new);
 /* Symbolic library: number of functions, their names ("0", "x", "x^2", "sin", ...). */
 int            ms_kan_symbolic_count(void);
 const char    *ms_kan_symbolic_name(int f);
-double         ms_kan_symbolic_eval(int f, double u); /* f(u) */
+double         ms_kan_symbolic_eval(int f, double u);  /* f(u) */
+double         ms_kan_symbolic_deriv(int f, double u); /* f'(u) */
 /* list: "auto" (all), or comma-separated names; an unknown name is MS_ERR_USER listing the
  * library. */
 PetscErrorCode ms_kan_symbolic_parse(MPI_Comm comm, const char *list, unsigned *lib);
@@ -116,6 +119,14 @@ PetscErrorCode ms_kan_symbolic_fit(int n, const double *x, const double *y, cons
 /* Collective over comm: snap every edge (edges split over ranks, e mod P, results shared);
  * *n_snapped edges were replaced by their symbolic fit. */
 PetscErrorCode ms_kan_snap(ms_kan *net, MPI_Comm comm, const ms_kan_snap_opts *o, int64_t *n_snapped);
+/* Collective over train->comm: the snapped network's objective 1/2 mean (f(x) - (y - y_mean)/y_std)^2
+ * over the training rows (fixed row blocks: the same bits on any rank count) and its gradient
+ * with respect to the (a, b, c, d) of every snapped edge (4 per edge, 0 for spline edges). */
+PetscErrorCode ms_kan_snap_objective(ms_kan *net, ms_dataset train, double *f, double *grad);
+/* Collective: fine-tune the (a, b, c, d) of the snapped edges on the training rows by L-BFGS
+ * (TAO LMVM, at most max_it iterations; every rank the same steps); kept only if the objective
+ * decreased and stayed finite. *f0, *f1: the objective before and after. */
+PetscErrorCode ms_kan_snap_finetune(ms_kan *net, ms_dataset train, int max_it, double *f0, double *f1);
 /* The network as one expression over the feature names: "target = ...". Caller frees. */
 PetscErrorCode ms_kan_formula(const ms_kan *net, char *const *features, const char *target, char **text);
 

@@ -15,6 +15,8 @@
  *   -kan_snap <none>    after training, replace edges by symbolic fits: auto | f1,f2,...
  *   -kan_snap_r2 <0.99> snap an edge only when its best fit reaches this R^2
  *   -kan_snap_tol <1e-4> the simplest function within this R^2 of the best wins
+ *   -kan_snap_finetune <200> then refit all snapped (a, b, c, d) jointly on the data (L-BFGS
+ *                       iterations; 0: keep the per-edge fits)
  * Method: see ms_kan.h; gradients are summed in fixed row blocks so 1 and P ranks train the
  * same network bit for bit; randomness from (-seed, layer index).
  */
@@ -29,7 +31,7 @@ static const char *const optimizers[] = {"adam", "lbfgs"};
 
 typedef struct {
   PetscInt  hidden[MS_KAN_MAX_LAYERS];
-  PetscInt  n_hidden, G, k, epochs, optimizer, n_sched, sched[16];
+  PetscInt  n_hidden, G, k, epochs, optimizer, n_sched, sched[16], finetune;
   PetscReal lr, lambda, entropy, prune, snap_r2, snap_tol;
   char      snap[256];
   char     *formula; /* the snapped network as text (NULL: not snapped) */
@@ -65,7 +67,10 @@ static PetscErrorCode ms_kan_model_setfromoptions(ms_model m)
   PetscCall(PetscOptionsReal("-kan_snap_r2", "-kan_snap: replace an edge only when its best fit reaches this R^2, in [0, 1]", NULL, c->snap_r2, &c->snap_r2, NULL));
   PetscCall(PetscOptionsReal("-kan_snap_tol", "-kan_snap: the simplest function whose R^2 is within this of the best wins, >= 0", NULL, c->snap_tol, &c->snap_tol,
                              NULL));
+  PetscCall(PetscOptionsInt("-kan_snap_finetune", "-kan_snap: then refit the snapped edges' a, b, c, d jointly on the training rows, L-BFGS iterations (0: off)",
+                            NULL, c->finetune, &c->finetune, NULL));
   PetscOptionsEnd();
+  PetscCheck(c->finetune >= 0, m->comm, MS_ERR_USER, "-kan_snap_finetune must be >= 0, got %" PetscInt_FMT, c->finetune);
   for (PetscInt s = 0; s < c->n_sched; s++) {
     PetscCheck(c->sched[s] >= 1 && c->sched[s] + 2 * c->k <= 64, m->comm, MS_ERR_USER,
                "-kan_grid_schedule: grid %" PetscInt_FMT " outside 1..%d for -kan_k %" PetscInt_FMT, c->sched[s], (int)(64 - 2 * c->k), c->k);
@@ -113,6 +118,12 @@ static PetscErrorCode ms_kan_model_fit(ms_model m, ms_dataset train)
     int64_t          n_snapped;
     PetscCall(ms_kan_symbolic_parse(m->comm, c->snap, &so.lib));
     PetscCall(ms_kan_snap(&c->net, m->comm, &so, &n_snapped));
+    if (c->finetune > 0 && n_snapped > 0) {
+      double f0, f1;
+      PetscCall(ms_kan_snap_finetune(&c->net, train, (int)c->finetune, &f0, &f1));
+      PetscCall(ms_log(m->comm, "kan: snapped edges fine-tuned on the training rows: RMSE %.6g -> %.6g (target units)\n", sqrt(2 * f0) * c->net.y_std,
+                       sqrt(2 * f1) * c->net.y_std));
+    }
     PetscCall(ms_kan_formula(&c->net, m->feature_names, m->target_name, &c->formula));
     PetscCall(ms_log(m->comm, "kan: %lld of %lld edges snapped to symbolic functions (R^2 >= %g): %s\n", (long long)n_snapped,
                      (long long)ms_kan_edge_offset(&c->net, c->net.n_layers), (double)c->snap_r2, c->formula));
@@ -381,6 +392,7 @@ PetscErrorCode ms_model_create_kan(ms_model m)
   c->entropy   = 2.0; /* pykan's default lamb_entropy */
   c->snap_r2   = 0.99;
   c->snap_tol  = 1e-4;
+  c->finetune  = 200;
   PetscCall(PetscStrncpy(c->snap, "none", sizeof c->snap));
   m->data               = c;
   m->summary            = "Kolmogorov-Arnold network: B-spline edge functions, Adam or L-BFGS, symbolic snapping (regression)";
