@@ -156,10 +156,24 @@ PetscErrorCode ms_kan_snap_finetune(ms_kan *net, ms_dataset train, int max_it, d
   PetscCall(TaoSetType(tao, TAOLMVM));
   PetscCall(TaoSetSolution(tao, x));
   PetscCall(TaoSetObjectiveAndGradient(tao, NULL, tao_fg, &c));
+  { /* Armijo backtracking: a trial step that leaves an edge's domain or overflows exp gives f = inf,
+       which backtracking simply shortens; More-Thuente's interpolation fails on it */
+    TaoLineSearch ls;
+    PetscCall(TaoGetLineSearch(tao, &ls));
+    PetscCall(TaoLineSearchSetType(ls, TAOLINESEARCHARMIJO));
+  }
   PetscCall(TaoSetTolerances(tao, 1e-12, 0.0, 0.0));
   PetscCall(TaoSetMaximumIterations(tao, max_it));
   PetscCall(TaoSetMaximumFunctionEvaluations(tao, 4 * max_it + 20));
   PetscCall(TaoSolve(tao));
+  {
+    PetscInt           its;
+    TaoConvergedReason reason;
+    PetscCall(TaoGetIterationNumber(tao, &its));
+    PetscCall(TaoGetConvergedReason(tao, &reason));
+    PetscCall(ms_log(train->comm, "kan: fine-tuning the snapped edges: L-BFGS stopped after %" PetscInt_FMT " iterations (%s)\n", its,
+                     TaoConvergedReasons[reason]));
+  }
   PetscCall(VecGetArray(x, &xa));
   set_sym(net, c.E, xa);
   PetscCall(VecRestoreArray(x, &xa));
