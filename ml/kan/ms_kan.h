@@ -6,8 +6,9 @@
  * (one grid per input node, shared by its edges), extended by k knots on each side, so
  * G + k basis functions per edge. Outside the extended knot span only the silu term acts.
  *
- * Training (ms_kan_train): full-batch Adam on the mean squared error of the standardised
- * target. Rows are sharded; the gradient is summed in fixed row blocks (ms_rowblocks), so
+ * Training (ms_kan_train): full-batch Adam or L-BFGS (PETSc TAO LMVM) on the mean squared
+ * error of the standardised target, optionally in stages on finer and finer grids (grid
+ * extension, ms_kan_extend_grid). Rows are sharded; the gradient is summed in fixed row blocks (ms_rowblocks), so
  * the parameters after any number of epochs have the same bits on 1 and P ranks. Grids:
  * the input layer's from the training min/max of each feature, each hidden layer's from the
  * min/max of its activations after initialisation (both padded by 10% of the range).
@@ -22,8 +23,9 @@
  * zooming grid search of R^2 (squared correlation of f(a x + b) with the edge), then c, d by
  * linear least squares (LAPACKE_dgels). The simplest f whose R^2 is within tol of the best
  * wins; an edge whose winner has R^2 >= r2_min is replaced by it (sym_fn[e] >= 0), the others
- * stay splines. Pruned edges become the constant 0. ms_kan_formula composes the edges
- * through the layers into one expression (affine maps folded into the arguments).
+ * stay splines. Pruned edges become the constant 0. ms_kan_snap_finetune then refits all
+ * snapped (a, b, c, d) jointly on the training rows (kan_finetune.c). ms_kan_formula composes
+ * the edges through the layers into one expression (affine maps folded into the arguments).
  *
  * Ownership: ms_kan owns all arrays; ms_kan_free releases them.
  */

@@ -267,6 +267,7 @@ static PetscErrorCode ms_kan_model_view(ms_model m, PetscViewer v)
                                    (long long)c->net.n_params));
   for (int l = 0; l <= c->net.n_layers; l++) PetscCall(PetscViewerASCIIPrintf(v, " %d", c->net.widths[l]));
   PetscCall(PetscViewerASCIIPrintf(v, "\n"));
+  if (c->formula) PetscCall(PetscViewerASCIIPrintf(v, "snapped (-kan_snap %s): %s\n", c->snap, c->formula));
   PetscFunctionReturn(0);
 }
 
