@@ -10,20 +10,10 @@
 #include "ms_kan.h"
 #include "ms_rng.h"
 #include "ms_test.h"
+#include "kan_test_data.h"
 
 #define NTR 240
 #define NTE 200
-
-static void truth(int64_t n, uint64_t stream, double *X, double *y)
-{
-  ms_rng r;
-  ms_rng_init(&r, 21, stream);
-  for (int64_t i = 0; i < n; i++) {
-    X[2 * i]     = 2.0 * ms_rng_uniform(&r) - 1.0;
-    X[2 * i + 1] = 2.0 * ms_rng_uniform(&r) - 1.0;
-    y[i]         = sin(PETSC_PI * X[2 * i]) + X[2 * i + 1] * X[2 * i + 1];
-  }
-}
 
 static PetscErrorCode train_on(MPI_Comm comm, const double *X, const double *y, ms_kan *net)
 {
@@ -145,8 +135,8 @@ int main(int argc, char **argv)
     MS_CHECK_CLOSE(dB[m], m == 1 ? -1.0 : m == 2 ? 1.0 : 0.0, 0, 1e-15);
   }
   /* 2. fit, 3. ranks */
-  truth(NTR, 0, X, y);
-  truth(NTE, 1, Xt, yt);
+  kan_test_truth(NTR, 0, X, y);
+  kan_test_truth(NTE, 1, Xt, yt);
   PetscCall(train_on(PETSC_COMM_WORLD, X, y, &netw));
   PetscCall(train_on(PETSC_COMM_SELF, X, y, &nets));
   MS_CHECK(netw.n_params == nets.n_params && netw.n_params == 2 * (10 + 3 + 2));

@@ -16,6 +16,7 @@
 #include "ms_kan.h"
 #include "ms_rng.h"
 #include "ms_test.h"
+#include "kan_test_data.h"
 
 #define NTR 240
 #define NTE 200
@@ -96,17 +97,6 @@ static PetscErrorCode test_extend(void)
   PetscFunctionReturn(0);
 }
 
-static void truth(int64_t n, uint64_t stream, double *X, double *y)
-{
-  ms_rng r;
-  ms_rng_init(&r, 21, stream);
-  for (int64_t i = 0; i < n; i++) {
-    X[2 * i]     = 2.0 * ms_rng_uniform(&r) - 1.0;
-    X[2 * i + 1] = 2.0 * ms_rng_uniform(&r) - 1.0;
-    y[i]         = sin(PETSC_PI * X[2 * i]) + X[2 * i + 1] * X[2 * i + 1];
-  }
-}
-
 /* This rank's block of the rows on comm. */
 static PetscErrorCode shard(MPI_Comm comm, const double *X, const double *y, ms_dataset *ds)
 {
@@ -155,8 +145,8 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsSetValue(NULL, "-quiet", NULL));
   PetscCall(test_fit());
   PetscCall(test_extend());
-  truth(NTR, 0, X, y);
-  truth(NTE, 1, Xt, yt);
+  kan_test_truth(NTR, 0, X, y);
+  kan_test_truth(NTE, 1, Xt, yt);
   PetscCall(shard(PETSC_COMM_WORLD, X, y, &dw));
   PetscCall(shard(PETSC_COMM_SELF, X, y, &dself));
   PetscCall(train_on(dw, &netw));
