@@ -15,7 +15,7 @@ ms=$1; mpiexec=$2; expect=$3
 py=${MS_PYTHON:-/usr/bin/python3}
 d=kan_snap_cli; rm -rf $d; mkdir -p $d
 "$py" "$(dirname "$0")/kan_data.py" $d
-args=(train -data $d/train.csv -target f -model kan -kan_widths 1 -kan_grid_schedule 5,10 -kan_optimizer lbfgs -kan_epochs 800
+args=(train -data $d/train.csv -target f -model kan -kan_widths 1 -kan_grid_schedule 5,10 -kan_optimizer lbfgs -kan_epochs 400
       -kan_snap auto -seed 3 -quiet)
 "$mpiexec" --oversubscribe -n 2 "$ms" "${args[@]}" -output $d/k2.h5
 "$ms" "${args[@]}" -output $d/k1.h5
