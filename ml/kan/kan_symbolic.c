@@ -262,10 +262,10 @@ PetscErrorCode ms_kan_snap(ms_kan *net, MPI_Comm comm, const ms_kan_snap_opts *o
 
 /* ---- the formula: each node an affine combination k + sum coef_t term_t of printed terms ---- */
 typedef struct {
-  double k;
-  int    n;
-  double coef[2 * MS_KAN_MAX_WIDTH + 8];
-  char  *term[2 * MS_KAN_MAX_WIDTH + 8];
+  double  k;
+  int     n, cap;
+  double *coef;
+  char  **term;
 } expr;
 
 static PetscErrorCode expr_add(expr *E, double c, const char *term)
@@ -276,19 +276,31 @@ static PetscErrorCode expr_add(expr *E, double c, const char *term)
       E->coef[t] += c;
       PetscFunctionReturn(0);
     }
-  PetscCheck(E->n < 2 * MS_KAN_MAX_WIDTH + 8, PETSC_COMM_SELF, PETSC_ERR_SUP, "kan formula: more than %d terms in a node", 2 * MS_KAN_MAX_WIDTH + 8);
+  if (E->n == E->cap) {
+    double *coef;
+    char  **tm;
+    E->cap = PetscMax(8, 2 * E->cap);
+    PetscCall(PetscMalloc2(E->cap, &coef, E->cap, &tm));
+    if (E->n) {
+      PetscCall(PetscArraycpy(coef, E->coef, E->n));
+      PetscCall(PetscArraycpy(tm, E->term, E->n));
+    }
+    PetscCall(PetscFree2(E->coef, E->term));
+    E->coef = coef;
+    E->term = tm;
+  }
   E->coef[E->n] = c;
   PetscCall(PetscStrallocpy(term, &E->term[E->n]));
   E->n++;
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode expr_clear(expr *E)
+static PetscErrorCode expr_free(expr *E)
 {
   PetscFunctionBegin;
   for (int t = 0; t < E->n; t++) PetscCall(PetscFree(E->term[t]));
-  E->n = 0;
-  E->k = 0.0;
+  PetscCall(PetscFree2(E->coef, E->term));
+  PetscCall(PetscMemzero(E, sizeof *E));
   PetscFunctionReturn(0);
 }
 
@@ -354,17 +366,16 @@ PetscErrorCode ms_kan_formula(const ms_kan *net, char *const *features, const ch
         PetscCall(ms_text_free(&arg));
         PetscCall(ms_text_free(&term));
       }
-    for (int i = 0; i < ni; i++) PetscCall(expr_clear(&cur[i]));
-    for (int j = 0; j < no; j++) {
+    for (int i = 0; i < ni; i++) PetscCall(expr_free(&cur[i]));
+    for (int j = 0; j < no; j++) { /* cur takes over nxt's arrays */
       cur[j] = nxt[j];
-      nxt[j].n = 0;
-      nxt[j].k = 0.0;
+      PetscCall(PetscMemzero(&nxt[j], sizeof nxt[j]));
     }
   }
   /* the network predicts the standardised target: y = y_mean + y_std out */
   PetscCall(ms_text_printf(&out, "%s = ", target ? target : "y"));
   PetscCall(expr_print(&cur[0], net->y_std, net->y_mean, &out));
-  PetscCall(expr_clear(&cur[0]));
+  PetscCall(expr_free(&cur[0]));
   PetscCall(PetscFree2(cur, nxt));
   *text = out.s;
   PetscFunctionReturn(0);
