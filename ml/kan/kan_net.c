@@ -435,7 +435,7 @@ static PetscErrorCode stage_lbfgs(kan_stage *st)
 /* Remove edges with mean |phi| below prune x the largest of their layer (all parameters 0, so
  * phi = 0 exactly), then dead hidden nodes: a node whose outgoing edges are all removed loses
  * its incoming edges too (the output does not change). */
-static PetscErrorCode prune(ms_kan *net, MPI_Comm comm, double frac)
+PetscErrorCode ms_kan_prune(ms_kan *net, MPI_Comm comm, double frac)
 {
   const int nb = net->G + net->k;
   int64_t   pruned = 0;
@@ -554,7 +554,7 @@ PetscErrorCode ms_kan_train(ms_kan *net, ms_dataset train, const ms_kan_train_op
     PetscCall(ms_rowblocks_destroy(&st.rb));
   }
   PetscCall(edge_magnitudes(net, &st.rbE, train->n_global, offs, net->edge_l1));
-  if (o->prune > 0) PetscCall(prune(net, train->comm, o->prune));
+  if (o->prune > 0) PetscCall(ms_kan_prune(net, train->comm, o->prune));
   /* each node's activation range over the training rows (symbolic fits and edge plots) */
   PetscCall(PetscMalloc1(PetscMax(n, 1) * offs[net->n_layers + 1], &act_all));
   for (int64_t r = 0; r < n; r++) forward_all(net, train->X + r * d, act_all + r * offs[net->n_layers + 1], offs, NULL);

@@ -95,6 +95,12 @@ PetscErrorCode ms_kan_objective(ms_kan *net, ms_dataset train, const ms_kan_trai
 /* Predictions for n rows of X (row-major, widths[0] columns), not collective. */
 PetscErrorCode ms_kan_predict(const ms_kan *net, int64_t n, const double *X, double *y);
 PetscErrorCode ms_kan_free(ms_kan *net);
+/* Pruning from the edges' edge_l1 (ms_kan_train calls it when o->prune > 0): edges below
+ * frac x the largest of their layer are removed (parameters 0, edge_l1 0), then every hidden
+ * node whose outgoing edges are all removed loses its incoming edges (from the last layer
+ * back, so removals cascade). A node whose incoming edges are all removed keeps its outgoing
+ * ones (they add the constant phi(0)). Logs the count on comm. */
+PetscErrorCode ms_kan_prune(ms_kan *net, MPI_Comm comm, double frac);
 /* Offsets of layer l's edges (layer by layer, i n_out + j) and input nodes (lo, hi, act_lo). */
 int64_t ms_kan_edge_offset(const ms_kan *net, int l);
 int     ms_kan_node_offset(const ms_kan *net, int l);

@@ -2,6 +2,8 @@
  *  1. ms_kan_symbolic_fit names the function that made the samples and reproduces them:
  *     2 sin(2.7 x + 0.37) - 1 -> sin, 0.5 (x - 0.33)^2 + 1 -> x^2, 3 exp(0.73 x) -> exp,
  *     1/(x + 1.2) -> 1/x, 1.5 x - 2 -> x (exactly), 4 -> 0 (the constant);
+ *  1b. pruning a [2, 2, 1] network whose h2 -> out edge is weak removes that edge and, h2 being
+ *     dead, x -> h2 and y -> h2, and nothing else;
  *  2. grid extension G = 5 -> 10 (the fine knots contain the coarse ones) reproduces every edge
  *     to rounding on [lo, hi]; 5 -> 7 (not nested) only approximately;
  *  3. L-BFGS (TAO LMVM) training fits sin(pi x1) + x2^2 with a [2 -> 1] KAN to test RMSE < 5e-3,
@@ -66,6 +68,28 @@ static PetscErrorCode test_fit(void)
     PetscCall(ms_kan_symbolic_fit(101, x, y, &q, &fn, p));
     MS_CHECK(fn != lib_index("sin") && p[4] < 0.99);
   }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode test_prune_nodes(void)
+{
+  ms_kan net;
+  int    hid[1] = {2};
+  /* edges: x->h1, x->h2, y->h1, y->h2 (i n_out + j), then h1->out, h2->out */
+  const double l1[6] = {1.0, 0.8, 0.7, 0.9, 1.0, 0.001};
+  const int    kept[6] = {1, 0, 1, 0, 1, 0};
+
+  PetscFunctionBeginUser;
+  PetscCall(ms_kan_setup(&net, 2, 1, hid, 5, 3));
+  for (int64_t q = 0; q < net.n_params; q++) net.params[q] = 1.0;
+  PetscCall(PetscArraycpy(net.edge_l1, l1, 6));
+  PetscCall(ms_kan_prune(&net, PETSC_COMM_WORLD, 0.05));
+  for (int e = 0; e < 6; e++) {
+    const int l = e < 4 ? 0 : 1, i = e < 4 ? e / 2 : e - 4, j = e < 4 ? e % 2 : 0;
+    MS_CHECK((net.edge_l1[e] > 0) == kept[e]);
+    MS_CHECK((ms_kan_edge_eval(&net, l, i, j, 0.3, PETSC_FALSE) != 0.0) == kept[e]); /* removed: phi = 0 exactly */
+  }
+  PetscCall(ms_kan_free(&net));
   PetscFunctionReturn(0);
 }
 
@@ -144,6 +168,7 @@ int main(int argc, char **argv)
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   PetscCall(PetscOptionsSetValue(NULL, "-quiet", NULL));
   PetscCall(test_fit());
+  PetscCall(test_prune_nodes());
   PetscCall(test_extend());
   kan_test_truth(NTR, 0, X, y);
   kan_test_truth(NTE, 1, Xt, yt);
