@@ -1,35 +1,32 @@
-/* kan_net.c - KAN forward pass, gradient and full-batch Adam training (ms_kan.h). */
-#include "ms_kan.h"
-#include "ms_log.h"
-#include "ms_rng.h"
-#include "ms_rowblocks.h"
+/* kan_net.c - KAN structure, forward pass, one row's gradient (ms_kan.h; training: kan_train.c). */
+#include "kan_impl.h"
 #include <math.h>
 
-#define MS_KAN_MAX_WIDTH 256
-#define MS_KAN_MAX_KNOTS 65
+
 
 static int64_t layer_size(const ms_kan *net, int l) { return (int64_t)net->widths[l] * net->widths[l + 1] * (net->G + net->k + 2); }
 
-static int64_t layer_offset(const ms_kan *net, int l)
+int64_t ms_kan_layer_offset(const ms_kan *net, int l)
 {
   int64_t o = 0;
   for (int q = 0; q < l; q++) o += layer_size(net, q);
   return o;
 }
 
-static int64_t edge_offset(const ms_kan *net, int l)
+int64_t ms_kan_edge_offset(const ms_kan *net, int l)
 {
   int64_t o = 0;
   for (int q = 0; q < l; q++) o += (int64_t)net->widths[q] * net->widths[q + 1];
   return o;
 }
 
-static int grid_offset(const ms_kan *net, int l)
+int ms_kan_node_offset(const ms_kan *net, int l)
 {
   int o = 0;
   for (int q = 0; q < l; q++) o += net->widths[q];
   return o;
 }
+
 
 static double sig(double x) { return 1.0 / (1.0 + exp(-x)); }
 
@@ -55,6 +52,10 @@ PetscErrorCode ms_kan_setup(ms_kan *net, int64_t d, int n_hidden, const int *hid
   PetscCall(PetscCalloc1(net->n_params, &net->params));
   PetscCall(PetscCalloc2(grid_offset(net, net->n_layers), &net->lo, grid_offset(net, net->n_layers), &net->hi));
   PetscCall(PetscCalloc1(edge_offset(net, net->n_layers), &net->edge_l1));
+  PetscCall(PetscCalloc2(grid_offset(net, net->n_layers), &net->act_lo, grid_offset(net, net->n_layers), &net->act_hi));
+  PetscCall(PetscMalloc2(edge_offset(net, net->n_layers), &net->sym_fn, 5 * edge_offset(net, net->n_layers), &net->sym));
+  for (int64_t e = 0; e < edge_offset(net, net->n_layers); e++) net->sym_fn[e] = MS_KAN_SPLINE;
+  PetscCall(PetscArrayzero(net->sym, 5 * edge_offset(net, net->n_layers)));
   net->y_std = 1.0;
   PetscFunctionReturn(0);
 }
@@ -65,6 +66,8 @@ PetscErrorCode ms_kan_free(ms_kan *net)
   PetscCall(PetscFree(net->params));
   PetscCall(PetscFree2(net->lo, net->hi));
   PetscCall(PetscFree(net->edge_l1));
+  PetscCall(PetscFree2(net->act_lo, net->act_hi));
+  PetscCall(PetscFree2(net->sym_fn, net->sym));
   PetscFunctionReturn(0);
 }
 
@@ -73,6 +76,8 @@ static void layer_forward(const ms_kan *net, int l, const double *in, double *ou
 {
   const int     ni = net->widths[l], no = net->widths[l + 1], nb = net->G + net->k, go = grid_offset(net, l);
   const double *P = net->params + layer_offset(net, l), *wb = P + (int64_t)ni * no * nb, *ws = wb + ni * no;
+  const int    *fn = net->sym_fn + edge_offset(net, l);
+  const double *sy = net->sym + 5 * edge_offset(net, l);
   double        t[MS_KAN_MAX_KNOTS], B[MS_KAN_MAX_KNOTS];
 
   for (int j = 0; j < no; j++) out[j] = 0.0;
@@ -84,6 +89,13 @@ static void layer_forward(const ms_kan *net, int l, const double *in, double *ou
     for (int j = 0; j < no; j++) {
       const double *c = P + ((int64_t)i * no + j) * nb + f0;
       double        S = 0.0;
+      if (fn[i * no + j] != MS_KAN_SPLINE) { /* snapped: c f(a x + b) + d */
+        const double *q = sy + 5 * (i * no + j);
+        S = q[2] * ms_kan_symbolic_eval(fn[i * no + j], q[0] * x + q[1]) + q[3];
+        out[j] += S;
+        if (absphi) absphi[i * no + j] += fabs(S);
+        continue;
+      }
       for (int q = 0; q < cnt; q++) S += c[q] * B[q];
       S = wb[i * no + j] * s + ws[i * no + j] * S;
       out[j] += S;
@@ -93,10 +105,36 @@ static void layer_forward(const ms_kan *net, int l, const double *in, double *ou
 }
 
 /* Activations of every layer for one row: act + offs[l] holds layer l's input. */
-static void forward_all(const ms_kan *net, const double *x, double *act, const int *offs, double *absphi)
+void ms_kan_forward_all(const ms_kan *net, const double *x, double *act, const int *offs, double *absphi)
 {
   for (int i = 0; i < net->widths[0]; i++) act[i] = x[i];
   for (int l = 0; l < net->n_layers; l++) layer_forward(net, l, act + offs[l], act + offs[l + 1], absphi ? absphi + edge_offset(net, l) : NULL);
+}
+
+double ms_kan_edge_eval_deriv(const ms_kan *net, int l, int i, int j, double x, PetscBool symbolic, double *dphi)
+{
+  const int     ni = net->widths[l], no = net->widths[l + 1], nb = net->G + net->k, go = grid_offset(net, l);
+  const int64_t e  = edge_offset(net, l) + (int64_t)i * no + j;
+  const double *P = net->params + layer_offset(net, l), *wb = P + (int64_t)ni * no * nb, *ws = wb + ni * no;
+  const double *c = P + ((int64_t)i * no + j) * nb;
+  double        t[MS_KAN_MAX_KNOTS], B[MS_KAN_MAX_KNOTS], dB[MS_KAN_MAX_KNOTS], S = 0.0, dS = 0.0, sg = sig(x);
+  int           cnt, f0;
+
+  if (symbolic && net->sym_fn[e] != MS_KAN_SPLINE) {
+    const double *q = net->sym + 5 * e;
+    if (dphi) *dphi = q[2] * q[0] * ms_kan_symbolic_deriv(net->sym_fn[e], q[0] * x + q[1]);
+    return q[2] * ms_kan_symbolic_eval(net->sym_fn[e], q[0] * x + q[1]) + q[3];
+  }
+  ms_kan_knots(net->G, net->k, net->lo[go + i], net->hi[go + i], t);
+  f0 = ms_kan_bspline_window(t, net->G + 2 * net->k + 1, net->k, x, B, dB, &cnt);
+  for (int q = 0; q < cnt; q++) { S += c[f0 + q] * B[q]; dS += c[f0 + q] * dB[q]; }
+  if (dphi) *dphi = wb[i * no + j] * sg * (1.0 + x * (1.0 - sg)) + ws[i * no + j] * dS;
+  return wb[i * no + j] * x * sg + ws[i * no + j] * S;
+}
+
+double ms_kan_edge_eval(const ms_kan *net, int l, int i, int j, double x, PetscBool symbolic)
+{
+  return ms_kan_edge_eval_deriv(net, l, i, j, x, symbolic, NULL);
 }
 
 PetscErrorCode ms_kan_predict(const ms_kan *net, int64_t n, const double *X, double *y)
@@ -117,7 +155,7 @@ PetscErrorCode ms_kan_predict(const ms_kan *net, int64_t n, const double *X, dou
 /* Gradient of 1/2 (f(x) - y)^2 * wgt for one row, added to g; returns the squared error.
  * reg (per edge, or NULL): dR/dA_e / n of the sparsity penalty, so the edge's output gets the
  * extra gradient reg_e sign(phi_e(x)) (A_e = mean |phi_e|). */
-static double row_gradient(const ms_kan *net, const double *x, double y, double wgt, double *g, double *act, const int *offs, const double *reg)
+double ms_kan_row_gradient(const ms_kan *net, const double *x, double y, double wgt, double *g, double *act, const int *offs, const double *reg)
 {
   const int nb = net->G + net->k;
   double    gnext[MS_KAN_MAX_WIDTH], gin[MS_KAN_MAX_WIDTH], t[MS_KAN_MAX_KNOTS], B[MS_KAN_MAX_KNOTS], dB[MS_KAN_MAX_KNOTS], e;
@@ -156,211 +194,3 @@ static double row_gradient(const ms_kan *net, const double *x, double y, double 
   return e * e;
 }
 
-/* Grid of one layer's inputs from the global min/max of values (n rows x w), padded 10%. */
-static PetscErrorCode set_grid(ms_kan *net, MPI_Comm comm, int l, int64_t n, const double *vals, int stride)
-{
-  const int w = net->widths[l], go = grid_offset(net, l);
-  double    mm[2 * MS_KAN_MAX_WIDTH];
-
-  PetscFunctionBegin;
-  for (int i = 0; i < w; i++) { mm[i] = PETSC_INFINITY; mm[w + i] = PETSC_INFINITY; }
-  for (int64_t r = 0; r < n; r++)
-    for (int i = 0; i < w; i++) {
-      mm[i]     = PetscMin(mm[i], vals[r * stride + i]);
-      mm[w + i] = PetscMin(mm[w + i], -vals[r * stride + i]); /* max as -min: one MPI_MIN */
-    }
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, mm, 2 * w, MPI_DOUBLE, MPI_MIN, comm));
-  for (int i = 0; i < w; i++) {
-    double lo = mm[i], hi = -mm[w + i], pad = 0.1 * (hi - lo);
-    if (!(hi - lo > 1e-12 * (fabs(lo) + fabs(hi)) + 1e-300)) pad = 1.0; /* constant input */
-    net->lo[go + i] = lo - pad;
-    net->hi[go + i] = hi + pad;
-  }
-  PetscFunctionReturn(0);
-}
-
-/* A_e = mean over the training rows of |phi_e(x)| for every edge, summed in the fixed row
- * blocks of rbE (width = edges): the same bits on any rank count. */
-static PetscErrorCode edge_magnitudes(ms_kan *net, ms_rowblocks *rbE, int64_t n_global, const int *offs, double *A)
-{
-  const int64_t E = edge_offset(net, net->n_layers), d = net->widths[0];
-  double       *part, act[(MS_KAN_MAX_LAYERS + 1) * MS_KAN_MAX_WIDTH];
-
-  PetscFunctionBegin;
-  PetscCall(PetscCalloc1(PetscMax(rbE->n_blocks, 1) * E, &part));
-  for (int64_t b = 0; b < rbE->n_blocks; b++)
-    for (int64_t r = 0; r < rbE->n_rows[b]; r++) forward_all(net, rbE->X[b] + r * d, act, offs, part + b * E);
-  PetscCall(ms_rowblocks_sum(rbE, part, A));
-  for (int64_t e = 0; e < E; e++) A[e] /= (double)n_global;
-  PetscCall(PetscFree(part));
-  PetscFunctionReturn(0);
-}
-
-/* reg_e = dR/dA_e / n for R = lambda sum_layers (sum_e A_e + mu H_layer), H = -sum p log p,
- * p_e = A_e / S_layer (Liu et al. 2024): dH/dA_e = -(log p_e + H) / S. */
-static double sparsity_coefficients(const ms_kan *net, double lambda, double mu, int64_t n_global, const double *A, double *reg)
-{
-  double R = 0.0;
-  for (int l = 0; l < net->n_layers; l++) {
-    const int64_t e0 = edge_offset(net, l), ne = (int64_t)net->widths[l] * net->widths[l + 1];
-    double        S = 0.0, H = 0.0;
-    for (int64_t e = 0; e < ne; e++) S += A[e0 + e];
-    S = PetscMax(S, 1e-300);
-    for (int64_t e = 0; e < ne; e++) {
-      const double pe = A[e0 + e] / S;
-      if (pe > 0) H -= pe * log(pe);
-    }
-    for (int64_t e = 0; e < ne; e++) {
-      const double pe = PetscMax(A[e0 + e] / S, 1e-300);
-      reg[e0 + e]     = lambda * (1.0 - mu * (log(pe) + H) / S) / (double)n_global;
-    }
-    R += lambda * (S + mu * H);
-  }
-  return R;
-}
-
-/* Objective 1/2 mean (f - y)^2 (standardised target) + R and its gradient total[0..P), summed
- * in fixed row blocks; total[P] gets the sum of squared errors. */
-static PetscErrorCode kan_objective(ms_kan *net, ms_rowblocks *rb, ms_rowblocks *rbE, int64_t n_global, const int *offs, const ms_kan_train_opts *o,
-                                    double *partial, double *total, double *A, double *reg, double *f)
-{
-  const int64_t P = net->n_params, d = net->widths[0];
-  double        R = 0.0, act[(MS_KAN_MAX_LAYERS + 1) * MS_KAN_MAX_WIDTH];
-
-  PetscFunctionBegin;
-  PetscCall(PetscArrayzero(partial, PetscMax(rb->n_blocks, 1) * (P + 1)));
-  if (o->lambda > 0) { /* the penalty's gradient needs every edge's mean |phi| first */
-    PetscCall(edge_magnitudes(net, rbE, n_global, offs, A));
-    R = sparsity_coefficients(net, o->lambda, o->entropy, n_global, A, reg);
-  }
-  for (int64_t b = 0; b < rb->n_blocks; b++)
-    for (int64_t r = 0; r < rb->n_rows[b]; r++)
-      partial[b * (P + 1) + P] += row_gradient(net, rb->X[b] + r * d, (rb->target[b][r] - net->y_mean) / net->y_std, 1.0 / (double)n_global,
-                                               partial + b * (P + 1), act, offs, o->lambda > 0 ? reg : NULL);
-  PetscCall(ms_rowblocks_sum(rb, partial, total));
-  *f = 0.5 * total[P] / (double)n_global + R;
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode ms_kan_objective(ms_kan *net, ms_dataset train, const ms_kan_train_opts *o, double *f, double *grad)
-{
-  const int64_t P = net->n_params, E = edge_offset(net, net->n_layers);
-  int           offs[MS_KAN_MAX_LAYERS + 2];
-  ms_rowblocks  rb, rbE;
-  double       *partial, *total, *A, *reg;
-
-  PetscFunctionBegin;
-  offs[0] = 0;
-  for (int l = 0; l <= net->n_layers; l++) offs[l + 1] = offs[l] + net->widths[l];
-  PetscCall(ms_rowblocks_create(train, P + 1, &rb));
-  PetscCall(ms_rowblocks_create(train, E, &rbE));
-  PetscCall(PetscMalloc4(PetscMax(rb.n_blocks, 1) * (P + 1), &partial, P + 1, &total, E, &A, E, &reg));
-  PetscCall(kan_objective(net, &rb, &rbE, train->n_global, offs, o, partial, total, A, reg, f));
-  PetscCall(PetscArraycpy(grad, total, P));
-  PetscCall(PetscFree4(partial, total, A, reg));
-  PetscCall(ms_rowblocks_destroy(&rb));
-  PetscCall(ms_rowblocks_destroy(&rbE));
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode ms_kan_train(ms_kan *net, ms_dataset train, const ms_kan_train_opts *o)
-{
-  const int64_t P = net->n_params, n = train->n_local, d = net->widths[0];
-  const int     nb = net->G + net->k;
-  int           offs[MS_KAN_MAX_LAYERS + 2];
-  double       *act_all, *partial, *total, *m1, *m2;
-  ms_rowblocks  rb, rb2, rbE;
-  const int64_t E = edge_offset(net, net->n_layers);
-  double       *A, *reg;
-  ms_progress   prog;
-
-  PetscFunctionBegin;
-  PetscCheck(o->epochs >= 1 && o->lr > 0, train->comm, MS_ERR_USER, "kan: -kan_epochs must be >= 1 and -kan_lr > 0");
-  offs[0] = 0;
-  for (int l = 0; l <= net->n_layers; l++) offs[l + 1] = offs[l] + net->widths[l];
-  /* target mean and std, summed in fixed row blocks (same bits on any rank count) */
-  PetscCall(ms_rowblocks_create(train, 2, &rb2));
-  {
-    double *pp, tot[2];
-    PetscCall(PetscCalloc1(2 * PetscMax(rb2.n_blocks, 1), &pp));
-    for (int64_t b = 0; b < rb2.n_blocks; b++)
-      for (int64_t r = 0; r < rb2.n_rows[b]; r++) pp[2 * b] += rb2.target[b][r];
-    PetscCall(ms_rowblocks_sum(&rb2, pp, tot));
-    net->y_mean = tot[0] / (double)train->n_global;
-    for (int64_t b = 0; b < rb2.n_blocks; b++) {
-      pp[2 * b] = 0.0;
-      for (int64_t r = 0; r < rb2.n_rows[b]; r++) pp[2 * b + 1] += (rb2.target[b][r] - net->y_mean) * (rb2.target[b][r] - net->y_mean);
-    }
-    PetscCall(ms_rowblocks_sum(&rb2, pp, tot));
-    net->y_std = sqrt(tot[1] / (double)train->n_global);
-    if (!(net->y_std > 0)) net->y_std = 1.0;
-    PetscCall(PetscFree(pp));
-  }
-  PetscCall(ms_rowblocks_destroy(&rb2));
-  /* initialisation: layer l's parameters from stream l */
-  for (int l = 0; l < net->n_layers; l++) {
-    const int     ni = net->widths[l], no = net->widths[l + 1];
-    double       *p = net->params + layer_offset(net, l), *wb = p + (int64_t)ni * no * nb, *ws = wb + ni * no;
-    const double  a = sqrt(6.0 / (ni + no));
-    ms_rng        r;
-    ms_rng_init(&r, o->seed, (uint64_t)l);
-    for (int64_t q = 0; q < (int64_t)ni * no * nb; q++) p[q] = 0.1 * ms_rng_normal(&r);
-    for (int q = 0; q < ni * no; q++) { wb[q] = a * (2.0 * ms_rng_uniform(&r) - 1.0); ws[q] = 1.0; }
-  }
-  /* grids: inputs from the data, hidden layers from their initial activations */
-  PetscCall(set_grid(net, train->comm, 0, n, train->X, (int)d));
-  PetscCall(PetscMalloc1(PetscMax(n, 1) * offs[net->n_layers + 1], &act_all));
-  for (int l = 1; l < net->n_layers; l++) {
-    for (int64_t r = 0; r < n; r++) forward_all(net, train->X + r * d, act_all + r * offs[net->n_layers + 1], offs, NULL);
-    PetscCall(set_grid(net, train->comm, l, n, act_all + offs[l], offs[net->n_layers + 1]));
-  }
-  PetscCall(PetscFree(act_all));
-  /* full-batch Adam; the gradient of each fixed row block is one partial */
-  PetscCall(ms_rowblocks_create(train, P + 1, &rb));
-  PetscCall(ms_rowblocks_create(train, E, &rbE));
-  PetscCall(PetscMalloc2(E, &A, E, &reg));
-  PetscCall(PetscMalloc2(PetscMax(rb.n_blocks, 1) * (P + 1), &partial, P + 1, &total));
-  PetscCall(PetscCalloc2(P, &m1, P, &m2));
-  PetscCall(ms_progress_begin(train->comm, "kan training", o->epochs, &prog));
-  for (int ep = 1; ep <= o->epochs; ep++) {
-    const double b1 = 0.9, b2 = 0.999, eps = 1e-8, c1 = 1.0 - pow(b1, ep), c2 = 1.0 - pow(b2, ep);
-    double fobj;
-    PetscCall(kan_objective(net, &rb, &rbE, train->n_global, offs, o, partial, total, A, reg, &fobj));
-    for (int64_t q = 0; q < P; q++) {
-      m1[q] = b1 * m1[q] + (1.0 - b1) * total[q];
-      m2[q] = b2 * m2[q] + (1.0 - b2) * total[q] * total[q];
-      net->params[q] -= o->lr * (m1[q] / c1) / (sqrt(m2[q] / c2) + eps);
-    }
-    if (ep % 50 == 0 || ep == o->epochs) PetscCall(ms_progress_update(&prog, ep));
-  }
-  PetscCall(ms_progress_end(&prog));
-  PetscCall(ms_log(train->comm, "kan: %d epochs, training RMSE %.6g (target units)\n", o->epochs,
-                   sqrt(total[P] / (double)train->n_global) * net->y_std));
-  /* pruning: an edge whose mean |phi| is below prune x the largest of its layer is removed
-     (all its parameters 0, so phi = 0 exactly) */
-  PetscCall(edge_magnitudes(net, &rbE, train->n_global, offs, net->edge_l1));
-  if (o->prune > 0) {
-    int64_t pruned = 0;
-    for (int l = 0; l < net->n_layers; l++) {
-      const int     ni = net->widths[l], no = net->widths[l + 1];
-      const int64_t e0 = edge_offset(net, l);
-      double        amax = 0.0, *p = net->params + layer_offset(net, l), *wb = p + (int64_t)ni * no * nb, *ws = wb + ni * no;
-      for (int64_t e = 0; e < (int64_t)ni * no; e++) amax = PetscMax(amax, net->edge_l1[e0 + e]);
-      for (int64_t e = 0; e < (int64_t)ni * no; e++)
-        if (net->edge_l1[e0 + e] < o->prune * amax) {
-          PetscCall(PetscArrayzero(p + e * nb, nb));
-          wb[e] = ws[e] = 0.0;
-          net->edge_l1[e0 + e] = 0.0;
-          pruned++;
-        }
-    }
-    PetscCall(ms_log(train->comm, "kan: pruned %lld of %lld edges (mean |phi| below %g x the largest of their layer)\n", (long long)pruned,
-                     (long long)E, o->prune));
-  }
-  PetscCall(PetscFree2(m1, m2));
-  PetscCall(PetscFree2(partial, total));
-  PetscCall(PetscFree2(A, reg));
-  PetscCall(ms_rowblocks_destroy(&rb));
-  PetscCall(ms_rowblocks_destroy(&rbE));
-  PetscFunctionReturn(0);
-}

@@ -10,27 +10,17 @@
 #include "ms_kan.h"
 #include "ms_rng.h"
 #include "ms_test.h"
+#include "kan_test_data.h"
 
 #define NTR 240
 #define NTE 200
-
-static void truth(int64_t n, uint64_t stream, double *X, double *y)
-{
-  ms_rng r;
-  ms_rng_init(&r, 21, stream);
-  for (int64_t i = 0; i < n; i++) {
-    X[2 * i]     = 2.0 * ms_rng_uniform(&r) - 1.0;
-    X[2 * i + 1] = 2.0 * ms_rng_uniform(&r) - 1.0;
-    y[i]         = sin(PETSC_PI * X[2 * i]) + X[2 * i + 1] * X[2 * i + 1];
-  }
-}
 
 static PetscErrorCode train_on(MPI_Comm comm, const double *X, const double *y, ms_kan *net)
 {
   ms_dataset        ds;
   PetscMPIInt       size, rank;
   int64_t           lo, nl;
-  ms_kan_train_opts o = {1500, 0.02, 5, 0.0, 0.0, 0.0};
+  ms_kan_train_opts o = {.epochs = 1500, .lr = 0.02, .seed = 5};
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_size(comm, &size));
@@ -55,7 +45,7 @@ static PetscErrorCode test_prune(void)
   double            X[3 * NTR], y[NTR], Xt[3 * NTE], yt[NTE], p[NTE], rmse = 0.0;
   ms_rng            r;
   ms_kan            net[2];
-  ms_kan_train_opts o = {1500, 0.02, 5, 0.01, 2.0, 0.05};
+  ms_kan_train_opts o = {.epochs = 1500, .lr = 0.02, .seed = 5, .lambda = 0.01, .entropy = 2.0, .prune = 0.05};
   MPI_Comm          comms[2] = {PETSC_COMM_WORLD, PETSC_COMM_SELF};
 
   PetscFunctionBeginUser;
@@ -92,7 +82,7 @@ static PetscErrorCode test_prune(void)
   { /* the gradient that Adam descends, penalty included, against central differences of the
        objective, on a [3, 2, 1] network after a short training (generic parameters) */
     ms_dataset        ds;
-    ms_kan_train_opts q = {50, 0.02, 7, 0.01, 2.0, 0.0};
+    ms_kan_train_opts q = {.epochs = 50, .lr = 0.02, .seed = 7, .lambda = 0.01, .entropy = 2.0};
     int               hid[1] = {2};
     double            f, fp, fm, *g, *scratch, worst = 0.0;
     PetscCall(ms_dataset_create(PETSC_COMM_SELF, NTR, 3, &ds));
@@ -145,8 +135,8 @@ int main(int argc, char **argv)
     MS_CHECK_CLOSE(dB[m], m == 1 ? -1.0 : m == 2 ? 1.0 : 0.0, 0, 1e-15);
   }
   /* 2. fit, 3. ranks */
-  truth(NTR, 0, X, y);
-  truth(NTE, 1, Xt, yt);
+  kan_test_truth(NTR, 0, X, y);
+  kan_test_truth(NTE, 1, Xt, yt);
   PetscCall(train_on(PETSC_COMM_WORLD, X, y, &netw));
   PetscCall(train_on(PETSC_COMM_SELF, X, y, &nets));
   MS_CHECK(netw.n_params == nets.n_params && netw.n_params == 2 * (10 + 3 + 2));
