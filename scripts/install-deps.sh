@@ -22,6 +22,7 @@ BUILD_PKGS=(
   libnlopt-dev
   libsymspg-dev libigraph-dev
   libsvm-dev libxgboost-dev
+  libfftw3-dev libfftw3-mpi-dev
 )
 # Tests and benchmarks: reference libraries used as oracles (tests/parity), the SLURM
 # scheduler for jobscript tests, gnuplot for figures, pandas (CSV outputs must read with a
