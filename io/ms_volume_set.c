@@ -37,6 +37,29 @@ static PetscErrorCode add(ms_volume_set s, const char *file, const char *dataset
   PetscFunctionReturn(0);
 }
 
+/* A volume dataset: 3-D, uint8, no empty dimension; errors name the file and dataset. */
+static PetscErrorCode check_volume(MPI_Comm comm, hid_t fid, const char *file, const char *path)
+{
+  int     rk;
+  int64_t dims[3];
+  PetscFunctionBegin;
+  PetscCall(ms_h5_dataset_shape(fid, path, &rk, dims));
+  PetscCheck(rk == 3, comm, MS_ERR_READ, "'%s': dataset %s is %d-D: a volume must be 3-D (nz, ny, nx)", file, path, rk);
+  PetscCheck(dims[0] > 0 && dims[1] > 0 && dims[2] > 0, comm, MS_ERR_READ, "'%s': volume %s is empty (shape %lld x %lld x %lld)", file, path,
+             (long long)dims[0], (long long)dims[1], (long long)dims[2]);
+  hid_t d = H5Dopen2(fid, path, H5P_DEFAULT);
+  MS_H5CHK(d, comm, "'%s': cannot open dataset %s", file, path);
+  hid_t  t   = H5Dget_type(d);
+  int    ok  = H5Tget_class(t) == H5T_INTEGER && H5Tget_size(t) == 1;
+  size_t sz  = H5Tget_size(t);
+  int    cls = (int)H5Tget_class(t);
+  H5Tclose(t);
+  H5Dclose(d);
+  PetscCheck(ok, comm, MS_ERR_READ, "'%s': volume %s holds %zu-byte %s values: expected uint8 voxels (0 = pore)", file, path, sz,
+             cls == H5T_FLOAT ? "floating-point" : (cls == H5T_INTEGER ? "integer" : "non-numeric"));
+  PetscFunctionReturn(0);
+}
+
 typedef struct {
   int    n;
   char **names;
@@ -79,7 +102,10 @@ static PetscErrorCode add_group(MPI_Comm comm, ms_volume_set s, hid_t fid, const
     long long idx = strtoll(l.names[i], &end, 10);
     PetscCall(PetscSNPrintf(path, sizeof path, "%s/%s", strcmp(grp, "/") ? grp : "", l.names[i]));
     if (has_done && !*end && idx >= 0 && idx < ndone && !done[idx]) skipped++;
-    else PetscCall(add(s, file, path));
+    else {
+      PetscCall(check_volume(comm, fid, file, path));
+      PetscCall(add(s, file, path));
+    }
     free(l.names[i]);
   }
   free(l.names);
@@ -123,8 +149,7 @@ static PetscErrorCode add_file(MPI_Comm comm, ms_volume_set s, const char *entry
   PetscErrorCode ierr = 0;
   if (oi.type == H5O_TYPE_GROUP) ierr = add_group(comm, s, f->fid, file, path);
   else {
-    int64_t nx, ny, nz;
-    ierr = ms_volume_shape_h5(f->fid, path, &nx, &ny, &nz); /* a 1-D or 2-D dataset fails here, naming it */
+    ierr = check_volume(comm, f->fid, file, path);
     if (!ierr) ierr = add(s, file, path);
   }
   PetscCall(ms_h5_close(&f));
