@@ -6,6 +6,9 @@
 #include "ms_micro.h"
 #include "ms_rng.h"
 #include "ms_test.h"
+#include "ms_tiff.h"
+#include "ms_volume_set.h"
+#include <string.h>
 
 typedef int (*pattern)(int64_t x, int64_t y, int64_t z, void *ctx); /* 1 = pore */
 
@@ -182,6 +185,34 @@ static PetscErrorCode test_random(void)
   PetscFunctionReturn(0);
 }
 
+/* A TIFF stack through a volume set (glob entry) gives back the same voxels on every rank split. */
+static PetscErrorCode test_tiff_set(void)
+{
+  ms_volume     v, w;
+  ms_volume_set set;
+  PetscMPIInt   rank;
+  uint8_t      *all;
+  char         *in[1] = {(char *)"lam*.tif"};
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+  PetscCall(ms_volume_create(PETSC_COMM_SELF, 32, 4, 6, &v));
+  for (int64_t z = 0; z < 6; z++)
+    for (int64_t y = 0; y < 4; y++)
+      for (int64_t x = 0; x < 32; x++) v->data[(z * 4 + y) * 32 + x] = lamella(x, y, z, NULL) ? 0 : 1;
+  all = v->data;
+  if (!rank) PetscCall(ms_tiff_write("lam.tif", 32, 4, 6, all));
+  PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
+  PetscCall(ms_volume_set_resolve(PETSC_COMM_WORLD, 1, in, "/volume", &set));
+  MS_CHECK(set->n == 1 && !strcmp(set->names[0], "lam.tif") && set->n_files == 1);
+  PetscCall(ms_volume_set_load(PETSC_COMM_WORLD, set, 0, &w));
+  MS_CHECK(w->nx == 32 && w->ny == 4 && w->nz == 6);
+  MS_CHECK(!memcmp(w->data, all + w->z_start * 4 * 32, (size_t)(w->nz_local * 4 * 32)));
+  PetscCall(ms_volume_destroy(&w));
+  PetscCall(ms_volume_set_destroy(&set));
+  PetscCall(ms_volume_destroy(&v));
+  PetscFunctionReturn(0);
+}
+
 int main(int argc, char **argv)
 {
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
@@ -189,5 +220,6 @@ int main(int argc, char **argv)
   PetscCall(test_checkerboard());
   PetscCall(test_z_runs());
   PetscCall(test_random());
+  PetscCall(test_tiff_set());
   MS_TEST_END("test_micro");
 }
