@@ -107,7 +107,7 @@ PetscErrorCode ms_cmd_describe(MPI_Comm comm)
   PetscCall(ms_options_check_unused(comm, NULL));
   PetscCheck(n_in > 0, comm, MS_ERR_USER, "missing required option -input (the volume file(s) to describe)");
   PetscCheck(out[0], comm, MS_ERR_USER, "missing required option -output (the HDF5 file for the descriptors)");
-  PetscCheck(!k_set || k >= 1, comm, MS_ERR_USER, "-fit_pca %d: expected a number of components >= 1", (int)k);
+  PetscCheck(!k_set || k >= 0, comm, MS_ERR_USER, "-fit_pca %d: expected a number of components >= 1 (0: no PCA)", (int)k);
   PetscCheck(!(k > 0 && model[0]), comm, MS_ERR_USER, "-fit_pca and -pca_model exclude each other: fit a PCA or apply one");
   PetscCheck(!csv[0] || strcmp(csv, out), comm, MS_ERR_USER, "-csv and -output are the same file '%s'", out);
 
@@ -164,7 +164,7 @@ PetscErrorCode ms_cmd_describe(MPI_Comm comm)
   if (p)
     PetscCall(ms_log(comm, "describe: PCA of %lld two-point features, %lld components (%s), explained variance ratio of PC1 %.4f\n",
                      (long long)p->d, (long long)p->k, k > 0 ? "fitted here" : model, p->explained_variance_ratio[0]));
-  PetscCall(ms_log(comm, "describe: %.3f s (FFT %.3f s, redistribution %.3f s) -> %s%s%s\n", r.seconds, r.fft_seconds, r.redistribute_seconds, out,
+  PetscCall(ms_log(comm, "describe: %.3f s (FFT %.3f s, FFT input set-up %.3f s) -> %s%s%s\n", r.seconds, r.fft_seconds, r.setup_seconds, out,
                    csv[0] ? ", " : "", csv));
   PetscCall(ms_pca_destroy(&p));
   PetscCall(ms_dataset_destroy(&tp));

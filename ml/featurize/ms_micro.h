@@ -57,8 +57,8 @@ typedef struct {
   double *radial;      /* S2 per shell (owned) */
   int64_t *shell_lags; /* lags (voxel offsets) per shell (owned) */
   double  round_residual; /* max |C - round(C)| over the lags used */
-  double  fft_seconds;    /* wall time of the transforms (max over ranks) */
-  double  redistribute_seconds;
+  double  fft_seconds;    /* wall time of the transforms: forward, |F|^2, backward (max over ranks) */
+  double  setup_seconds;  /* move to FFTW's slabs + fill of the FFT buffer (its first touch) */
 } ms_micro_s2;
 
 typedef struct {
@@ -104,7 +104,7 @@ typedef struct {
   double  *s2_radial;              /* n x n_radial */
   int64_t *shell_lags;             /* n_radial (the same for every volume) */
   double   round_residual;         /* max over the set */
-  double   fft_seconds, redistribute_seconds, seconds; /* sums over the set */
+  double   fft_seconds, setup_seconds, seconds; /* sums over the set */
 } ms_micro_set_result;
 
 PetscErrorCode ms_micro_describe_set(MPI_Comm comm, ms_volume_set set, ms_micro_boundary b, ms_micro_set_result *r);

@@ -159,7 +159,7 @@ PetscErrorCode ms_micro_s2_compute(ms_volume v, ms_micro_boundary b, ms_micro_s2
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, tm, 2, MPI_DOUBLE, MPI_MAX, v->comm));
   s->round_residual       = resid;
   s->fft_seconds          = tm[0];
-  s->redistribute_seconds = tm[1];
+  s->setup_seconds = tm[1];
   PetscFunctionReturn(0);
 }
 
