@@ -14,13 +14,15 @@
 
 const char ms_cmd_describe_help[] =
   "usage: matscreen describe -input VOL[,VOL...] -output OUT.h5 [-csv SUMMARY.csv] [-boundary periodic|padded]\n"
-  "                          [-dataset /volume] [-fit_pca K | -pca_model FITTED.h5]\n"
+  "                          [-dataset /volume] [-fit_pca K | -pca_model FITTED.h5] [-ranks_per_volume 0]\n"
   "  Porosity (pore = voxel value 0), specific surface area (pore-solid voxel faces per voxel),\n"
   "  two-point correlation S2 of the pore phase by FFT (FFTW MPI; radially averaged and along x, y,\n"
   "  z) and pore chord lengths along x, y, z (mean, std, histogram) of every volume.\n"
   "  VOL: a volume file as `generate`/`segment` write it (file.h5, dataset -dataset), a\n"
   "  `generate -batch` file (all of /structures), file.h5:/dataset_or_group, a TIFF stack, or a\n"
-  "  quoted glob ('set/*.h5'); the volumes of one run must share a shape.\n"
+  "  quoted glob ('set/*.h5'); the volumes of one run must share a shape. Each volume is split over\n"
+  "  all ranks (one FFT over MPI); -ranks_per_volume g runs groups of g ranks on different volumes\n"
+  "  (many small volumes). Results are the same for any ranks and grouping (exact pair counts).\n"
   "  -boundary periodic: the volume is one period (generated membranes); padded: a window of a\n"
   "  larger sample (CT crops): zero-padded FFT normalised by the pairs inside the window, chords\n"
   "  cut by a face left out.\n"
@@ -76,7 +78,7 @@ PetscErrorCode ms_cmd_describe(MPI_Comm comm)
 {
   char               out[PETSC_MAX_PATH_LEN] = "", csv[PETSC_MAX_PATH_LEN] = "", dataset[256] = "/volume", model[PETSC_MAX_PATH_LEN] = "";
   char              *inputs[256];
-  PetscInt           n_in = 256, k = 0;
+  PetscInt           n_in = 256, k = 0, rpv = 0;
   PetscEnum          bnd  = (PetscEnum)MS_MICRO_PERIODIC;
   PetscBool          help, in_set, k_set;
   ms_volume_set      set;
@@ -92,6 +94,8 @@ PetscErrorCode ms_cmd_describe(MPI_Comm comm)
   PetscCall(PetscOptionsString("-dataset", "volume dataset read from HDF5 files named without :/path", NULL, dataset, dataset, sizeof dataset, NULL));
   PetscCall(PetscOptionsEnum("-boundary", "periodic (one period of the structure) or padded (a window: zero-padded, non-periodic estimators)", NULL,
                              ms_micro_boundary_names, bnd, &bnd, NULL));
+  PetscCall(PetscOptionsInt("-ranks_per_volume", "ranks per volume: groups of this many ranks describe different volumes at once (0 = all ranks on each volume)",
+                            NULL, rpv, &rpv, NULL));
   PetscCall(PetscOptionsInt("-fit_pca", "fit a PCA with this many components on the two-point features of the set (0 = no)", NULL, k, &k, &k_set));
   PetscCall(PetscOptionsString("-pca_model", "apply the /pca of an earlier `describe -fit_pca` output to these volumes", NULL, model, model,
                                sizeof model, NULL));
@@ -108,6 +112,7 @@ PetscErrorCode ms_cmd_describe(MPI_Comm comm)
   PetscCheck(n_in > 0, comm, MS_ERR_USER, "missing required option -input (the volume file(s) to describe)");
   PetscCheck(out[0], comm, MS_ERR_USER, "missing required option -output (the HDF5 file for the descriptors)");
   PetscCheck(!k_set || k >= 0, comm, MS_ERR_USER, "-fit_pca %d: expected a number of components >= 1 (0: no PCA)", (int)k);
+  PetscCheck(rpv >= 0, comm, MS_ERR_USER, "-ranks_per_volume %d: expected >= 0 (0 = all ranks)", (int)rpv);
   PetscCheck(!(k > 0 && model[0]), comm, MS_ERR_USER, "-fit_pca and -pca_model exclude each other: fit a PCA or apply one");
   PetscCheck(!csv[0] || strcmp(csv, out), comm, MS_ERR_USER, "-csv and -output are the same file '%s'", out);
 
@@ -119,7 +124,7 @@ PetscErrorCode ms_cmd_describe(MPI_Comm comm)
   if (csv[0]) PetscCall(ms_output_check(comm, csv));
   PetscCall(ms_log(comm, "describe: %lld volume(s) from %d file(s), boundary %s\n", (long long)set->n, set->n_files, ms_micro_boundary_names[bnd]));
 
-  PetscCall(ms_micro_describe_set(comm, set, (ms_micro_boundary)bnd, &r));
+  PetscCall(ms_micro_describe_set(comm, set, (ms_micro_boundary)bnd, rpv, &r));
   PetscCall(ms_micro_summary_dataset(comm, &r, set->names, &summary));
   PetscCall(ms_micro_s2_dataset(comm, &r, set->names, &tp));
   if (k > 0) {

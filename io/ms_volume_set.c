@@ -14,7 +14,7 @@ static PetscBool has_suffix(const char *s, const char *suf)
   return (PetscBool)(l >= m && !strcasecmp(s + l - m, suf));
 }
 
-static PetscErrorCode add(ms_volume_set s, const char *file, const char *dataset)
+static PetscErrorCode add(ms_volume_set s, const char *file, const char *dataset, const int64_t shape[3])
 {
   char name[PETSC_MAX_PATH_LEN + 300];
   PetscFunctionBegin;
@@ -22,7 +22,9 @@ static PetscErrorCode add(ms_volume_set s, const char *file, const char *dataset
     PetscCall(PetscRealloc(sizeof(char *) * (size_t)(2 * s->n + 2), &s->names));
     PetscCall(PetscRealloc(sizeof(char *) * (size_t)(2 * s->n + 2), &s->files));
     PetscCall(PetscRealloc(sizeof(char *) * (size_t)(2 * s->n + 2), &s->datasets));
+    PetscCall(PetscRealloc(sizeof(int64_t) * 3 * (size_t)(2 * s->n + 2), &s->shape));
   }
+  for (int a = 0; a < 3; a++) s->shape[3 * s->n + a] = shape[a];
   if (dataset) PetscCall(PetscSNPrintf(name, sizeof name, "%s:%s", file, dataset));
   else PetscCall(PetscStrncpy(name, file, sizeof name));
   PetscCall(PetscStrallocpy(name, &s->names[s->n]));
@@ -38,7 +40,7 @@ static PetscErrorCode add(ms_volume_set s, const char *file, const char *dataset
 }
 
 /* A volume dataset: 3-D, uint8, no empty dimension; errors name the file and dataset. */
-static PetscErrorCode check_volume(MPI_Comm comm, hid_t fid, const char *file, const char *path)
+static PetscErrorCode check_volume(MPI_Comm comm, hid_t fid, const char *file, const char *path, int64_t shape[3])
 {
   int     rk;
   int64_t dims[3];
@@ -55,6 +57,9 @@ static PetscErrorCode check_volume(MPI_Comm comm, hid_t fid, const char *file, c
   int    cls = (int)H5Tget_class(t);
   H5Tclose(t);
   H5Dclose(d);
+  shape[0] = dims[2];
+  shape[1] = dims[1];
+  shape[2] = dims[0];
   PetscCheck(ok, comm, MS_ERR_READ, "'%s': volume %s holds %zu-byte %s values: expected uint8 voxels (0 = pore)", file, path, sz,
              cls == H5T_FLOAT ? "floating-point" : (cls == H5T_INTEGER ? "integer" : "non-numeric"));
   PetscFunctionReturn(0);
@@ -103,8 +108,9 @@ static PetscErrorCode add_group(MPI_Comm comm, ms_volume_set s, hid_t fid, const
     PetscCall(PetscSNPrintf(path, sizeof path, "%s/%s", strcmp(grp, "/") ? grp : "", l.names[i]));
     if (has_done && !*end && idx >= 0 && idx < ndone && !done[idx]) skipped++;
     else {
-      PetscCall(check_volume(comm, fid, file, path));
-      PetscCall(add(s, file, path));
+      int64_t shape[3];
+      PetscCall(check_volume(comm, fid, file, path, shape));
+      PetscCall(add(s, file, path, shape));
     }
     free(l.names[i]);
   }
@@ -121,9 +127,9 @@ static PetscErrorCode add_file(MPI_Comm comm, ms_volume_set s, const char *entry
   ms_h5_file f;
   PetscFunctionBegin;
   if (has_suffix(entry, ".tif") || has_suffix(entry, ".tiff")) {
-    int64_t nx, ny, nz;
-    PetscCall(ms_tiff_info(comm, entry, &nx, &ny, &nz)); /* missing or malformed: fail now, before any work */
-    PetscCall(add(s, entry, NULL));
+    int64_t shape[3];
+    PetscCall(ms_tiff_info(comm, entry, &shape[0], &shape[1], &shape[2])); /* missing or malformed: fail now, before any work */
+    PetscCall(add(s, entry, NULL, shape));
     PetscFunctionReturn(0);
   }
   PetscCall(ms_dataset_split_spec(entry, file, sizeof file, obj, sizeof obj, &is_h5));
@@ -149,8 +155,9 @@ static PetscErrorCode add_file(MPI_Comm comm, ms_volume_set s, const char *entry
   PetscErrorCode ierr = 0;
   if (oi.type == H5O_TYPE_GROUP) ierr = add_group(comm, s, f->fid, file, path);
   else {
-    ierr = check_volume(comm, f->fid, file, path);
-    if (!ierr) ierr = add(s, file, path);
+    int64_t shape[3];
+    ierr = check_volume(comm, f->fid, file, path, shape);
+    if (!ierr) ierr = add(s, file, path, shape);
   }
   PetscCall(ms_h5_close(&f));
   PetscCall(ierr);
@@ -210,6 +217,7 @@ PetscErrorCode ms_volume_set_destroy(ms_volume_set *set)
   PetscCall(PetscFree(s->names));
   PetscCall(PetscFree(s->files));
   PetscCall(PetscFree(s->datasets));
+  PetscCall(PetscFree(s->shape));
   PetscCall(PetscFree(s->file_list));
   PetscCall(PetscFree(s));
   *set = NULL;

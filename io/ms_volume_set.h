@@ -25,6 +25,7 @@ typedef struct ms_volume_set_s {
   char  **names;    /* "file" or "file:/dataset" */
   char  **files;
   char  **datasets; /* NULL entry for TIFF */
+  int64_t *shape;   /* nx, ny, nz of volume i at 3 i (read at resolution, so shapes are known before any work) */
   int     n_files;
   char  **file_list; /* distinct files, in order (provenance inputs) */
 } *ms_volume_set;

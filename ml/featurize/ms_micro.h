@@ -83,9 +83,12 @@ int64_t        ms_micro_s2_n_features(const ms_micro_s2 *s);
 PetscErrorCode ms_micro_s2_features(const ms_micro_s2 *s, double *f, char ***names);
 
 /* ---- a set of volumes (ms_micro_set.c) ----
- * Every volume is read over all ranks of comm in z-slabs and described in turn; the results
- * are replicated. The volumes of a set must share one shape (the S2 and chord tables have one
- * column per lag / length). Row i belongs to set->names[i]. */
+ * The ranks of comm form groups of ranks_per_volume consecutive ranks (<= 0 or >= size: one
+ * group of all ranks); in round k group j describes volume k G + j (G groups), read over the
+ * group in z-slabs. Every value is an integer count or a ratio of two, so the results do not
+ * depend on the grouping; they end replicated on every rank. The volumes of a set must share
+ * one shape (the S2 and chord tables have one column per lag / length), checked before any
+ * work. Row i belongs to set->names[i]. */
 #include "ms_dataset.h"
 #include "ms_volume_set.h"
 
@@ -104,10 +107,11 @@ typedef struct {
   double  *s2_radial;              /* n x n_radial */
   int64_t *shell_lags;             /* n_radial (the same for every volume) */
   double   round_residual;         /* max over the set */
-  double   fft_seconds, setup_seconds, seconds; /* sums over the set */
+  double   fft_seconds, setup_seconds; /* sums over the set (each volume: max over its group) */
+  double   seconds;                    /* wall time of the whole set */
 } ms_micro_set_result;
 
-PetscErrorCode ms_micro_describe_set(MPI_Comm comm, ms_volume_set set, ms_micro_boundary b, ms_micro_set_result *r);
+PetscErrorCode ms_micro_describe_set(MPI_Comm comm, ms_volume_set set, ms_micro_boundary b, PetscInt ranks_per_volume, ms_micro_set_result *r);
 void           ms_micro_set_result_free(ms_micro_set_result *r);
 /* Summary table (porosity, specific_surface_area[, _per_um], chord_mean/std/count_x|y|z; ids =
  * volume names), rows sharded over comm. */

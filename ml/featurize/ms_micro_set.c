@@ -9,54 +9,45 @@
 
 static const char axis_name[3] = {'x', 'y', 'z'};
 
-static PetscErrorCode alloc_result(ms_micro_set_result *r, const ms_micro_s2 *s, const ms_micro_chords *c)
+static PetscErrorCode alloc_result(ms_micro_set_result *r)
 {
-  const int64_t n = r->n;
+  const int64_t n = r->n, sz[3] = {r->nx, r->ny, r->nz};
   PetscFunctionBegin;
   PetscCall(PetscCalloc4(n, &r->voxel_size, n, &r->porosity, n, &r->surface, n, &r->faces));
   for (int a = 0; a < 3; a++) {
-    r->n_axis[a] = s->n_axis[a];
-    r->n_len[a]  = c->n_len[a];
+    r->n_axis[a] = sz[a] / 2 + 1;
+    r->n_len[a]  = sz[a];
     PetscCall(PetscCalloc4(n, &r->chord_mean[a], n, &r->chord_std[a], n, &r->chord_count[a], n, &r->chord_cut[a]));
-    PetscCall(PetscCalloc3(n, &r->chord_spanning[a], n * c->n_len[a], &r->chord_hist[a], n * s->n_axis[a], &r->s2_axis[a]));
+    PetscCall(PetscCalloc3(n, &r->chord_spanning[a], n * r->n_len[a], &r->chord_hist[a], n * r->n_axis[a], &r->s2_axis[a]));
   }
-  r->n_radial = s->n_radial;
-  PetscCall(PetscCalloc2(n * s->n_radial, &r->s2_radial, s->n_radial, &r->shell_lags));
-  for (int64_t k = 0; k < s->n_radial; k++) r->shell_lags[k] = s->shell_lags[k];
+  r->n_radial = PetscMin(r->nx, PetscMin(r->ny, r->nz)) / 2 + 1;
+  PetscCall(PetscCalloc2(n * r->n_radial, &r->s2_radial, r->n_radial, &r->shell_lags));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ms_micro_describe_set(MPI_Comm comm, ms_volume_set set, ms_micro_boundary b, ms_micro_set_result *r)
+/* Volume i on the group communicator sub; the group's rank 0 stores row i (the other ranks'
+ * rows stay zero for the sum that gathers them). */
+static PetscErrorCode describe_one(MPI_Comm sub, ms_volume_set set, int64_t i, ms_micro_boundary b, ms_micro_set_result *r)
 {
-  ms_progress prog;
+  ms_volume       v;
+  ms_micro_s2     s;
+  ms_micro_chords c;
+  double          phi, sv;
+  int64_t         faces;
+  PetscMPIInt     rank;
   PetscFunctionBegin;
-  PetscCall(PetscMemzero(r, sizeof *r));
-  r->n        = set->n;
-  r->boundary = b;
-  PetscCall(ms_progress_begin(comm, "describe", set->n, &prog));
-  for (int64_t i = 0; i < set->n; i++) {
-    ms_volume       v;
-    ms_micro_s2     s;
-    ms_micro_chords c;
-    const double    t0 = MPI_Wtime();
-    PetscCall(ms_volume_set_load(comm, set, i, &v));
-    if (i == 0) {
-      r->nx = v->nx;
-      r->ny = v->ny;
-      r->nz = v->nz;
-    }
-    if (v->nx != r->nx || v->ny != r->ny || v->nz != r->nz) {
-      const int64_t sh[3] = {v->nx, v->ny, v->nz};
-      PetscCall(ms_volume_destroy(&v));
-      SETERRQ(comm, MS_ERR_USER, "describe: volume '%s' is %lld x %lld x %lld but '%s' is %lld x %lld x %lld: the volumes of one set must share a shape",
-              set->names[i], (long long)sh[0], (long long)sh[1], (long long)sh[2], set->names[0], (long long)r->nx, (long long)r->ny,
-              (long long)r->nz);
-    }
-    PetscCall(ms_micro_s2_compute(v, b, &s));
-    PetscCall(ms_micro_chords_compute(v, b, &c));
-    if (i == 0) PetscCall(alloc_result(r, &s, &c));
-    PetscCall(ms_volume_fraction(v, 0, &r->porosity[i]));
-    PetscCall(ms_micro_surface(v, b, &r->surface[i], &r->faces[i]));
+  PetscCallMPI(MPI_Comm_rank(sub, &rank));
+  PetscCall(ms_volume_set_load(sub, set, i, &v));
+  PetscCheck(v->nx == r->nx && v->ny == r->ny && v->nz == r->nz, sub, PETSC_ERR_PLIB, "volume '%s' changed shape since it was listed",
+             set->names[i]);
+  PetscCall(ms_micro_s2_compute(v, b, &s));
+  PetscCall(ms_micro_chords_compute(v, b, &c));
+  PetscCall(ms_volume_fraction(v, 0, &phi));
+  PetscCall(ms_micro_surface(v, b, &sv, &faces));
+  if (!rank) {
+    r->porosity[i]   = phi;
+    r->surface[i]    = sv;
+    r->faces[i]      = faces;
     r->voxel_size[i] = v->voxel_size;
     for (int a = 0; a < 3; a++) {
       r->chord_mean[a][i]     = c.mean[a];
@@ -68,16 +59,90 @@ PetscErrorCode ms_micro_describe_set(MPI_Comm comm, ms_volume_set set, ms_micro_
       for (int64_t k = 0; k < s.n_axis[a]; k++) r->s2_axis[a][i * s.n_axis[a] + k] = s.axis[a][k];
     }
     for (int64_t k = 0; k < s.n_radial; k++) r->s2_radial[i * s.n_radial + k] = s.radial[k];
+    if (i == 0)
+      for (int64_t k = 0; k < s.n_radial; k++) r->shell_lags[k] = s.shell_lags[k];
     r->round_residual = PetscMax(r->round_residual, s.round_residual);
     r->fft_seconds += s.fft_seconds;
     r->setup_seconds += s.setup_seconds;
-    ms_micro_s2_free(&s);
-    ms_micro_chords_free(&c);
-    PetscCall(ms_volume_destroy(&v));
-    r->seconds += MPI_Wtime() - t0;
-    PetscCall(ms_progress_update(&prog, i + 1));
+  }
+  ms_micro_s2_free(&s);
+  ms_micro_chords_free(&c);
+  PetscCall(ms_volume_destroy(&v));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode sum_d(MPI_Comm comm, double *x, int64_t n)
+{
+  PetscFunctionBegin;
+  PetscCheck(n < INT_MAX, comm, MS_ERR_USER, "describe: %lld values exceed one MPI reduction", (long long)n);
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, x, (int)n, MPI_DOUBLE, MPI_SUM, comm));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode sum_i(MPI_Comm comm, int64_t *x, int64_t n)
+{
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, x, (int)n, MPI_INT64_T, MPI_SUM, comm));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_micro_describe_set(MPI_Comm comm, ms_volume_set set, ms_micro_boundary b, PetscInt ranks_per_volume, ms_micro_set_result *r)
+{
+  ms_progress prog;
+  PetscMPIInt size, rank;
+  MPI_Comm    sub;
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(r, sizeof *r));
+  r->n        = set->n;
+  r->boundary = b;
+  r->nx       = set->shape[0];
+  r->ny       = set->shape[1];
+  r->nz       = set->shape[2];
+  for (int64_t i = 1; i < set->n; i++) {
+    const int64_t *sh = set->shape + 3 * i;
+    PetscCheck(sh[0] == r->nx && sh[1] == r->ny && sh[2] == r->nz, comm, MS_ERR_USER,
+               "describe: volume '%s' is %lld x %lld x %lld but '%s' is %lld x %lld x %lld: the volumes of one set must share a shape", set->names[i],
+               (long long)sh[0], (long long)sh[1], (long long)sh[2], set->names[0], (long long)r->nx, (long long)r->ny, (long long)r->nz);
+  }
+  PetscCall(alloc_result(r));
+  /* Groups of g consecutive ranks; group j takes volumes j, j + G, ... in rounds. */
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  const int g = ranks_per_volume > 0 && ranks_per_volume < size ? (int)ranks_per_volume : size, G = (size + g - 1) / g, color = rank / g;
+  PetscCallMPI(MPI_Comm_split(comm, color, rank, &sub));
+  const double t0 = MPI_Wtime();
+  PetscCall(ms_progress_begin(comm, "describe", set->n, &prog));
+  for (int64_t round = 0; round * G < set->n; round++) {
+    const int64_t i = round * G + color;
+    if (i < set->n) PetscCall(describe_one(sub, set, i, b, r));
+    PetscCallMPI(MPI_Barrier(comm)); /* the round is done everywhere: an exact progress count */
+    PetscCall(ms_progress_update(&prog, PetscMin(set->n, (round + 1) * G)));
   }
   PetscCall(ms_progress_end(&prog));
+  PetscCallMPI(MPI_Comm_free(&sub));
+  const int64_t n = r->n;
+  PetscCall(sum_d(comm, r->voxel_size, n));
+  PetscCall(sum_d(comm, r->porosity, n));
+  PetscCall(sum_d(comm, r->surface, n));
+  PetscCall(sum_i(comm, r->faces, n));
+  for (int a = 0; a < 3; a++) {
+    PetscCall(sum_d(comm, r->chord_mean[a], n));
+    PetscCall(sum_d(comm, r->chord_std[a], n));
+    PetscCall(sum_i(comm, r->chord_count[a], n));
+    PetscCall(sum_i(comm, r->chord_cut[a], n));
+    PetscCall(sum_i(comm, r->chord_spanning[a], n));
+    PetscCall(sum_d(comm, r->chord_hist[a], n * r->n_len[a]));
+    PetscCall(sum_d(comm, r->s2_axis[a], n * r->n_axis[a]));
+  }
+  PetscCall(sum_d(comm, r->s2_radial, n * r->n_radial));
+  PetscCall(sum_i(comm, r->shell_lags, r->n_radial));
+  double tm[2] = {r->fft_seconds, r->setup_seconds};
+  PetscCall(sum_d(comm, tm, 2));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &r->round_residual, 1, MPI_DOUBLE, MPI_MAX, comm));
+  r->fft_seconds   = tm[0];
+  r->setup_seconds = tm[1];
+  r->seconds       = MPI_Wtime() - t0;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &r->seconds, 1, MPI_DOUBLE, MPI_MAX, comm));
   PetscFunctionReturn(0);
 }
 

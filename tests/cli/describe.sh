@@ -32,6 +32,9 @@ check --exists "$W/p2.h5" -- "${MPI[@]}" "$M" describe -input "$W/one.h5" -bound
 # A set: a batch file (all of /structures) and a glob, fitted PCA, applied to other volumes.
 check --stdout-has "describe: 4 volume(s)" --stdout-has "PCA of 27 two-point features, 2 components" \
   -- "${MPI[@]}" "$M" describe -input "$W/batch.h5" -fit_pca 2 -output "$W/fit.h5"
+# The same batch on 1 rank, and on 2 ranks in groups of 1 (volume i on rank i mod 2): identical.
+check --exists "$W/fit1.h5" -- "$M" describe -input "$W/batch.h5" -fit_pca 2 -output "$W/fit1.h5"
+check --exists "$W/fitg.h5" -- "${MPI[@]}" "$M" describe -input "$W/batch.h5" -fit_pca 2 -ranks_per_volume 1 -output "$W/fitg.h5"
 check --stdout-has "describe: 2 volume(s) from 2 file(s)" -- "$M" describe -input "$W/[ot]*.h5" -output "$W/glob.h5"
 check --exists "$W/apply.h5" -- "$M" describe -input "$W/batch.h5:/structures/000002,$W/batch.h5:/structures/000000" -pca_model "$W/fit.h5" \
   -output "$W/apply.h5"
@@ -49,6 +52,10 @@ for b in ("d", "p"):
         for k in ("s2_x", "s2_y", "s2_z", "s2_radial", "chord_hist_x", "chord_hist_y", "chord_hist_z", "summary/features"):
             same(f1["describe"][k][...], f2["describe"][k][...], f"{b} {k}: 1 rank vs 2 ranks")
         ok = ok and f2.attrs["n_ranks"] == 2
+for other in ("fit1", "fitg"):
+    with h5py.File(f"{w}/fit.h5") as f1, h5py.File(f"{w}/{other}.h5") as f2:
+        for k in ("s2_x", "s2_z", "s2_radial", "chord_hist_y", "summary/features", "two_point/features"):
+            same(f1["describe"][k][...], f2["describe"][k][...], f"batch {k}: 2 ranks vs {other}")
 with h5py.File(f"{w}/d1.h5") as f:
     g = f["describe"]
     ok = ok and g.attrs["boundary"] == "periodic" and g["s2_x"].shape == (1, 13) and g["s2_radial"].shape == (1, 13)
@@ -84,6 +91,7 @@ check --status 95 --stderr-has "fitted on 27 two-point features" --absent "$W/o.
   -- "$M" describe -input "$W/one.h5" -pca_model "$W/fit.h5" -output "$W/o.h5"
 check --status 95 --stderr-has "no group /pca" --absent "$W/o.h5" -- "$M" describe -input "$W/one.h5" -pca_model "$W/d1.h5" -output "$W/o.h5"
 check --status 95 --stderr-has "missing required option -output" -- "$M" describe -input "$W/one.h5"
+check --status 95 --stderr-has "-ranks_per_volume -1" -- "$M" describe -input "$W/one.h5" -ranks_per_volume -1 -output "$W/o.h5"
 check --status 95 --stderr-has "-boundary" -- "$M" describe -input "$W/one.h5" -boundary mirror -output "$W/o.h5"
 check --status 95 --stderr-has "is the input file" -- "$M" describe -input "$W/one.h5" -output "$W/./one.h5"
 "$MS_PYTHON" -c "import h5py,sys; h5py.File(sys.argv[1])['volume']" "$W/one.h5" || { echo "FAIL: the input was damaged"; bad=1; }
