@@ -9,6 +9,10 @@
  *   file.h5:/path             that dataset, or every 3-D dataset of that group in name order
  *   a glob pattern (*, ?, [)  every matching file, sorted, each resolved as above
  * Each volume gets a name "file" or "file:/path" (the sample id of its output row).
+ * Why a `generate -batch` file is the natural set: it is where matscreen stores many structures
+ * (/structures/NNNNNN, parameters in /parameters); a `label` campaign file keeps only each
+ * structure's parameters and seed (/labels), not its voxels, so its structures are described by
+ * regenerating them (`generate -params` from the same table) and passing that batch file.
  *
  * Resolution opens every file (collective over comm; errors name the entry and what the file
  * holds); volumes are read one at a time with ms_volume_set_load (z-slabs over comm). The set
