@@ -122,15 +122,18 @@ PetscErrorCode ms_cmd_describe(MPI_Comm comm)
   /* The inputs are registered now: refuse an output that is one of them before any work. */
   PetscCall(ms_output_check(comm, out));
   if (csv[0]) PetscCall(ms_output_check(comm, csv));
+  if (k > 0) { /* the two-point features are S2 along x, y, z at lags 0..n/2: known from the shapes */
+    const int64_t d = set->shape[0] / 2 + set->shape[1] / 2 + set->shape[2] / 2 + 3, kmax = PetscMin(set->n, d);
+    PetscCheck(set->n >= 2, comm, MS_ERR_USER, "-fit_pca needs a training set of at least 2 volumes; -input gives %lld", (long long)set->n);
+    PetscCheck(k <= kmax, comm, MS_ERR_USER, "-fit_pca %d: at most %lld components for %lld volume(s) x %lld two-point features", (int)k,
+               (long long)kmax, (long long)set->n, (long long)d);
+  }
   PetscCall(ms_log(comm, "describe: %lld volume(s) from %d file(s), boundary %s\n", (long long)set->n, set->n_files, ms_micro_boundary_names[bnd]));
 
   PetscCall(ms_micro_describe_set(comm, set, (ms_micro_boundary)bnd, rpv, &r));
   PetscCall(ms_micro_summary_dataset(comm, &r, set->names, &summary));
   PetscCall(ms_micro_s2_dataset(comm, &r, set->names, &tp));
   if (k > 0) {
-    const int64_t kmax = PetscMin(r.n, tp->n_features);
-    PetscCheck(k <= kmax, comm, MS_ERR_USER, "-fit_pca %d: at most %lld components for %lld volume(s) x %lld two-point features", (int)k,
-               (long long)kmax, (long long)r.n, (long long)tp->n_features);
     PetscCall(ms_pca_create(&p));
     p->n_components_req = k;
     PetscCall(ms_pca_fit_dataset(p, tp));

@@ -87,6 +87,8 @@ check --status 95 --stderr-has "expected an HDF5 volume file" --absent "$W/o.h5"
 check --status 95 --stderr-has "must share a shape" --absent "$W/o.h5" --absent "$W/o.csv" \
   -- "${MPI[@]}" "$M" describe -input "$W/one.h5,$W/batch.h5" -output "$W/o.h5" -csv "$W/o.csv"
 check --status 95 --stderr-has "-fit_pca 5: at most 4 components" --absent "$W/o.h5" -- "$M" describe -input "$W/batch.h5" -fit_pca 5 -output "$W/o.h5"
+check --status 95 --stderr-has "-fit_pca needs a training set of at least 2 volumes" --absent "$W/o.h5" \
+  -- "$M" describe -input "$W/one.h5" -fit_pca 1 -output "$W/o.h5"
 check --status 95 --stderr-has "fitted on 27 two-point features" --absent "$W/o.h5" \
   -- "$M" describe -input "$W/one.h5" -pca_model "$W/fit.h5" -output "$W/o.h5"
 check --status 95 --stderr-has "no group /pca" --absent "$W/o.h5" -- "$M" describe -input "$W/one.h5" -pca_model "$W/d1.h5" -output "$W/o.h5"
