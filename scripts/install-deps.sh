@@ -9,7 +9,8 @@
 set -euo pipefail
 
 # Build: compilers, MPI, PETSc, ScaLAPACK, parallel HDF5, BLAS/LAPACK, CMake; spglib (space
-# groups) and igraph (graph indices) for the featurizers; libsvm and XGBoost for the model zoo.
+# groups) and igraph (graph indices) for the featurizers; libsvm and XGBoost for the model zoo;
+# FFTW 3 with its MPI interface for the two-point statistics of `describe`.
 # libopenblas-dev must be named: petsc-dev pulls only the reference BLAS (10x slower).
 BUILD_PKGS=(
   build-essential cmake pkg-config gfortran git
