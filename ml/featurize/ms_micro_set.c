@@ -40,6 +40,17 @@ static PetscErrorCode describe_one(MPI_Comm sub, ms_volume_set set, int64_t i, m
   PetscCall(ms_volume_set_load(sub, set, i, &v));
   PetscCheck(v->nx == r->nx && v->ny == r->ny && v->nz == r->nz, sub, PETSC_ERR_PLIB, "volume '%s' changed shape since it was listed",
              set->names[i]);
+  {
+    /* A grey CT stack is a valid uint8 volume but not a phase map: say so rather than report
+     * the fraction of black voxels as porosity. */
+    uint8_t mx = 0;
+    for (int64_t k = 0; k < v->nz_local * v->ny * v->nx; k++) mx = PetscMax(mx, v->data[k]);
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &mx, 1, MPI_UINT8_T, MPI_MAX, sub));
+    if (mx > 1)
+      PetscCall(ms_warn(sub, "describe: volume '%s' has voxel values up to %d (grey levels?): pore = 0, every other value is solid; segment CT "
+                             "stacks first (matscreen segment)\n",
+                        set->names[i], (int)mx));
+  }
   PetscCall(ms_micro_s2_compute(v, b, &s));
   PetscCall(ms_micro_chords_compute(v, b, &c));
   PetscCall(ms_volume_fraction(v, 0, &phi));

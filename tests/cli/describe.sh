@@ -21,6 +21,7 @@ with h5py.File(f"{w}/bad.h5", "w") as f:
     f.create_dataset("volume", data=np.zeros((4, 4, 4), np.float32))   # wrong dtype
     f.create_dataset("empty", shape=(0, 4, 4), dtype=np.uint8)          # empty volume
     f.create_dataset("flat", data=np.zeros((4, 4), np.uint8))            # 2-D
+    f.create_dataset("grey", data=np.arange(64, dtype=np.uint8).reshape(4, 4, 4))  # not segmented
 PY
 
 # One volume on 1 and on 2 ranks: every number identical (pair counts are integers).
@@ -72,6 +73,9 @@ with h5py.File(f"{w}/fit.h5") as f, h5py.File(f"{w}/apply.h5") as a:
     ok = ok and np.allclose(sa, sc[[2, 0]], atol=1e-12, rtol=0)
 print("describe outputs", "ok" if ok else "WRONG"); sys.exit(0 if ok else 1)
 PY
+
+# A grey (unsegmented) volume is described but warned about.
+check --stderr-has "has voxel values up to 63 (grey levels?)" --exists "$W/grey.h5" -- "$M" describe -input "$W/bad.h5:/grey" -output "$W/grey.h5"
 
 # Bad input: one message naming what and where, a user-error status, no output.
 check --status 65 --stderr-has "cannot open '$W/missing.h5'" --absent "$W/o.h5" \
