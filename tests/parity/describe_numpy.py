@@ -3,8 +3,8 @@
 
 usage: describe_numpy.py WORKDIR [MPIEXEC ARGS...]   (MATSCREEN = the binary)
 
-A correlated random volume of a non-cubic shape (so an axis mix-up shows) is described with
--boundary periodic and padded; S2 (along x, y, z and radially averaged), the specific surface
+A correlated random volume of a non-cubic shape with odd sizes (so an axis mix-up or an
+odd-size lag error shows) is described with -boundary periodic and padded; S2 (along x, y, z and radially averaged), the specific surface
 area, chord statistics and histograms, and porosity are compared with straightforward numpy
 implementations of the definitions in ml/featurize/ms_micro.h: S2 from numpy.fft.rfftn /
 irfftn (zero-padded to 2n and divided by the pairs in the window for padded), faces by
@@ -121,7 +121,7 @@ def faces_oracle(pore, padded):
 
 # ---- one random correlated volume ----
 rng = np.random.default_rng(20261204)
-field = ndimage.gaussian_filter(rng.standard_normal((18, 22, 26)), sigma=1.5, mode="wrap")
+field = ndimage.gaussian_filter(rng.standard_normal((17, 22, 25)), sigma=1.5, mode="wrap")
 vol = (field > 0.1).astype(np.uint8)  # 0 = pore
 pore = vol == 0
 with h5py.File("rand.h5", "w") as h:
