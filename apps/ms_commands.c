@@ -20,5 +20,6 @@ const ms_command ms_commands[] = {
   {"bo", "Bayesian optimisation: suggest the next experiments (GP + UCB/EI/PI/EHVI), benchmark strategies", ms_cmd_bo_help, ms_cmd_bo},
   {"formula", "print the formula a symbolic model (sisso) learned", ms_cmd_formula_help, ms_cmd_formula},
   {"sims", "ToF-SIMS peak tables: preprocess, pca, classify (-compare), nmf, mixtures", ms_cmd_sims_help, ms_cmd_sims},
+  {"describe", "microstructure descriptors of volumes: porosity, surface area, S2 by FFT (FFTW MPI), chords, two-point PCA", ms_cmd_describe_help, ms_cmd_describe},
   {NULL, NULL, NULL, NULL},
 };

@@ -9,7 +9,8 @@
 set -euo pipefail
 
 # Build: compilers, MPI, PETSc, ScaLAPACK, parallel HDF5, BLAS/LAPACK, CMake; spglib (space
-# groups) and igraph (graph indices) for the featurizers; libsvm and XGBoost for the model zoo.
+# groups) and igraph (graph indices) for the featurizers; libsvm and XGBoost for the model zoo;
+# FFTW 3 with its MPI interface for the two-point statistics of `describe`.
 # libopenblas-dev must be named: petsc-dev pulls only the reference BLAS (10x slower).
 BUILD_PKGS=(
   build-essential cmake pkg-config gfortran git
@@ -22,6 +23,7 @@ BUILD_PKGS=(
   libnlopt-dev
   libsymspg-dev libigraph-dev
   libsvm-dev libxgboost-dev
+  libfftw3-dev libfftw3-mpi-dev
 )
 # Tests and benchmarks: reference libraries used as oracles (tests/parity), the SLURM
 # scheduler for jobscript tests, gnuplot for figures, pandas (CSV outputs must read with a
