@@ -132,4 +132,14 @@ void           ms_vae_history_free(ms_vae_history *h);
 PetscErrorCode ms_vae_save_h5(MPI_Comm comm, ms_vae v, hid_t grp);
 PetscErrorCode ms_vae_load_h5(MPI_Comm comm, hid_t grp, const char *path, int64_t chunk, ms_vae *v);
 
+/* ---- outputs (ms_vae_io.c) ----------------------------------------------------------------- */
+
+/* History under group grp: train_loss, val_loss, train_bce, train_kl (one value per epoch,
+ * mean per structure, units "nats"), test_loss, and the split sizes as attributes. Collective. */
+PetscErrorCode ms_vae_history_write_h5(MPI_Comm comm, const ms_vae_history *h, hid_t grp);
+/* Loss curves (train, validation; log scale) as a PNG through gnuplot (ms_report_gnuplot). */
+PetscErrorCode ms_vae_history_plot(MPI_Comm comm, const ms_vae_history *h, const char *path);
+/* Latent mean and log-variance of this rank's structures (d->n_local * latent each). */
+PetscErrorCode ms_vae_encode_data(ms_vae v, const ms_vae_data *d, float *mu, float *logvar);
+
 #endif
