@@ -7,6 +7,7 @@
 #include "ms_report.h"
 #include "ms_vae.h"
 #include <string.h>
+#include <sys/resource.h>
 
 const char ms_cmd_vae_help[] =
   "usage: matscreen vae train -data structures.h5 [-dataset /structures] -output vae.h5 [-vae_size 32] [-vae_layers 4]\n"
@@ -115,8 +116,14 @@ static PetscErrorCode vae_train(MPI_Comm comm)
     PetscFunctionReturn(MS_CMD_EXIT_TEMPFAIL);
   }
   {
-    ms_h5_file f;
-    hid_t      g;
+    ms_h5_file    f;
+    hid_t         g;
+    struct rusage ru;
+    double        rss, rss_max;
+    getrusage(RUSAGE_SELF, &ru); /* peak resident memory of this rank (Linux: kB) */
+    rss = (double)ru.ru_maxrss / 1024.0;
+    PetscCallMPI(MPI_Allreduce(&rss, &rss_max, 1, MPI_DOUBLE, MPI_MAX, comm));
+    PetscCall(ms_log(comm, "vae train: peak memory %.1f MB per rank (largest rank)\n", rss_max));
     PetscCall(ms_h5_create(comm, out, &f));
     PetscCall(ms_h5_add_input(f, data));
     PetscCall(ms_h5_group_ensure(f->fid, "/vae", &g));
@@ -130,6 +137,7 @@ static PetscErrorCode vae_train(MPI_Comm comm)
     H5Gclose(g);
     PetscCall(ms_h5_group_ensure(f->fid, "/history", &g));
     PetscCall(ms_vae_history_write_h5(comm, &h, g));
+    PetscCall(ms_h5_attr_set_double(g, "peak_rss_per_rank_mb", rss_max));
     H5Gclose(g);
     PetscCall(ms_h5_commit(&f));
   }

@@ -118,6 +118,7 @@ typedef struct {
   int64_t  epochs_done;
   double  *train_loss, *val_loss;   /* per epoch: mean per-structure loss (BCE + KL) */
   double  *train_bce, *train_kl;
+  double  *epoch_seconds;           /* wall time per epoch (training steps + validation) */
   double   test_loss;               /* after the last epoch (NAN until then) */
   double   seconds;                 /* wall time of the epochs run in this call */
 } ms_vae_history;

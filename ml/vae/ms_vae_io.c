@@ -8,16 +8,16 @@
 
 PetscErrorCode ms_vae_history_write_h5(MPI_Comm comm, const ms_vae_history *h, hid_t grp)
 {
-  const char   *names[4] = {"train_loss", "val_loss", "train_bce", "train_kl"};
-  const double *vals[4]  = {h->train_loss, h->val_loss, h->train_bce, h->train_kl};
+  const char   *names[5] = {"train_loss", "val_loss", "train_bce", "train_kl", "epoch_seconds"};
+  const double *vals[5]  = {h->train_loss, h->val_loss, h->train_bce, h->train_kl, h->epoch_seconds};
   PetscMPIInt   rank;
   int64_t       ne = h->epochs_done;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  for (int k = 0; k < 4; k++) {
+  for (int k = 0; k < 5; k++) {
     PetscCall(ms_h5_write_rows_double(grp, names[k], ne, 0, rank ? 0 : ne, 0, vals[k]));
-    PetscCall(ms_h5_set_units(grp, names[k], "nats per structure"));
+    PetscCall(ms_h5_set_units(grp, names[k], k == 4 ? "s" : "nats per structure"));
   }
   PetscCall(ms_h5_write_scalar_double(grp, "test_loss", h->test_loss));
   PetscCall(ms_h5_attr_set_int(grp, "n_train", h->n_train));

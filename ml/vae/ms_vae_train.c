@@ -26,7 +26,7 @@ void ms_vae_train_params_default(ms_vae_train_params *p)
 
 void ms_vae_history_free(ms_vae_history *h)
 {
-  PetscFree4(h->train_loss, h->val_loss, h->train_bce, h->train_kl);
+  PetscFree5(h->train_loss, h->val_loss, h->train_bce, h->train_kl, h->epoch_seconds);
   memset(h, 0, sizeof *h);
 }
 
@@ -105,7 +105,7 @@ static PetscErrorCode eval_set(trainer *T, int64_t e, int64_t n, const int64_t *
 static PetscErrorCode history_alloc(int64_t epochs, ms_vae_history *h)
 {
   PetscFunctionBegin;
-  PetscCall(PetscCalloc4(epochs, &h->train_loss, epochs, &h->val_loss, epochs, &h->train_bce, epochs, &h->train_kl));
+  PetscCall(PetscCalloc5(epochs, &h->train_loss, epochs, &h->val_loss, epochs, &h->train_bce, epochs, &h->train_kl, epochs, &h->epoch_seconds));
   h->test_loss = NAN;
   PetscFunctionReturn(0);
 }
@@ -136,6 +136,7 @@ static PetscErrorCode ckpt_write(MPI_Comm comm, const char *path, ms_vae v, cons
   PetscCall(ms_h5_write_rows_double(f->fid, "val_loss", ne, 0, nl, 0, h->val_loss));
   PetscCall(ms_h5_write_rows_double(f->fid, "train_bce", ne, 0, nl, 0, h->train_bce));
   PetscCall(ms_h5_write_rows_double(f->fid, "train_kl", ne, 0, nl, 0, h->train_kl));
+  PetscCall(ms_h5_write_rows_double(f->fid, "epoch_seconds", ne, 0, nl, 0, h->epoch_seconds));
   PetscCall(ms_h5_commit(&f));
   PetscFunctionReturn(0);
 }
@@ -193,6 +194,7 @@ static PetscErrorCode ckpt_read(MPI_Comm comm, const char *path, ms_vae v, const
   PetscCall(ms_h5_read_rows_double(fid, "val_loss", 0, ne, 0, h->val_loss));
   PetscCall(ms_h5_read_rows_double(fid, "train_bce", 0, ne, 0, h->train_bce));
   PetscCall(ms_h5_read_rows_double(fid, "train_kl", 0, ne, 0, h->train_kl));
+  PetscCall(ms_h5_read_rows_double(fid, "epoch_seconds", 0, ne, 0, h->epoch_seconds));
   H5Fclose(fid);
   PetscFunctionReturn(0);
 }
@@ -272,10 +274,11 @@ PetscErrorCode ms_vae_train(ms_vae v, const ms_vae_data *d, const ms_vae_train_p
     h->train_kl[e]   = tot[1] / (double)ntr;
     h->train_loss[e] = h->train_bce[e] + h->train_kl[e];
     PetscCall(eval_set(&T, e, nva, va, &h->val_loss[e]));
-    h->epochs_done = e + 1;
+    h->epochs_done      = e + 1;
+    h->epoch_seconds[e] = MPI_Wtime() - te0;
     if (p->checkpoint[0]) PetscCall(ckpt_write(comm, p->checkpoint, v, p, &s, h));
     PetscCall(ms_log(comm, "epoch %lld/%lld: train loss %.6g (BCE %.6g + KL %.6g), validation %.6g, %.3g structures/s\n", (long long)(e + 1), (long long)p->epochs,
-                     h->train_loss[e], h->train_bce[e], h->train_kl[e], h->val_loss[e], (double)ntr / (MPI_Wtime() - te0)));
+                     h->train_loss[e], h->train_bce[e], h->train_kl[e], h->val_loss[e], (double)ntr / h->epoch_seconds[e]));
     run++;
     if (p->stop_after > 0 && run >= p->stop_after) break;
     PetscCall(ms_signal_agree(comm, &stop));
