@@ -1,4 +1,4 @@
-/* cmd_vae.c - `matscreen vae train|encode`: the 3-D convolutional VAE (library: ml/vae/ms_vae.h). */
+/* cmd_vae.c - `matscreen vae train|encode|decode`: the 3-D convolutional VAE (library: ml/vae/ms_vae.h). */
 #include "ms_commands.h"
 #include "ms_error.h"
 #include "ms_h5.h"
@@ -6,6 +6,7 @@
 #include "ms_options.h"
 #include "ms_report.h"
 #include "ms_vae.h"
+#include <math.h>
 #include <string.h>
 #include <sys/resource.h>
 
@@ -15,6 +16,7 @@ const char ms_cmd_vae_help[] =
   "                           [-lr 1e-5] [-beta1 0.9] [-beta2 0.999] [-adam_eps 1e-8] [-seed 0] [-chunk 8]\n"
   "                           [-checkpoint vae.h5.ckpt] [-resume] [-plot vae_loss.png|none]\n"
   "       matscreen vae encode -model vae.h5 -data structures.h5 [-dataset /structures] -output latent.h5\n"
+  "       matscreen vae decode -model vae.h5 -latent latent.h5 [-dataset /latent/mu] -output volumes.h5\n"
   "  train: the VAE of dissertation Table 4.3 (Conv3d k4 s2 + ReLU x layers, Dense hidden + ReLU, Dense mu|logvar;\n"
   "  mirrored transposed convolutions, sigmoid), loss BCE (sum over voxels) + KL, Adam with the seed's settings,\n"
   "  80/10/10 split by -seed, mini-batches over all ranks (each rank reads its shard of the structures, one gradient\n"
@@ -23,7 +25,9 @@ const char ms_cmd_vae_help[] =
   "  written after every epoch; after a kill, the same command with -resume continues bit for bit (same ranks).\n"
   "  vae.h5: /vae (architecture attributes, parameters), /history (losses per epoch, test loss). -chunk bounds\n"
   "  the structures per oneDNN call on a rank (memory). encode: latent mean and log-variance of every structure,\n"
-  "  /latent/mu and /latent/logvar (n x latent, structure order of the input).\n";
+  "  /latent/mu and /latent/logvar (n x latent, structure order of the input). decode: the decoder's voxel\n"
+  "  probabilities /probability (n, S, S, S) and the volumes /volumes = probability >= 0.5 (input to vae train\n"
+  "  with -dataset volumes).\n";
 
 static PetscErrorCode stem_path(const char *out, const char *suffix, char *buf, size_t len)
 {
@@ -204,6 +208,72 @@ static PetscErrorCode vae_encode(MPI_Comm comm)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode vae_decode(MPI_Comm comm)
+{
+  char        model[PETSC_MAX_PATH_LEN] = "", lat[PETSC_MAX_PATH_LEN] = "", dataset[PETSC_MAX_PATH_LEN] = "/latent/mu", out[PETSC_MAX_PATH_LEN] = "";
+  PetscInt    chunk = 8;
+  PetscBool   help;
+  ms_h5_file  f;
+  hid_t       g;
+  ms_vae      v;
+  int         rank_ds;
+  int64_t     dims[3], L, S, start, nloc, ng;
+  PetscMPIInt rank, np;
+  double     *zd;
+  float      *z, *p;
+  uint8_t    *vox;
+
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(comm, NULL, "matscreen vae decode options", NULL);
+  PetscCall(PetscOptionsString("-model", "trained VAE (output of vae train)", NULL, model, model, sizeof model, NULL));
+  PetscCall(PetscOptionsString("-latent", "HDF5 file of latent vectors (output of vae encode, or any n x latent matrix)", NULL, lat, lat, sizeof lat, NULL));
+  PetscCall(PetscOptionsString("-dataset", "n x latent dataset in -latent", NULL, dataset, dataset, sizeof dataset, NULL));
+  PetscCall(PetscOptionsString("-output", "decoded volumes (HDF5: /probability float32, /volumes uint8 = probability >= 0.5)", NULL, out, out, sizeof out, NULL));
+  PetscCall(PetscOptionsInt("-chunk", "latent vectors per oneDNN call", NULL, chunk, &chunk, NULL));
+  PetscOptionsEnd();
+  PetscCall(ms_options_help_requested(&help));
+  if (help) PetscFunctionReturn(0);
+  PetscCall(ms_options_check_unused(comm, NULL));
+  PetscCheck(model[0] && lat[0] && out[0], comm, MS_ERR_USER, "vae decode: missing required option %s", !model[0] ? "-model" : !lat[0] ? "-latent" : "-output");
+  PetscCheck(chunk >= 1, comm, MS_ERR_USER, "option -chunk: %d is out of range (expected >= 1)", (int)chunk);
+  PetscCall(ms_h5_open_read(comm, model, &f));
+  g = H5Gopen2(f->fid, "/vae", H5P_DEFAULT);
+  MS_H5CHK(g, comm, "vae decode: %s has no group /vae (write one with `matscreen vae train`)", model);
+  PetscCall(ms_vae_load_h5(comm, g, model, chunk, &v));
+  H5Gclose(g);
+  PetscCall(ms_h5_close(&f));
+  L = ms_vae_get_arch(v)->latent;
+  S = ms_vae_get_arch(v)->size;
+  PetscCall(ms_h5_open_read(comm, lat, &f));
+  PetscCall(ms_h5_dataset_shape(f->fid, dataset, &rank_ds, dims));
+  PetscCheck(rank_ds == 2 && dims[1] == L && dims[0] >= 1, comm, MS_ERR_READ, "vae decode: %s:%s must be n x %lld (the model's latent size)", lat, dataset, (long long)L);
+  ng = dims[0];
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &np));
+  start = ng * rank / np;
+  nloc  = ng * (rank + 1) / np - start;
+  PetscCall(PetscMalloc4(PetscMax(1, nloc * L), &zd, PetscMax(1, nloc * L), &z, PetscMax(1, nloc * S * S * S), &p, PetscMax(1, nloc * S * S * S), &vox));
+  PetscCall(ms_h5_read_rows_double(f->fid, dataset, start, nloc, L, zd));
+  PetscCall(ms_h5_close(&f));
+  for (int64_t i = 0; i < nloc * L; i++) {
+    PetscCheck(isfinite(zd[i]), PETSC_COMM_SELF, MS_ERR_READ, "vae decode: %s:%s row %lld column %lld is %g (expected a finite number)", lat, dataset,
+               (long long)(start + i / L), (long long)(i % L), zd[i]);
+    z[i] = (float)zd[i];
+  }
+  PetscCall(ms_vae_decode_rows(v, nloc, z, p, vox));
+  PetscCall(ms_h5_create(comm, out, &f));
+  PetscCall(ms_h5_add_input(f, model));
+  PetscCall(ms_h5_add_input(f, lat));
+  PetscCall(ms_vae_write_volumes(comm, f->fid, "probability", H5T_NATIVE_FLOAT, ng, start, nloc, S, p));
+  PetscCall(ms_vae_write_volumes(comm, f->fid, "volumes", H5T_NATIVE_UINT8, ng, start, nloc, S, vox));
+  PetscCall(ms_h5_attr_set_string(f->fid, "layout", "probability, volumes: (n, nz, ny, nx), row i decoded from latent row i; volumes = probability >= 0.5 (1 = solid)"));
+  PetscCall(ms_h5_commit(&f));
+  PetscCall(ms_log(comm, "vae decode: %lld latent vectors -> %lld^3 volumes; wrote %s (/probability, /volumes)\n", (long long)ng, (long long)S, out));
+  PetscCall(PetscFree4(zd, z, p, vox));
+  PetscCall(ms_vae_destroy(&v));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode ms_cmd_vae(MPI_Comm comm)
 {
   const char *sub = ms_options_argv_word(2);
@@ -214,6 +284,7 @@ PetscErrorCode ms_cmd_vae(MPI_Comm comm)
     PetscCall(rc);
   }
   else if (sub && !strcmp(sub, "encode")) PetscCall(vae_encode(comm));
+  else if (sub && !strcmp(sub, "decode")) PetscCall(vae_decode(comm));
   else {
     PetscBool help;
     PetscCall(ms_options_help_requested(&help));
@@ -221,7 +292,7 @@ PetscErrorCode ms_cmd_vae(MPI_Comm comm)
       PetscCall(ms_log(comm, "%s", ms_cmd_vae_help));
       PetscFunctionReturn(0);
     }
-    SETERRQ(comm, MS_ERR_USER, "vae: unknown subcommand '%s'; use `matscreen vae train ...` or `matscreen vae encode ...`", sub ? sub : "");
+    SETERRQ(comm, MS_ERR_USER, "vae: unknown subcommand '%s'; use `matscreen vae train|encode|decode ...`", sub ? sub : "");
   }
   PetscFunctionReturn(0);
 }

@@ -142,5 +142,12 @@ PetscErrorCode ms_vae_history_write_h5(MPI_Comm comm, const ms_vae_history *h, h
 PetscErrorCode ms_vae_history_plot(MPI_Comm comm, const ms_vae_history *h, const char *path);
 /* Latent mean and log-variance of this rank's structures (d->n_local * latent each). */
 PetscErrorCode ms_vae_encode_data(ms_vae v, const ms_vae_data *d, float *mu, float *logvar);
+/* Decode n_local latent vectors z (n_local * latent) in chunks: voxel probabilities p
+ * (n_local * size^3, NULL: skipped) and volumes vox = (p >= 0.5) (NULL: skipped). */
+PetscErrorCode ms_vae_decode_rows(ms_vae v, int64_t n_local, const float *z, float *p, uint8_t *vox);
+/* Row-sharded 4-D dataset (n_global, size, size, size) of H5T_NATIVE_FLOAT or
+ * H5T_NATIVE_UINT8 values: this rank writes rows [start, start + n_local). Collective. */
+PetscErrorCode ms_vae_write_volumes(MPI_Comm comm, hid_t loc, const char *name, hid_t type, int64_t n_global, int64_t start, int64_t n_local,
+                                    int64_t size, const void *data);
 
 #endif

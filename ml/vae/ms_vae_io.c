@@ -63,3 +63,45 @@ PetscErrorCode ms_vae_encode_data(ms_vae v, const ms_vae_data *d, float *mu, flo
   PetscCall(PetscFree(x));
   PetscFunctionReturn(0);
 }
+
+PetscErrorCode ms_vae_decode_rows(ms_vae v, int64_t n_local, const float *z, float *p, uint8_t *vox)
+{
+  const ms_vae_arch *a  = ms_vae_get_arch(v);
+  const int64_t      nv = a->size * a->size * a->size, c = ms_vae_chunk(v);
+  float             *buf;
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(c * nv, &buf));
+  for (int64_t i0 = 0; i0 < n_local; i0 += c) {
+    const int64_t n = PetscMin(c, n_local - i0);
+    PetscCall(ms_vae_decode(v, n, z + i0 * a->latent, buf));
+    if (p) memcpy(p + i0 * nv, buf, (size_t)(n * nv) * sizeof *p);
+    if (vox)
+      for (int64_t q = 0; q < n * nv; q++) vox[i0 * nv + q] = buf[q] >= 0.5f;
+  }
+  PetscCall(PetscFree(buf));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_vae_write_volumes(MPI_Comm comm, hid_t loc, const char *name, hid_t type, int64_t n_global, int64_t start, int64_t n_local,
+                                    int64_t size, const void *data)
+{
+  hsize_t dims[4] = {(hsize_t)n_global, (hsize_t)size, (hsize_t)size, (hsize_t)size};
+  hsize_t st[4] = {(hsize_t)start, 0, 0, 0}, cnt[4] = {(hsize_t)n_local, (hsize_t)size, (hsize_t)size, (hsize_t)size};
+  hid_t   fs, ms, ds, x;
+  herr_t  e;
+  PetscFunctionBegin;
+  fs = H5Screate_simple(4, dims, NULL);
+  ds = H5Dcreate2(loc, name, type, fs, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  MS_H5CHK(ds, comm, "creating dataset %s failed", name);
+  ms = H5Screate_simple(4, cnt, NULL);
+  ms_h5_select_block(fs, ms, 4, st, cnt);
+  x = H5Pcreate(H5P_DATASET_XFER);
+  H5Pset_dxpl_mpio(x, H5FD_MPIO_COLLECTIVE);
+  e = H5Dwrite(ds, type, ms, fs, x, data);
+  H5Pclose(x);
+  H5Sclose(ms);
+  H5Sclose(fs);
+  H5Dclose(ds);
+  MS_H5CHK(e, comm, "writing dataset %s failed", name);
+  PetscFunctionReturn(0);
+}

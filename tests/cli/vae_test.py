@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`matscreen vae train|encode` end to end (tiny 16^3 structures from `generate -batch`).
+"""`matscreen vae train|encode|decode` end to end (tiny 16^3 structures from `generate -batch`).
 
   help and errors   -help lists the options; a missing option, a wrong structure size, a voxel
                     value other than 0/1 and a wrong -vae_channels count each fail with one
@@ -8,7 +8,8 @@
                     its first checkpoint is killed with SIGKILL; the same command with -resume
                     gives parameters and loss history bit for bit equal to an uninterrupted run.
   outputs           /vae, /history (one loss per epoch, finite test loss), the loss PNG;
-                    `vae encode` on 1 and 2 ranks gives the same latent means (1e-6).
+                    `vae encode` and `vae decode` on 1 and 2 ranks agree (1e-6); decoded
+                    volumes are the probabilities thresholded at 0.5.
 usage: vae_test.py   (env MATSCREEN, MS_SHIM = libms_kill_at_write.so)
 """
 import os
@@ -101,5 +102,16 @@ run(["vae", "encode", "-model", "ref.h5", "-data", "s.h5", "-output", "z2.h5"], 
 with h5py.File("z1.h5") as a, h5py.File("z2.h5") as b:
     m1, m2 = a["latent/mu"][:], b["latent/mu"][:]
     check(m1.shape == (10, 4) and np.allclose(m1, m2, rtol=1e-6, atol=1e-7), "encode: 1 rank = 2 ranks")
+
+# decode the latent means on 1 and 2 ranks; volumes = probability >= 0.5; wrong latent width refused
+run(["vae", "decode", "-model", "ref.h5", "-latent", "z1.h5", "-output", "d1.h5"])
+run(["vae", "decode", "-model", "ref.h5", "-latent", "z1.h5", "-output", "d2.h5"], 2)
+with h5py.File("d1.h5") as a, h5py.File("d2.h5") as b:
+    p1, p2, v1 = a["probability"][:], b["probability"][:], a["volumes"][:]
+    check(p1.shape == (10, 16, 16, 16) and np.allclose(p1, p2, rtol=1e-6, atol=1e-7) and np.array_equal(v1, p1 >= 0.5), "decode: 1 rank = 2 ranks, volumes = p >= 0.5")
+with h5py.File("w.h5", "w") as f:
+    f["z"] = np.zeros((2, 5))
+p = run(["vae", "decode", "-model", "ref.h5", "-latent", "w.h5", "-dataset", "z", "-output", "d3.h5"], expect=66)
+check("must be n x 4" in p.stderr and not os.path.exists("d3.h5"), "decode: wrong latent width named")
 print("vae_test:", "FAILED" if bad else "ok")
 sys.exit(1 if bad else 0)
