@@ -1,5 +1,6 @@
 /* cmd_vae.c - `matscreen vae train|encode|decode`: the 3-D convolutional VAE (library: ml/vae/ms_vae.h). */
 #include "ms_commands.h"
+#include "ms_dnn.h"
 #include "ms_error.h"
 #include "ms_h5.h"
 #include "ms_log.h"
@@ -14,7 +15,7 @@ const char ms_cmd_vae_help[] =
   "usage: matscreen vae train -data structures.h5 [-dataset /structures] -output vae.h5 [-vae_size 32] [-vae_layers 4]\n"
   "                           [-vae_channels 16,32,64,128] [-vae_hidden 2048] [-vae_latent 256] [-epochs 1000] [-batch 64]\n"
   "                           [-lr 1e-5] [-beta1 0.9] [-beta2 0.999] [-adam_eps 1e-8] [-seed 0] [-chunk 8]\n"
-  "                           [-checkpoint vae.h5.ckpt] [-resume] [-plot vae_loss.png|none]\n"
+  "                           [-checkpoint vae.h5.ckpt] [-resume] [-plot vae_loss.png|none] [-vae_layout plain|blocked]\n"
   "       matscreen vae encode -model vae.h5 -data structures.h5 [-dataset /structures] -output latent.h5\n"
   "       matscreen vae decode -model vae.h5 -latent latent.h5 [-dataset /latent/mu] -output volumes.h5\n"
   "  train: the VAE of dissertation Table 4.3 (Conv3d k4 s2 + ReLU x layers, Dense hidden + ReLU, Dense mu|logvar;\n"
@@ -49,6 +50,8 @@ static PetscErrorCode vae_train(MPI_Comm comm)
   PetscInt            size = 32, layers = 4, hidden = 2048, latent = 256, epochs = 1000, batch = 64, seed = 0, chunk = 8, stop_after = 0;
   PetscInt            channels[MS_VAE_MAX_CONV] = {16, 32, 64, 128, 256, 512, 1024, 2048}, nch = MS_VAE_MAX_CONV;
   PetscBool           help, set_ch, has_ckpt, has_plot;
+  const char *const   layouts[] = {"plain", "blocked"};
+  PetscInt            layout    = 0;
   ms_vae_data         d;
   ms_vae              v;
   ms_vae_history      h;
@@ -72,6 +75,8 @@ static PetscErrorCode vae_train(MPI_Comm comm)
   PetscCall(PetscOptionsReal("-adam_eps", "Adam epsilon", NULL, p.eps, &p.eps, NULL));
   PetscCall(PetscOptionsInt("-seed", "seed of the split, the initial weights, the batches and the noise", NULL, seed, &seed, NULL));
   PetscCall(PetscOptionsInt("-chunk", "structures per oneDNN call on a rank (bounds activation memory)", NULL, chunk, &chunk, NULL));
+  PetscCall(PetscOptionsEList("-vae_layout", "convolution layouts: plain (ncdhw, no reorders) or blocked (oneDNN's choice, reorders per call)", NULL, layouts, 2,
+                              layouts[layout], &layout, NULL));
   PetscCall(PetscOptionsString("-checkpoint", "checkpoint written after every epoch (default: OUTPUT.ckpt)", NULL, p.checkpoint, p.checkpoint, sizeof p.checkpoint,
                                &has_ckpt));
   PetscCall(PetscOptionsBool("-resume", "continue the run stopped at -checkpoint (same options)", NULL, p.resume, &p.resume, NULL));
@@ -101,6 +106,7 @@ static PetscErrorCode vae_train(MPI_Comm comm)
   PetscCall(ms_output_check(comm, out));
 
   PetscCall(ms_vae_data_load(comm, data, dataset, size, &d));
+  ms_dnn_set_layout(layout ? MS_DNN_LAYOUT_BLOCKED : MS_DNN_LAYOUT_PLAIN);
   PetscCall(ms_vae_create(&a, chunk, &v));
   {
     size_t      mem = ms_vae_memory(v) + (size_t)d.n_local * size * size * size;

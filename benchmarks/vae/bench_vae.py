@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """VAE training throughput: `matscreen vae train` on 1 and 2 ranks (1 thread per rank) beside
 PyTorch on the CPU with the same architecture (Table 4.3 widths 16,32,64,128, hidden 2048,
-latent 256, at the given input sizes), batch 64 and threads (1, and 2 to match 2 ranks).
+latent 256, at the given input sizes), batch 64 and threads (1, and 2 to match 2 ranks);
+matscreen with plain (ncdhw) and blocked (oneDNN's choice + reorders) convolution layouts.
 Structures from `matscreen generate -batch N -resize SIZE`. One JSON line per run:
 structures/s = training structures / median epoch time after the first (steps + validation),
 and the peak resident memory per rank (process).
@@ -29,15 +30,16 @@ for size in sizes:
     subprocess.run([ms, "generate", "-batch", str(n), "-size", str(size * 3 // 2), "-n_points_range", "20,120", "-radius_range", "2,3.5",
                     "-stretch_axis", "random", "-stretch_range", "0.5,1", "-resize", str(size), "-seed", "1", "-output", data, "-quiet"],
                    check=True, env=env)
-    for ranks in (1, 2):
-        out = f"{d}/v{size}_{ranks}.h5"
+    for ranks, layout in ((1, "plain"), (1, "blocked"), (2, "plain"), (2, "blocked")):
+        out = f"{d}/v{size}_{ranks}_{layout}.h5"
         cmd = (["mpiexec", "--oversubscribe", "-n", str(ranks)] if ranks > 1 else []) + [ms, "vae", "train", "-data", data, "-vae_size", str(size),
-                                                                                       "-epochs", str(epochs), "-plot", "none", "-output", out, "-quiet"] + ARCH
+                                                                                       "-epochs", str(epochs), "-plot", "none", "-output", out, "-quiet",
+                                                                                       "-vae_layout", layout] + ARCH
         subprocess.run(cmd, check=True, env=env)
         with h5py.File(out) as f:
             h = f["history"]
             t = statistics.median(h["epoch_seconds"][1:]) if epochs > 1 else h["epoch_seconds"][0]
-            print(json.dumps({"impl": "matscreen", "size": size, "channels": [16, 32, 64, 128], "hidden": 2048, "latent": 256, "batch": 64,
+            print(json.dumps({"impl": "matscreen", "layout": layout, "size": size, "channels": [16, 32, 64, 128], "hidden": 2048, "latent": 256, "batch": 64,
                               "threads": 1, "ranks": ranks, "n_train": int(h.attrs["n_train"]), "epochs": epochs,
                               "structures_per_s": round(h.attrs["n_train"] / t, 3), "peak_rss_mb": round(float(h.attrs["peak_rss_per_rank_mb"]), 1)}),
                   flush=True)

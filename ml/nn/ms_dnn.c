@@ -48,11 +48,22 @@ static PetscErrorCode ms_dnn_engine_get(void)
   PetscFunctionReturn(0);
 }
 
-/* One primitive and its descriptor. */
+/* One primitive, its descriptor, and for blocked layouts (ms_dnn_set_layout) the arguments
+ * whose layout differs from the caller's plain one: a buffer in the primitive's layout and the
+ * reorder into it (inputs) or out of it (outputs). */
+#define MS_DNN_MAX_ARGS 4
 typedef struct {
   dnnl_primitive_desc_t pd;
   dnnl_primitive_t      p;
+  int                   n_re;
+  int                   re_arg[MS_DNN_MAX_ARGS], re_out[MS_DNN_MAX_ARGS];
+  dnnl_memory_t         re_mem[MS_DNN_MAX_ARGS];
+  dnnl_primitive_t      re_prim[MS_DNN_MAX_ARGS];
 } ms_dnn_prim;
+
+static ms_dnn_layout ms_dnn_layout_mode = MS_DNN_LAYOUT_PLAIN;
+
+void ms_dnn_set_layout(ms_dnn_layout layout) { ms_dnn_layout_mode = layout; }
 
 enum { M_SRC, M_WEI, M_BIAS, M_DST, M_DIFF_SRC, M_DIFF_WEI, M_DIFF_BIAS, M_DIFF_DST, M_COUNT };
 
@@ -69,6 +80,11 @@ struct ms_dnn_layer_s {
 
 static void prim_free(ms_dnn_prim *q)
 {
+  for (int i = 0; i < q->n_re; i++) {
+    dnnl_primitive_destroy(q->re_prim[i]);
+    dnnl_memory_destroy(q->re_mem[i]);
+  }
+  q->n_re = 0;
   if (q->p) dnnl_primitive_destroy(q->p);
   if (q->pd) dnnl_primitive_desc_destroy(q->pd);
   q->p  = NULL;
@@ -94,6 +110,27 @@ static PetscErrorCode prim_make(ms_dnn_prim *q, const_dnnl_op_desc_t desc, const
   PetscFunctionBegin;
   DNNLCHK(dnnl_primitive_desc_create(&q->pd, desc, NULL, ms_dnn_engine, hint));
   DNNLCHK(dnnl_primitive_create(&q->p, q->pd));
+  PetscFunctionReturn(0);
+}
+
+/* For each (arg, plain md, is output): when the primitive chose another layout, allocate a
+ * buffer in its layout and the reorder between the two. */
+static PetscErrorCode prim_plan(ms_dnn_prim *q, int n, const int *args, const dnnl_memory_desc_t *const *plain, const int *out)
+{
+  PetscFunctionBegin;
+  for (int i = 0; i < n; i++) {
+    const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(q->pd, dnnl_query_exec_arg_md, args[i]);
+    dnnl_primitive_desc_t     rpd;
+    if (!md || dnnl_memory_desc_equal(md, plain[i])) continue;
+    const int k = q->n_re++;
+    q->re_arg[k] = args[i];
+    q->re_out[k] = out[i];
+    DNNLCHK(dnnl_memory_create(&q->re_mem[k], md, ms_dnn_engine, DNNL_MEMORY_ALLOCATE));
+    if (out[i]) DNNLCHK(dnnl_reorder_primitive_desc_create(&rpd, md, ms_dnn_engine, plain[i], ms_dnn_engine, NULL));
+    else DNNLCHK(dnnl_reorder_primitive_desc_create(&rpd, plain[i], ms_dnn_engine, md, ms_dnn_engine, NULL));
+    DNNLCHK(dnnl_primitive_create(&q->re_prim[k], rpd));
+    dnnl_primitive_desc_destroy(rpd);
+  }
   PetscFunctionReturn(0);
 }
 
@@ -151,23 +188,40 @@ static PetscErrorCode layer_setup(ms_dnn_layer L, int64_t n)
     }
     DNNLCHK(dnnl_memory_desc_init_by_tag(&src, 5, ds, dnnl_f32, dnnl_ncdhw));
     DNNLCHK(dnnl_memory_desc_init_by_tag(&dst, 5, dd, dnnl_f32, dnnl_ncdhw));
-    if (L->kind == MS_DNN_CONV3D) {
-      DNNLCHK(dnnl_memory_desc_init_by_tag(&wei, 5, dw, dnnl_f32, dnnl_oidhw));
-      DNNLCHK(dnnl_convolution_forward_desc_init(&d, dnnl_forward_training, dnnl_convolution_direct, &src, &wei, &bias, &dst, strides, pad, pad));
-      PetscCall(prim_make(&L->fwd, &d, NULL));
-      DNNLCHK(dnnl_convolution_backward_data_desc_init(&d, dnnl_convolution_direct, &src, &wei, &dst, strides, pad, pad));
-      PetscCall(prim_make(&L->bwd_data, &d, L->fwd.pd));
-      DNNLCHK(dnnl_convolution_backward_weights_desc_init(&d, dnnl_convolution_direct, &src, &wei, &bias, &dst, strides, pad, pad));
-      PetscCall(prim_make(&L->bwd_w, &d, L->fwd.pd));
-    } else {
-      /* torch ConvTranspose3d.weight is [ic][oc][k][k][k]: oneDNN's iodhw of dims (oc, ic, ...). */
-      DNNLCHK(dnnl_memory_desc_init_by_tag(&wei, 5, dw, dnnl_f32, dnnl_iodhw));
-      DNNLCHK(dnnl_deconvolution_forward_desc_init(&d, dnnl_forward_training, dnnl_deconvolution_direct, &src, &wei, &bias, &dst, strides, pad, pad));
-      PetscCall(prim_make(&L->fwd, &d, NULL));
-      DNNLCHK(dnnl_deconvolution_backward_data_desc_init(&d, dnnl_deconvolution_direct, &src, &wei, &dst, strides, pad, pad));
-      PetscCall(prim_make(&L->bwd_data, &d, L->fwd.pd));
-      DNNLCHK(dnnl_deconvolution_backward_weights_desc_init(&d, dnnl_deconvolution_direct, &src, &wei, &bias, &dst, strides, pad, pad));
-      PetscCall(prim_make(&L->bwd_w, &d, L->fwd.pd));
+    /* torch ConvTranspose3d.weight is [ic][oc][k][k][k]: oneDNN's iodhw of dims (oc, ic, ...). */
+    DNNLCHK(dnnl_memory_desc_init_by_tag(&wei, 5, dw, dnnl_f32, L->kind == MS_DNN_CONV3D ? dnnl_oidhw : dnnl_iodhw));
+    {
+      const PetscBool           blk = ms_dnn_layout_mode == MS_DNN_LAYOUT_BLOCKED;
+      dnnl_memory_desc_t        asrc = src, awei = wei, adst = dst;
+      const dnnl_memory_desc_t *pl_f[3] = {&src, &wei, &dst}, *pl_d[3] = {&dst, &wei, &src}, *pl_w[3] = {&src, &dst, &wei};
+      const int                 a_f[3] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST}, o_f[3] = {0, 0, 1};
+      const int                 a_d[3] = {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC}, o_d[3] = {0, 0, 1};
+      const int                 a_w[3] = {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS}, o_w[3] = {0, 0, 1};
+      if (blk) {
+        DNNLCHK(dnnl_memory_desc_init_by_tag(&asrc, 5, ds, dnnl_f32, dnnl_format_tag_any));
+        DNNLCHK(dnnl_memory_desc_init_by_tag(&awei, 5, dw, dnnl_f32, dnnl_format_tag_any));
+        DNNLCHK(dnnl_memory_desc_init_by_tag(&adst, 5, dd, dnnl_f32, dnnl_format_tag_any));
+      }
+      if (L->kind == MS_DNN_CONV3D) {
+        DNNLCHK(dnnl_convolution_forward_desc_init(&d, dnnl_forward_training, dnnl_convolution_direct, &asrc, &awei, &bias, &adst, strides, pad, pad));
+        PetscCall(prim_make(&L->fwd, &d, NULL));
+        DNNLCHK(dnnl_convolution_backward_data_desc_init(&d, dnnl_convolution_direct, &asrc, &awei, &adst, strides, pad, pad));
+        PetscCall(prim_make(&L->bwd_data, &d, L->fwd.pd));
+        DNNLCHK(dnnl_convolution_backward_weights_desc_init(&d, dnnl_convolution_direct, &asrc, &awei, &bias, &adst, strides, pad, pad));
+        PetscCall(prim_make(&L->bwd_w, &d, L->fwd.pd));
+      } else {
+        DNNLCHK(dnnl_deconvolution_forward_desc_init(&d, dnnl_forward_training, dnnl_deconvolution_direct, &asrc, &awei, &bias, &adst, strides, pad, pad));
+        PetscCall(prim_make(&L->fwd, &d, NULL));
+        DNNLCHK(dnnl_deconvolution_backward_data_desc_init(&d, dnnl_deconvolution_direct, &asrc, &awei, &adst, strides, pad, pad));
+        PetscCall(prim_make(&L->bwd_data, &d, L->fwd.pd));
+        DNNLCHK(dnnl_deconvolution_backward_weights_desc_init(&d, dnnl_deconvolution_direct, &asrc, &awei, &bias, &adst, strides, pad, pad));
+        PetscCall(prim_make(&L->bwd_w, &d, L->fwd.pd));
+      }
+      if (blk) {
+        PetscCall(prim_plan(&L->fwd, 3, a_f, pl_f, o_f));
+        PetscCall(prim_plan(&L->bwd_data, 3, a_d, pl_d, o_d));
+        PetscCall(prim_plan(&L->bwd_w, 3, a_w, pl_w, o_w));
+      }
     }
   }
   if (L->act != MS_DNN_ACT_NONE) {
@@ -261,8 +315,26 @@ static PetscErrorCode bind(ms_dnn_layer L, int i, const void *p)
 
 static PetscErrorCode run(ms_dnn_prim *q, int nargs, const dnnl_exec_arg_t *args)
 {
+  dnnl_exec_arg_t a[MS_DNN_MAX_ARGS + 1];
   PetscFunctionBegin;
-  DNNLCHK(dnnl_primitive_execute(q->p, ms_dnn_stream, nargs, args));
+  for (int i = 0; i < nargs; i++) {
+    a[i] = args[i];
+    for (int k = 0; k < q->n_re; k++)
+      if (q->re_arg[k] == args[i].arg) {
+        a[i].memory = q->re_mem[k];
+        if (!q->re_out[k]) {
+          dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, args[i].memory}, {DNNL_ARG_TO, q->re_mem[k]}};
+          DNNLCHK(dnnl_primitive_execute(q->re_prim[k], ms_dnn_stream, 2, r));
+        }
+      }
+  }
+  DNNLCHK(dnnl_primitive_execute(q->p, ms_dnn_stream, nargs, a));
+  for (int i = 0; i < nargs; i++)
+    for (int k = 0; k < q->n_re; k++)
+      if (q->re_arg[k] == args[i].arg && q->re_out[k]) {
+        dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, q->re_mem[k]}, {DNNL_ARG_TO, args[i].memory}};
+        DNNLCHK(dnnl_primitive_execute(q->re_prim[k], ms_dnn_stream, 2, r));
+      }
   DNNLCHK(dnnl_stream_wait(ms_dnn_stream));
   PetscFunctionReturn(0);
 }

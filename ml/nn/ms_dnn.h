@@ -33,6 +33,13 @@ typedef enum { MS_DNN_ACT_NONE = 0, MS_DNN_ACT_RELU, MS_DNN_ACT_SIGMOID } ms_dnn
 
 typedef struct ms_dnn_layer_s *ms_dnn_layer;
 
+/* Layouts inside the convolution primitives, for layers created after the call (process-wide,
+ * like the engine): PLAIN (default) runs oneDNN on the caller's ncdhw arrays; BLOCKED lets
+ * oneDNN pick its blocked layouts (format_tag any) and reorders inputs into them and outputs
+ * back on every call. Results agree to rounding; benchmarks/RESULTS.md has the timings. */
+typedef enum { MS_DNN_LAYOUT_PLAIN = 0, MS_DNN_LAYOUT_BLOCKED } ms_dnn_layout;
+void ms_dnn_set_layout(ms_dnn_layout layout);
+
 /* Convolution (MS_DNN_CONV3D) or transposed convolution (MS_DNN_DECONV3D) of a cubic kernel
  * k with stride and symmetric padding, ic -> oc channels, input spatial shape in[3] (d, h, w). */
 PetscErrorCode ms_dnn_conv_create(ms_dnn_kind kind, int64_t ic, int64_t oc, const int64_t in[3], int64_t k, int64_t stride,

@@ -7,9 +7,10 @@
  * double from the f32 outputs. Tolerance: f32 rounding of L (about 1e-6) over 2h plus 1 %.
  * Also checks that the backward pass adds into dW/db (two calls give twice the gradient).
  *
+ * Every case runs twice: with plain layouts and with oneDNN's blocked layouts (reorders).
  * With an argument PATH the cases (inputs, weights, r and our outputs and gradients) are
  * written to PATH (HDF5, one group per case) for the PyTorch parity check
- * (tests/parity/dnn_parity.py).
+ * (tests/parity/dnn_parity.py); blocked-layout cases are numbered from 100.
  */
 #include "ms_dnn.h"
 #include "ms_rng.h"
@@ -97,6 +98,7 @@ int main(int argc, char **argv)
   hid_t f = -1;
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   if (argc > 1 && argv[1][0] != '-') f = H5Fcreate(argv[1], H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  for (int lay = 0; lay < 2; lay++) /* plain layouts, then oneDNN's blocked ones with reorders */
   for (int ci = 0; ci < (int)(sizeof cases / sizeof cases[0]); ci++) {
     const dnn_case *c = &cases[ci];
     ms_dnn_layer    L;
@@ -104,6 +106,7 @@ int main(int argc, char **argv)
     float          *x, *W, *b, *r, *y, *dy, *dx, *dW, *db, *dW2;
     ms_rng          rng;
 
+    ms_dnn_set_layout(lay ? MS_DNN_LAYOUT_BLOCKED : MS_DNN_LAYOUT_PLAIN);
     if (c->kind == MS_DNN_DENSE) PetscCall(ms_dnn_dense_create(c->ic, c->oc, c->act, &L));
     else PetscCall(ms_dnn_conv_create(c->kind, c->ic, c->oc, c->in, c->k, c->stride, c->pad, c->act, &L));
     ms_dnn_layer_sizes(L, &nx, &ny, &nw, &nb);
@@ -122,7 +125,7 @@ int main(int argc, char **argv)
     PetscCall(ms_dnn_layer_backward(L, c->n, x, y, dy, W, dx, dW, db));
     if (f >= 0) {
       float *arr[8] = {x, W, b, r, y, dx, dW, db};
-      PetscCall(write_case(f, ci, c, nx, ny, nw, nb, arr));
+      PetscCall(write_case(f, 100 * lay + ci, c, nx, ny, nw, nb, arr));
     }
     /* Accumulation: a second backward adds the same gradient again. */
     for (int64_t i = 0; i < ny; i++) dy[i] = r[i];
