@@ -5,8 +5,10 @@
                     value other than 0/1 and a wrong -vae_channels count each fail with one
                     message naming the culprit and leave no output.
   resume            a run stopped (SIGSTOP from the shim tests/cli/kill_at_write.c) right after
-                    its first checkpoint is killed with SIGKILL; the same command with -resume
-                    gives parameters and loss history bit for bit equal to an uninterrupted run.
+                    its first checkpoint is killed with SIGKILL, or sent SIGTERM (exit 75); the
+                    same command with -resume gives parameters and loss history bit for bit
+                    equal to an uninterrupted run. A missing checkpoint or one of another seed
+                    is refused.
   outputs           /vae, /history (one loss per epoch, finite test loss), the loss PNG;
                     `vae encode` and `vae decode` on 1 and 2 ranks agree (1e-6); decoded
                     volumes are the probabilities thresholded at 0.5.
@@ -74,27 +76,36 @@ with h5py.File("ref.h5") as f:
     check(ref.dtype == np.float32 and len(ref_loss) == 3 and np.isfinite(f["history/test_loss"][()]), "model and history written")
 check(os.path.getsize("ref_loss.png") > 1000, "loss plot written")
 
-# stopped after its first checkpoint, killed, resumed
-env = dict(os.environ, LD_PRELOAD=SHIM, MS_STOP_AT_RENAME="k.h5.ckpt")
-pr = subprocess.Popen([MS] + TRAIN + ["-epochs", "3", "-output", "k.h5"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-t0 = time.time()
-while time.time() - t0 < 120 and pr.poll() is None:
-    try:
-        if open(f"/proc/{pr.pid}/stat").read().rsplit(")", 1)[1].split()[0] == "T" and os.path.exists("k.h5.ckpt"):
-            break
-    except OSError:
-        pass
-    time.sleep(0.02)
-check(pr.poll() is None, "run stopped at its first checkpoint")
-pr.send_signal(signal.SIGKILL)
-pr.communicate()
-with h5py.File("k.h5.ckpt") as f:
-    check(f["epochs_done"][()] == 1, "checkpoint holds epoch 1")
-check(not os.path.exists("k.h5"), "killed run left no output")
-p = run(TRAIN + ["-epochs", "3", "-output", "k.h5", "-resume"])
-check("resuming from 'k.h5.ckpt' after epoch 1 of 3" in p.stdout, "resumed after epoch 1")
-with h5py.File("k.h5") as f:
-    check(np.array_equal(f["vae/params"][:], ref) and np.array_equal(f["history/train_loss"][:], ref_loss), "resumed = uninterrupted, bit for bit")
+# stopped after its first checkpoint, then killed (SIGKILL) or asked to stop (SIGTERM), resumed
+for how in ("kill", "term"):
+    out = f"{how}.h5"
+    env = dict(os.environ, LD_PRELOAD=SHIM, MS_STOP_AT_RENAME=out + ".ckpt")
+    pr = subprocess.Popen([MS] + TRAIN + ["-epochs", "3", "-output", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    t0 = time.time()
+    while time.time() - t0 < 120 and pr.poll() is None:
+        try:
+            if open(f"/proc/{pr.pid}/stat").read().rsplit(")", 1)[1].split()[0] == "T" and os.path.exists(out + ".ckpt"):
+                break
+        except OSError:
+            pass
+        time.sleep(0.02)
+    check(pr.poll() is None, f"{how}: run stopped at its first checkpoint")
+    pr.send_signal(signal.SIGKILL if how == "kill" else signal.SIGTERM)
+    pr.send_signal(signal.SIGCONT)
+    pr.communicate()
+    if how == "term":
+        check(pr.returncode == 75, f"SIGTERM: exit status {pr.returncode}, expected 75")
+    with h5py.File(out + ".ckpt") as f:
+        check(f["epochs_done"][()] == 1, f"{how}: checkpoint holds epoch 1")
+    check(not os.path.exists(out), f"{how}: stopped run left no output")
+    p = run(TRAIN + ["-epochs", "3", "-output", out, "-resume"])
+    check(f"resuming from '{out}.ckpt' after epoch 1 of 3" in p.stdout, f"{how}: resumed after epoch 1")
+    with h5py.File(out) as f:
+        check(np.array_equal(f["vae/params"][:], ref) and np.array_equal(f["history/train_loss"][:], ref_loss), f"{how}: resumed = uninterrupted, bit for bit")
+p = run(TRAIN + ["-epochs", "3", "-output", "x.h5", "-checkpoint", "nothing.ckpt", "-resume"], expect=65)
+check("cannot open checkpoint 'nothing.ckpt'" in p.stderr, "-resume without a checkpoint named")
+p = run(TRAIN[:-2] + ["-seed", "6", "-epochs", "3", "-output", "kill.h5", "-resume"], expect=95)
+check("-seed 5" in p.stderr, "checkpoint of another seed refused")
 
 # encode on 1 and 2 ranks
 run(["vae", "encode", "-model", "ref.h5", "-data", "s.h5", "-output", "z1.h5"])
