@@ -20,6 +20,6 @@ const ms_command ms_commands[] = {
   {"bo", "Bayesian optimisation: suggest the next experiments (GP + UCB/EI/PI/EHVI), benchmark strategies", ms_cmd_bo_help, ms_cmd_bo},
   {"formula", "print the formula a symbolic model (sisso) learned", ms_cmd_formula_help, ms_cmd_formula},
   {"sims", "ToF-SIMS peak tables: preprocess, pca, classify (-compare), nmf, mixtures", ms_cmd_sims_help, ms_cmd_sims},
-  {"vae", "3-D convolutional VAE of voxel structures (oneDNN, data-parallel): train, encode", ms_cmd_vae_help, ms_cmd_vae},
+  {"vae", "3-D convolutional VAE of voxel structures (oneDNN, data-parallel): train, encode, decode", ms_cmd_vae_help, ms_cmd_vae},
   {NULL, NULL, NULL, NULL},
 };
