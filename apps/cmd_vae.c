@@ -103,9 +103,10 @@ static PetscErrorCode vae_train(MPI_Comm comm)
   if (!has_plot) PetscCall(stem_path(out, "_loss.png", plot, sizeof plot));
   if (!strcmp(plot, "none")) plot[0] = 0;
   if (plot[0]) PetscCall(ms_report_gnuplot_available(comm, "-plot"));
-  PetscCall(ms_output_check(comm, out));
-
   PetscCall(ms_vae_data_load(comm, data, dataset, size, &d));
+  /* after the load, which registers -data as an input: -output naming it fails now, not after training */
+  PetscCall(ms_output_check(comm, out));
+  if (p.checkpoint[0]) PetscCall(ms_output_check(comm, p.checkpoint));
   ms_dnn_set_layout(layout ? MS_DNN_LAYOUT_BLOCKED : MS_DNN_LAYOUT_PLAIN);
   PetscCall(ms_vae_create(&a, chunk, &v));
   {

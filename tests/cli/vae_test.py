@@ -65,6 +65,8 @@ with h5py.File("bad.h5", "w") as f:
     f["volumes"] = v
 p = run(["vae", "train", "-data", "bad.h5", "-dataset", "volumes"] + ARCH + ["-output", "o.h5"], expect=66)
 check("structure 1" in p.stderr and "voxel value 7" in p.stderr and not os.path.exists("o.h5"), "bad voxel value named")
+p = run(TRAIN + ["-output", "s.h5"], expect=95)
+check("would destroy the input" in p.stderr and "epoch" not in p.stdout, "output = input refused before training")
 p = run(["vae", "fly"], expect=95)
 check("unknown subcommand 'fly'" in p.stderr, "unknown subcommand")
 
