@@ -47,6 +47,7 @@ MS_DECLARE_COMMAND(bo);
 MS_DECLARE_COMMAND(formula);
 MS_DECLARE_COMMAND(sims);
 MS_DECLARE_COMMAND(describe);
+MS_DECLARE_COMMAND(vae);
 
 /* A command that stops early on purpose and leaves consistent output to be continued (a
  * campaign interrupted by SIGTERM) returns this instead of 0: the driver finalises normally

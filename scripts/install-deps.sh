@@ -11,6 +11,7 @@ set -euo pipefail
 # Build: compilers, MPI, PETSc, ScaLAPACK, parallel HDF5, BLAS/LAPACK, CMake; spglib (space
 # groups) and igraph (graph indices) for the featurizers; libsvm and XGBoost for the model zoo;
 # FFTW 3 with its MPI interface for the two-point statistics of `describe`.
+# oneDNN (libdnnl-dev, C API dnnl.h) for the 3-D convolutional VAE layers.
 # libopenblas-dev must be named: petsc-dev pulls only the reference BLAS (10x slower).
 BUILD_PKGS=(
   build-essential cmake pkg-config gfortran git
@@ -24,16 +25,19 @@ BUILD_PKGS=(
   libsymspg-dev libigraph-dev
   libsvm-dev libxgboost-dev
   libfftw3-dev libfftw3-mpi-dev
+  libdnnl-dev
 )
 # Tests and benchmarks: reference libraries used as oracles (tests/parity), the SLURM
 # scheduler for jobscript tests, gnuplot for figures, pandas (CSV outputs must read with a
-# plain pandas.read_csv), NetworkX and pymatgen (graph and structure oracles), AFL++ (fuzzing).
+# plain pandas.read_csv), NetworkX and pymatgen (graph and structure oracles), AFL++ (fuzzing),
+# PyTorch (python3-torch: oracle for the oneDNN VAE layers and the VAE throughput benchmark).
 TEST_PKGS=(
   python3 python3-numpy python3-scipy python3-h5py python3-sklearn
   python3-pandas python3-networkx python3-pymatgen python3-xgboost
   afl++
   slurm-wlm munge
   gnuplot-nox
+  python3-torch
 )
 
 want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
