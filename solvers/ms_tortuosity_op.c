@@ -1,5 +1,5 @@
 /* ms_tortuosity_op.c - the tortuosity operator's rows, assembled (ms_tort_row, used by the
- * AIJ assembly and by MatGetRow) or applied matrix-free (ms_tort_op_create).
+ * AIJ assembly) or applied matrix-free (ms_tort_op_create_base + ms_tort_op_set_faces).
  *
  * Why a shell: an AIJ matrix of the 7-point operator costs about 97 bytes per voxel and
  * MatMult streams all of it; the stencil form below costs 32 and needs no column indices.
@@ -59,6 +59,11 @@ typedef struct {
   PetscMPIInt lo, hi;                   /* z-neighbour ranks or MPI_PROC_NULL */
   PetscInt    row_cols[7];
   PetscScalar row_vals[7];
+  /* Dirichlet face terms currently added to d (ms_tort_op_set_faces): the entries they
+   * replaced, restored exactly before the next axis' faces go in. */
+  PetscInt    n_face;
+  PetscInt   *face_idx;
+  double     *face_saved;
 } op_ctx;
 
 static PetscErrorCode ghosts(op_ctx *c, const PetscScalar *x)
@@ -154,16 +159,28 @@ static PetscErrorCode op_destroy(Mat A)
   PetscCall(MatShellGetContext(A, &c));
   PetscCall(PetscFree5(c->gx, c->gy, c->gz, c->d, c->gz_lo));
   PetscCall(PetscFree2(c->x_lo, c->x_hi));
+  PetscCall(PetscFree2(c->face_idx, c->face_saved));
   PetscCall(PetscFree(c));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ms_tort_op_create(const ms_tort_slab *s, Mat *A)
+static PetscErrorCode op_shell(const ms_tort_slab *s, op_ctx *c, Mat *A)
+{
+  PetscFunctionBeginUser;
+  PetscCall(MatCreateShell(s->comm, (PetscInt)s->nloc, (PetscInt)s->nloc, PETSC_DETERMINE, PETSC_DETERMINE, c, A));
+  PetscCall(MatShellSetOperation(*A, MATOP_MULT, (void (*)(void))op_mult));
+  PetscCall(MatShellSetOperation(*A, MATOP_GET_DIAGONAL, (void (*)(void))op_diagonal));
+  PetscCall(MatShellSetOperation(*A, MATOP_GET_ROW, (void (*)(void))op_get_row));
+  PetscCall(MatShellSetOperation(*A, MATOP_RESTORE_ROW, (void (*)(void))op_restore_row));
+  PetscCall(MatShellSetOperation(*A, MATOP_DESTROY, (void (*)(void))op_destroy));
+  PetscCall(MatSetOption(*A, MAT_SPD, PETSC_TRUE));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode op_ctx_new(const ms_tort_slab *s, op_ctx **cp)
 {
   op_ctx     *c;
   PetscMPIInt rank, size;
-  PetscInt    cols[7];
-  PetscScalar vals[7], b, x0;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(s->comm, &rank));
@@ -180,27 +197,69 @@ PetscErrorCode ms_tort_op_create(const ms_tort_slab *s, Mat *A)
   c->hi       = rank < size - 1 ? rank + 1 : MPI_PROC_NULL;
   PetscCall(PetscCalloc5(s->nloc, &c->gx, s->nloc, &c->gy, s->nloc, &c->gz, s->nloc, &c->d, s->nxy, &c->gz_lo));
   PetscCall(PetscCalloc2(s->nxy, &c->x_lo, s->nxy, &c->x_hi));
-  /* The rows are those of ms_tort_row, so assembled and matrix-free operators are identical. */
-  for (int64_t k = 0, li = 0; k < s->nz_local; k++)
-    for (int64_t j = 0; j < s->ny; j++)
-      for (int64_t i = 0; i < s->nx; i++, li++) {
-        PetscInt n = ms_tort_row(s, i, j, k, cols, vals, &b, &x0);
-        c->d[li]   = PetscRealPart(vals[0]);
-        for (PetscInt e = 1; e < n; e++) {
-          int64_t dc = (int64_t)cols[e] - (int64_t)cols[0];
-          double  g  = -PetscRealPart(vals[e]);
-          if (dc == 1) c->gx[li] = g;
-          else if (dc == s->nx) c->gy[li] = g;
-          else if (dc == s->nxy) c->gz[li] = g;
-          else if (dc == -s->nxy && k == 0) c->gz_lo[li] = g;
+  *cp = c;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_tort_op_create_base(const ms_tort_slab *s, Mat *A)
+{
+  op_ctx *c;
+
+  PetscFunctionBeginUser;
+  PetscCall(op_ctx_new(s, &c));
+  /* The rows of ms_tort_row without the Dirichlet face terms, in the same summation order
+   * (-x, +x, -y, +y, -z, +z; the faces are added last by ms_tort_op_set_faces), so that an
+   * axis set on this operator gives the same diagonal bits as ms_tort_row. The +x, +y,
+   * +z conductances are computed once from the lower voxel's side and reused by the upper one. */
+  const int64_t nx = s->nx, ny = s->ny, nxy = s->nxy, nzl = s->nz_local;
+  for (int64_t k = 0, li = 0; k < nzl; k++) {
+    int64_t gz = s->z_start + k;
+    for (int64_t j = 0; j < ny; j++)
+      for (int64_t i = 0; i < nx; i++, li++) {
+        double sp = ms_tort_sigma(s, li);
+        if (sp <= 0) {
+          c->d[li] = MS_TORT_DECOUPLED_DIAG;
+          continue;
         }
+        double g[6] = {i > 0 ? ms_tort_face_g(sp, ms_tort_sigma(s, li - 1)) : 0,
+                       i < nx - 1 ? ms_tort_face_g(sp, ms_tort_sigma(s, li + 1)) : 0,
+                       j > 0 ? ms_tort_face_g(sp, ms_tort_sigma(s, li - nx)) : 0,
+                       j < ny - 1 ? ms_tort_face_g(sp, ms_tort_sigma(s, li + nx)) : 0,
+                       k > 0 ? ms_tort_face_g(sp, ms_tort_sigma(s, li - nxy)) : (gz > 0 ? ms_tort_face_g(sp, s->s_lo[li]) : 0),
+                       k < nzl - 1 ? ms_tort_face_g(sp, ms_tort_sigma(s, li + nxy))
+                                   : (gz < s->nz - 1 ? ms_tort_face_g(sp, s->s_hi[li - (nzl - 1) * nxy]) : 0)};
+        double diag = 0;
+        for (int e = 0; e < 6; e++)
+          if (g[e] > 0) diag += g[e];
+        c->d[li]  = diag;
+        c->gx[li] = g[1];
+        c->gy[li] = g[3];
+        c->gz[li] = g[5];
+        if (k == 0) c->gz_lo[li] = g[4];
       }
-  PetscCall(MatCreateShell(s->comm, (PetscInt)s->nloc, (PetscInt)s->nloc, PETSC_DETERMINE, PETSC_DETERMINE, c, A));
-  PetscCall(MatShellSetOperation(*A, MATOP_MULT, (void (*)(void))op_mult));
-  PetscCall(MatShellSetOperation(*A, MATOP_GET_DIAGONAL, (void (*)(void))op_diagonal));
-  PetscCall(MatShellSetOperation(*A, MATOP_GET_ROW, (void (*)(void))op_get_row));
-  PetscCall(MatShellSetOperation(*A, MATOP_RESTORE_ROW, (void (*)(void))op_restore_row));
-  PetscCall(MatShellSetOperation(*A, MATOP_DESTROY, (void (*)(void))op_destroy));
-  PetscCall(MatSetOption(*A, MAT_SPD, PETSC_TRUE));
+  }
+  PetscCall(op_shell(s, c, A));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_tort_op_set_faces(Mat A, PetscInt n, const PetscInt idx[], const PetscReal add[])
+{
+  op_ctx *c;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(A, &c));
+  for (PetscInt f = c->n_face - 1; f >= 0; f--) c->d[c->face_idx[f]] = c->face_saved[f];
+  PetscCall(PetscFree2(c->face_idx, c->face_saved));
+  PetscCall(PetscMalloc2(n + 1, &c->face_idx, n + 1, &c->face_saved));
+  for (PetscInt f = 0; f < n; f++) {
+    c->face_idx[f]   = idx[f];
+    c->face_saved[f] = c->d[idx[f]];
+    c->d[idx[f]] += add[f];
+  }
+  c->n_face = n;
+  /* The diagonal changed: assembly raises the matrix state, so Jacobi and PCMG set up again
+   * on the next KSPSetUp (a shell's assembly does nothing else). */
+  PetscCall(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
   PetscFunctionReturn(0);
 }

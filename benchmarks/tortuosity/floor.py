@@ -81,7 +81,7 @@ def main():
                 print(line, flush=True)
     vol = os.path.join(args.out, "membrane128_p033.h5")
     if not os.path.exists(vol):
-        subprocess.run([args.matscreen, "generate"] + GEN + ["-output", vol], check=True, env=env())
+        subprocess.run([args.matscreen, "generate"] + GEN + ["-output", vol], check=True, env=env(), stdout=subprocess.DEVNULL)
     for p in ranks:
         runs = [run_cmd(args.matscreen, vol, p, os.path.join(args.out, "t%d.h5" % p), args.extra.split())
                 for _ in range(args.repeat)]
