@@ -87,6 +87,9 @@ PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscIn
  * add[f] at local row idx[f], after restoring exactly the entries the previous call changed. */
 PetscErrorCode ms_tort_op_create_base(const ms_tort_slab *s, Mat *A);
 PetscErrorCode ms_tort_op_set_faces(Mat A, PetscInt n, const PetscInt idx[], const PetscReal add[]);
+/* Make k (PCMG's finest-level smoother) `sweeps` damped Jacobi sweeps on the stencil shell A,
+ * each one fused pass (KSPRICHARDSON + a PCSHELL with PCApplyRichardson). */
+PetscErrorCode ms_tort_op_smoother(KSP k, Mat A, PetscInt sweeps);
 
 /* The coarse levels of a PCMG built by ms_tort_mg_setup on a base operator: their diagonals
  * saved once (base), then per axis the face terms restricted level by level (add) and
