@@ -102,4 +102,11 @@ PetscErrorCode ms_tort_mg_faces_create(PC pc, ms_tort_mg_faces **f);
 PetscErrorCode ms_tort_mg_faces_set(PC pc, ms_tort_mg_faces *f, Vec fine_add);
 PetscErrorCode ms_tort_mg_faces_destroy(ms_tort_mg_faces **f);
 
+/* Finest-level memory on transparent huge pages (ms_tortuosity_mem.c): a zeroed array
+ * (free with ms_tort_huge_free) and a vector of n local entries whose duplicates are made
+ * the same way. */
+PetscErrorCode ms_tort_huge_calloc(MPI_Comm comm, size_t bytes, void **p);
+void           ms_tort_huge_free(void *p);
+PetscErrorCode ms_tort_vec_create(MPI_Comm comm, PetscInt n, Vec *v);
+
 #endif

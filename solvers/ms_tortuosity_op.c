@@ -284,11 +284,25 @@ static PetscErrorCode op_destroy(Mat A)
 
   PetscFunctionBeginUser;
   PetscCall(MatShellGetContext(A, &c));
-  PetscCall(PetscFree5(c->gx, c->gy, c->gz, c->d, c->gz_lo));
+  ms_tort_huge_free(c->gx);
+  PetscCall(PetscFree(c->gz_lo));
   PetscCall(PetscFree2(c->x_lo, c->x_hi));
   PetscCall(PetscFree(c->zero_row));
   PetscCall(PetscFree2(c->face_idx, c->face_saved));
   PetscCall(PetscFree(c));
+  PetscFunctionReturn(0);
+}
+
+/* Vectors of the shell's layout on huge pages; KSP and PCMG make theirs through this or by
+ * duplicating one of them. */
+static PetscErrorCode op_create_vecs(Mat A, Vec *right, Vec *left)
+{
+  op_ctx *c;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(A, &c));
+  if (right) PetscCall(ms_tort_vec_create(c->comm, (PetscInt)c->nloc, right));
+  if (left) PetscCall(ms_tort_vec_create(c->comm, (PetscInt)c->nloc, left));
   PetscFunctionReturn(0);
 }
 
@@ -298,6 +312,7 @@ static PetscErrorCode op_shell(const ms_tort_slab *s, op_ctx *c, Mat *A)
   PetscCall(MatCreateShell(s->comm, (PetscInt)s->nloc, (PetscInt)s->nloc, PETSC_DETERMINE, PETSC_DETERMINE, c, A));
   PetscCall(MatShellSetOperation(*A, MATOP_MULT, (void (*)(void))op_mult));
   PetscCall(MatShellSetOperation(*A, MATOP_RESIDUAL, (void (*)(void))op_residual));
+  PetscCall(MatShellSetOperation(*A, MATOP_CREATE_VECS, (void (*)(void))op_create_vecs));
   PetscCall(MatShellSetOperation(*A, MATOP_GET_DIAGONAL, (void (*)(void))op_diagonal));
   PetscCall(MatShellSetOperation(*A, MATOP_GET_ROW, (void (*)(void))op_get_row));
   PetscCall(MatShellSetOperation(*A, MATOP_RESTORE_ROW, (void (*)(void))op_restore_row));
@@ -324,7 +339,14 @@ static PetscErrorCode op_ctx_new(const ms_tort_slab *s, op_ctx **cp)
   c->gofs     = s->gofs;
   c->lo       = rank > 0 ? rank - 1 : MPI_PROC_NULL;
   c->hi       = rank < size - 1 ? rank + 1 : MPI_PROC_NULL;
-  PetscCall(PetscCalloc5(s->nloc, &c->gx, s->nloc, &c->gy, s->nloc, &c->gz, s->nloc, &c->d, s->nxy, &c->gz_lo));
+  /* gx, gy, gz, d in one huge-page block (32 bytes per voxel). */
+  void *blk;
+  PetscCall(ms_tort_huge_calloc(s->comm, 4 * (size_t)s->nloc * sizeof(double), &blk));
+  c->gx = (double *)blk;
+  c->gy = c->gx + s->nloc;
+  c->gz = c->gy + s->nloc;
+  c->d  = c->gz + s->nloc;
+  PetscCall(PetscCalloc1(s->nxy, &c->gz_lo));
   PetscCall(PetscCalloc2(s->nxy, &c->x_lo, s->nxy, &c->x_hi));
   PetscCall(PetscCalloc1(s->nx, &c->zero_row));
   *cp = c;
