@@ -55,7 +55,17 @@
  * with a 1e-4 inlet/outlet test). The test costs one extra product once the face currents
  * balance; current_mismatch reports inlet vs outlet, plane_mismatch the worst cross-section.
  *
- * Profiling: PetscLogEvents "MsTortPercol", "MsTortSetup", "MsTortSolve" (-log_view).
+ * Several axes (ms_tortuosity_solve_axes, `-axis all`): the operators of the axes differ only
+ * in the Dirichlet face terms on the diagonal, so one labelling, one face-free finest operator,
+ * one Galerkin hierarchy and one KSP serve all axes; each axis swaps the face terms on every
+ * level (exactly restored on the finest, base + restricted faces on the coarse ones) and PCMG
+ * refactors the coarse LU numerically. After the first axis an axis' set-up costs ~1% of its
+ * solve (benchmarks/RESULTS.md "Tortuosity at the floor"). The finest level's smoothing sweeps
+ * and residual are fused single passes over the stencil, and its arrays live on transparent
+ * huge pages (first-touch page faults were most of the set-up on the benchmark VM).
+ *
+ * Profiling: PetscLogEvents "MsTortPercol", "MsTortSetup", "MsTortSolve" (-log_view); the
+ * result records wall and CPU seconds of set-up and solve.
  */
 #ifndef MS_TORTUOSITY_H
 #define MS_TORTUOSITY_H
