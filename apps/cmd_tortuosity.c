@@ -21,8 +21,11 @@ const char ms_cmd_tortuosity_help[] =
   "  options (-ksp_type, -pc_type, -pc_mg_levels, -mg_levels_*, -pc_hypre_*, ...) override the\n"
   "  defaults (CG + geometric multigrid with a matrix-free finest level; -assemble: AIJ).\n"
   "  A structure with no cluster connecting the two faces is a result: tau = inf, exit 0.\n"
+  "  -axis all labels the clusters once and, under the default multigrid, builds one operator\n"
+  "  and hierarchy for the three axes (only the Dirichlet faces change; -share_setup false: one each).\n"
   "  OUT.h5: /tortuosity/<axis>/{tau, porosity, percolating_porosity, effective_conductivity,\n"
-  "  current_mismatch, iterations, residual, current_in, current_out, *_seconds, percolates}.\n";
+  "  current_mismatch, iterations, residual, current_in, current_out, *_seconds, percolates,\n"
+  "  *_cpu_seconds_max_rank, setup_shared}.\n";
 
 static PetscBool has_suffix(const char *s, const char *suf)
 {
@@ -50,15 +53,8 @@ static PetscErrorCode load_volume(MPI_Comm comm, const char *in, const char *dat
   PetscFunctionReturn(0);
 }
 
-/* Process CPU seconds (user + system) of this rank. */
-static double cpu_seconds(void)
-{
-  struct rusage ru;
-  if (getrusage(RUSAGE_SELF, &ru)) return 0;
-  return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1e-6 * (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
-}
-
-static PetscErrorCode write_axis(hid_t fid, const ms_tortuosity_result *r, double cpu)
+/* cpu: CPU seconds of the busiest rank for this axis, total, set-up and solve. */
+static PetscErrorCode write_axis(hid_t fid, const ms_tortuosity_result *r, const double cpu[3])
 {
   char  path[64];
   hid_t g;
@@ -81,7 +77,11 @@ static PetscErrorCode write_axis(hid_t fid, const ms_tortuosity_result *r, doubl
   PetscCall(ms_h5_write_scalar_double(g, "solve_seconds", r->solve_seconds));
   PetscCall(ms_h5_write_scalar_int(g, "percolates", r->percolates));
   /* On a loaded machine wall times inflate; CPU time of the busiest rank is the better proxy. */
-  PetscCall(ms_h5_write_scalar_double(g, "cpu_seconds_max_rank", cpu));
+  PetscCall(ms_h5_write_scalar_double(g, "cpu_seconds_max_rank", cpu[0]));
+  PetscCall(ms_h5_write_scalar_double(g, "setup_cpu_seconds_max_rank", cpu[1]));
+  PetscCall(ms_h5_write_scalar_double(g, "solve_cpu_seconds_max_rank", cpu[2]));
+  /* 1: this axis reused the operator and multigrid hierarchy of the previous one (-axis all). */
+  PetscCall(ms_h5_write_scalar_int(g, "setup_shared", r->setup_shared));
   PetscCall(ms_h5_attr_set_string(g, "ksp_type", r->ksp_type));
   PetscCall(ms_h5_attr_set_string(g, "pc_type", r->pc_type));
   PetscCall(ms_h5_attr_set_string(g, "converged_reason", r->percolates ? KSPConvergedReasons[r->reason] : "none (no solve)"));
@@ -92,7 +92,8 @@ static PetscErrorCode write_axis(hid_t fid, const ms_tortuosity_result *r, doubl
       {"tau", "1"}, {"porosity", "1"}, {"percolating_porosity", "1"}, {"effective_conductivity", "1 (sigma_eff / sigma_P)"},
       {"current_mismatch", "1"}, {"plane_mismatch", "1"}, {"iterations", "1"}, {"residual", "1 (relative)"},
       {"current_in", "sigma_P * voxel * V"}, {"current_out", "sigma_P * voxel * V"}, {"percolation_seconds", "s"},
-      {"setup_seconds", "s"}, {"solve_seconds", "s"}, {"percolates", "1"}, {"cpu_seconds_max_rank", "s"}};
+      {"setup_seconds", "s"}, {"solve_seconds", "s"}, {"percolates", "1"}, {"cpu_seconds_max_rank", "s"},
+      {"setup_cpu_seconds_max_rank", "s"}, {"solve_cpu_seconds_max_rank", "s"}, {"setup_shared", "1"}};
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) PetscCall(ms_h5_set_units(g, units[i][0], units[i][1]));
   }
   PetscCall(ms_h5_attr_set_string(g, "effective_conductivity_units", "sigma_eff / sigma_P"));
@@ -129,7 +130,7 @@ PetscErrorCode ms_cmd_tortuosity(MPI_Comm comm)
   PetscEnum          axis = (PetscEnum)3;
   PetscInt           shape[3] = {0, 0, 0}, nshape = 3, phase = 0, ncond = MS_TORTUOSITY_MAX_VALUES;
   PetscReal          cond[MS_TORTUOSITY_MAX_VALUES], tol = 1e-4;
-  PetscBool          help, shape_set, phase_set, cond_set, assemble = PETSC_FALSE;
+  PetscBool          help, shape_set, phase_set, cond_set, assemble = PETSC_FALSE, share = PETSC_TRUE;
   ms_tortuosity_opts o;
 
   PetscFunctionBeginUser;
@@ -147,6 +148,8 @@ PetscErrorCode ms_cmd_tortuosity(MPI_Comm comm)
                              &tol, NULL));
   PetscCall(PetscOptionsBool("-assemble", "assemble the finest operator (AIJ) even for -pc_type mg; default matrix-free", NULL,
                              assemble, &assemble, NULL));
+  PetscCall(PetscOptionsBool("-share_setup", "-axis all: one operator and multigrid hierarchy for all axes, only the faces change (false: one per axis)",
+                             NULL, share, &share, NULL));
   PetscCall(PetscOptionsString("-output", "HDF5 file for the results (written atomically)", NULL, out, out, sizeof out, NULL));
   PetscOptionsEnd();
   PetscCall(ms_options_help_requested(&help));
@@ -164,20 +167,23 @@ PetscErrorCode ms_cmd_tortuosity(MPI_Comm comm)
   for (PetscInt i = 0; i < ncond; i++) o.conductivities[i] = cond[i];
   o.mismatch_tol = tol;
   o.assemble     = assemble;
+  o.share_setup  = share;
 
   ms_volume v;
   PetscCall(load_volume(comm, in, dataset, nshape, shape, &v));
   PetscCall(ms_log(comm, "tortuosity: %s (%lld x %lld x %lld voxels)\n", in, (long long)v->nx, (long long)v->ny, (long long)v->nz));
 
   ms_tortuosity_result res[3];
-  double               cpu[3] = {0, 0, 0};
-  int                  a0 = axis == 3 ? 0 : (int)axis, a1 = axis == 3 ? 2 : (int)axis;
+  double               cpu[3][3];
+  int                  a0 = axis == 3 ? 0 : (int)axis, a1 = axis == 3 ? 2 : (int)axis, axes[3] = {0, 1, 2};
   PetscBool            solved = PETSC_FALSE;
+  /* All requested axes in one call: they share the labelling and the multigrid set-up. */
+  PetscCall(ms_tortuosity_solve_axes(v, a1 - a0 + 1, axes + a0, &o, res + a0));
   for (int a = a0; a <= a1; a++) {
-    double c0 = cpu_seconds();
-    PetscCall(ms_tortuosity_solve(v, a, &o, &res[a]));
-    cpu[a] = cpu_seconds() - c0;
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &cpu[a], 1, MPI_DOUBLE, MPI_MAX, comm));
+    cpu[a][0] = res[a].setup_cpu_seconds + res[a].solve_cpu_seconds;
+    cpu[a][1] = res[a].setup_cpu_seconds;
+    cpu[a][2] = res[a].solve_cpu_seconds;
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, cpu[a], 3, MPI_DOUBLE, MPI_MAX, comm));
     PetscCall(summary(comm, &res[a]));
     solved = (PetscBool)(solved || res[a].percolates);
   }

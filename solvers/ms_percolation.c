@@ -111,13 +111,24 @@ PetscErrorCode ms_percolation_keep(MPI_Comm comm, int64_t nx, int64_t ny, int64_
                                    int64_t nz_local, int axis, const uint8_t *cond, uint8_t *keep,
                                    int64_t *n_conducting, int64_t *n_percolating)
 {
+  PetscFunctionBeginUser;
+  PetscCall(ms_percolation_keep_axes(comm, nx, ny, nz, z_start, nz_local, 1, &axis, cond, &keep, n_conducting, n_percolating));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_percolation_keep_axes(MPI_Comm comm, int64_t nx, int64_t ny, int64_t nz, int64_t z_start,
+                                        int64_t nz_local, int naxes, const int axes[], const uint8_t *cond, uint8_t *keep[],
+                                        int64_t *n_conducting, int64_t n_percolating[])
+{
   PetscMPIInt rank, size;
   int64_t     nxy = nx * ny, nloc = nz_local * nxy, gofs = z_start * nxy;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCheck(axis >= 0 && axis <= 2, comm, MS_ERR_USER, "percolation: axis %d is not 0 (x), 1 (y) or 2 (z)", axis);
+  PetscCheck(naxes >= 1 && naxes <= 3, comm, MS_ERR_USER, "percolation: %d axes requested, expected 1 to 3", naxes);
+  for (int a = 0; a < naxes; a++)
+    PetscCheck(axes[a] >= 0 && axes[a] <= 2, comm, MS_ERR_USER, "percolation: axis %d is not 0 (x), 1 (y) or 2 (z)", axes[a]);
   PetscCheck(nz_local >= 1, PETSC_COMM_SELF, MS_ERR_USER,
              "percolation: rank %d holds no z-plane (nz = %lld on %d ranks); use at most nz ranks", rank, (long long)nz, size);
   PetscCheck(nloc < INT32_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP,
@@ -160,31 +171,44 @@ PetscErrorCode ms_percolation_keep(MPI_Comm comm, int64_t nx, int64_t ny, int64_
     PetscCallMPI(MPI_Allreduce(&local, &changed, 1, MPI_INT, MPI_LOR, comm));
   }
 
-  /* Spanning clusters: labels present on both faces normal to the axis. */
-  int64_t  n_axis = axis == 0 ? nx : axis == 1 ? ny : nz, *in, *out, nin, nout;
-  PetscCall(face_labels(comm, nx, ny, z_start, nz_local, axis, 0, cond, parent, label, &in, &nin));
-  PetscCall(face_labels(comm, nx, ny, z_start, nz_local, axis, n_axis - 1, cond, parent, label, &out, &nout));
-  int64_t nspan = 0;
-  for (int64_t a = 0, b = 0; a < nin && b < nout;) {
-    if (in[a] < out[b]) a++;
-    else if (out[b] < in[a]) b++;
-    else { in[nspan++] = in[a]; a++; b++; }
+  /* Spanning clusters: labels present on both faces normal to each axis. The labelling above
+   * does not depend on the axis; only this intersection does. Each voxel's root label is
+   * resolved once (roots keep their own entry) and reused by every axis. */
+  for (int64_t li = 0; li < nloc; li++)
+    if (cond[li]) label[li] = label[uf_find(parent, (int32_t)li)];
+  for (int a = 0; a < naxes; a++) {
+    int      axis   = axes[a];
+    int64_t  n_axis = axis == 0 ? nx : axis == 1 ? ny : nz, *in, *out, nin, nout;
+    uint8_t *kp     = keep[a];
+    PetscCall(face_labels(comm, nx, ny, z_start, nz_local, axis, 0, cond, parent, label, &in, &nin));
+    PetscCall(face_labels(comm, nx, ny, z_start, nz_local, axis, n_axis - 1, cond, parent, label, &out, &nout));
+    int64_t nspan = 0;
+    for (int64_t x = 0, y = 0; x < nin && y < nout;) {
+      if (in[x] < out[y]) x++;
+      else if (out[y] < in[x]) y++;
+      else { in[nspan++] = in[x]; x++; y++; }
+    }
+    /* Labels are sorted: remember the last lookup, consecutive voxels mostly share a cluster. */
+    int64_t nkeep = 0, last = -1;
+    uint8_t last_kept = 0;
+    for (int64_t li = 0; li < nloc; li++) {
+      kp[li] = 0;
+      if (!cond[li] || !nspan) continue;
+      int64_t l = label[li];
+      if (l != last) {
+        last      = l;
+        last_kept = bsearch(&l, in, (size_t)nspan, sizeof l, cmp_i64) != NULL;
+      }
+      if (last_kept) { kp[li] = 1; nkeep++; }
+    }
+    int64_t loc2[2] = {ncond, nkeep}, glob2[2];
+    PetscCallMPI(MPI_Allreduce(loc2, glob2, 2, MPI_INT64_T, MPI_SUM, comm));
+    if (n_conducting) *n_conducting = glob2[0];
+    if (n_percolating) n_percolating[a] = glob2[1];
+    PetscCall(PetscFree(in));
+    PetscCall(PetscFree(out));
   }
 
-  int64_t nkeep = 0;
-  for (int64_t li = 0; li < nloc; li++) {
-    keep[li] = 0;
-    if (!cond[li] || !nspan) continue;
-    int64_t l = label[uf_find(parent, (int32_t)li)];
-    if (bsearch(&l, in, (size_t)nspan, sizeof l, cmp_i64)) { keep[li] = 1; nkeep++; }
-  }
-  int64_t loc2[2] = {ncond, nkeep}, glob2[2];
-  PetscCallMPI(MPI_Allreduce(loc2, glob2, 2, MPI_INT64_T, MPI_SUM, comm));
-  if (n_conducting) *n_conducting = glob2[0];
-  if (n_percolating) *n_percolating = glob2[1];
-
-  PetscCall(PetscFree(in));
-  PetscCall(PetscFree(out));
   PetscCall(PetscFree4(gh_lo, gh_hi, sd_lo, sd_hi));
   PetscCall(PetscFree2(parent, label));
   PetscFunctionReturn(0);

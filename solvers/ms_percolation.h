@@ -24,4 +24,11 @@ PetscErrorCode ms_percolation_keep(MPI_Comm comm, int64_t nx, int64_t ny, int64_
                                    int64_t nz_local, int axis, const uint8_t *conducting, uint8_t *keep,
                                    int64_t *n_conducting, int64_t *n_percolating);
 
+/* The same for several axes with one labelling (the labelling does not depend on the axis):
+ * keep[a] receives the mask of axes[a] (a < naxes <= 3), n_percolating[a] its count (either
+ * may be NULL). Used by ms_tortuosity_solve_axes, which shares its set-up across axes. */
+PetscErrorCode ms_percolation_keep_axes(MPI_Comm comm, int64_t nx, int64_t ny, int64_t nz, int64_t z_start,
+                                        int64_t nz_local, int naxes, const int axes[], const uint8_t *conducting,
+                                        uint8_t *keep[], int64_t *n_conducting, int64_t n_percolating[]);
+
 #endif

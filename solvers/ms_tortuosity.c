@@ -5,6 +5,7 @@
 #include "ms_percolation.h"
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 PetscErrorCode ms_tortuosity_opts_init(ms_tortuosity_opts *opts)
 {
@@ -13,6 +14,7 @@ PetscErrorCode ms_tortuosity_opts_init(ms_tortuosity_opts *opts)
   opts->phase        = 0;
   opts->mismatch_tol = 1e-4;
   opts->max_it       = 10000;
+  opts->share_setup  = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
@@ -121,24 +123,6 @@ static PetscErrorCode assemble(ms_tort_slab *s, const char *prefix, Mat *A, Vec 
   PetscFunctionReturn(0);
 }
 
-/* Right-hand side and initial guess without assembling (matrix-free operator). */
-static PetscErrorCode rhs_and_guess(const ms_tort_slab *s, Mat A, Vec *b, Vec *x)
-{
-  PetscInt     cols[7];
-  PetscScalar  vals[7], *ba, *xa;
-
-  PetscFunctionBeginUser;
-  PetscCall(MatCreateVecs(A, x, b));
-  PetscCall(VecGetArray(*b, &ba));
-  PetscCall(VecGetArray(*x, &xa));
-  for (int64_t k = 0, li = 0; k < s->nz_local; k++)
-    for (int64_t j = 0; j < s->ny; j++)
-      for (int64_t i = 0; i < s->nx; i++, li++) (void)ms_tort_row(s, i, j, k, cols, vals, &ba[li], &xa[li]);
-  PetscCall(VecRestoreArray(*b, &ba));
-  PetscCall(VecRestoreArray(*x, &xa));
-  PetscFunctionReturn(0);
-}
-
 /* The kept voxels on the two Dirichlet faces and their face conductances 2*sigma. */
 static PetscErrorCode face_lists(const ms_tort_slab *s, ms_tort_currents *c)
 {
@@ -185,57 +169,203 @@ static PetscErrorCode check_layout(ms_volume v, int axis)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ms_tortuosity_solve(ms_volume v, int axis, const ms_tortuosity_opts *opts_in, ms_tortuosity_result *res)
+/* CPU seconds of this process (setup/solve figures that a loaded machine does not inflate). */
+static double cpu_now(void)
+{
+  struct timespec t;
+  return clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t) ? 0.0 : (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Per-axis right-hand side and initial guess, the values of ms_tort_row without its row. */
+static PetscErrorCode axis_vectors(const ms_tort_slab *s, Vec b, Vec x)
+{
+  PetscScalar *ba, *xa;
+
+  PetscFunctionBeginUser;
+  PetscCall(VecGetArray(b, &ba));
+  PetscCall(VecGetArray(x, &xa));
+  for (int64_t k = 0, li = 0; k < s->nz_local; k++)
+    for (int64_t j = 0; j < s->ny; j++)
+      for (int64_t i = 0; i < s->nx; i++, li++) {
+        double  sp = ms_tort_sigma(s, li);
+        int64_t c  = s->axis == 0 ? i : s->axis == 1 ? j : s->z_start + k;
+        ba[li]     = sp > 0 && c == 0 ? 2 * sp : 0;
+        xa[li]     = sp > 0 ? 1.0 - ((double)c + 0.5) / (double)s->n_axis : 0;
+      }
+  PetscCall(VecRestoreArray(b, &ba));
+  PetscCall(VecRestoreArray(x, &xa));
+  PetscFunctionReturn(0);
+}
+
+/* The current-test context for the axis of s (face lists, cross-section array); keeps its
+ * work vector across axes. */
+static PetscErrorCode currents_for_axis(const ms_tort_slab *s, Mat A, Vec b, ms_tort_currents *cur)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree4(cur->idx_in, cur->g_in, cur->idx_out, cur->g_out));
+  PetscCall(PetscFree(cur->plane));
+  PetscCall(face_lists(s, cur));
+  PetscCall(VecNorm(b, NORM_2, &cur->bnorm));
+  cur->A        = A;
+  cur->b        = b;
+  cur->nx       = (PetscInt)s->nx;
+  cur->ny       = (PetscInt)s->ny;
+  cur->z_start  = (PetscInt)s->z_start;
+  cur->nz_local = (PetscInt)s->nz_local;
+  cur->axis     = s->axis;
+  cur->n_axis   = (PetscInt)s->n_axis;
+  cur->on_current = PETSC_FALSE;
+  PetscCall(PetscMalloc1(s->n_axis, &cur->plane));
+  PetscFunctionReturn(0);
+}
+
+/* The Dirichlet face terms 2*sigma of the axis in s: on the shared finest operator (exact
+ * restore of the previous axis' entries) and, restricted, on every coarse level (faces NULL:
+ * the finest operator only, before a hierarchy is built on it). */
+static PetscErrorCode set_axis_faces(const ms_tort_currents *cur, Mat A, PC pc, ms_tort_mg_faces *faces, Vec fadd)
+{
+  PetscInt   n = cur->n_in + cur->n_out, *idx;
+  PetscReal *add;
+  PetscScalar *fa;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc2(n + 1, &idx, n + 1, &add));
+  /* Inlet first, then outlet: the order ms_tort_row adds them (a one-voxel axis has both). */
+  for (PetscInt f = 0; f < cur->n_in; f++) idx[f] = cur->idx_in[f], add[f] = cur->g_in[f];
+  for (PetscInt f = 0; f < cur->n_out; f++) idx[cur->n_in + f] = cur->idx_out[f], add[cur->n_in + f] = cur->g_out[f];
+  PetscCall(ms_tort_op_set_faces(A, n, idx, add));
+  if (!faces) {
+    PetscCall(PetscFree2(idx, add));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(VecZeroEntries(fadd));
+  PetscCall(VecGetArray(fadd, &fa));
+  for (PetscInt f = 0; f < n; f++) fa[idx[f]] += add[f];
+  PetscCall(VecRestoreArray(fadd, &fa));
+  PetscCall(PetscFree2(idx, add));
+  if (faces) PetscCall(ms_tort_mg_faces_set(pc, faces, fadd));
+  PetscFunctionReturn(0);
+}
+
+/* What -axis all shares: the face-free finest operator, the KSP with its multigrid hierarchy
+ * (coarse Galerkin operators, interpolation, LU pattern), vectors and the current test. */
+typedef struct {
+  Mat               A;
+  KSP               ksp;
+  Vec               b, x, fadd;
+  ms_tort_mg_faces *faces;
+  ms_tort_currents *cur; /* owned by ksp */
+  const uint8_t    *keep; /* the percolation mask the operator was built for */
+} shared_solver;
+
+static PetscErrorCode shared_destroy(shared_solver *sh)
+{
+  PetscFunctionBeginUser;
+  PetscCall(ms_tort_mg_faces_destroy(&sh->faces));
+  PetscCall(KSPDestroy(&sh->ksp));
+  PetscCall(MatDestroy(&sh->A));
+  PetscCall(VecDestroy(&sh->b));
+  PetscCall(VecDestroy(&sh->x));
+  PetscCall(VecDestroy(&sh->fadd));
+  PetscCall(PetscMemzero(sh, sizeof *sh));
+  PetscFunctionReturn(0);
+}
+
+/* Whether the percolation masks agree on every rank (then the operators differ in faces only). */
+static PetscErrorCode same_keep(const ms_tort_slab *s, const uint8_t *a, const uint8_t *b, PetscBool *same)
+{
+  int eq;
+
+  PetscFunctionBeginUser;
+  eq = a && b && (a == b || !memcmp(a, b, (size_t)s->nloc));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &eq, 1, MPI_INT, MPI_LAND, s->comm));
+  *same = eq ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/* Results of a finished solve: currents, sigma_eff, tau. */
+static PetscErrorCode axis_results(const ms_tort_slab *s, KSP ksp, Vec x, ms_tort_currents *cur, double sigma_p, double mismatch_tol,
+                                   ms_tortuosity_result *res)
+{
+  KSPType ktype;
+  PCType  ptype;
+  PC      pc;
+
+  PetscFunctionBeginUser;
+  PetscCall(KSPGetConvergedReason(ksp, &res->reason));
+  PetscCall(KSPGetIterationNumber(ksp, &res->iterations));
+  PetscCall(KSPGetResidualNorm(ksp, &res->residual));
+  PetscCall(KSPGetType(ksp, &ktype));
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(PCGetType(pc, &ptype));
+  PetscCall(PetscStrncpy(res->ksp_type, ktype, sizeof res->ksp_type));
+  PetscCall(PetscStrncpy(res->pc_type, ptype, sizeof res->pc_type));
+  PetscCall(ms_tort_currents_eval(cur, x)); /* whichever test stopped the solve */
+  PetscCall(ms_tort_currents_planes(cur, x));
+  res->plane_mismatch   = cur->plane_mismatch;
+  res->current_in       = cur->I_in / sigma_p;
+  res->current_out      = cur->I_out / sigma_p;
+  res->current_mismatch = cur->mismatch;
+  PetscCheck(res->reason > 0, s->comm, PETSC_ERR_NOT_CONVERGED,
+             "tortuosity (%s axis): %s/%s did not converge: %s after %d iterations, current mismatch %.3g (tolerance %g); "
+             "raise -ksp_max_it or choose another -pc_type",
+             ms_tortuosity_axis_name(s->axis), res->ksp_type, res->pc_type, KSPConvergedReasons[res->reason],
+             (int)res->iterations, res->current_mismatch, mismatch_tol);
+
+  /* sigma_eff = I L / (A dPhi) with the full face area A, dPhi = 1, voxel size 1. */
+  double area                 = (double)(s->nxy * s->nz) / (double)s->n_axis;
+  double current              = 0.5 * (res->current_in + res->current_out);
+  res->effective_conductivity = current * (double)s->n_axis / area;
+  res->tau                    = res->porosity / res->effective_conductivity;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_tortuosity_solve(ms_volume v, int axis, const ms_tortuosity_opts *opts, ms_tortuosity_result *res)
+{
+  PetscFunctionBeginUser;
+  PetscCall(ms_tortuosity_solve_axes(v, 1, &axis, opts, res));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_tortuosity_solve_axes(ms_volume v, int naxes, const int axes[], const ms_tortuosity_opts *opts_in,
+                                        ms_tortuosity_result res[])
 {
   ms_tortuosity_opts opts;
   PetscLogEvent      ev_perc, ev_setup, ev_solve;
-  ms_tort_slab               s;
-  double             sigma_p, t0;
-  uint8_t           *cond, *keep;
+  ms_tort_slab       s;
+  double             sigma_p, t0, c0;
+  uint8_t           *cond, *keep[3] = {NULL, NULL, NULL};
+  int64_t            n_perc[3], n_cond;
 
   PetscFunctionBeginUser;
   if (opts_in) opts = *opts_in;
   else PetscCall(ms_tortuosity_opts_init(&opts));
-  PetscCall(check_layout(v, axis));
+  PetscCheck(naxes >= 1 && naxes <= 3, v->comm, MS_ERR_USER, "tortuosity: %d axes requested, expected 1 to 3", naxes);
+  for (int a = 0; a < naxes; a++) PetscCall(check_layout(v, axes[a]));
   PetscCall(PetscLogEventRegister("MsTortPercol", KSP_CLASSID, &ev_perc));
   PetscCall(PetscLogEventRegister("MsTortSetup", KSP_CLASSID, &ev_setup));
   PetscCall(PetscLogEventRegister("MsTortSolve", KSP_CLASSID, &ev_solve));
-  PetscCall(PetscMemzero(res, sizeof *res));
+  PetscCall(PetscMemzero(res, naxes * sizeof *res));
   PetscCall(PetscMemzero(&s, sizeof s));
-  res->axis = axis;
   s.comm = v->comm;
   s.nx = v->nx; s.ny = v->ny; s.nz = v->nz; s.nxy = v->nx * v->ny;
   s.z_start = v->z_start; s.nz_local = v->nz_local; s.nloc = s.nxy * s.nz_local; s.gofs = s.z_start * s.nxy;
-  s.axis = axis;
-  s.n_axis = axis == 0 ? s.nx : axis == 1 ? s.ny : s.nz;
   s.data = v->data;
   PetscCall(sigma_table(v->comm, &opts, s.sigma, &sigma_p));
 
-  /* Percolation: only clusters touching both faces carry current or have a unique solution. */
+  /* Percolation: only clusters touching both faces carry current or have a unique solution.
+   * One labelling serves every axis; only the face intersection is per axis. */
   PetscCall(PetscLogEventBegin(ev_perc, 0, 0, 0, 0));
   t0 = MPI_Wtime();
+  c0 = cpu_now();
   PetscCall(PetscMalloc1(s.nloc, &cond));
-  PetscCall(PetscMalloc1(s.nloc, &keep));
+  for (int a = 0; a < naxes; a++) PetscCall(PetscMalloc1(s.nloc, &keep[a]));
   for (int64_t li = 0; li < s.nloc; li++) cond[li] = s.sigma[s.data[li]] > 0;
-  PetscCall(ms_percolation_keep(v->comm, s.nx, s.ny, s.nz, s.z_start, s.nz_local, axis, cond, keep, &res->n_conducting,
-                                &res->n_percolating));
+  PetscCall(ms_percolation_keep_axes(v->comm, s.nx, s.ny, s.nz, s.z_start, s.nz_local, naxes, axes, cond, keep, &n_cond, n_perc));
   PetscCall(PetscFree(cond));
-  s.keep                   = keep;
-  res->percolation_seconds = MPI_Wtime() - t0;
+  res[0].percolation_seconds = MPI_Wtime() - t0; /* shared: charged to the first axis */
+  res[0].setup_cpu_seconds   = cpu_now() - c0;
   PetscCall(PetscLogEventEnd(ev_perc, 0, 0, 0, 0));
-  double nvox               = (double)(s.nxy * s.nz);
-  res->porosity             = (double)res->n_conducting / nvox;
-  res->percolating_porosity = (double)res->n_percolating / nvox;
-  if (!res->n_percolating) {
-    res->percolates             = PETSC_FALSE;
-    res->tau                    = INFINITY;
-    res->effective_conductivity = 0;
-    PetscCall(PetscStrncpy(res->ksp_type, "none", sizeof res->ksp_type));
-    PetscCall(PetscStrncpy(res->pc_type, "none", sizeof res->pc_type));
-    PetscCall(PetscFree(keep));
-    PetscFunctionReturn(0);
-  }
-  res->percolates = PETSC_TRUE;
 
   /* The finest level is matrix-free under the default geometric multigrid; every other
    * preconditioner (and -assemble) needs the assembled AIJ matrix. */
@@ -252,79 +382,106 @@ PetscErrorCode ms_tortuosity_solve(ms_volume v, int axis, const ms_tortuosity_op
   PetscCall(PetscStrcmp(smoother, PCJACOBI, &jacobi));
   matrix_free = (PetscBool)(matrix_free && jacobi && !opts.assemble && (s.nx > 1 || s.ny > 1 || s.nz > nranks));
 
-  /* Set-up: DMDA on the slabs, matrix, right-hand side, initial guess, KSP and PC. */
-  Mat               A;
-  Vec               b, x;
-  KSP               ksp;
-  PC                pc;
-  ms_tort_currents *cur;
-  KSPType           ktype;
-  PCType            ptype;
-  PetscCall(PetscLogEventBegin(ev_setup, 0, 0, 0, 0));
-  t0 = MPI_Wtime();
+  shared_solver sh;
+  PetscCall(PetscMemzero(&sh, sizeof sh));
   PetscCall(PetscMalloc2(s.nxy, &s.s_lo, s.nxy, &s.s_hi));
-  PetscCall(exchange_planes(&s));
-  PetscCall(PetscNew(&cur));
-  cur->comm = v->comm;
-  cur->tol  = opts.mismatch_tol;
-  PetscCall(face_lists(&s, cur));
-  if (matrix_free) {
-    PetscCall(ms_tort_op_create(&s, &A));
-    PetscCall(rhs_and_guess(&s, A, &b, &x));
-  } else PetscCall(assemble(&s, opts.prefix, &A, &b, &x));
+  for (int a = 0; a < naxes; a++) {
+    ms_tortuosity_result *r = &res[a];
+    double                nvox = (double)(s.nxy * s.nz);
+    r->axis                 = axes[a];
+    r->n_conducting         = n_cond;
+    r->n_percolating        = n_perc[a];
+    r->porosity             = (double)n_cond / nvox;
+    r->percolating_porosity = (double)n_perc[a] / nvox;
+    s.axis                  = axes[a];
+    s.n_axis                = s.axis == 0 ? s.nx : s.axis == 1 ? s.ny : s.nz;
+    s.keep                  = keep[a];
+    if (!n_perc[a]) {
+      r->percolates             = PETSC_FALSE;
+      r->tau                    = INFINITY;
+      r->effective_conductivity = 0;
+      PetscCall(PetscStrncpy(r->ksp_type, "none", sizeof r->ksp_type));
+      PetscCall(PetscStrncpy(r->pc_type, "none", sizeof r->pc_type));
+      continue;
+    }
+    r->percolates = PETSC_TRUE;
+
+    /* Set-up: operator, right-hand side, initial guess, KSP and PC; under the default
+     * multigrid shared with the previous axis when the percolation masks agree. */
+    KSP               ksp;
+    Mat               A;
+    Vec               b, x;
+    ms_tort_currents *cur;
+    PetscCall(PetscLogEventBegin(ev_setup, 0, 0, 0, 0));
+    t0 = MPI_Wtime();
+    c0 = cpu_now();
+    ms_tort_layout lay = {(PetscInt)s.nx, (PetscInt)s.ny, (PetscInt)s.nz, (PetscInt)s.z_start, (PetscInt)s.nz_local};
+    if (matrix_free) {
+      PetscBool reuse = PETSC_FALSE;
+      PC        pc;
+      if (opts.share_setup) PetscCall(same_keep(&s, sh.keep, s.keep, &reuse));
+      if (!reuse) {
+        PetscCall(shared_destroy(&sh));
+        PetscCall(exchange_planes(&s));
+        PetscCall(ms_tort_op_create_base(&s, &sh.A));
+        PetscCall(MatCreateVecs(sh.A, &sh.x, &sh.b));
+        PetscCall(VecDuplicate(sh.x, &sh.fadd));
+        PetscCall(PetscNew(&sh.cur));
+        sh.cur->comm = v->comm;
+        sh.cur->tol  = opts.mismatch_tol;
+        sh.keep      = s.keep;
+      }
+      r->setup_shared = reuse;
+      A = sh.A; b = sh.b; x = sh.x; cur = sh.cur;
+      PetscCall(axis_vectors(&s, b, x));
+      PetscCall(currents_for_axis(&s, A, b, cur));
+      if (!opts.share_setup) {
+        /* One axis, one hierarchy: the faces go in before the Galerkin products (the
+         * reference the shared path must reproduce). */
+        PetscCall(set_axis_faces(cur, A, NULL, NULL, NULL));
+        PetscCall(ms_tort_ksp_create(v->comm, A, &lay, opts.prefix, opts.max_it, cur, &sh.ksp));
+      } else {
+        if (!reuse) {
+          PetscCall(ms_tort_ksp_create(v->comm, A, &lay, opts.prefix, opts.max_it, cur, &sh.ksp));
+          PetscCall(KSPGetPC(sh.ksp, &pc));
+          PetscCall(ms_tort_mg_faces_create(pc, &sh.faces));
+        }
+        PetscCall(KSPGetPC(sh.ksp, &pc));
+        PetscCall(set_axis_faces(cur, A, pc, sh.faces, sh.fadd));
+        PetscCall(KSPSetOperators(sh.ksp, A, A));
+      }
+      ksp = sh.ksp;
+    } else {
+      PetscCall(exchange_planes(&s));
+      PetscCall(assemble(&s, opts.prefix, &A, &b, &x));
+      PetscCall(PetscNew(&cur));
+      cur->comm = v->comm;
+      cur->tol  = opts.mismatch_tol;
+      PetscCall(currents_for_axis(&s, A, b, cur));
+      PetscCall(ms_tort_ksp_create(v->comm, A, &lay, opts.prefix, opts.max_it, cur, &ksp));
+    }
+    PetscCall(KSPSetUp(ksp));
+    r->setup_seconds = MPI_Wtime() - t0;
+    r->setup_cpu_seconds += cpu_now() - c0;
+    PetscCall(PetscLogEventEnd(ev_setup, 0, 0, 0, 0));
+
+    PetscCall(PetscLogEventBegin(ev_solve, 0, 0, 0, 0));
+    t0 = MPI_Wtime();
+    c0 = cpu_now();
+    PetscCall(KSPSolve(ksp, b, x));
+    r->solve_seconds     = MPI_Wtime() - t0;
+    r->solve_cpu_seconds = cpu_now() - c0;
+    PetscCall(PetscLogEventEnd(ev_solve, 0, 0, 0, 0));
+    PetscCall(axis_results(&s, ksp, x, cur, sigma_p, opts.mismatch_tol, r));
+    if (!matrix_free) {
+      PetscCall(KSPDestroy(&ksp));
+      PetscCall(MatDestroy(&A));
+      PetscCall(VecDestroy(&b));
+      PetscCall(VecDestroy(&x));
+    }
+  }
+  PetscCall(shared_destroy(&sh));
   PetscCall(PetscFree2(s.s_lo, s.s_hi));
-  PetscCall(PetscFree(keep));
-  PetscCall(VecNorm(b, NORM_2, &cur->bnorm));
-  cur->A        = A;
-  cur->b        = b;
-  cur->nx       = (PetscInt)s.nx;
-  cur->ny       = (PetscInt)s.ny;
-  cur->z_start  = (PetscInt)s.z_start;
-  cur->nz_local = (PetscInt)s.nz_local;
-  cur->axis     = axis;
-  cur->n_axis   = (PetscInt)s.n_axis;
-  PetscCall(PetscMalloc1(s.n_axis, &cur->plane));
-  ms_tort_layout lay = {(PetscInt)s.nx, (PetscInt)s.ny, (PetscInt)s.nz, (PetscInt)s.z_start, (PetscInt)s.nz_local};
-  PetscCall(ms_tort_ksp_create(v->comm, A, &lay, opts.prefix, opts.max_it, cur, &ksp));
-  PetscCall(KSPSetUp(ksp));
-  res->setup_seconds = MPI_Wtime() - t0;
-  PetscCall(PetscLogEventEnd(ev_setup, 0, 0, 0, 0));
-
-  PetscCall(PetscLogEventBegin(ev_solve, 0, 0, 0, 0));
-  t0 = MPI_Wtime();
-  PetscCall(KSPSolve(ksp, b, x));
-  res->solve_seconds = MPI_Wtime() - t0;
-  PetscCall(PetscLogEventEnd(ev_solve, 0, 0, 0, 0));
-
-  PetscCall(KSPGetConvergedReason(ksp, &res->reason));
-  PetscCall(KSPGetIterationNumber(ksp, &res->iterations));
-  PetscCall(KSPGetResidualNorm(ksp, &res->residual));
-  PetscCall(KSPGetType(ksp, &ktype));
-  PetscCall(KSPGetPC(ksp, &pc));
-  PetscCall(PCGetType(pc, &ptype));
-  PetscCall(PetscStrncpy(res->ksp_type, ktype, sizeof res->ksp_type));
-  PetscCall(PetscStrncpy(res->pc_type, ptype, sizeof res->pc_type));
-  PetscCall(ms_tort_currents_eval(cur, x)); /* whichever test stopped the solve */
-  PetscCall(ms_tort_currents_planes(cur, x));
-  res->plane_mismatch = cur->plane_mismatch;
-  res->current_in       = cur->I_in / sigma_p;
-  res->current_out      = cur->I_out / sigma_p;
-  res->current_mismatch = cur->mismatch;
-  PetscCheck(res->reason > 0, v->comm, PETSC_ERR_NOT_CONVERGED,
-             "tortuosity (%s axis): %s/%s did not converge: %s after %d iterations, current mismatch %.3g (tolerance %g); "
-             "raise -ksp_max_it or choose another -pc_type",
-             ms_tortuosity_axis_name(axis), res->ksp_type, res->pc_type, KSPConvergedReasons[res->reason],
-             (int)res->iterations, res->current_mismatch, opts.mismatch_tol);
-
-  /* sigma_eff = I L / (A dPhi) with the full face area A, dPhi = 1, voxel size 1. */
-  double area                 = (double)(s.nxy * s.nz) / (double)s.n_axis;
-  double current              = 0.5 * (res->current_in + res->current_out);
-  res->effective_conductivity = current * (double)s.n_axis / area;
-  res->tau                    = res->porosity / res->effective_conductivity;
-
-  PetscCall(KSPDestroy(&ksp));
-  PetscCall(MatDestroy(&A));
-  PetscCall(VecDestroy(&b));
-  PetscCall(VecDestroy(&x));
+  for (int a = 0; a < naxes; a++) PetscCall(PetscFree(keep[a]));
   PetscFunctionReturn(0);
 }

@@ -55,7 +55,17 @@
  * with a 1e-4 inlet/outlet test). The test costs one extra product once the face currents
  * balance; current_mismatch reports inlet vs outlet, plane_mismatch the worst cross-section.
  *
- * Profiling: PetscLogEvents "MsTortPercol", "MsTortSetup", "MsTortSolve" (-log_view).
+ * Several axes (ms_tortuosity_solve_axes, `-axis all`): the operators of the axes differ only
+ * in the Dirichlet face terms on the diagonal, so one labelling, one face-free finest operator,
+ * one Galerkin hierarchy and one KSP serve all axes; each axis swaps the face terms on every
+ * level (exactly restored on the finest, base + restricted faces on the coarse ones) and PCMG
+ * refactors the coarse LU numerically. After the first axis an axis' set-up costs ~1% of its
+ * solve (benchmarks/RESULTS.md "Tortuosity at the floor"). The finest level's smoothing sweeps
+ * and residual are fused single passes over the stencil, and its arrays live on transparent
+ * huge pages (first-touch page faults were most of the set-up on the benchmark VM).
+ *
+ * Profiling: PetscLogEvents "MsTortPercol", "MsTortSetup", "MsTortSolve" (-log_view); the
+ * result records wall and CPU seconds of set-up and solve.
  */
 #ifndef MS_TORTUOSITY_H
 #define MS_TORTUOSITY_H
@@ -78,6 +88,8 @@ typedef struct {
   PetscInt    max_it;         /* CG iteration limit, default 10000 (-ksp_max_it overrides) */
   const char *prefix;         /* options prefix of the KSP (NULL: -ksp_type, -pc_type, ...) */
   PetscBool   assemble;       /* assemble the finest operator even for -pc_type mg (default: matrix-free) */
+  PetscBool   share_setup;    /* ms_tortuosity_solve_axes: share operator and multigrid set-up across axes
+                               * (default); PETSC_FALSE builds one hierarchy per axis with its faces */
 } ms_tortuosity_opts;
 
 typedef struct {
@@ -94,7 +106,11 @@ typedef struct {
   double             residual;               /* final residual norm reported by KSP */
   KSPConvergedReason reason;                 /* 0 when no solve was needed */
   int64_t            n_conducting, n_percolating;
-  double             percolation_seconds, setup_seconds, solve_seconds;
+  double             percolation_seconds, setup_seconds, solve_seconds; /* wall */
+  /* CPU seconds of this rank: percolation + set-up, and KSPSolve. Work shared by several axes
+   * (labelling, operator, multigrid hierarchy) is charged to the axis that built it. */
+  double             setup_cpu_seconds, solve_cpu_seconds;
+  PetscBool          setup_shared;           /* reused the operator and hierarchy of the previous axis */
   char               ksp_type[32], pc_type[32];
 } ms_tortuosity_result;
 
@@ -103,6 +119,15 @@ PetscErrorCode ms_tortuosity_opts_init(ms_tortuosity_opts *opts);
 
 /* Solve along axis (0, 1, 2) on v->comm (collective). opts may be NULL (defaults). */
 PetscErrorCode ms_tortuosity_solve(ms_volume v, int axis, const ms_tortuosity_opts *opts, ms_tortuosity_result *res);
+
+/* Solve along axes[0..naxes-1] (naxes <= 3), sharing the set-up (collective): one percolation
+ * labelling for all axes, and under the default multigrid one face-free finest operator, one
+ * hierarchy of Galerkin coarse operators and one KSP, to which each axis adds only its
+ * Dirichlet face terms (the diagonal entries of the two faces, restricted to every level; the
+ * coarse LU is refactored numerically). Axes whose percolation masks differ (a cluster that
+ * spans one axis but not another) rebuild the operator. res[a] as for ms_tortuosity_solve. */
+PetscErrorCode ms_tortuosity_solve_axes(ms_volume v, int naxes, const int axes[], const ms_tortuosity_opts *opts,
+                                        ms_tortuosity_result res[]);
 
 /* "x", "y", "z". */
 const char *ms_tortuosity_axis_name(int axis);

@@ -34,10 +34,6 @@ static inline double ms_tort_face_g(double a, double b) { return a > 0 && b > 0 
 PetscInt ms_tort_row(const ms_tort_slab *s, int64_t i, int64_t j, int64_t k, PetscInt cols[7], PetscScalar vals[7],
                      PetscScalar *b, PetscScalar *x0);
 
-/* The same rows as a MATSHELL in stencil form (ms_tortuosity_op.c): MatMult, diagonal and
- * MatGetRow from per-voxel face conductances, 32 bytes per voxel instead of ~97 for AIJ.
- * Needs s (with s_lo, s_hi) only during the call. */
-PetscErrorCode ms_tort_op_create(const ms_tort_slab *s, Mat *A);
 
 /* The voxels whose Dirichlet face conductance (2*sigma) carries the inlet or outlet current,
  * as local indices into the solution vector; enough to evaluate both currents from any
@@ -83,5 +79,34 @@ PetscErrorCode ms_tort_ksp_create(MPI_Comm comm, Mat A, const ms_tort_layout *la
 #define MS_TORT_MG_MAX_LEVELS 16
 #define MS_TORT_MG_COARSE_SIZE 4096
 PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscInt max_levels, PetscInt coarse_size, PetscInt *levels);
+
+/* The rows of ms_tort_row as a MATSHELL in stencil form (ms_tortuosity_op.c): MatMult,
+ * diagonal and MatGetRow from per-voxel face conductances, 32 bytes per voxel instead of ~97
+ * for AIJ. Created face-free (the "base" operator shared by the axes: s->axis is ignored;
+ * needs s with s_lo, s_hi only during the call); ms_tort_op_set_faces adds the terms of one axis,
+ * add[f] at local row idx[f], after restoring exactly the entries the previous call changed. */
+PetscErrorCode ms_tort_op_create_base(const ms_tort_slab *s, Mat *A);
+PetscErrorCode ms_tort_op_set_faces(Mat A, PetscInt n, const PetscInt idx[], const PetscReal add[]);
+/* Make k (PCMG's finest-level smoother) `sweeps` damped Jacobi sweeps on the stencil shell A,
+ * each one fused pass (KSPRICHARDSON + a PCSHELL with PCApplyRichardson). */
+PetscErrorCode ms_tort_op_smoother(KSP k, Mat A, PetscInt sweeps);
+
+/* The coarse levels of a PCMG built by ms_tort_mg_setup on a base operator: their diagonals
+ * saved once (base), then per axis the face terms restricted level by level (add) and
+ * base + add inserted (ms_tortuosity_mg.c). */
+typedef struct {
+  PetscInt L;
+  Vec      base[MS_TORT_MG_MAX_LEVELS], add[MS_TORT_MG_MAX_LEVELS], diag[MS_TORT_MG_MAX_LEVELS];
+} ms_tort_mg_faces;
+PetscErrorCode ms_tort_mg_faces_create(PC pc, ms_tort_mg_faces **f);
+PetscErrorCode ms_tort_mg_faces_set(PC pc, ms_tort_mg_faces *f, Vec fine_add);
+PetscErrorCode ms_tort_mg_faces_destroy(ms_tort_mg_faces **f);
+
+/* Finest-level memory on transparent huge pages (ms_tortuosity_mem.c): a zeroed array
+ * (free with ms_tort_huge_free) and a vector of n local entries whose duplicates are made
+ * the same way. */
+PetscErrorCode ms_tort_huge_calloc(MPI_Comm comm, size_t bytes, void **p);
+void           ms_tort_huge_free(void *p);
+PetscErrorCode ms_tort_vec_create(MPI_Comm comm, PetscInt n, Vec *v);
 
 #endif

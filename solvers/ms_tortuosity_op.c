@@ -1,5 +1,5 @@
 /* ms_tortuosity_op.c - the tortuosity operator's rows, assembled (ms_tort_row, used by the
- * AIJ assembly and by MatGetRow) or applied matrix-free (ms_tort_op_create).
+ * AIJ assembly) or applied matrix-free (ms_tort_op_create_base + ms_tort_op_set_faces).
  *
  * Why a shell: an AIJ matrix of the 7-point operator costs about 97 bytes per voxel and
  * MatMult streams all of it; the stencil form below costs 32 and needs no column indices.
@@ -56,9 +56,15 @@ typedef struct {
   int64_t     nx, ny, nxy, nz_local, nloc, gofs;
   double     *gx, *gy, *gz, *d, *gz_lo; /* gz_lo: [nxy] */
   double     *x_lo, *x_hi;              /* ghost planes of the iterate */
+  double     *zero_row;                 /* [nx] zeros: the coefficient of an absent neighbour */
   PetscMPIInt lo, hi;                   /* z-neighbour ranks or MPI_PROC_NULL */
   PetscInt    row_cols[7];
   PetscScalar row_vals[7];
+  /* Dirichlet face terms currently added to d (ms_tort_op_set_faces): the entries they
+   * replaced, restored exactly before the next axis' faces go in. */
+  PetscInt    n_face;
+  PetscInt   *face_idx;
+  double     *face_saved;
 } op_ctx;
 
 static PetscErrorCode ghosts(op_ctx *c, const PetscScalar *x)
@@ -72,6 +78,57 @@ static PetscErrorCode ghosts(op_ctx *c, const PetscScalar *x)
   PetscFunctionReturn(0);
 }
 
+/* The fused kernels of the finest level. One pass over the stencil per call, so a smoothing
+ * sweep or a residual streams the 32 coefficient bytes and three vectors once per voxel,
+ * where MatMult + VecAYPX + VecPointwiseMult + VecAXPY streamed them in four passes
+ * (120 instead of 56 bytes per voxel and sweep; benchmarks/RESULTS.md "Tortuosity at the
+ * floor"). The terms are subtracted in the order of the original MatMult (-x, +x, -y, +y,
+ * -z, +z), and absent neighbours enter with a zero coefficient, so the results are the same
+ * bits as the unfused sequence. */
+typedef enum { K_MULT, K_RESIDUAL, K_JACOBI, K_JACOBI_ZERO } kernel_mode;
+
+/* MS_TORT_JACOBI_OMEGA: the damping of the finest-level Jacobi sweeps (0.7 measured best). */
+#define MS_TORT_JACOBI_OMEGA 0.7
+
+static PetscErrorCode op_kernel(op_ctx *c, kernel_mode mode, const PetscScalar *x, const PetscScalar *b, PetscScalar *y)
+{
+  const int64_t nx = c->nx, ny = c->ny, nxy = c->nxy, nzl = c->nz_local;
+  const double *gx = c->gx, *gy = c->gy, *gz = c->gz, *d = c->d, *zero = c->zero_row;
+  const double  w  = MS_TORT_JACOBI_OMEGA;
+
+  PetscFunctionBeginUser;
+  if (mode == K_JACOBI_ZERO) { /* x = 0: x_new = w D^-1 b, no product */
+    for (int64_t li = 0; li < c->nloc; li++) y[li] = w * (b[li] * (1.0 / d[li]));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(ghosts(c, x));
+  for (int64_t k = 0; k < nzl; k++)
+    for (int64_t j = 0; j < ny; j++) {
+      const int64_t o = (k * ny + j) * nx;
+      /* Neighbour rows and their coefficients; a zero coefficient row where there is none. */
+      const double *xc = x + o, *gxr = gx + o, *dr = d + o;
+      const double *xym = j > 0 ? xc - nx : xc, *cym = j > 0 ? gy + o - nx : zero;
+      const double *xyp = j < ny - 1 ? xc + nx : xc, *cyp = j < ny - 1 ? gy + o : zero;
+      const double *xzm = k > 0 ? xc - nxy : c->x_lo + j * nx, *czm = k > 0 ? gz + o - nxy : c->gz_lo + j * nx;
+      const double *xzp = k < nzl - 1 ? xc + nxy : c->x_hi + j * nx, *czp = gz + o;
+      const double *br = b ? b + o : NULL;
+      double       *yr = y + o;
+      for (int64_t i = 0; i < nx; i++) {
+        double v = dr[i] * xc[i];
+        v -= (i > 0 ? gxr[i - 1] : 0.0) * (i > 0 ? xc[i - 1] : 0.0);
+        v -= gxr[i] * (i < nx - 1 ? xc[i + 1] : 0.0);
+        v -= cym[i] * xym[i];
+        v -= cyp[i] * xyp[i];
+        v -= czm[i] * xzm[i];
+        v -= czp[i] * xzp[i];
+        if (mode == K_MULT) yr[i] = v;
+        else if (mode == K_RESIDUAL) yr[i] = br[i] - v;
+        else yr[i] = xc[i] + w * ((br[i] - v) * (1.0 / dr[i]));
+      }
+    }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode op_mult(Mat A, Vec xv, Vec yv)
 {
   op_ctx            *c;
@@ -81,24 +138,99 @@ static PetscErrorCode op_mult(Mat A, Vec xv, Vec yv)
   PetscFunctionBeginUser;
   PetscCall(MatShellGetContext(A, &c));
   PetscCall(VecGetArrayRead(xv, &x));
-  PetscCall(ghosts(c, x));
   PetscCall(VecGetArray(yv, &y));
-  const int64_t nx = c->nx, ny = c->ny, nxy = c->nxy, nzl = c->nz_local;
-  const double *gx = c->gx, *gy = c->gy, *gz = c->gz, *d = c->d;
-  for (int64_t k = 0, li = 0; k < nzl; k++)
-    for (int64_t j = 0; j < ny; j++)
-      for (int64_t i = 0; i < nx; i++, li++) {
-        double v = d[li] * x[li];
-        if (i > 0) v -= gx[li - 1] * x[li - 1];
-        if (i < nx - 1) v -= gx[li] * x[li + 1];
-        if (j > 0) v -= gy[li - nx] * x[li - nx];
-        if (j < ny - 1) v -= gy[li] * x[li + nx];
-        v -= k > 0 ? gz[li - nxy] * x[li - nxy] : c->gz_lo[li] * c->x_lo[li];
-        v -= k < nzl - 1 ? gz[li] * x[li + nxy] : gz[li] * c->x_hi[li - (nzl - 1) * nxy];
-        y[li] = v;
-      }
+  PetscCall(op_kernel(c, K_MULT, x, NULL, y));
   PetscCall(VecRestoreArray(yv, &y));
   PetscCall(VecRestoreArrayRead(xv, &x));
+  PetscFunctionReturn(0);
+}
+
+/* r = b - A x in one pass (PCMG's MatResidual). */
+static PetscErrorCode op_residual(Mat A, Vec bv, Vec xv, Vec rv)
+{
+  op_ctx            *c;
+  const PetscScalar *x, *b;
+  PetscScalar       *r;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(A, &c));
+  PetscCall(VecGetArrayRead(xv, &x));
+  PetscCall(VecGetArrayRead(bv, &b));
+  PetscCall(VecGetArray(rv, &r));
+  PetscCall(op_kernel(c, K_RESIDUAL, x, b, r));
+  PetscCall(VecRestoreArray(rv, &r));
+  PetscCall(VecRestoreArrayRead(bv, &b));
+  PetscCall(VecRestoreArrayRead(xv, &x));
+  PetscFunctionReturn(0);
+}
+
+/* its damped Jacobi sweeps x <- x + w D^-1 (b - A x) as PCApplyRichardson, the fast path that
+ * KSPRICHARDSON takes for a PC that has one (PCMG's finest-level smoother). The sweeps
+ * alternate between x and the work vector wv (Jacobi needs the old iterate whole). */
+static PetscErrorCode smoother_richardson(PC pc, Vec bv, Vec xv, Vec wv, PetscReal rtol, PetscReal abstol, PetscReal dtol, PetscInt its,
+                                          PetscBool guess_zero, PetscInt *outits, PCRichardsonConvergedReason *reason)
+{
+  Mat                A;
+  op_ctx            *c;
+  const PetscScalar *b;
+  PetscScalar       *x, *w;
+
+  PetscFunctionBeginUser;
+  (void)rtol; (void)abstol; (void)dtol;
+  PetscCall(PCShellGetContext(pc, &A));
+  PetscCall(MatShellGetContext(A, &c));
+  PetscCall(VecGetArrayRead(bv, &b));
+  PetscCall(VecGetArray(xv, &x));
+  PetscCall(VecGetArray(wv, &w));
+  PetscScalar *src = x, *dst = w;
+  for (PetscInt it = 0; it < its; it++) {
+    PetscCall(op_kernel(c, it == 0 && guess_zero ? K_JACOBI_ZERO : K_JACOBI, src, b, dst));
+    PetscScalar *t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src != x) PetscCall(PetscArraycpy(x, src, c->nloc));
+  PetscCall(VecRestoreArray(wv, &w));
+  PetscCall(VecRestoreArray(xv, &x));
+  PetscCall(VecRestoreArrayRead(bv, &b));
+  *outits = its;
+  *reason = PCRICHARDSON_CONVERGED_ITS;
+  PetscFunctionReturn(0);
+}
+
+/* Plain application (for a KSP other than Richardson around it): y = w D^-1 x. */
+static PetscErrorCode smoother_apply(PC pc, Vec xv, Vec yv)
+{
+  Mat                A;
+  op_ctx            *c;
+  const PetscScalar *x;
+  PetscScalar       *y;
+
+  PetscFunctionBeginUser;
+  PetscCall(PCShellGetContext(pc, &A));
+  PetscCall(MatShellGetContext(A, &c));
+  PetscCall(VecGetArrayRead(xv, &x));
+  PetscCall(VecGetArray(yv, &y));
+  PetscCall(op_kernel(c, K_JACOBI_ZERO, NULL, x, y));
+  PetscCall(VecRestoreArray(yv, &y));
+  PetscCall(VecRestoreArrayRead(xv, &x));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_tort_op_smoother(KSP k, Mat A, PetscInt sweeps)
+{
+  PC pc;
+
+  PetscFunctionBeginUser;
+  PetscCall(KSPSetType(k, KSPRICHARDSON));
+  PetscCall(KSPRichardsonSetScale(k, 1.0)); /* the damping is inside the sweep; 1.0 keeps the fast path */
+  PetscCall(KSPSetTolerances(k, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, sweeps));
+  PetscCall(KSPGetPC(k, &pc));
+  PetscCall(PCSetType(pc, PCSHELL));
+  PetscCall(PCShellSetContext(pc, A));
+  PetscCall(PCShellSetName(pc, "tortuosity: fused damped Jacobi (0.7)"));
+  PetscCall(PCShellSetApplyRichardson(pc, smoother_richardson));
+  PetscCall(PCShellSetApply(pc, smoother_apply));
   PetscFunctionReturn(0);
 }
 
@@ -152,18 +284,47 @@ static PetscErrorCode op_destroy(Mat A)
 
   PetscFunctionBeginUser;
   PetscCall(MatShellGetContext(A, &c));
-  PetscCall(PetscFree5(c->gx, c->gy, c->gz, c->d, c->gz_lo));
+  ms_tort_huge_free(c->gx);
+  PetscCall(PetscFree(c->gz_lo));
   PetscCall(PetscFree2(c->x_lo, c->x_hi));
+  PetscCall(PetscFree(c->zero_row));
+  PetscCall(PetscFree2(c->face_idx, c->face_saved));
   PetscCall(PetscFree(c));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ms_tort_op_create(const ms_tort_slab *s, Mat *A)
+/* Vectors of the shell's layout on huge pages; KSP and PCMG make theirs through this or by
+ * duplicating one of them. */
+static PetscErrorCode op_create_vecs(Mat A, Vec *right, Vec *left)
+{
+  op_ctx *c;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(A, &c));
+  if (right) PetscCall(ms_tort_vec_create(c->comm, (PetscInt)c->nloc, right));
+  if (left) PetscCall(ms_tort_vec_create(c->comm, (PetscInt)c->nloc, left));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode op_shell(const ms_tort_slab *s, op_ctx *c, Mat *A)
+{
+  PetscFunctionBeginUser;
+  PetscCall(MatCreateShell(s->comm, (PetscInt)s->nloc, (PetscInt)s->nloc, PETSC_DETERMINE, PETSC_DETERMINE, c, A));
+  PetscCall(MatShellSetOperation(*A, MATOP_MULT, (void (*)(void))op_mult));
+  PetscCall(MatShellSetOperation(*A, MATOP_RESIDUAL, (void (*)(void))op_residual));
+  PetscCall(MatShellSetOperation(*A, MATOP_CREATE_VECS, (void (*)(void))op_create_vecs));
+  PetscCall(MatShellSetOperation(*A, MATOP_GET_DIAGONAL, (void (*)(void))op_diagonal));
+  PetscCall(MatShellSetOperation(*A, MATOP_GET_ROW, (void (*)(void))op_get_row));
+  PetscCall(MatShellSetOperation(*A, MATOP_RESTORE_ROW, (void (*)(void))op_restore_row));
+  PetscCall(MatShellSetOperation(*A, MATOP_DESTROY, (void (*)(void))op_destroy));
+  PetscCall(MatSetOption(*A, MAT_SPD, PETSC_TRUE));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode op_ctx_new(const ms_tort_slab *s, op_ctx **cp)
 {
   op_ctx     *c;
   PetscMPIInt rank, size;
-  PetscInt    cols[7];
-  PetscScalar vals[7], b, x0;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(s->comm, &rank));
@@ -178,29 +339,79 @@ PetscErrorCode ms_tort_op_create(const ms_tort_slab *s, Mat *A)
   c->gofs     = s->gofs;
   c->lo       = rank > 0 ? rank - 1 : MPI_PROC_NULL;
   c->hi       = rank < size - 1 ? rank + 1 : MPI_PROC_NULL;
-  PetscCall(PetscCalloc5(s->nloc, &c->gx, s->nloc, &c->gy, s->nloc, &c->gz, s->nloc, &c->d, s->nxy, &c->gz_lo));
+  /* gx, gy, gz, d in one huge-page block (32 bytes per voxel). */
+  void *blk;
+  PetscCall(ms_tort_huge_calloc(s->comm, 4 * (size_t)s->nloc * sizeof(double), &blk));
+  c->gx = (double *)blk;
+  c->gy = c->gx + s->nloc;
+  c->gz = c->gy + s->nloc;
+  c->d  = c->gz + s->nloc;
+  PetscCall(PetscCalloc1(s->nxy, &c->gz_lo));
   PetscCall(PetscCalloc2(s->nxy, &c->x_lo, s->nxy, &c->x_hi));
-  /* The rows are those of ms_tort_row, so assembled and matrix-free operators are identical. */
-  for (int64_t k = 0, li = 0; k < s->nz_local; k++)
-    for (int64_t j = 0; j < s->ny; j++)
-      for (int64_t i = 0; i < s->nx; i++, li++) {
-        PetscInt n = ms_tort_row(s, i, j, k, cols, vals, &b, &x0);
-        c->d[li]   = PetscRealPart(vals[0]);
-        for (PetscInt e = 1; e < n; e++) {
-          int64_t dc = (int64_t)cols[e] - (int64_t)cols[0];
-          double  g  = -PetscRealPart(vals[e]);
-          if (dc == 1) c->gx[li] = g;
-          else if (dc == s->nx) c->gy[li] = g;
-          else if (dc == s->nxy) c->gz[li] = g;
-          else if (dc == -s->nxy && k == 0) c->gz_lo[li] = g;
+  PetscCall(PetscCalloc1(s->nx, &c->zero_row));
+  *cp = c;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_tort_op_create_base(const ms_tort_slab *s, Mat *A)
+{
+  op_ctx *c;
+
+  PetscFunctionBeginUser;
+  PetscCall(op_ctx_new(s, &c));
+  /* The rows of ms_tort_row without the Dirichlet face terms, in the same summation order
+   * (-x, +x, -y, +y, -z, +z; the faces are added last by ms_tort_op_set_faces), so that an
+   * axis set on this operator gives the same diagonal bits as ms_tort_row. The +x, +y,
+   * +z conductances are computed once from the lower voxel's side and reused by the upper one. */
+  const int64_t nx = s->nx, ny = s->ny, nxy = s->nxy, nzl = s->nz_local;
+  for (int64_t k = 0, li = 0; k < nzl; k++) {
+    int64_t gz = s->z_start + k;
+    for (int64_t j = 0; j < ny; j++)
+      for (int64_t i = 0; i < nx; i++, li++) {
+        double sp = ms_tort_sigma(s, li);
+        if (sp <= 0) {
+          c->d[li] = MS_TORT_DECOUPLED_DIAG;
+          continue;
         }
+        double g[6] = {i > 0 ? ms_tort_face_g(sp, ms_tort_sigma(s, li - 1)) : 0,
+                       i < nx - 1 ? ms_tort_face_g(sp, ms_tort_sigma(s, li + 1)) : 0,
+                       j > 0 ? ms_tort_face_g(sp, ms_tort_sigma(s, li - nx)) : 0,
+                       j < ny - 1 ? ms_tort_face_g(sp, ms_tort_sigma(s, li + nx)) : 0,
+                       k > 0 ? ms_tort_face_g(sp, ms_tort_sigma(s, li - nxy)) : (gz > 0 ? ms_tort_face_g(sp, s->s_lo[li]) : 0),
+                       k < nzl - 1 ? ms_tort_face_g(sp, ms_tort_sigma(s, li + nxy))
+                                   : (gz < s->nz - 1 ? ms_tort_face_g(sp, s->s_hi[li - (nzl - 1) * nxy]) : 0)};
+        double diag = 0;
+        for (int e = 0; e < 6; e++)
+          if (g[e] > 0) diag += g[e];
+        c->d[li]  = diag;
+        c->gx[li] = g[1];
+        c->gy[li] = g[3];
+        c->gz[li] = g[5];
+        if (k == 0) c->gz_lo[li] = g[4];
       }
-  PetscCall(MatCreateShell(s->comm, (PetscInt)s->nloc, (PetscInt)s->nloc, PETSC_DETERMINE, PETSC_DETERMINE, c, A));
-  PetscCall(MatShellSetOperation(*A, MATOP_MULT, (void (*)(void))op_mult));
-  PetscCall(MatShellSetOperation(*A, MATOP_GET_DIAGONAL, (void (*)(void))op_diagonal));
-  PetscCall(MatShellSetOperation(*A, MATOP_GET_ROW, (void (*)(void))op_get_row));
-  PetscCall(MatShellSetOperation(*A, MATOP_RESTORE_ROW, (void (*)(void))op_restore_row));
-  PetscCall(MatShellSetOperation(*A, MATOP_DESTROY, (void (*)(void))op_destroy));
-  PetscCall(MatSetOption(*A, MAT_SPD, PETSC_TRUE));
+  }
+  PetscCall(op_shell(s, c, A));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_tort_op_set_faces(Mat A, PetscInt n, const PetscInt idx[], const PetscReal add[])
+{
+  op_ctx *c;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(A, &c));
+  for (PetscInt f = c->n_face - 1; f >= 0; f--) c->d[c->face_idx[f]] = c->face_saved[f];
+  PetscCall(PetscFree2(c->face_idx, c->face_saved));
+  PetscCall(PetscMalloc2(n + 1, &c->face_idx, n + 1, &c->face_saved));
+  for (PetscInt f = 0; f < n; f++) {
+    c->face_idx[f]   = idx[f];
+    c->face_saved[f] = c->d[idx[f]];
+    c->d[idx[f]] += add[f];
+  }
+  c->n_face = n;
+  /* The diagonal changed: assembly raises the matrix state, so Jacobi and PCMG set up again
+   * on the next KSPSetUp (a shell's assembly does nothing else). */
+  PetscCall(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
   PetscFunctionReturn(0);
 }
