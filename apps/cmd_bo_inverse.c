@@ -61,12 +61,12 @@ static PetscErrorCode definition(const ms_bo_inverse *inv, ms_bo_space s, const 
   PetscCall(PetscSNPrintf(buf, len,
                           "target=%s:%s pca=%s descriptor=%s boundary=%s box=%lldx%lldx%lld porosity_weight=%.17g replicates=%lld n_init=%lld "
                           "seed=%llu acquisition=%s kappa=%.17g kappa_decay=%.17g xi=%.17g kernel=%s restarts=%lld noise=%.17g optimize=%d "
-                          "allow_measured=%d starts=%lld max_evals=%lld hash=%016llx",
+                          "allow_measured=%d starts=%lld max_evals=%lld log10=%d hash=%016llx",
                           target, dataset, pca_path, ms_bo_inverse_descriptor_names[inv->descriptor], ms_micro_boundary_names[inv->boundary],
                           (long long)inv->base.nx, (long long)inv->base.ny, (long long)inv->base.nz, inv->porosity_weight,
                           (long long)inv->replicates, (long long)n_init, (unsigned long long)o->seed, ms_bo_acq_names[o->acq.type], o->acq.kappa,
                           o->acq.kappa_decay, o->acq.xi, o->kernel, (long long)o->restarts, o->noise0, (int)o->optimize, (int)o->allow_measured,
-                          (long long)o->n_starts, (long long)o->max_evals, (unsigned long long)h));
+                          (long long)o->n_starts, (long long)o->max_evals, (int)o->log10[0], (unsigned long long)h));
   PetscFunctionReturn(0);
 }
 
@@ -97,7 +97,7 @@ PetscErrorCode ms_cmd_bo_inverse(MPI_Comm comm)
   PetscEnum          desc = (PetscEnum)MS_BO_INVERSE_PCA, bnd = (PetscEnum)MS_MICRO_PERIODIC;
   PetscInt           n_init = 20, budget = 100, replicates = 1;
   PetscReal          pw = 0;
-  PetscBool          help, use_ckpt = PETSC_TRUE, acq_set;
+  PetscBool          help, use_ckpt = PETSC_TRUE, acq_set, size_set;
   ms_bo_opts         o;
   ms_membrane_params base = ms_membrane_params_default();
   ms_bo_space        s;
@@ -128,13 +128,17 @@ PetscErrorCode ms_cmd_bo_inverse(MPI_Comm comm)
   PetscCall(PetscOptionsString("-output", "HDF5: history, best parameters (written atomically)", NULL, out, out, sizeof out, NULL));
   PetscCall(PetscOptionsString("-plot", "convergence PNG (gnuplot): distance per evaluation and best so far", NULL, plot, plot, sizeof plot, NULL));
   PetscCall(PetscOptionsHasName(NULL, NULL, "-acquisition", &acq_set));
+  PetscCall(PetscOptionsHasName(NULL, NULL, "-gen_size", &size_set));
   PetscOptionsEnd();
   PetscCall(ms_membrane_params_from_options(comm, "gen_", &base));
   PetscCall(ms_bo_opts_set_from_options(comm, &o));
   if (!acq_set) o.acq.type = MS_BO_EI; /* EI by default here (bo suggest's default is UCB) */
-  o.minimize[0] = PETSC_TRUE;
+  o.minimize[0] = PETSC_TRUE; /* the distance is minimised whatever -minimize says */
   PetscCall(ms_options_help_requested(&help));
-  if (help) PetscFunctionReturn(0);
+  if (help) {
+    PetscCall(ms_log(comm, "\n%s", ms_cmd_bo_inverse_help));
+    PetscFunctionReturn(0);
+  }
   PetscCall(ms_options_check_unused(comm, NULL));
   PetscCheck(target[0], comm, MS_ERR_USER, "missing required option -target (the structure whose generator parameters are wanted, HDF5)");
   PetscCheck(space_path[0], comm, MS_ERR_USER, "missing required option -space (CSV over n_points, radius, stretch_x, stretch_y, stretch_z)");
@@ -143,6 +147,9 @@ PetscErrorCode ms_cmd_bo_inverse(MPI_Comm comm)
              "-descriptor vae: no trained VAE encoder is available in this build yet (issue 11 item 2); use -descriptor pca with -pca_model "
              "FILE.h5 from `matscreen describe -fit_pca K`");
   PetscCheck(pca_path[0], comm, MS_ERR_USER, "-descriptor pca needs -pca_model FILE.h5 (the /pca of `matscreen describe -fit_pca K`)");
+  PetscCheck(!size_set, comm, MS_ERR_USER, "-gen_size: the candidates are generated in the target's box; drop -gen_size");
+  PetscCheck(o.acq.type == MS_BO_EI || o.acq.type == MS_BO_UCB || o.acq.type == MS_BO_PI, comm, MS_ERR_USER,
+             "-acquisition %s: inverse design has one objective; allowed: ei, ucb, pi", ms_bo_acq_names[o.acq.type]);
   PetscCheck(n_init >= 1, comm, MS_ERR_USER, "-n_init %d: expected >= 1", (int)n_init);
   PetscCheck(budget >= n_init, comm, MS_ERR_USER, "-budget %d: expected >= -n_init (%d)", (int)budget, (int)n_init);
   PetscCheck(!plot[0] || strcmp(plot, out), comm, MS_ERR_USER, "-plot and -output are the same file '%s'", out);

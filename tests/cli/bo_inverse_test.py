@@ -213,6 +213,8 @@ def case_errors(d):
         (base(d) + ["-descriptor", "vae"], "-descriptor vae: no trained VAE encoder"),
         (base(d)[:5] + [f"{d}/bad_dim.csv"] + base(d)[6:], "search dimension 'porosity' is not a generator parameter"),
         (base(d)[:-2] + ["-budget", "5"], "-budget 5: expected >= -n_init"),
+        (base(d) + ["-acquisition", "ehvi"], "-acquisition ehvi: inverse design has one objective"),
+        (base(d) + ["-gen_size", "32"], "-gen_size: the candidates are generated in the target's box"),
     ]
     for i, (args, msg) in enumerate(cases):
         for np_ in (1, 2) if i in (0, 2, 5) else (1,):   # 2 ranks: every rank ends on a setup error
