@@ -195,9 +195,9 @@ PetscErrorCode ms_cmd_bo_inverse(MPI_Comm comm)
     PetscCall(ms_log(comm, "bo inverse: best at evaluation %lld: distance %.6g (descriptor %.6g, porosity %.4f vs target %.4f):", (long long)h.best_index + 1,
                      h.objective[h.best_index], h.distance[h.best_index], h.porosity[h.best_index], inv.target_porosity));
     for (int64_t k = 0; k < s->d; k++) PetscCall(ms_log(comm, " %s=%.6g", s->dim[k].name, h.X[h.best_index * s->d + k]));
-    PetscCall(ms_log(comm, "\nbo inverse: %.4f s per evaluation (generator + descriptor), %.4f s per BO step (GP fit + suggestion) -> %s%s%s\n",
-                     h.n_eval_run ? h.seconds_eval / (double)h.n_eval_run : 0.0, h.n_bo_run ? h.seconds_bo / (double)h.n_bo_run : 0.0, out,
-                     plot[0] ? ", " : "", plot));
+    PetscCall(ms_log(comm, "\nbo inverse: %.4f s per evaluation (generator + descriptor), %.4f s per BO step (GP fit + suggestion), %.4f s per checkpoint -> %s%s%s\n",
+                     h.n_eval_run ? h.seconds_eval / (double)h.n_eval_run : 0.0, h.n_bo_run ? h.seconds_bo / (double)h.n_bo_run : 0.0,
+                     h.n_eval_run ? h.seconds_ckpt / (double)h.n_eval_run : 0.0, out, plot[0] ? ", " : "", plot));
   }
   PetscCall(ms_bo_inverse_history_free(&h));
   PetscCall(ms_bo_inverse_destroy(&inv));

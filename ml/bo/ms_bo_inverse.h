@@ -99,7 +99,7 @@ typedef struct {
   int64_t best_index;
   int64_t n_resumed;    /* evaluations read from the checkpoint */
   int     signal;       /* stopped by this signal before the budget (checkpoint kept) */
-  double  seconds_eval, seconds_bo; /* wall time of evaluations / of GP fit + suggest (this run) */
+  double  seconds_eval, seconds_bo, seconds_ckpt; /* wall time of evaluations / GP fit + suggest / checkpoints (this run) */
   int64_t n_eval_run, n_bo_run;     /* counts of the two in this run */
 } ms_bo_inverse_history;
 

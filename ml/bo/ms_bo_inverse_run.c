@@ -194,7 +194,11 @@ PetscErrorCode ms_bo_inverse_run(ms_bo_inverse *inv, ms_bo_space s, const ms_bo_
     h->porosity[i] = inv->last_porosity;
     h->n           = i + 1;
     hist_best(h, i);
-    if (ro->checkpoint) PetscCall(ckpt_write(comm, ro->checkpoint, ro->definition, h));
+    if (ro->checkpoint) {
+      t0 = MPI_Wtime();
+      PetscCall(ckpt_write(comm, ro->checkpoint, ro->definition, h));
+      h->seconds_ckpt += MPI_Wtime() - t0;
+    }
     {
       char line[512] = "";
       for (int64_t k = 0; k < d; k++) {
@@ -204,10 +208,10 @@ PetscErrorCode ms_bo_inverse_run(ms_bo_inverse *inv, ms_bo_space s, const ms_bo_
       PetscCall(ms_log(comm, "inverse: eval %lld/%lld (%s):%s -> distance %.6g, porosity %.4f, best %.6g\n", (long long)i + 1, (long long)budget,
                        i < n_init ? "random" : ms_bo_acq_names[o->acq.type], line, h->objective[i], h->porosity[i], h->best[i]));
     }
-    PetscBool stop;
-    PetscCall(ms_signal_agree(comm, &stop));
-    if (stop && i + 1 < budget) {
-      h->signal = ms_signal_received() ? ms_signal_received() : 15;
+    int sig = ms_signal_received(); /* one collective per evaluation: any rank's signal stops all */
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &sig, 1, MPI_INT, MPI_MAX, comm));
+    if (sig && i + 1 < budget) {
+      h->signal = sig;
       break;
     }
   }
@@ -276,6 +280,7 @@ PetscErrorCode ms_bo_inverse_write(ms_bo_inverse *inv, ms_bo_space s, const ms_b
   PetscCall(ms_h5_attr_set_int(g, "resumed_evaluations", h->n_resumed));
   PetscCall(ms_h5_attr_set_double(g, "seconds_per_evaluation", h->n_eval_run ? h->seconds_eval / (double)h->n_eval_run : NAN));
   PetscCall(ms_h5_attr_set_double(g, "seconds_per_bo_step", h->n_bo_run ? h->seconds_bo / (double)h->n_bo_run : NAN));
+  PetscCall(ms_h5_attr_set_double(g, "seconds_per_checkpoint", h->n_eval_run ? h->seconds_ckpt / (double)h->n_eval_run : NAN));
   H5Gclose(g);
   PetscCall(ms_h5_commit(&f));
   PetscCall(PetscFree(names));
