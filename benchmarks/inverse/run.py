@@ -70,7 +70,8 @@ def main():
                     at = dict(f["inverse"].attrs)
                 print(json.dumps({"tool": "matscreen", "size": n, "ranks": r, "evaluations": a.budget,
                                   "seconds_per_evaluation": float(at["seconds_per_evaluation"]),
-                                  "seconds_per_bo_step": float(at["seconds_per_bo_step"]), "command_seconds": wall,
+                                  "seconds_per_bo_step": float(at["seconds_per_bo_step"]),
+                                  "seconds_per_checkpoint": float(at.get("seconds_per_checkpoint", float("nan"))), "command_seconds": wall,
                                   "best_objective": float(at["best_objective"])}), flush=True)
             with h5py.File(f"{d}/t{n}.h5", "r") as f:
                 vol = f["volume"][:]
