@@ -26,7 +26,8 @@ const char ms_cmd_bo_inverse_help[] =
   "  to -budget evaluations. -space: CSV `dimension,type,values` (see `bo suggest`) over n_points,\n"
   "  radius, stretch_x, stretch_y, stretch_z; other parameters keep -gen_n_points, -gen_radius,\n"
   "  -gen_stretch. -gen_seed: structure seed of the generated candidates; -replicates R averages\n"
-  "  the descriptor over R structure seeds. OUTPUT.ckpt is rewritten after every evaluation; a killed\n"
+  "  the descriptor over R structure seeds (-ranks_per_structure g: groups of g ranks take replicates\n"
+  "  in turn; same numbers). OUTPUT.ckpt is rewritten after every evaluation; a killed\n"
   "  or SIGTERM'ed (exit 75) run continues when the same command is run again (a larger -budget\n"
   "  continues a finished run's history; other changes are refused). OUTPUT: /inverse/history\n"
   "  (features: dimensions, objective, descriptor_distance, porosity, best_objective, initial),\n"
@@ -95,7 +96,7 @@ PetscErrorCode ms_cmd_bo_inverse(MPI_Comm comm)
   char               out[PETSC_MAX_PATH_LEN] = "", plot[PETSC_MAX_PATH_LEN] = "", ckpt[PETSC_MAX_PATH_LEN + 8];
   char               def[2048];
   PetscEnum          desc = (PetscEnum)MS_BO_INVERSE_PCA, bnd = (PetscEnum)MS_MICRO_PERIODIC;
-  PetscInt           n_init = 20, budget = 100, replicates = 1;
+  PetscInt           n_init = 20, budget = 100, replicates = 1, rps = 0;
   PetscReal          pw = 0;
   PetscBool          help, use_ckpt = PETSC_TRUE, acq_set, size_set;
   ms_bo_opts         o;
@@ -124,6 +125,8 @@ PetscErrorCode ms_cmd_bo_inverse(MPI_Comm comm)
   PetscCall(PetscOptionsInt("-budget", "total evaluations (initial included)", NULL, budget, &budget, NULL));
   PetscCall(PetscOptionsReal("-porosity_weight", "weight of |porosity - target porosity| added to the descriptor distance", NULL, pw, &pw, NULL));
   PetscCall(PetscOptionsInt("-replicates", "structure seeds averaged per evaluation", NULL, replicates, &replicates, NULL));
+  PetscCall(PetscOptionsInt("-ranks_per_structure", "ranks generating one replicate: groups take replicates in turn (0 = all ranks on each)", NULL, rps,
+                            &rps, NULL));
   PetscCall(PetscOptionsBool("-checkpoint", "rewrite OUTPUT.ckpt after every evaluation and resume from it", NULL, use_ckpt, &use_ckpt, NULL));
   PetscCall(PetscOptionsString("-output", "HDF5: history, best parameters (written atomically)", NULL, out, out, sizeof out, NULL));
   PetscCall(PetscOptionsString("-plot", "convergence PNG (gnuplot): distance per evaluation and best so far", NULL, plot, plot, sizeof plot, NULL));
@@ -162,7 +165,7 @@ PetscErrorCode ms_cmd_bo_inverse(MPI_Comm comm)
   if (plot[0]) PetscCall(ms_output_check(comm, plot));
   PetscCall(PetscSNPrintf(ckpt, sizeof ckpt, "%s.ckpt", out));
   PetscCall(ms_output_check(comm, ckpt));
-  PetscCall(ms_bo_inverse_setup(comm, (ms_bo_inverse_descriptor)desc, pca, tv, (ms_micro_boundary)bnd, &base, s, pw, replicates, &inv));
+  PetscCall(ms_bo_inverse_setup(comm, (ms_bo_inverse_descriptor)desc, pca, tv, (ms_micro_boundary)bnd, &base, s, pw, replicates, rps, &inv));
   PetscCall(ms_volume_destroy(&tv));
   if (ms_bo_space_is_finite(s)) {
     int64_t N;

@@ -50,33 +50,38 @@ PetscErrorCode ms_bo_inverse_eval(void *ctx, const double *x, double *y)
 {
   ms_bo_inverse     *inv = (ms_bo_inverse *)ctx;
   ms_membrane_params p;
-  double            *z, *zr, phi = 0, t0 = MPI_Wtime();
+  const int64_t      R = inv->replicates, w = inv->k + 1;
+  double            *tab, t0 = MPI_Wtime();
 
   PetscFunctionBeginUser;
   ms_bo_inverse_params(inv, x, &p);
   PetscCall(ms_membrane_params_check(inv->comm, &p));
-  PetscCall(PetscCalloc2(inv->k, &z, inv->k, &zr));
-  for (int64_t r = 0; r < inv->replicates; r++) {
+  PetscCall(PetscCalloc1(R * w, &tab));
+  for (int64_t r = inv->group_id; r < R; r += inv->n_groups) {
     ms_volume v;
-    double    phr;
-    p.seed = inv->replicates > 1 ? ms_membrane_structure_seed(inv->base.seed, r) : inv->base.seed;
-    PetscCall(ms_membrane_generate(inv->comm, &p, &v));
-    PetscCall(ms_bo_inverse_describe(inv, v, zr, &phr));
+    double    phr, *row = tab + r * w;
+    p.seed = R > 1 ? ms_membrane_structure_seed(inv->base.seed, r) : inv->base.seed;
+    PetscCall(ms_membrane_generate(inv->group, &p, &v));
+    PetscCall(ms_bo_inverse_describe(inv, v, row, &phr));
     PetscCall(ms_volume_destroy(&v));
-    for (int64_t c = 0; c < inv->k; c++) z[c] += zr[c];
-    phi += phr;
+    row[inv->k] = phr;
+    if (inv->group_rank) PetscCall(PetscArrayzero(row, w)); /* one contribution per replicate */
   }
-  double dist = 0;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, tab, (PetscMPIInt)(R * w), MPI_DOUBLE, MPI_SUM, inv->comm));
+  double dist = 0, phi = 0;
   for (int64_t c = 0; c < inv->k; c++) {
-    const double e = z[c] / (double)inv->replicates - inv->target_z[c];
+    double zc = 0;
+    for (int64_t r = 0; r < R; r++) zc += tab[r * w + c]; /* index order: independent of the grouping */
+    const double e = zc / (double)R - inv->target_z[c];
     dist += e * e;
   }
+  for (int64_t r = 0; r < R; r++) phi += tab[r * w + inv->k];
   dist                          = sqrt(dist);
-  phi                          /= (double)inv->replicates;
+  phi                          /= (double)R;
   inv->last_porosity            = phi;
   inv->last_descriptor_distance = dist;
   y[0]                          = dist + inv->porosity_weight * fabs(phi - inv->target_porosity);
-  PetscCall(PetscFree2(z, zr));
+  PetscCall(PetscFree(tab));
   inv->eval_seconds += MPI_Wtime() - t0;
   inv->n_evals++;
   PetscFunctionReturn(0);
@@ -84,8 +89,9 @@ PetscErrorCode ms_bo_inverse_eval(void *ctx, const double *x, double *y)
 
 PetscErrorCode ms_bo_inverse_setup(MPI_Comm comm, ms_bo_inverse_descriptor desc, ms_pca pca, ms_volume target, ms_micro_boundary b,
                                    const ms_membrane_params *base, ms_bo_space s, double porosity_weight, int64_t replicates,
-                                   ms_bo_inverse *inv)
+                                   PetscInt ranks_per_structure, ms_bo_inverse *inv)
 {
+  PetscMPIInt rank, size;
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(inv, sizeof *inv));
   PetscCheck(desc != MS_BO_INVERSE_VAE, comm, MS_ERR_USER,
@@ -124,6 +130,15 @@ PetscErrorCode ms_bo_inverse_setup(MPI_Comm comm, ms_bo_inverse_descriptor desc,
   inv->base.ny         = target->ny;
   inv->base.nz         = target->nz;
   inv->k               = pca->k;
+  PetscCheck(ranks_per_structure >= 0, comm, MS_ERR_USER, "-ranks_per_structure %d: expected >= 0 (0 = all ranks)", (int)ranks_per_structure);
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  const int g     = ranks_per_structure <= 0 || ranks_per_structure >= size ? size : (int)ranks_per_structure;
+  inv->n_groups   = (size + g - 1) / g;
+  inv->group_id   = rank / g;
+  PetscCallMPI(MPI_Comm_split(comm, inv->group_id, rank, &inv->group));
+  PetscCallMPI(MPI_Comm_rank(inv->group, &rank));
+  inv->group_rank = rank;
   PetscCall(PetscMalloc1(inv->k, &inv->target_z));
   PetscCall(ms_bo_inverse_describe(inv, target, inv->target_z, &inv->target_porosity));
   PetscFunctionReturn(0);
@@ -133,5 +148,6 @@ PetscErrorCode ms_bo_inverse_destroy(ms_bo_inverse *inv)
 {
   PetscFunctionBeginUser;
   PetscCall(PetscFree(inv->target_z));
+  if (inv->group != MPI_COMM_NULL && inv->group) PetscCallMPI(MPI_Comm_free(&inv->group));
   PetscFunctionReturn(0);
 }

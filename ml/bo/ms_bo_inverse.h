@@ -15,6 +15,10 @@
  * (default 0: the Euclidean distance in descriptor space, as in the seed). With replicates
  * R > 1, z(x) and phi(x) are the means over R structures of parameters x with structure seeds
  * ms_membrane_structure_seed(gen_seed, r), r = 0..R-1 (less generator noise per evaluation).
+ * Replicates run on groups of ranks_per_structure consecutive ranks (0: one group of all ranks),
+ * replicate r on group r mod G; each group's rank 0 contributes its replicate's scores to a
+ * zero-filled R-row table summed with MPI_Allreduce (exact: one non-zero per entry), and the
+ * replicates are averaged in index order, so the grouping does not change a bit.
  *
  * Search space: an ms_bo_space whose dimension names are generator parameters: n_points,
  * radius, stretch_x, stretch_y, stretch_z (levels, int or real); parameters without a
@@ -58,6 +62,8 @@ typedef struct {
   ms_pca                   pca;       /* borrowed */
   double                   porosity_weight;
   int64_t                  replicates;
+  MPI_Comm                 group;     /* ranks generating one replicate (a split of comm, owned) */
+  int                      n_groups, group_id, group_rank;
   int64_t                  d;         /* search dimensions */
   int                      param[64]; /* dimension k -> index in ms_bo_inverse_param_names */
   int64_t                  k;         /* descriptor length */
@@ -74,7 +80,7 @@ typedef struct {
  * fitted on two-point features of that shape. */
 PetscErrorCode ms_bo_inverse_setup(MPI_Comm comm, ms_bo_inverse_descriptor desc, ms_pca pca, ms_volume target, ms_micro_boundary b,
                                    const ms_membrane_params *base, ms_bo_space s, double porosity_weight, int64_t replicates,
-                                   ms_bo_inverse *inv);
+                                   PetscInt ranks_per_structure, ms_bo_inverse *inv);
 PetscErrorCode ms_bo_inverse_destroy(ms_bo_inverse *inv);
 /* Descriptor z (k) and porosity of a volume. Collective over v->comm. */
 PetscErrorCode ms_bo_inverse_describe(ms_bo_inverse *inv, ms_volume v, double *z, double *porosity);

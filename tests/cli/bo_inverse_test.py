@@ -8,7 +8,8 @@
            'recovered'); the history's best column is the running minimum of the objective,
            the objective is the Euclidean distance of the PCA scores recomputed here with numpy
            from `describe -pca_model` of the best structure; the PNG exists
-  ranks    1 rank == 2 ranks: identical history, bit for bit
+  ranks    1 rank == 2 ranks: identical history, bit for bit; -replicates 3 on 2 groups of one
+           rank == on one rank
   resume   the run stopped right after its first checkpoint (shim tests/cli/kill_at_write.c,
            MS_STOP_AT_RENAME), killed with SIGKILL or SIGTERM (exit 75), then the same command
            again: it resumes and its history equals the uninterrupted run's; a checkpoint of
@@ -128,6 +129,13 @@ def case_ranks(d):
     run(base(d) + ["-budget", "16", "-output", f"{d}/r2.h5"], 2)
     h1, h2 = history(f"{d}/r1.h5")[1], history(f"{d}/r2.h5")[1]
     check(h1.shape == (16, 8) and np.array_equal(h1, h2), "1 rank == 2 ranks: identical history")
+    # replicates on groups of one rank (replicate r on rank r mod 2) == all on one rank
+    rep = base(d) + ["-budget", "12", "-replicates", "3"]
+    run(rep + ["-output", f"{d}/g1.h5"], 1)
+    run(rep + ["-ranks_per_structure", "1", "-output", f"{d}/g2.h5"], 2)
+    g1, g2 = history(f"{d}/g1.h5")[1], history(f"{d}/g2.h5")[1]
+    check(np.array_equal(g1, g2), "-replicates 3: 2 groups of 1 rank == 1 rank")
+    check(not np.array_equal(g1[:, 3], h1[:12, 3]), "-replicates 3 averages other structures than -replicates 1")
 
 
 def stop_env(ckpt):
