@@ -6,7 +6,8 @@
            seed than the candidates: each run's best parameters lie within one grid step of its
            target's, and the two targets give different answers (a wrong target is not
            'recovered'); the history's best column is the running minimum of the objective,
-           the objective is the Euclidean distance of the PCA scores recomputed here with numpy
+           the BO phase improves on the 10 random starts (target B), the objective is the
+           Euclidean distance of the PCA scores recomputed here with numpy
            from `describe -pca_model` of the best structure; the PNG exists
   ranks    1 rank == 2 ranks: identical history, bit for bit; -replicates 3 on 2 groups of one
            rank == on one rank
@@ -87,7 +88,7 @@ def within_one_step(best, truth):
 
 def case_recover(d):
     setup(d)
-    best = {}
+    best, improved = {}, []
     for name, truth in TARGETS.items():
         out = f"{d}/{name}.h5"
         r = run(base(d, name) + ["-output", out, "-plot", f"{d}/{name}.png"])
@@ -103,6 +104,7 @@ def case_recover(d):
         for row in H:   # every evaluated point is a grid point
             check(all(v in GRID[k] for k, v in zip(GRID, row[:3])), f"{name}: off-grid point {row[:3]}")
         best[name] = tuple(bp)
+        improved.append(H[-1, 6] < H[9, 6])
         print(f"target {name}: truth {truth[:3]}, found {tuple(bp)}, distance {H[i, 3]:.4g}")
         check(within_one_step(bp, truth[:3]), f"{name}: best {tuple(bp)} not within one grid step of the truth {truth[:3]}")
         check(os.path.getsize(f"{d}/{name}.png") > 1000, f"{name}: convergence PNG written")
@@ -121,6 +123,7 @@ def case_recover(d):
             tz = f["inverse/target_descriptor"][:]
         check(np.allclose(tz, pc[1], rtol=0, atol=1e-12), f"{name}: target descriptor = describe's PCA scores of the target")
     check(best["A"] != best["B"], "a different target gives different parameters")
+    check(any(improved), "the BO phase improved on the random start for at least one target")
 
 
 def case_ranks(d):
