@@ -7,7 +7,6 @@
 #include "ms_log.h"
 #include "ms_options.h"
 #include "ms_report.h"
-#include <math.h>
 #include <string.h>
 
 const char ms_cmd_bo_inverse_help[] =
@@ -32,44 +31,6 @@ const char ms_cmd_bo_inverse_help[] =
   "  continues a finished run's history; other changes are refused). OUTPUT: /inverse/history\n"
   "  (features: dimensions, objective, descriptor_distance, porosity, best_objective, initial),\n"
   "  /inverse/best_parameters, /inverse/target_descriptor, attributes (timings, target porosity).\n";
-
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-  const unsigned char *c = p;
-  for (size_t i = 0; i < n; i++) h = (h ^ c[i]) * 1099511628211ULL;
-  return h;
-}
-
-/* Everything that changes the history except the budget: resume refuses another run. */
-static PetscErrorCode definition(const ms_bo_inverse *inv, ms_bo_space s, const ms_bo_opts *o, int64_t n_init, const char *target,
-                                 const char *dataset, const char *pca_path, char *buf, size_t len)
-{
-  double   row[MS_MEMBRANE_NCOLS];
-  uint64_t h = 1469598103934665603ULL;
-  PetscFunctionBeginUser;
-  ms_membrane_params_to_row(&inv->base, row);
-  h = fnv(h, row, sizeof row);
-  h = fnv(h, inv->target_z, (size_t)inv->k * sizeof(double));
-  h = fnv(h, inv->pca->components, (size_t)(inv->k * inv->pca->d) * sizeof(double));
-  for (int64_t k = 0; k < s->d; k++) {
-    const ms_bo_dim *D = &s->dim[k];
-    h = fnv(h, D->name, strlen(D->name));
-    h = fnv(h, &D->kind, sizeof D->kind);
-    h = fnv(h, &D->lo, sizeof D->lo);
-    h = fnv(h, &D->hi, sizeof D->hi);
-    if (D->kind == MS_BO_DIM_LEVELS) h = fnv(h, D->levels, (size_t)D->n_levels * sizeof(double));
-  }
-  PetscCall(PetscSNPrintf(buf, len,
-                          "target=%s:%s pca=%s descriptor=%s boundary=%s box=%lldx%lldx%lld porosity_weight=%.17g replicates=%lld n_init=%lld "
-                          "seed=%llu acquisition=%s kappa=%.17g kappa_decay=%.17g xi=%.17g kernel=%s restarts=%lld noise=%.17g optimize=%d "
-                          "allow_measured=%d starts=%lld max_evals=%lld log10=%d hash=%016llx",
-                          target, dataset, pca_path, ms_bo_inverse_descriptor_names[inv->descriptor], ms_micro_boundary_names[inv->boundary],
-                          (long long)inv->base.nx, (long long)inv->base.ny, (long long)inv->base.nz, inv->porosity_weight,
-                          (long long)inv->replicates, (long long)n_init, (unsigned long long)o->seed, ms_bo_acq_names[o->acq.type], o->acq.kappa,
-                          o->acq.kappa_decay, o->acq.xi, o->kernel, (long long)o->restarts, o->noise0, (int)o->optimize, (int)o->allow_measured,
-                          (long long)o->n_starts, (long long)o->max_evals, (int)o->log10[0], (unsigned long long)h));
-  PetscFunctionReturn(0);
-}
 
 static PetscErrorCode load_pca(MPI_Comm comm, const char *path, ms_pca *p)
 {
@@ -176,7 +137,7 @@ PetscErrorCode ms_cmd_bo_inverse(MPI_Comm comm)
   PetscCall(ms_log(comm, "bo inverse: target %s (%lld x %lld x %lld, porosity %.4f), descriptor %s (%lld PCA scores of %lld S2 features), %lld dimension(s), %d + %d evaluations\n",
                    target, (long long)inv.base.nx, (long long)inv.base.ny, (long long)inv.base.nz, inv.target_porosity,
                    ms_bo_inverse_descriptor_names[desc], (long long)inv.k, (long long)pca->d, (long long)s->d, (int)n_init, (int)(budget - n_init)));
-  PetscCall(definition(&inv, s, &o, n_init, target, dataset, pca_path, def, sizeof def));
+  PetscCall(ms_bo_inverse_definition(&inv, s, &o, n_init, target, dataset, pca_path, def, sizeof def));
 
   ms_bo_inverse_run_opts ro = {n_init, budget, use_ckpt ? ckpt : NULL, def};
   PetscCall(ms_bo_inverse_run(&inv, s, &o, &ro, &h));

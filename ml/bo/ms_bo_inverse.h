@@ -109,6 +109,11 @@ typedef struct {
   int64_t n_eval_run, n_bo_run;     /* counts of the two in this run */
 } ms_bo_inverse_history;
 
+/* The run's definition string (for the checkpoint): target path and dataset, PCA path, descriptor,
+ * boundary, box, porosity weight, replicates, n_init, BO options, and an FNV-1a hash of the base
+ * generator parameters, target descriptor, PCA components and search space. Not collective. */
+PetscErrorCode ms_bo_inverse_definition(const ms_bo_inverse *inv, ms_bo_space s, const ms_bo_opts *o, int64_t n_init, const char *target,
+                                        const char *dataset, const char *pca_path, char *buf, size_t len);
 PetscErrorCode ms_bo_inverse_run(ms_bo_inverse *inv, ms_bo_space s, const ms_bo_opts *o, const ms_bo_inverse_run_opts *ro,
                                  ms_bo_inverse_history *h);
 PetscErrorCode ms_bo_inverse_history_free(ms_bo_inverse_history *h);

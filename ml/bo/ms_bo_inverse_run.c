@@ -132,6 +132,45 @@ static PetscErrorCode ckpt_read(MPI_Comm comm, const char *path, const char *def
   PetscFunctionReturn(0);
 }
 
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+  const unsigned char *c = p;
+  for (size_t i = 0; i < n; i++) h = (h ^ c[i]) * 1099511628211ULL;
+  return h;
+}
+
+/* Everything that changes the history except the budget (and the rank layout, which changes
+ * nothing): resume refuses another run. Components are hashed (FNV-1a), options spelled out. */
+PetscErrorCode ms_bo_inverse_definition(const ms_bo_inverse *inv, ms_bo_space s, const ms_bo_opts *o, int64_t n_init, const char *target,
+                                 const char *dataset, const char *pca_path, char *buf, size_t len)
+{
+  double   row[MS_MEMBRANE_NCOLS];
+  uint64_t h = 1469598103934665603ULL;
+  PetscFunctionBeginUser;
+  ms_membrane_params_to_row(&inv->base, row);
+  h = fnv(h, row, sizeof row);
+  h = fnv(h, inv->target_z, (size_t)inv->k * sizeof(double));
+  h = fnv(h, inv->pca->components, (size_t)(inv->k * inv->pca->d) * sizeof(double));
+  for (int64_t k = 0; k < s->d; k++) {
+    const ms_bo_dim *D = &s->dim[k];
+    h = fnv(h, D->name, strlen(D->name));
+    h = fnv(h, &D->kind, sizeof D->kind);
+    h = fnv(h, &D->lo, sizeof D->lo);
+    h = fnv(h, &D->hi, sizeof D->hi);
+    if (D->kind == MS_BO_DIM_LEVELS) h = fnv(h, D->levels, (size_t)D->n_levels * sizeof(double));
+  }
+  PetscCall(PetscSNPrintf(buf, len,
+                          "target=%s:%s pca=%s descriptor=%s boundary=%s box=%lldx%lldx%lld porosity_weight=%.17g replicates=%lld n_init=%lld "
+                          "seed=%llu acquisition=%s kappa=%.17g kappa_decay=%.17g xi=%.17g kernel=%s restarts=%lld noise=%.17g optimize=%d "
+                          "allow_measured=%d starts=%lld max_evals=%lld log10=%d hash=%016llx",
+                          target, dataset, pca_path, ms_bo_inverse_descriptor_names[inv->descriptor], ms_micro_boundary_names[inv->boundary],
+                          (long long)inv->base.nx, (long long)inv->base.ny, (long long)inv->base.nz, inv->porosity_weight,
+                          (long long)inv->replicates, (long long)n_init, (unsigned long long)o->seed, ms_bo_acq_names[o->acq.type], o->acq.kappa,
+                          o->acq.kappa_decay, o->acq.xi, o->kernel, (long long)o->restarts, o->noise0, (int)o->optimize, (int)o->allow_measured,
+                          (long long)o->n_starts, (long long)o->max_evals, (int)o->log10[0], (unsigned long long)h));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode ms_bo_inverse_run(ms_bo_inverse *inv, ms_bo_space s, const ms_bo_opts *o, const ms_bo_inverse_run_opts *ro,
                                  ms_bo_inverse_history *h)
 {
