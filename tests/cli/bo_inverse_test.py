@@ -14,7 +14,7 @@
   resume   the run stopped right after its first checkpoint (shim tests/cli/kill_at_write.c,
            MS_STOP_AT_RENAME), killed with SIGKILL or SIGTERM (exit 75), then the same command
            again: it resumes and its history equals the uninterrupted run's; a checkpoint of
-           another definition is refused; a larger -budget continues a finished run
+           another definition and a damaged one are refused; a larger -budget continues a finished run
   errors   missing target, target of the wrong shape, no PCA model, a file without /pca,
            -descriptor vae, a bad space dimension: clear message, non-zero status, no output
 
@@ -203,6 +203,11 @@ def case_resume(d):
     r = run(b + ["-seed", "3", "-output", f"{d}/y.h5"], expect=None)
     check(r.returncode != 0 and "belongs to another inverse run" in r.stderr and not os.path.exists(f"{d}/y.h5"),
           f"checkpoint of another definition refused: {r.returncode} {r.stderr}")
+    # a damaged checkpoint is refused, nothing written
+    open(f"{d}/z.h5.ckpt", "wb").write(open(f"{d}/ref.h5", "rb").read()[:300])
+    r = run(b + ["-output", f"{d}/z.h5"], expect=None)
+    check(r.returncode not in (0, 75) and "is not a readable HDF5 file" in r.stderr and not os.path.exists(f"{d}/z.h5"),
+          f"damaged checkpoint refused: {r.returncode} {r.stderr}")
     # a larger budget continues: the first 14 evaluations are the reference's
     r = run(b[:-2] + ["-budget", "16", "-output", f"{d}/y.h5"])
     h = history(f"{d}/y.h5")[1]
