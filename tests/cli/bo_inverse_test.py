@@ -7,7 +7,8 @@
            target's, and the two targets give different answers (a wrong target is not
            'recovered'); the history's best column is the running minimum of the objective,
            the BO phase improves on the 10 random starts (target B), the objective is the
-           Euclidean distance of the PCA scores recomputed here with numpy
+           Euclidean distance of the PCA scores recomputed here with numpy; a one-point space
+           holding the target's own parameters and seed gives distance exactly 0 (one step off: > 0);
            from `describe -pca_model` of the best structure; the PNG exists
   ranks    1 rank == 2 ranks: identical history, bit for bit; -replicates 3 on 2 groups of one
            rank == on one rank
@@ -123,6 +124,20 @@ def case_recover(d):
             tz = f["inverse/target_descriptor"][:]
         check(np.allclose(tz, pc[1], rtol=0, atol=1e-12), f"{name}: target descriptor = describe's PCA scores of the target")
     check(best["A"] != best["B"], "a different target gives different parameters")
+    # closed form: a one-point space holding the target's own parameters and structure seed gives
+    # distance exactly 0 (same generator, same descriptor); one radius step off does not
+    run(["generate", "-size", "24", "-n_points", "18", "-radius", "2.5", "-stretch", "1,1,0.75", "-seed", "1", "-output", f"{d}/t1.h5", "-quiet"])
+    for rad, zero in (("2.5", True), ("3", False)):
+        with open(f"{d}/one.csv", "w") as f:
+            f.write(f"dimension,type,values\nn_points,levels,18\nradius,levels,{rad}\nstretch_z,levels,0.75\n")
+        out = f"{d}/one{rad}.h5"
+        run(["bo", "inverse", "-target", f"{d}/t1.h5", "-space", f"{d}/one.csv", "-pca_model", f"{d}/pca.h5", "-n_init", "1", "-budget", "1",
+             "-output", out])
+        H = history(out)[1]
+        with h5py.File(f"{d}/t1.h5", "r") as f:
+            phi = float((f["volume"][:] == 0).mean())
+        check((H[0, 3] == 0.0) == zero and (H[0, 5] == phi) == zero,
+              f"one-point space radius {rad}: objective {H[0, 3]}, porosity {H[0, 5]}")
     check(any(improved), "the BO phase improved on the random start for at least one target")
 
 
