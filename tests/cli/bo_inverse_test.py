@@ -7,9 +7,9 @@
            target's, and the two targets give different answers (a wrong target is not
            'recovered'); the history's best column is the running minimum of the objective,
            the BO phase improves on the 10 random starts (target B), the objective is the
-           Euclidean distance of the PCA scores recomputed here with numpy; a one-point space
-           holding the target's own parameters and seed gives distance exactly 0 (one step off: > 0);
-           from `describe -pca_model` of the best structure; the PNG exists
+           Euclidean distance of the PCA scores recomputed here with numpy from `describe
+           -pca_model` of the best structure; a one-point space holding the target's own
+           parameters and seed gives distance exactly 0 (one radius step off: > 0); the PNG exists
   ranks    1 rank == 2 ranks: identical history, bit for bit; -replicates 3 on 2 groups of one
            rank == on one rank
   resume   the run stopped right after its first checkpoint (shim tests/cli/kill_at_write.c,
