@@ -17,7 +17,9 @@ const char ms_cmd_bo_help[] =
   "  inputs/latp/search_space_table_4_1.csv). next.csv: one column per dimension, mean, std, acquisition.\n"
   "  Prints the suggestions, the GP hyperparameters, a leave-one-out check and, with two targets, the\n"
   "  Pareto front of the data. benchmark: the 'virtual experiment' of dissertation Section 4.1.2 on a\n"
-  "  pool of measured points; bench.csv has one row per strategy and n_init; -plot draws a PNG.\n";
+  "  pool of measured points; bench.csv has one row per strategy and n_init; -plot draws a PNG.\n"
+  "       matscreen bo inverse -target structure.h5 -space space.csv -pca_model pca.h5 -output inverse.h5\n"
+  "  inverse: generator parameters of a target structure (`matscreen bo inverse -help`).\n";
 
 static PetscErrorCode bo_suggest(MPI_Comm comm)
 {
@@ -196,6 +198,11 @@ PetscErrorCode ms_cmd_bo(MPI_Comm comm)
   const char *sub = argc >= 2 ? argv[1] : "";
   if (!strcmp(sub, "suggest")) PetscCall(bo_suggest(comm));
   else if (!strcmp(sub, "benchmark")) PetscCall(bo_benchmark(comm));
+  else if (!strcmp(sub, "inverse")) {
+    PetscErrorCode ierr = ms_cmd_bo_inverse(comm);
+    if (ierr == MS_CMD_EXIT_TEMPFAIL) PetscFunctionReturn(ierr); /* interrupted, checkpoint kept: exit 75 */
+    PetscCall(ierr);
+  }
   else {
     PetscBool help;
     PetscCall(ms_options_help_requested(&help));
@@ -203,7 +210,7 @@ PetscErrorCode ms_cmd_bo(MPI_Comm comm)
       PetscCall(ms_log(comm, "%s", ms_cmd_bo_help));
       PetscFunctionReturn(0);
     }
-    SETERRQ(comm, MS_ERR_USER, "bo: unknown subcommand '%s'; use `matscreen bo suggest ...` or `matscreen bo benchmark ...`", sub);
+    SETERRQ(comm, MS_ERR_USER, "bo: unknown subcommand '%s'; use `matscreen bo suggest ...`, `matscreen bo benchmark ...` or `matscreen bo inverse ...`", sub);
   }
   PetscFunctionReturn(0);
 }
