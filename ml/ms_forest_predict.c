@@ -19,14 +19,15 @@ static int cmp_double(const void *a, const void *b)
 /* Index of the first of thr[0..U) not below x: #{thr < x}, U for NaN (above every index). */
 static inline int64_t value_rank(const double *thr, int64_t U, double x)
 {
-  int64_t lo = 0, hi = U;
+  const double *p = thr;
+  int64_t       len = U;
   if (isnan(x)) return U;
-  while (lo < hi) {
-    const int64_t mid = (lo + hi) / 2;
-    if (thr[mid] < x) lo = mid + 1;
-    else hi = mid;
+  while (len > 1) { /* branch-free lower bound: the halving step is a conditional move */
+    const int64_t half = len / 2;
+    p += (p[half - 1] < x) * half;
+    len -= half;
   }
-  return lo;
+  return (p - thr) + (len == 1 && *p < x);
 }
 
 /* The rank layout (ms_forest.h) from the pnode layout just built; rnode stays NULL when the
