@@ -58,11 +58,11 @@ typedef struct {
  * its rank r(x) = #{thresholds of j < x} (NaN: the count of them). Then x <= thr_k exactly
  * when r(x) <= k, for every double, so a step is k = left + (r[feature] > rank), the same
  * leaf as the double comparison. Leaves (and NaN thresholds, which send every row right)
- * have rank -1. Limits: n_features <= 4095 and at most 32767 distinct thresholds per
+ * have rank -1. Limits: n_features <= 8191 and at most 32767 distinct thresholds per
  * feature (int16 ranks); beyond them rnode stays NULL and the pnode path is used. */
 typedef struct {
   int32_t  left;     /* right child = left + 1, as in ms_forest_pnode */
-  uint16_t feature;  /* feature * 16: the offset of the feature's ranks in a group of 16 rows */
+  uint16_t feature;  /* feature * 8: the offset of the feature's ranks in a group of 8 rows */
   int16_t  rank;
 } ms_forest_rnode;
 
