@@ -280,6 +280,9 @@ PetscErrorCode ms_forest_destroy(ms_forest *f)
   PetscCall(PetscFree((*f)->pnode));
   PetscCall(PetscFree((*f)->pvalue));
   PetscCall(PetscFree((*f)->poff));
+  PetscCall(PetscFree((*f)->rnode));
+  PetscCall(PetscFree((*f)->rthr));
+  PetscCall(PetscFree((*f)->roff));
   PetscCall(PetscFree(*f));
   PetscFunctionReturn(0);
 }

@@ -51,6 +51,21 @@ typedef struct {
   int32_t left;      /* right child = left + 1 */
 } ms_forest_pnode;
 
+/* Rank layout (ms_forest_pack, when the limits below hold): the same slots as the pnode
+ * layout in 8 bytes, so a fully grown tree of a few thousand nodes stays in L1. Per feature j
+ * the distinct split thresholds of the whole forest are sorted, rthr[roff[j] .. roff[j+1]);
+ * a node stores the index k of its threshold there, and a row's value x is replaced once by
+ * its rank r(x) = #{thresholds of j < x} (NaN: the count of them). Then x <= thr_k exactly
+ * when r(x) <= k, for every double, so a step is k = left + (r[feature] > rank), the same
+ * leaf as the double comparison. Leaves (and NaN thresholds, which send every row right)
+ * have rank -1. Limits: n_features <= 8191 and at most 32767 distinct thresholds per
+ * feature (int16 ranks); beyond them rnode stays NULL and the pnode path is used. */
+typedef struct {
+  int32_t  left;     /* right child = left + 1, as in ms_forest_pnode */
+  uint16_t feature;  /* feature * 8: the offset of the feature's ranks in a group of 8 rows */
+  int16_t  rank;
+} ms_forest_rnode;
+
 typedef struct ms_forest_s {
   ms_forest_params params;
   int64_t          n_trees, n_features, n_classes, n_outputs; /* n_classes = 0: regression */
@@ -64,6 +79,9 @@ typedef struct ms_forest_s {
   ms_forest_pnode *pnode;
   double          *pvalue;
   int64_t         *poff;
+  ms_forest_rnode *rnode;        /* NULL: over the limits above (or not packed yet) */
+  double          *rthr;         /* sorted distinct thresholds per feature */
+  int64_t         *roff;         /* n_features + 1 */
 } *ms_forest;
 
 /* scikit-learn's RandomForest defaults: 100 trees, bootstrap, no OOB, unlimited depth,

@@ -229,6 +229,9 @@ PetscErrorCode ms_tree_data_create(MPI_Comm comm, int64_t n, int64_t d, const do
       PetscCallMPI(MPI_Bcast(td->cuts + j * (max_bins - 1), td->n_bins[j] - 1, MPI_DOUBLE, owner, comm));
       PetscCallMPI(MPI_Bcast(td->codes + j * n, (PetscMPIInt)n, MPI_UINT8_T, owner, comm));
     }
+    PetscCall(PetscMalloc1(n * d, &td->rcodes));
+    for (int64_t j = 0; j < d; j++)
+      for (int64_t i = 0; i < n; i++) td->rcodes[i * d + j] = td->codes[j * n + i];
   }
   *out = td;
   PetscFunctionReturn(0);
@@ -240,6 +243,7 @@ PetscErrorCode ms_tree_data_destroy(ms_tree_data *td)
   if (!*td) PetscFunctionReturn(0);
   PetscCall(PetscFree((*td)->Xcol));
   PetscCall(PetscFree3((*td)->codes, (*td)->n_bins, (*td)->cuts));
+  PetscCall(PetscFree((*td)->rcodes));
   PetscCall(PetscFree(*td));
   PetscFunctionReturn(0);
 }

@@ -18,6 +18,10 @@
  *          values, so then exact and hist search the same splits; otherwise quantile cuts).
  *          Large nodes build a histogram of bin statistics (O(rows + bins)); small nodes sort
  *          their bin codes, so deep nodes never pay for empty bins. Same tree either way.
+ *          When every feature is searched (max_features = d), nodes of >= 1024 rows keep a
+ *          histogram of all features and the larger child's is the parent's minus the
+ *          smaller child's (ms_tree_build.c); exact for integer sums, otherwise rounding
+ *          may differ from a direct sum, deterministically (same rows, same result).
  * Measured (benchmarks/RESULTS.md, "rf", 100k x 20): hist grows a tree 6x faster than exact
  * (and 10x faster than scikit-learn) at the same test accuracy; on the small parity sets the
  * two differ by less than the seed-to-seed spread. So rf defaults to hist, tree to exact.
@@ -88,6 +92,8 @@ typedef struct ms_tree_data_s {
   ms_tree_splitter splitter;
   int              max_bins;        /* 2..256 */
   uint8_t         *codes;           /* hist: d x n, column-major bin codes */
+  uint8_t         *rcodes;          /* hist: n x d, the same codes row-major (small nodes read
+                                       all features of a row: one cache line, not d) */
   int             *n_bins;          /* hist: d */
   double          *cuts;            /* hist: d x (max_bins-1), cut b separates bins b and b+1 */
   double          *Xcol;            /* exact: d x n column-major copy of X */

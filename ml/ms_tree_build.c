@@ -18,17 +18,32 @@
 /* scikit-learn's FEATURE_THRESHOLD: values closer than this are never split apart. */
 #define MS_TREE_FEATURE_EPS 1e-7
 
+/* Histograms: per bin HS = 2 + Sh doubles, {rows, weight, Sh statistics}, where Sh is the
+ * class count or 1 (sum w y: the split proxy of squared error needs no sum w y^2). A node's
+ * full histogram holds d features x max_bins bins of them. */
 typedef struct {
   const struct ms_tree_data_s *td;
   const ms_tree_params        *p;
   const double                *w;    /* NULL: every row weighs 1 */
   int64_t                      S;    /* statistics per row: 2 (sum wy, sum wy^2) or n_classes */
+  int64_t                      Sh, HS, hsize; /* histogram statistics, doubles per bin, per node */
   int32_t                     *feat; /* feature permutation, kept across nodes like scikit-learn */
   ms_tree_keyed               *sorted;
-  double                      *hw, *hs; /* histogram: weight and statistics per bin */
-  int32_t                     *hn;      /* histogram: rows per bin */
+  double                      *h1;   /* one feature's histogram (nodes without a full one) */
+  double                      *gw, *gy; /* the node's rows' weights and w*y, in row order */
+  uint8_t                     *ncodes;  /* nodes below MS_TREE_FULL_HIST_ROWS rows: their
+                                           rows' codes, N x d (one cache line per row, not d) */
+  int32_t                     *gl;      /* classification: the node's rows' labels */
   double                      *left, *total;
+  double                     **pool, **all; /* free full histograms; every one allocated */
+  int64_t                      n_pool, n_alloc, cap;
 } builder;
+
+/* Nodes of at least this many rows carry a full histogram when every feature is searched
+ * (max_features = d): the larger child's is the parent's minus the smaller child's, an
+ * O(d * bins) subtraction instead of an O(d * rows) pass, so each level of the tree reads
+ * only the rows of its smaller children. Below it, a histogram costs more than its rows. */
+#define MS_TREE_FULL_HIST_ROWS 1024
 
 typedef struct {
   int     found, code;
@@ -41,6 +56,7 @@ typedef struct {
   int64_t s, e, depth;
   int32_t parent;
   int     is_left;
+  double *hist; /* full histogram of the node's rows, or NULL */
 } pending;
 
 static inline double row_weight(const builder *b, int32_t r) { return b->w ? b->w[r] : 1.0; }
@@ -93,61 +109,107 @@ static inline void consider(const builder *b, split *best, int32_t f, int64_t nl
   }
 }
 
-/* Best split of the node's rows on feature f into *best; returns 1 when f is constant here. */
-static int search_feature(builder *b, int32_t f, const int32_t *rows, int64_t N, double W, split *best)
+/* Histogram of feature f over the node's rows rows[0..N) (their gathered statistics gw, gy,
+ * gl in the same order) into h (n_bins[f] bins of HS doubles). local: read the codes from
+ * ncodes (filled for this node) instead of the column. */
+static void fill_hist(const builder *b, int32_t f, const int32_t *rows, int64_t N, int local, double *h)
+{
+  const struct ms_tree_data_s *td = b->td;
+  const uint8_t               *codes = td->codes + (size_t)f * td->n, *nc = b->ncodes + f;
+  const int64_t                HS = b->HS, d = td->d;
+  memset(h, 0, sizeof(double) * (size_t)(td->n_bins[f] * HS));
+  if (td->n_classes)
+    for (int64_t i = 0; i < N; i++) {
+      double *q = h + (local ? nc[i * d] : codes[rows[i]]) * HS;
+      q[0] += 1.0;
+      q[1] += b->gw[i];
+      q[2 + b->gl[i]] += b->gw[i];
+    }
+  else if (local)
+    for (int64_t i = 0; i < N; i++) {
+      double *q = h + nc[i * d] * 3;
+      q[0] += 1.0;
+      q[1] += b->gw[i];
+      q[2] += b->gy[i];
+    }
+  else
+    for (int64_t i = 0; i < N; i++) {
+      double *q = h + codes[rows[i]] * 3;
+      q[0] += 1.0;
+      q[1] += b->gw[i];
+      q[2] += b->gy[i];
+    }
+}
+
+/* The split scan over feature f's histogram h; returns 1 when the node's rows fill one bin. */
+static int scan_hist(builder *b, int32_t f, const double *h, int64_t N, double W, split *best)
+{
+  const struct ms_tree_data_s *td = b->td;
+  const int                    nb = td->n_bins[f];
+  const int64_t                HS = b->HS;
+  const double                *cuts = td->cuts + (size_t)f * (td->max_bins - 1);
+  double                       wl = 0.0;
+  int64_t                      nl = 0;
+  int                          nonempty = 0;
+  for (int c = 0; c < nb && nonempty < 2; c++) nonempty += h[c * HS] > 0.0;
+  if (nonempty < 2) return 1;
+  memset(b->left, 0, sizeof(double) * (size_t)b->S);
+  /* The nonempty bins first, without a branch (in a sparse histogram, whether a bin is
+   * empty is a coin toss the branch predictor loses), then the scan over them alone. */
+  int m = 0, idx[256];
+  for (int c = 0; c < nb - 1; c++) {
+    idx[m] = c;
+    m += h[c * HS] != 0.0;
+  }
+  for (int t = 0; t < m; t++) {
+    const int     c = idx[t];
+    const double *q = h + c * HS;
+    wl += q[1];
+    nl += (int64_t)q[0];
+    for (int64_t k = 0; k < b->Sh; k++) b->left[k] += q[2 + k];
+    if (nl == N) break;
+    consider(b, best, f, nl, N, wl, W, cuts[c], c);
+  }
+  return 0;
+}
+
+/* Best split of the node's rows on feature f into *best; returns 1 when f is constant here.
+ * full: the node's full histogram, or NULL. */
+static int search_feature(builder *b, int32_t f, const int32_t *rows, int64_t N, double W, const double *full, split *best)
 {
   const struct ms_tree_data_s *td   = b->td;
   const int                    hist = td->splitter == MS_TREE_SPLIT_HIST;
   const int64_t                n = td->n, S = b->S;
-  const uint8_t               *codes = hist ? td->codes + (size_t)f * n : NULL;
   const double                *cuts  = hist ? td->cuts + (size_t)f * (td->max_bins - 1) : NULL;
   double                       wl = 0.0;
 
   if (N < 2) return 1; /* callers never split fewer than min_samples_split >= 2 rows */
+  if (full) return scan_hist(b, f, full + (size_t)f * td->max_bins * b->HS, N, W, best);
   memset(b->left, 0, sizeof(double) * (size_t)S);
   if (hist && N * 8 >= td->n_bins[f]) { /* else N * 8 < bins <= 256: N <= 31 */
-    const int nb = td->n_bins[f];
-    int       nonempty = 0;
-    memset(b->hw, 0, sizeof(double) * (size_t)nb);
-    memset(b->hn, 0, sizeof(int32_t) * (size_t)nb);
-    memset(b->hs, 0, sizeof(double) * (size_t)(nb * S));
-    for (int64_t i = 0; i < N; i++) {
-      const int32_t r = rows[i];
-      const int     c = codes[r];
-      const double  w = row_weight(b, r);
-      b->hw[c] += w;
-      b->hn[c]++;
-      add_row(b, r, w, b->hs + c * S);
-    }
-    for (int c = 0; c < nb; c++) nonempty += b->hn[c] > 0;
-    if (nonempty < 2) return 1;
-    int64_t nl = 0;
-    for (int c = 0; c < nb - 1; c++) {
-      if (!b->hn[c]) continue;
-      wl += b->hw[c];
-      nl += b->hn[c];
-      for (int64_t k = 0; k < S; k++) b->left[k] += b->hs[c * S + k];
-      if (nl == N) break;
-      consider(b, best, f, nl, N, wl, W, cuts[c], c);
-    }
-    return 0;
+    fill_hist(b, f, rows, N, N < MS_TREE_FULL_HIST_ROWS, b->h1);
+    return scan_hist(b, f, b->h1, N, W, best);
   }
   if (hist) {
-    /* Small node (N < bins/8 <= 32): insertion-sort (code, position) packed in 32 bits. */
-    uint32_t k[32];
+    /* Small node (N < bins/8 <= 32): sort (code, position) packed in 32 bits, distinct, by
+     * counting for each key the keys below it: O(N^2) compares but no branch to mispredict,
+     * which an insertion sort of random codes does at almost every key. The codes come
+     * from the node's row-major copy (small_codes). */
+    uint32_t v[32], k[32];
+    for (int64_t i = 0; i < N; i++) v[i] = (uint32_t)b->ncodes[i * td->d + f] << 24 | (uint32_t)i;
     for (int64_t i = 0; i < N; i++) {
-      uint32_t v = (uint32_t)codes[rows[i]] << 24 | (uint32_t)i;
-      int64_t  j = i - 1;
-      for (; j >= 0 && k[j] > v; j--) k[j + 1] = k[j];
-      k[j + 1] = v;
+      uint32_t below = 0;
+      for (int64_t j = 0; j < N; j++) below += v[j] < v[i];
+      k[below] = v[i];
     }
     if (k[0] >> 24 == k[N - 1] >> 24) return 1;
     for (int64_t i = 0; i < N - 1; i++) {
-      const int32_t r = rows[k[i] & 0xffffff];
-      const double  w = row_weight(b, r);
-      const int     c = (int)(k[i] >> 24);
+      const uint32_t q = k[i] & 0xffffff; /* position in the node: its gathered statistics */
+      const double   w = b->gw[q];
+      const int      c = (int)(k[i] >> 24);
       wl += w;
-      add_row(b, r, w, b->left);
+      if (b->td->n_classes) b->left[b->gl[q]] += w;
+      else b->left[0] += b->gy[q];
       if ((int)(k[i + 1] >> 24) == c) continue;
       consider(b, best, f, i + 1, N, wl, W, cuts[c], c);
     }
@@ -172,6 +234,50 @@ static int search_feature(builder *b, int32_t f, const int32_t *rows, int64_t N,
   return 0;
 }
 
+/* Weights, w*y and labels of rows[0..N) into gw, gy, gl (row order), their statistics added
+ * to total (S entries, as add_row); returns their weight. */
+static double gather_rows(builder *b, const int32_t *rows, int64_t N, double *total)
+{
+  double W = 0.0;
+  for (int64_t i = 0; i < N; i++) {
+    const int32_t r = rows[i];
+    const double  w = row_weight(b, r);
+    b->gw[i]        = w;
+    W += w;
+    if (b->td->n_classes) {
+      b->gl[i] = (int32_t)b->td->labels[r];
+      total[b->gl[i]] += w;
+    } else {
+      const double y = b->td->y[r];
+      b->gy[i]       = w * y;
+      total[0] += b->gy[i];
+      total[1] += b->gy[i] * y;
+    }
+  }
+  return W;
+}
+
+/* A full histogram from the pool or newly allocated (NULL: out of memory). */
+static double *hist_get(builder *b)
+{
+  double *h;
+  if (b->n_pool) return b->pool[--b->n_pool];
+  if (b->n_alloc == b->cap || !(h = malloc(sizeof(double) * (size_t)b->hsize))) return NULL;
+  return b->all[b->n_alloc++] = h;
+}
+
+/* The pool has a slot for every histogram allocated, so a release never fails. */
+static void hist_put(builder *b, double *h)
+{
+  if (h) b->pool[b->n_pool++] = h;
+}
+
+/* Full histogram (every feature) of rows[0..N), whose statistics gather_rows just took. */
+static void full_hist(builder *b, const int32_t *rows, int64_t N, double *h)
+{
+  for (int64_t f = 0; f < b->td->d; f++) fill_hist(b, (int32_t)f, rows, N, 0, h + (size_t)f * b->td->max_bins * b->HS);
+}
+
 /* Move the rows going left to the front of rows[0..N); returns their count. */
 static int64_t partition(const builder *b, const split *sp, int32_t *rows, int64_t N)
 {
@@ -191,11 +297,25 @@ static int64_t partition(const builder *b, const split *sp, int32_t *rows, int64
   return i;
 }
 
+/* Give back the reserve beyond the tree's nodes (a failed shrink keeps the larger block). */
+static void shrink(ms_tree *t)
+{
+  const size_t m = (size_t)(t->n_nodes > 0 ? t->n_nodes : 1);
+  void        *q;
+  if ((q = realloc(t->node, sizeof(*t->node) * m))) t->node = q;
+  if ((q = realloc(t->impurity, sizeof(double) * m))) t->impurity = q;
+  if ((q = realloc(t->weight, sizeof(double) * m))) t->weight = q;
+  if ((q = realloc(t->value, sizeof(double) * m * (size_t)t->n_outputs))) t->value = q;
+  t->cap = (int64_t)m;
+}
+
 PetscErrorCode ms_tree_build(const struct ms_tree_data_s *td, const ms_tree_params *p, const double *weight, ms_rng *rng,
                              ms_tree *tree, double *importance)
 {
   builder        b   = {.td = td, .p = p, .w = weight, .S = td->n_classes ? td->n_classes : 2};
   const int64_t  n   = td->n, d = td->d, nb = td->max_bins;
+  const int      hist = td->splitter == MS_TREE_SPLIT_HIST;
+  const int      subtract = hist && p->max_features >= d; /* every node searches every feature */
   int32_t       *rows  = NULL;
   pending       *stack = NULL;
   int64_t        n_in = 0, top = 0;
@@ -203,35 +323,54 @@ PetscErrorCode ms_tree_build(const struct ms_tree_data_s *td, const ms_tree_para
 
   memset(tree, 0, sizeof(*tree));
   tree->n_outputs = td->n_classes ? td->n_classes : 1;
+  b.Sh            = td->n_classes ? td->n_classes : 1;
+  b.HS            = 2 + b.Sh;
+  b.hsize         = d * nb * b.HS;
   rows            = malloc(sizeof(int32_t) * (size_t)n);
   stack           = malloc(sizeof(pending) * (size_t)(n + 1));
   b.feat          = malloc(sizeof(int32_t) * (size_t)d);
   b.sorted        = malloc(sizeof(ms_tree_keyed) * (size_t)n);
-  b.hw            = malloc(sizeof(double) * (size_t)(nb * (b.S + 1) + 2 * b.S));
-  b.hn            = malloc(sizeof(int32_t) * (size_t)nb);
-  if (!rows || !stack || !b.feat || !b.sorted || !b.hw || !b.hn || ms_tree_reserve(tree, 64)) {
+  b.h1            = malloc(sizeof(double) * (size_t)(nb * b.HS + 2 * b.S + 2 * n));
+  b.gl            = malloc(sizeof(int32_t) * (size_t)n);
+  b.ncodes        = malloc((size_t)(MS_TREE_FULL_HIST_ROWS * d));
+  /* live full histograms belong to disjoint nodes of >= MS_TREE_FULL_HIST_ROWS rows, plus
+     the one being filled: this bounds them */
+  b.cap           = n / MS_TREE_FULL_HIST_ROWS + 4;
+  b.pool          = malloc(sizeof(double *) * (size_t)b.cap);
+  b.all           = malloc(sizeof(double *) * (size_t)b.cap);
+  if (!rows || !stack || !b.feat || !b.sorted || !b.h1 || !b.gl || !b.ncodes || !b.pool || !b.all || ms_tree_reserve(tree, 64)) {
     ierr = PETSC_ERR_MEM;
     goto done;
   }
-  b.hs    = b.hw + nb;
-  b.left  = b.hs + nb * b.S;
+  b.left  = b.h1 + nb * b.HS;
   b.total = b.left + b.S;
+  b.gw    = b.total + b.S;
+  b.gy    = b.gw + n;
   for (int64_t j = 0; j < d; j++) b.feat[j] = (int32_t)j;
   for (int64_t i = 0; i < n; i++)
     if (!weight || weight[i] > 0.0) rows[n_in++] = (int32_t)i;
   if (!n_in) goto done; /* no rows: an empty tree, the caller reports it */
-  stack[top++] = (pending){0, n_in, 0, -1, 0};
+  /* room for the largest tree (2 n_in - 1 nodes) at once: growing by doubling copied the
+     node arrays over and over; the pages never reached are never touched, and the arrays
+     shrink to the tree at the end */
+  if (ms_tree_reserve(tree, 2 * n_in)) {
+    ierr = PETSC_ERR_MEM;
+    goto done;
+  }
+  stack[top++] = (pending){0, n_in, 0, -1, 0, NULL};
 
   while (top) {
-    const pending nd = stack[--top];
+    pending       nd = stack[--top];
     const int64_t N  = nd.e - nd.s;
     double        W  = 0.0;
     memset(b.total, 0, sizeof(double) * (size_t)b.S);
-    for (int64_t i = nd.s; i < nd.e; i++) {
-      const double w = row_weight(&b, rows[i]);
-      W += w;
-      add_row(&b, rows[i], w, b.total);
-    }
+    if (hist) W = gather_rows(&b, rows + nd.s, N, b.total); /* one pass over the rows' targets */
+    else
+      for (int64_t i = nd.s; i < nd.e; i++) {
+        const double w = row_weight(&b, rows[i]);
+        W += w;
+        add_row(&b, rows[i], w, b.total);
+      }
     const double imp = ms_tree_impurity(p->criterion, b.S, b.total, W);
     if (tree->n_nodes == tree->cap && ms_tree_reserve(tree, 2 * tree->cap)) {
       ierr = PETSC_ERR_MEM;
@@ -254,8 +393,19 @@ PetscErrorCode ms_tree_build(const struct ms_tree_data_s *td, const ms_tree_para
     else tree->value[id] = b.total[0] / W;
 
     const double pure = td->n_classes ? DBL_EPSILON : 8 * DBL_EPSILON * fmax(1.0, b.total[1] / W);
-    if ((p->max_depth > 0 && nd.depth >= p->max_depth) || N < p->min_samples_split || N < 2 * p->min_samples_leaf || imp <= pure)
+    if ((p->max_depth > 0 && nd.depth >= p->max_depth) || N < p->min_samples_split || N < 2 * p->min_samples_leaf || imp <= pure) {
+      hist_put(&b, nd.hist);
       continue;
+    }
+    if (subtract && !nd.hist && N >= MS_TREE_FULL_HIST_ROWS) { /* the root, or a child of a failed split */
+      if (!(nd.hist = hist_get(&b))) {
+        ierr = PETSC_ERR_MEM;
+        goto done;
+      }
+      full_hist(&b, rows + nd.s, N, nd.hist);
+    }
+    if (hist && N < MS_TREE_FULL_HIST_ROWS) /* every feature's search reads them */
+      for (int64_t i = 0; i < N; i++) memcpy(b.ncodes + i * d, td->rcodes + (size_t)rows[nd.s + i] * d, (size_t)d);
     split   best    = {.found = 0, .proxy = -INFINITY};
     int64_t visited = 0, j = 0;
     while (j < d && visited < p->max_features) {
@@ -263,9 +413,12 @@ PetscErrorCode ms_tree_build(const struct ms_tree_data_s *td, const ms_tree_para
       const int32_t f = b.feat[r];
       b.feat[r]       = b.feat[j];
       b.feat[j++]     = f;
-      if (!search_feature(&b, f, rows + nd.s, N, W, &best)) visited++;
+      if (!search_feature(&b, f, rows + nd.s, N, W, nd.hist, &best)) visited++;
     }
-    if (!best.found) continue;
+    if (!best.found) {
+      hist_put(&b, nd.hist);
+      continue;
+    }
     const int64_t nl = partition(&b, &best, rows + nd.s, N);
     if (nl != best.n_left) { /* the scan and the partition disagree: a bug, not bad input */
       ierr = PETSC_ERR_PLIB;
@@ -274,11 +427,37 @@ PetscErrorCode ms_tree_build(const struct ms_tree_data_s *td, const ms_tree_para
     tree->node[id].feature   = best.feature;
     tree->node[id].threshold = best.threshold;
     if (importance) importance[best.feature] += W * imp;
-    stack[top++] = (pending){nd.s + nl, nd.e, nd.depth + 1, id, 0};
-    stack[top++] = (pending){nd.s, nd.s + nl, nd.depth + 1, id, 1};
+    double *hl = NULL, *hr = NULL;
+    if (nd.hist && PetscMax(nl, N - nl) >= MS_TREE_FULL_HIST_ROWS) {
+      /* the smaller child's histogram from its rows, the larger one's by subtraction */
+      const int     left_small = nl <= N - nl;
+      const int64_t ss = left_small ? nd.s : nd.s + nl, sn = left_small ? nl : N - nl;
+      double       *hs = hist_get(&b);
+      if (!hs) {
+        ierr = PETSC_ERR_MEM;
+        goto done;
+      }
+      gather_rows(&b, rows + ss, sn, b.left); /* left: scratch here */
+      full_hist(&b, rows + ss, sn, hs);
+      for (int64_t f = 0; f < d; f++) {
+        double       *h = nd.hist + f * nb * b.HS;
+        const double *q = hs + f * nb * b.HS;
+        for (int64_t c = 0; c < td->n_bins[f] * b.HS; c++) h[c] -= q[c];
+      }
+      if (sn < MS_TREE_FULL_HIST_ROWS) {
+        hist_put(&b, hs);
+        hs = NULL;
+      }
+      hl = left_small ? hs : nd.hist;
+      hr = left_small ? nd.hist : hs;
+    } else hist_put(&b, nd.hist);
+    stack[top++] = (pending){nd.s + nl, nd.e, nd.depth + 1, id, 0, hr};
+    stack[top++] = (pending){nd.s, nd.s + nl, nd.depth + 1, id, 1, hl};
   }
+  shrink(tree);
 done:
-  free(rows); free(stack); free(b.feat); free(b.sorted); free(b.hw); free(b.hn);
+  for (int64_t i = 0; b.all && i < b.n_alloc; i++) free(b.all[i]);
+  free(b.all); free(b.pool); free(rows); free(stack); free(b.feat); free(b.sorted); free(b.h1); free(b.gl); free(b.ncodes);
   if (ierr) ms_tree_free(tree);
   return ierr;
 }

@@ -54,6 +54,12 @@ def benchmarks(build, ms):
         ("kan", [PY, f"{b}/kan/bench_kan.py", "--matscreen", ms], 600),
         ("sims", [PY, f"{b}/sims/bench_sims.py", "--matscreen", ms, "--repeats", "1", "--n_mixtures", "500", "--trees", "50",
                   "--workdir", os.path.join(build, "bench", "sims")], 600),
+        ("tortuosity_floor", [PY, f"{b}/tortuosity/floor.py", "--matscreen", ms, "--stream", os.path.join(build, "benchmarks", "bench_stream"),
+                              "--out", os.path.join(build, "bench", "floor"), "--repeat", "1"], 600),
+        ("describe", [PY, f"{b}/describe/run.py", "--matscreen", ms, "--sizes", "128", "--repeat", "1",
+                      "--out", os.path.join(build, "bench", "describe")], 600),
+        ("inverse", [PY, f"{b}/inverse/run.py", "--matscreen", ms, "--sizes", "32", "--repeat", "1"], 600),
+        ("vae", [PY, f"{b}/vae/bench_vae.py", ms, "32", "1", "32"], 600),
     ]
 
 

@@ -26,7 +26,24 @@ static void make_queries(ms_forest f, int64_t n, double *Q, ms_rng *r)
   }
 }
 
+static PetscErrorCode check_path(ms_forest f, int64_t n, const double *Q);
+
+/* Both packed paths, when the rank layout exists: with it, then with the 16-byte double
+ * layout it falls back to (rnode hidden for the second pass). */
 static PetscErrorCode check_forest(ms_forest f, int64_t n, const double *Q)
+{
+  ms_forest_rnode *rn = f->rnode;
+  PetscFunctionBeginUser;
+  PetscCall(check_path(f, n, Q));
+  if (rn) {
+    f->rnode = NULL;
+    PetscCall(check_path(f, n, Q));
+    f->rnode = rn;
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode check_path(ms_forest f, int64_t n, const double *Q)
 {
   const int64_t K = f->n_outputs, T = f->n_trees;
   double       *p, *pm, *ps, *ref, *mu, *m2;
@@ -58,7 +75,7 @@ static PetscErrorCode check_forest(ms_forest f, int64_t n, const double *Q)
     PetscCall(PetscArrayzero(ps, n));
     PetscCall(ms_forest_predict_mean_std(f, n, Q, pm, ps));
     for (int64_t i = 0; i < n; i++) bad += pm[i] != p[i] || ps[i] != sqrt(m2[i] / (double)T);
-    MS_CHECK(n < 20 || ps[n / 2] > 0); /* a bagged forest disagrees somewhere */
+    MS_CHECK(n < 20 || T < 2 || ps[n / 2] > 0); /* a bagged forest disagrees somewhere */
   }
   MS_CHECK(bad == 0);
   PetscCall(PetscFree6(p, pm, ps, ref, mu, m2));
@@ -85,7 +102,7 @@ static PetscErrorCode test_task(int64_t n_classes)
   ms_forest_params_default(&fp, n_classes ? PETSC_TRUE : PETSC_FALSE);
   fp.n_trees = 25;
   PetscCall(ms_forest_fit(PETSC_COMM_SELF, &fp, 5, N, D, X, n_classes ? NULL : y, n_classes ? lab : NULL, n_classes, &f));
-  MS_CHECK(f->pnode != NULL);
+  MS_CHECK(f->pnode != NULL && f->rnode != NULL); /* 254 cuts per feature at most: ranks fit */
   for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
     make_queries(f, sizes[s], Q, &r);
     PetscCall(check_forest(f, sizes[s], Q));
@@ -94,6 +111,82 @@ static PetscErrorCode test_task(int64_t n_classes)
   PetscCall(check_forest(f, N, X));
   PetscCall(ms_forest_destroy(&f));
   PetscCall(PetscFree4(X, y, lab, Q));
+  PetscFunctionReturn(0);
+}
+
+/* Ties: features on a grid of few values (the cuts are midpoints between them, one value
+ * sits on a cut exactly through rounding), both splitters; queries are the grid values,
+ * every split threshold of every tree (each tree's own cut, so rows on the cut of another
+ * tree too), its neighbouring doubles, signed zeros, NaN and infinities. */
+static PetscErrorCode test_ties(ms_tree_splitter sp, int64_t n_classes)
+{
+  const int64_t N = 400, NQ = 3000;
+  double       *X, *y, *Q;
+  int64_t      *lab, nq = 0;
+  ms_rng        r;
+  ms_forest     f;
+  ms_forest_params fp;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc4(N * D, &X, N, &y, N, &lab, NQ * D, &Q));
+  ms_rng_init(&r, 23, 0);
+  for (int64_t i = 0; i < N; i++) {
+    for (int j = 0; j < D; j++) X[i * D + j] = (double)ms_rng_below(&r, 6) * (j == 3 ? 0.1 : 0.5) - (j == 2 ? 1.0 : 0.0);
+    y[i]   = X[i * D] - X[i * D + 1] * X[i * D + 2] + 0.3 * ms_rng_normal(&r);
+    lab[i] = n_classes ? (int64_t)(y[i] > 0.5) + (n_classes > 2 && y[i] > 1.5) : 0;
+  }
+  ms_forest_params_default(&fp, n_classes ? PETSC_TRUE : PETSC_FALSE);
+  fp.n_trees       = 20;
+  fp.tree.splitter = sp;
+  PetscCall(ms_forest_fit(PETSC_COMM_SELF, &fp, 9, N, D, X, n_classes ? NULL : y, n_classes ? lab : NULL, n_classes, &f));
+  MS_CHECK(f->rnode != NULL);
+  for (int64_t t = 0; t < f->n_trees && nq + 3 <= NQ; t++)
+    for (int64_t k = 0; k < f->trees[t].n_nodes && nq + 3 <= NQ; k++) {
+      const ms_tree_node *x = &f->trees[t].node[k];
+      if (x->feature < 0) continue;
+      for (int c = 0; c < 3; c++, nq++) {
+        for (int j = 0; j < D; j++) Q[nq * D + j] = X[((nq * 13) % N) * D + j];
+        Q[nq * D + x->feature] = c == 0 ? x->threshold : nextafter(x->threshold, c == 1 ? -INFINITY : INFINITY);
+      }
+    }
+  const double special[] = {0.0, -0.0, NAN, INFINITY, -INFINITY, 0.25, 0.5, 1.0, 2.5, -1.0, 4.9e-324};
+  for (int64_t i = 0; i < 40 && nq < NQ; i++, nq++)
+    for (int j = 0; j < D; j++) Q[nq * D + j] = special[(i + 3 * j) % (int64_t)(sizeof special / sizeof *special)];
+  MS_CHECK(nq > 300);
+  PetscCall(check_forest(f, nq, Q));
+  PetscCall(check_forest(f, N, X));
+  PetscCall(ms_forest_destroy(&f));
+  PetscCall(PetscFree4(X, y, lab, Q));
+  PetscFunctionReturn(0);
+}
+
+/* Over the rank layout's limit: one exactly split feature with 40,000 distinct values and a
+ * noisy target grows one threshold per row pair (> 32767 in one feature), so rnode stays NULL
+ * and the double layout predicts, still equal to the plain walk. */
+static PetscErrorCode test_rank_limit(void)
+{
+  const int64_t N = 40000;
+  double       *X, *y, Q[64 * D];
+  ms_rng        r;
+  ms_forest     f;
+  ms_forest_params fp;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc2(N * D, &X, N, &y));
+  ms_rng_init(&r, 31, 0);
+  for (int64_t i = 0; i < N; i++) {
+    for (int j = 0; j < D; j++) X[i * D + j] = j ? 1.0 : (double)i / (double)N;
+    y[i] = ms_rng_normal(&r);
+  }
+  ms_forest_params_default(&fp, PETSC_FALSE);
+  fp.n_trees = 1; fp.bootstrap = PETSC_FALSE;
+  fp.tree.splitter = MS_TREE_SPLIT_EXACT;
+  PetscCall(ms_forest_fit(PETSC_COMM_SELF, &fp, 3, N, D, X, y, NULL, 0, &f));
+  MS_CHECK(f->trees[0].n_nodes > 2 * 32767 && f->pnode != NULL && f->rnode == NULL);
+  make_queries(f, 64, Q, &r);
+  PetscCall(check_forest(f, 64, Q));
+  PetscCall(ms_forest_destroy(&f));
+  PetscCall(PetscFree2(X, y));
   PetscFunctionReturn(0);
 }
 
@@ -131,6 +224,11 @@ int main(int argc, char **argv)
   PetscCall(test_task(0));
   PetscCall(test_task(2));
   PetscCall(test_task(3));
+  PetscCall(test_ties(MS_TREE_SPLIT_HIST, 0));
+  PetscCall(test_ties(MS_TREE_SPLIT_EXACT, 0));
+  PetscCall(test_ties(MS_TREE_SPLIT_HIST, 3));
+  PetscCall(test_ties(MS_TREE_SPLIT_EXACT, 2));
+  PetscCall(test_rank_limit());
   PetscCall(test_not_a_tree());
   MS_TEST_END("test_forest_predict");
 }

@@ -1,6 +1,7 @@
 /* test_tree.c - CART engine on closed-form cases: a step fitted exactly by one split, Gini
  * and entropy of known splits, min_samples_leaf, exact vs hist on few distinct values,
- * max_features parsing, and a one-tree forest equal to a bare tree. */
+ * max_features parsing, a one-tree forest equal to a bare tree, and the histogram
+ * subtraction of large nodes equal to the exact search on exact sums. */
 #include "ms_forest.h"
 #include "ms_test.h"
 
@@ -129,6 +130,43 @@ static PetscErrorCode test_hist_equals_exact(void)
   PetscFunctionReturn(0);
 }
 
+/* Large nodes (>= 1024 rows) searching every feature take the larger child's histogram as
+ * the parent's minus the smaller child's. With integer targets and grid features every sum
+ * is exact, so the hist tree must equal the exact splitter's node for node (features, row
+ * counts, values; thresholds differ: hist cuts halfway to the next value of the whole
+ * column, exact halfway to the next value in the node), for squared error and Gini. */
+static PetscErrorCode test_hist_subtraction(int64_t K)
+{
+  enum { N = 6000, D = 4 };
+  double  *X, *y;
+  int64_t *lab;
+  ms_rng   r;
+  ms_tree  te, th;
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc3(N * D, &X, N, &y, N, &lab));
+  ms_rng_init(&r, 17, 2);
+  for (int i = 0; i < N; i++) {
+    for (int j = 0; j < D; j++) X[i * D + j] = (double)ms_rng_below(&r, 60) / 4.0;
+    y[i]   = (double)((int)X[i * D] % 5) + (X[i * D + 1] > 7.0) * 3.0 + (double)ms_rng_below(&r, 3);
+    lab[i] = (int64_t)y[i] % 3;
+  }
+  ms_tree_params pe = params(K ? MS_TREE_GINI : MS_TREE_SQUARED_ERROR, 0, 1, D, MS_TREE_SPLIT_EXACT), ph = pe;
+  ph.splitter = MS_TREE_SPLIT_HIST;
+  PetscCall(fit_one(N, D, X, K ? NULL : y, K ? lab : NULL, K, &pe, &te, NULL));
+  PetscCall(fit_one(N, D, X, K ? NULL : y, K ? lab : NULL, K, &ph, &th, NULL));
+  MS_CHECK(te.n_nodes == th.n_nodes && te.n_nodes > 100);
+  int64_t diff = 0;
+  for (int64_t k = 0; k < te.n_nodes && k < th.n_nodes; k++) {
+    diff += te.node[k].feature != th.node[k].feature || te.node[k].n_samples != th.node[k].n_samples;
+    for (int64_t c = 0; c < te.n_outputs; c++) diff += te.value[k * te.n_outputs + c] != th.value[k * th.n_outputs + c];
+  }
+  MS_CHECK(diff == 0);
+  ms_tree_free(&te);
+  ms_tree_free(&th);
+  PetscCall(PetscFree3(X, y, lab));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode test_max_features(void)
 {
   const char *s[] = {"sqrt", "log2", "0.5", "1.0", "1", "all", "7"};
@@ -188,6 +226,8 @@ int main(int argc, char **argv)
     PetscCall(test_leaf_sizes((ms_tree_splitter)s, 7));
   }
   PetscCall(test_hist_equals_exact());
+  PetscCall(test_hist_subtraction(0));
+  PetscCall(test_hist_subtraction(3));
   PetscCall(test_max_features());
   PetscCall(test_forest_of_one());
   {
