@@ -31,7 +31,7 @@ import h5py
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from stop_shim import stop_env, wait_stopped  # noqa: E402
+from stop_shim import signal_main_thread, stop_env, wait_stopped  # noqa: E402
 
 MS = os.environ.get("MATSCREEN", "matscreen")
 MPI = ["mpiexec", "--oversubscribe", "-n"]
@@ -170,7 +170,7 @@ def case_resume(d):
         ranks = wait_stopped(p, out + ".ckpt")
         check(len(ranks) == 2, f"{how}: the run was still going at its first checkpoint")
         for r in ranks:
-            os.kill(int(r), signal.SIGKILL if how == "kill" else signal.SIGTERM)
+            signal_main_thread(r, signal.SIGKILL if how == "kill" else signal.SIGTERM)
         for r in ranks:
             os.kill(int(r), signal.SIGCONT)
         _, err = p.communicate(timeout=120)
@@ -189,7 +189,7 @@ def case_resume(d):
     p = subprocess.Popen([MS] + b + ["-output", f"{d}/y.h5"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          env=stop_env(f"{d}/y.h5.ckpt"))
     wait_stopped(p, f"{d}/y.h5.ckpt", single=True)
-    p.send_signal(signal.SIGTERM)
+    signal_main_thread(p.pid, signal.SIGTERM)
     p.send_signal(signal.SIGCONT)
     p.communicate()
     check(p.returncode == 75 and os.path.exists(f"{d}/y.h5.ckpt"), f"single rank SIGTERM: status {p.returncode}, checkpoint kept")

@@ -35,3 +35,16 @@ def wait_stopped(p, ckpt, single=False):
             return pids
         time.sleep(0.02)
     return []
+
+
+def signal_main_thread(pid, sig):
+    """send SIG to the main thread of the stopped process PID (tgkill), not to the process.
+
+    A signal sent to a process (kill) is taken by whichever of its threads runs first after
+    SIGCONT: an OpenMP or MPI progress thread may run the handler after the main thread has
+    already looked at the stop flag, and the run then stops one checkpoint later. A signal
+    sent to the main thread runs its handler before that thread returns from the stop."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.tgkill(int(pid), int(pid), int(sig)) != 0:
+        raise OSError(ctypes.get_errno(), f"tgkill({pid}, {sig})")

@@ -24,7 +24,7 @@ import h5py
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from stop_shim import stop_env, wait_stopped  # noqa: E402
+from stop_shim import signal_main_thread, stop_env, wait_stopped  # noqa: E402
 
 MS = os.environ["MATSCREEN"]
 MPI = ["mpiexec", "--oversubscribe", "-n"]
@@ -86,7 +86,7 @@ for how in ("kill", "term"):
                           env=stop_env(out + ".ckpt"))
     wait_stopped(pr, out + ".ckpt", single=True)
     check(pr.poll() is None, f"{how}: run stopped at its first checkpoint")
-    pr.send_signal(signal.SIGKILL if how == "kill" else signal.SIGTERM)
+    signal_main_thread(pr.pid, signal.SIGKILL if how == "kill" else signal.SIGTERM)
     pr.send_signal(signal.SIGCONT)
     pr.communicate()
     if how == "term":
