@@ -33,7 +33,7 @@ C=(-n 3 -size 12 -n_points_range 8,12 -radius_range 1.5,2 -seed 5)
 L=("$MATSCREEN" label "${C[@]}")
 
 "$R" --exists ref.h5 -- "${L[@]}" -output ref.h5 || fail=1
-MS_KILL_PATH=k.h5 MS_KILL_COUNT_FILE="$d/count" LD_PRELOAD="$SHIM" "${L[@]}" -output k.h5 >/dev/null || fail=1
+MS_KILL_PATH=k.h5 MS_KILL_COUNT_FILE="$d/count" LD_PRELOAD="$SHIM${LD_PRELOAD:+:$LD_PRELOAD}" "${L[@]}" -output k.h5 >/dev/null || fail=1
 W=$(cat count); rm -f k.h5* count
 echo "an uninterrupted run writes $W times to its output"
 [[ "$W" -ge 20 ]] || { echo "FAIL: only $W writes counted: is the shim intercepting?"; exit 1; }
@@ -45,7 +45,7 @@ rerun_compare() { # $1 = k
 }
 for ((k = 1; k <= W; k += (k + STRIDE > W && k < W) ? W - k : STRIDE)); do
   rm -f k.h5 k.h5.partial k.h5.lock
-  MS_KILL_PATH=k.h5 MS_KILL_AT_WRITE=$k LD_PRELOAD="$SHIM" "${L[@]}" -output k.h5 >/dev/null 2>&1
+  MS_KILL_PATH=k.h5 MS_KILL_AT_WRITE=$k LD_PRELOAD="$SHIM${LD_PRELOAD:+:$LD_PRELOAD}" "${L[@]}" -output k.h5 >/dev/null 2>&1
   st=$?
   [[ $st -eq 137 ]] || { echo "FAIL: k=$k: expected the kill (status 137), got $st"; fail=1; continue; }
   if [[ ! -e k.h5 ]]; then
@@ -62,7 +62,7 @@ echo "killed before write 1..$W (stride $STRIDE): $opened left an output that op
 [[ $opened -ge $((10 / STRIDE)) ]] || { echo "FAIL: only $opened kills came after the output existed"; fail=1; }
 for k in $first_absent $last_absent; do # rerun over a stale .partial from a killed creation
   rm -f k.h5 k.h5.partial
-  MS_KILL_PATH=k.h5 MS_KILL_AT_WRITE=$k LD_PRELOAD="$SHIM" "${L[@]}" -output k.h5 >/dev/null 2>&1
+  MS_KILL_PATH=k.h5 MS_KILL_AT_WRITE=$k LD_PRELOAD="$SHIM${LD_PRELOAD:+:$LD_PRELOAD}" "${L[@]}" -output k.h5 >/dev/null 2>&1
   rerun_compare $k
 done
 

@@ -12,7 +12,8 @@ SHIM = os.environ.get("MS_SHIM", "")
 
 def stop_env(ckpt):
     """environment for a run whose rank writing CKPT stops right after its first commit"""
-    env = dict(os.environ, LD_PRELOAD=SHIM, MS_STOP_AT_RENAME=os.path.basename(ckpt))
+    pre = os.environ.get("LD_PRELOAD", "")           # the sanitizer tests preload keep_dsos
+    env = dict(os.environ, LD_PRELOAD=SHIM + (":" + pre if pre else ""), MS_STOP_AT_RENAME=os.path.basename(ckpt))
     # the shim is not instrumented: under ASan it must be allowed to load before the runtime
     env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0").lstrip(":")
     return env
