@@ -58,6 +58,11 @@ static PetscErrorCode load_table(MPI_Comm comm, const char *spec, ms_latent_rows
     if (is_pc_name(cols.names[j])) pcs[n_pc++] = cols.names[j];
   PetscCall(PetscMemzero(&o, sizeof o));
   o.features = n_pc ? pcs : NULL;
+  char path[PETSC_MAX_PATH_LEN], group[PETSC_MAX_PATH_LEN];
+  PetscBool is_h5;
+  PetscCall(ms_dataset_split_spec(spec, path, sizeof path, group, sizeof group, &is_h5));
+  for (int j = 0; j < cols.n && !is_h5; j++) /* a CSV names its id column; HDF5 tables carry theirs */
+    if (!strcmp(cols.names[j], "id") || !strcmp(cols.names[j], "structure") || !strcmp(cols.names[j], "sample")) o.id_column = cols.names[j];
   PetscErrorCode ierr = ms_dataset_load(comm, spec, &o, &ds);
   PetscCall(PetscFree(pcs));
   PetscCall(ms_table_columns_free(&cols));
