@@ -14,7 +14,7 @@
 
 const char ms_cmd_latent_help[] =
   "usage: matscreen latent -descriptors LATENT -structures BATCH.h5 -output OUT.h5 [-csv DIAG.csv] [-plot SCORES.png]\n"
-  "                        [-variance 0.95] [-leading 3] [-porosity_pc 0] [-stretch_pcs 0,0]\n"
+  "                        [-variance 0.95] [-leading 6] [-porosity_pc 0] [-stretch_pcs 0,0]\n"
   "                        [-new NEW -tau TAU [-estimate_csv TABLE.csv]]\n"
   "  Latent-space diagnostics (dissertation Appendix A) of generated structures: a PCA of their\n"
   "  descriptors with every component, the number of components reaching -variance of the\n"
@@ -180,7 +180,7 @@ PetscErrorCode ms_cmd_latent(MPI_Comm comm)
   char           desc[PETSC_MAX_PATH_LEN] = "", batch[PETSC_MAX_PATH_LEN] = "", out[PETSC_MAX_PATH_LEN] = "", csv[PETSC_MAX_PATH_LEN] = "",
                  png[PETSC_MAX_PATH_LEN] = "", news[PETSC_MAX_PATH_LEN] = "", ecsv[PETSC_MAX_PATH_LEN] = "";
   char          *taus[256];
-  PetscInt       n_tau = 256, lead = 3, pp = 0, sp[2] = {0, 0}, n_sp = 2;
+  PetscInt       n_tau = 256, lead = 6, pp = 0, sp[2] = {0, 0}, n_sp = 2;
   PetscReal      var = 0.95;
   PetscBool      help, tau_set, sp_set;
   ms_latent_opts o = ms_latent_opts_default();

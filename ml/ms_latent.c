@@ -15,7 +15,7 @@ const char *ms_latent_axis_name(int axis)
 
 ms_latent_opts ms_latent_opts_default(void)
 {
-  ms_latent_opts o = {0.95, 3, 0, {0, 0}};
+  ms_latent_opts o = {0.95, 6, 0, {0, 0}};
   return o;
 }
 
@@ -130,10 +130,22 @@ PetscErrorCode ms_latent_fit(MPI_Comm comm, int64_t n_local, int64_t d, const do
     r->stretch_pc[0] = o->stretch_pc[0] - 1;
     r->stretch_pc[1] = o->stretch_pc[1] - 1;
   } else {
-    /* with only two leading components the stretch plane is PC1-PC2 whatever porosity uses */
-    int m = 0;
-    for (int64_t c = 0; c < r->n_lead && m < 2; c++)
-      if (c != r->porosity_pc || r->n_lead < 3) r->stretch_pc[m++] = c;
+    /* the two leading components (other than porosity's) that carry the most stretch:
+       largest r_x^2 + r_y^2 + r_z^2, first on ties; with only two leading components, both */
+    double  best[2] = {-1, -1};
+    int64_t pick[2] = {0, 1};
+    for (int64_t c = 0; c < r->n_lead && r->n_lead >= 3; c++) {
+      if (c == r->porosity_pc) continue;
+      double w = 0;
+      for (int j = MS_LATENT_EX; j <= MS_LATENT_EZ; j++) {
+        const double v = r->corr[c * MS_LATENT_NPROP + j];
+        w += isfinite(v) ? v * v : 0;
+      }
+      if (w > best[0]) best[1] = best[0], pick[1] = pick[0], best[0] = w, pick[0] = c;
+      else if (w > best[1]) best[1] = w, pick[1] = c;
+    }
+    r->stretch_pc[0] = PetscMin(pick[0], pick[1]);
+    r->stretch_pc[1] = PetscMax(pick[0], pick[1]);
   }
   PetscFunctionReturn(0);
 }

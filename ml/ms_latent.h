@@ -14,8 +14,9 @@
  * ratio first reaches `variance` (0.95: the seed's 228 of 256), and the Pearson correlation of
  * each of the `n_lead` leading components' scores with porosity, e_x, e_y, e_z and the
  * intensity. The porosity component is the leading one with the largest |r| with porosity
- * (the seed's PC3) unless given; the stretch plane is the first two leading components other
- * than it (the seed's PC1-PC2) unless given.
+ * (the seed's PC3) unless given; the stretch plane is spanned by the two other leading
+ * components with the largest r_x^2 + r_y^2 + r_z^2 (correlations with the stretch factors; the
+ * seed's PC1-PC2), in component order, unless given.
  *
  * Estimate (ms_latent_nearest, Table 4.4): a new row's scores s; porosity_P = porosity of the
  * training row minimising |s_p - t_p| on the porosity component; direction_P and intensity_P
@@ -47,7 +48,7 @@ typedef struct {
   int64_t porosity_pc;   /* 1-based; 0 = automatic */
   int64_t stretch_pc[2]; /* 1-based; 0,0 = automatic */
 } ms_latent_opts;
-ms_latent_opts ms_latent_opts_default(void); /* 0.95, 3, auto, auto */
+ms_latent_opts ms_latent_opts_default(void); /* 0.95, 6, auto, auto */
 
 typedef struct {
   ms_pca  pca;
