@@ -70,7 +70,7 @@ static PetscErrorCode scores_table(MPI_Comm comm, const ms_latent_result *r, con
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode write_diag_h5(hid_t fid, const ms_latent_result *r)
+static PetscErrorCode write_diag_h5(MPI_Comm comm, hid_t fid, const ms_latent_result *r)
 {
   hid_t         g;
   const int64_t k = r->pca->k;
@@ -84,7 +84,7 @@ static PetscErrorCode write_diag_h5(hid_t fid, const ms_latent_result *r)
   for (int64_t c = 0; c < k; c++) cum[c] = (c ? cum[c - 1] : 0) + r->pca->explained_variance_ratio[c];
   /* replicated arrays: rank 0 writes all rows, the others none */
   PetscMPIInt rank;
-  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(ms_h5_write_rows_double(g, "explained_variance_ratio", k, 0, rank ? 0 : k, 0, r->pca->explained_variance_ratio));
   PetscCall(ms_h5_write_rows_double(g, "cumulative_variance", k, 0, rank ? 0 : k, 0, cum));
   PetscCall(ms_h5_write_rows_double(g, "correlation", r->n_lead, 0, rank ? 0 : r->n_lead, MS_LATENT_NPROP, r->corr));
@@ -274,7 +274,7 @@ PetscErrorCode ms_cmd_latent(MPI_Comm comm)
   PetscCall(scores_table(comm, &r, &rows, S, props, &sc));
   PetscCall(ms_h5_create(comm, out, &f));
   for (int i = 0; i < n_in; i++) PetscCall(ms_h5_add_input(f, in[i]));
-  PetscCall(write_diag_h5(f->fid, &r));
+  PetscCall(write_diag_h5(comm, f->fid, &r));
   PetscCall(ms_dataset_write_h5(sc, f->fid, "/scores"));
   if (news[0]) PetscCall(estimate_outputs(comm, f->fid, ecsv, &nr, est, calc, n_in, in));
   PetscCall(ms_h5_commit(&f));

@@ -20,6 +20,14 @@ G=(-size 16 -n_points_range 8,20 -radius_range 1,2 -stretch_axis random -stretch
 { echo "id,PC1,PC2"; for i in $(seq 0 11); do echo "s$i,$i,$((i * i % 5))"; done; } > "$W/bad_ids.csv"
 { echo "id,PC1,PC2"; for i in $(seq 0 11); do printf "set.h5:/structures/%06d,%d,%d\n" $((i < 10 ? i : 10)) $i $((i * i % 5)); done; } > "$W/dup_ids.csv"
 printf "tau_x,tau_y,tau_z\n1.1,1.0,1.2\n" > "$W/tau_short.csv"
+"$MS_PYTHON" - "$W" <<'PY'
+import sys, h5py, numpy as np
+w = sys.argv[1]
+with h5py.File(f"{w}/nan.h5", "w") as f:
+    mu = np.arange(36.0).reshape(12, 3); mu[7, 2] = np.nan
+    f.create_dataset("latent/mu", data=mu)
+    f.create_dataset("flat", data=np.arange(12.0))
+PY
 printf "tau_x,tau_y,tau_z\n1.1,1.0,1.2\n1.2,1.1,1.0\n1.0,1.3,1.1\n" > "$W/tau.csv"
 printf "id,tau_x,tau_y,tau_z\na,1.1,1.0,1.2\nb,1.2,1.1,1.0\nc,1.0,1.3,1.1\n" > "$W/tau_ids.csv"
 
@@ -41,6 +49,8 @@ bad_case 65 "nothere.h5" "${L[@]}" -descriptors "$W/nothere.h5" -structures "$W/
 bad_case 95 "holds 3 structures" "${L[@]}" -descriptors "$W/desc.h5" -structures "$W/small.h5"
 bad_case 95 "names no structure" "${L[@]}" -descriptors "$W/bad_ids.csv" -structures "$W/set.h5"
 bad_case 95 "appears not exactly once" "${L[@]}" -descriptors "$W/dup_ids.csv" -structures "$W/set.h5"
+bad_case 95 "row 7 column 3 is nan" "${L[@]}" -descriptors "$W/nan.h5" -structures "$W/set.h5"
+bad_case 95 "is not a 2-D matrix" "${L[@]}" -descriptors "$W/nan.h5:/flat" -structures "$W/set.h5"
 bad_case 95 "neither /latent/mu" "${L[@]}" -descriptors "$W/set.h5" -structures "$W/set.h5"
 bad_case 95 "no /parameters/porosity" "${L[@]}" -descriptors "$W/desc.h5" -structures "$W/desc.h5"
 bad_case 95 "2 descriptors per row" "${L[@]}" -descriptors "$W/desc.h5" -structures "$W/set.h5" -new "$W/bad_ids.csv" -tau "$W/tau.csv"
