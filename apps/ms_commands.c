@@ -22,5 +22,6 @@ const ms_command ms_commands[] = {
   {"sims", "ToF-SIMS peak tables: preprocess, pca, classify (-compare), nmf, mixtures", ms_cmd_sims_help, ms_cmd_sims},
   {"describe", "microstructure descriptors of volumes: porosity, surface area, S2 by FFT (FFTW MPI), chords, two-point PCA", ms_cmd_describe_help, ms_cmd_describe},
   {"vae", "3-D convolutional VAE of voxel structures (oneDNN, data-parallel): train, encode, decode", ms_cmd_vae_help, ms_cmd_vae},
+  {"latent", "latent-space PCA diagnostics (porosity, stretch) and the Table 4.4 nearest-neighbour estimate of new volumes", ms_cmd_latent_help, ms_cmd_latent},
   {NULL, NULL, NULL, NULL},
 };
