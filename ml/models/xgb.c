@@ -236,6 +236,28 @@ static PetscErrorCode xgb_gather_root(ms_model m, ms_dataset ds, double **X, dou
   PetscFunctionReturn(0);
 }
 
+/* Boost on rank 0's n x d rows X with target t; c->booster holds the result. */
+static PetscErrorCode xgb_boost(ms_model m, xgb_ctx *c, const double *X, const double *t, int64_t n, int64_t d)
+{
+  DMatrixHandle dm;
+  float        *lab;
+  char          ai[160], cfg[64];
+
+  PetscFunctionBeginUser;
+  xgb_array_interface(X, n, d, ai, sizeof ai);
+  snprintf(cfg, sizeof cfg, "{\"missing\": NaN, \"nthread\": %d}", omp_get_max_threads());
+  XGBCHK(XGDMatrixCreateFromDense(ai, cfg, &dm), PETSC_COMM_SELF);
+  PetscCall(PetscMalloc1(n + 1, &lab));
+  for (int64_t i = 0; i < n; i++) lab[i] = (float)t[i];
+  XGBCHK(XGDMatrixSetFloatInfo(dm, "label", lab, (bst_ulong)n), PETSC_COMM_SELF);
+  PetscCall(PetscFree(lab));
+  XGBCHK(XGBoosterCreate(&dm, 1, &c->booster), PETSC_COMM_SELF);
+  PetscCall(xgb_params(m, c, c->booster));
+  for (PetscInt it = 0; it < c->n_estimators; it++) XGBCHK(XGBoosterUpdateOneIter(c->booster, (int)it, dm), PETSC_COMM_SELF);
+  XGDMatrixFree(dm);
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode xgb_fit(ms_model m, ms_dataset train)
 {
   xgb_ctx       *c = (xgb_ctx *)m->data;
@@ -243,6 +265,8 @@ static PetscErrorCode xgb_fit(ms_model m, ms_dataset train)
   unsigned long  len = 0;
   double        *X, *t;
   PetscBool      own;
+  PetscErrorCode ierr = 0;
+  char           err[1024] = "";
 
   PetscFunctionBeginUser;
   PetscCall(xgb_clear(c));
@@ -250,32 +274,26 @@ static PetscErrorCode xgb_fit(ms_model m, ms_dataset train)
   PetscCallMPI(MPI_Comm_rank(train->comm, &rank));
   PetscCallMPI(MPI_Comm_size(train->comm, &size));
   if (!rank) {
-    const int64_t n = train->n_global;
-    DMatrixHandle dm;
-    float        *lab;
-    char          ai[160], cfg[64];
-
-    xgb_heap_reserve(n, train->n_features);
-    xgb_array_interface(X, n, train->n_features, ai, sizeof ai);
-    snprintf(cfg, sizeof cfg, "{\"missing\": NaN, \"nthread\": %d}", omp_get_max_threads());
-    XGBCHK(XGDMatrixCreateFromDense(ai, cfg, &dm), PETSC_COMM_SELF);
-    PetscCall(PetscMalloc1(n + 1, &lab));
-    for (int64_t i = 0; i < n; i++) lab[i] = (float)t[i];
-    XGBCHK(XGDMatrixSetFloatInfo(dm, "label", lab, (bst_ulong)n), PETSC_COMM_SELF);
-    PetscCall(PetscFree(lab));
-    XGBCHK(XGBoosterCreate(&dm, 1, &c->booster), PETSC_COMM_SELF);
-    PetscCall(xgb_params(m, c, c->booster));
-    for (PetscInt it = 0; it < c->n_estimators; it++) XGBCHK(XGBoosterUpdateOneIter(c->booster, (int)it, dm), PETSC_COMM_SELF);
-    XGDMatrixFree(dm);
-    xgb_heap_release();
-    if (size > 1) PetscCall(xgb_serialise(c));
+    xgb_heap_reserve(train->n_global, train->n_features);
+    ierr = xgb_boost(m, c, X, t, train->n_global, train->n_features);
+    xgb_heap_release(); /* also after a failure */
+    if (!ierr && size > 1) ierr = xgb_serialise(c);
+    if (ierr) snprintf(err, sizeof err, "%s", XGBGetLastError()); /* failures are XGBoost's but for memory */
     len = (unsigned long)c->ubj_len;
   }
   if (!own) {
     if (X != train->X) PetscCall(PetscFree(X));
     PetscCall(PetscFree(t));
   }
-  if (size == 1) PetscFunctionReturn(0);
+  if (size == 1) {
+    PetscCall(ierr);
+    PetscFunctionReturn(0);
+  }
+  /* Every rank learns whether rank 0's boosting failed, and why, so none waits for the model. */
+  int failed = ierr != 0;
+  PetscCallMPI(MPI_Bcast(&failed, 1, MPI_INT, 0, train->comm));
+  PetscCallMPI(MPI_Bcast(err, sizeof err, MPI_CHAR, 0, train->comm));
+  if (failed) SETERRQ(train->comm, PETSC_ERR_LIB, "XGBoost (rank 0): %s", err[0] ? err : "failed");
   PetscCallMPI(MPI_Bcast(&len, 1, MPI_UNSIGNED_LONG, 0, train->comm));
   if (rank) PetscCall(PetscMalloc1(len + 1, &c->ubj));
   PetscCallMPI(MPI_Bcast(c->ubj, (int)len, MPI_BYTE, 0, train->comm));
