@@ -21,6 +21,6 @@ const ms_command ms_commands[] = {
   {"formula", "print the formula a symbolic model (sisso) learned", ms_cmd_formula_help, ms_cmd_formula},
   {"sims", "ToF-SIMS peak tables: preprocess, pca, classify (-compare), nmf, mixtures", ms_cmd_sims_help, ms_cmd_sims},
   {"describe", "microstructure descriptors of volumes: porosity, surface area, S2 by FFT (FFTW MPI), chords, two-point PCA", ms_cmd_describe_help, ms_cmd_describe},
-  {"vae", "3-D convolutional VAE of voxel structures (oneDNN, data-parallel): train, encode, decode", ms_cmd_vae_help, ms_cmd_vae},
+  {"vae", "3-D convolutional VAE of voxel structures (oneDNN, data-parallel): train, encode, decode, transfer", ms_cmd_vae_help, ms_cmd_vae},
   {NULL, NULL, NULL, NULL},
 };
