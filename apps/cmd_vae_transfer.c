@@ -68,6 +68,8 @@ PetscErrorCode ms_cmd_vae_transfer(MPI_Comm comm)
   H5Gclose(g);
   PetscCall(ms_h5_close(&f));
   PetscCall(ms_vae_transfer_data_load(comm, data, dataset, ms_vae_get_arch(v)->size, labels, target, idcol, &d, &skipped));
+  PetscCall(ms_output_check(comm, out)); /* before the work: never replace an input */
+  PetscCall(ms_output_check(comm, csv));
   PetscCall(ms_log(comm, "vae transfer: %lld labelled structures (%lld rows without a finite %s skipped), %lld train / %lld test, %lld repeats x 2 strategies\n",
                    (long long)d.n, (long long)skipped, target, (long long)p.n_train, (long long)(d.n - p.n_train), (long long)p.repeats));
   PetscCall(ms_vae_transfer_run(comm, v, &d, &p, &res));
