@@ -4,11 +4,13 @@ over ranks, 1 thread per rank) beside the PyTorch peer (torch_transfer.py: same 
 head, epochs, batch, 1 thread), on N generated structures (`generate -batch N -resize SIZE`)
 with a small VAE trained first (widths 8,16,32, hidden 256, latent 32) and a synthetic label,
 Bruggeman's tortuosity porosity^-1/2 (a real `label` campaign is hours of solves). One JSON line
-per run: wall seconds, seconds per repeat (both strategies), mean train/test MSE per strategy.
+per run: wall seconds and CPU seconds (summed over ranks; the figure that survives a shared
+machine) in all and per repeat (both strategies), mean train/test MSE per strategy.
 usage: bench_transfer.py MATSCREEN [N=300] [SIZE=32] [REPEATS=4] [EPOCHS=20] [VAE_EPOCHS=10]
 """
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -45,13 +47,17 @@ common = ["-model", f"{d}/vae.h5", "-data", data, "-labels", f"{d}/tau.csv", "-t
 for ranks in (1, 2):
     out = f"{d}/t{ranks}.h5"
     cmd = (["mpiexec", "--oversubscribe", "-n", str(ranks)] if ranks > 1 else []) + [ms, "vae", "transfer"] + common + ["-output", out]
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, env=env)
     t = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)  # all ranks (mpiexec waits for them)
     with h5py.File(out) as f:
         a = dict(f["transfer"].attrs)
     print(json.dumps({"impl": "matscreen", "ranks": ranks, "threads": 1, "n": n, "size": size, "repeats": repeats, "n_train": n_train, "epochs": epochs,
                       "batch": 64, "seconds": round(t, 3), "s_per_repeat": round(t / repeats, 3),
+                      "cpu_s": round(cpu, 3), "cpu_s_per_repeat": round(cpu / repeats, 3),
                       **{f"{s}_{k}_mean": round(float(a[f"{p}_mse_{k}_mean"]), 6) for s, p in (("transfer_learning", "transfer"), ("from_scratch", "scratch"))
                          for k in ("train", "test")}}), flush=True)
 subprocess.run(["/usr/bin/python3", f"{here}/torch_transfer.py", f"{d}/vae.h5", data, f"{d}/tau.csv", CH, HID, LAT, str(n_train), str(repeats),
