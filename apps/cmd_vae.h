@@ -13,6 +13,7 @@ PetscErrorCode ms_cmd_stem_path(const char *out, const char *suffix, char *buf, 
   "       matscreen vae transfer -model vae.h5 -data structures.h5 [-dataset /structures] -labels labels.h5:/labels|labels.csv\n" \
   "                              [-target tau_mean] [-id_column index] -output transfer.h5 [-csv transfer.csv] [-repeats 20]\n" \
   "                              [-n_train 250] [-epochs 100] [-batch 64] [-hidden 64] [-lr 1e-5] [-l2 1e-5] [-seed 0] [-chunk 8]\n" \
+  "                              [-vae_layout plain|blocked]\n" \
   "  transfer: dissertation Figure 4.13. The trained VAE's encoder, frozen (latent mean, no sampling), + Dense\n" \
   "  hidden ReLU + Dense hidden ReLU + linear head (Xavier init, L2 on the head's weights, MSE, Adam), against the\n" \
   "  same network with the encoder trained from random weights, -repeats times (repeat r on rank r mod P; its split\n" \

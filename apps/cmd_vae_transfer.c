@@ -1,6 +1,7 @@
 /* cmd_vae_transfer.c - `matscreen vae transfer`: a trained VAE's frozen encoder + a dense head
  * against the same network from scratch, repeated (library: ml/vae/ms_vae_transfer.h). */
 #include "cmd_vae.h"
+#include "ms_dnn.h"
 #include "ms_error.h"
 #include "ms_h5.h"
 #include "ms_log.h"
@@ -14,7 +15,8 @@ PetscErrorCode ms_cmd_vae_transfer(MPI_Comm comm)
 {
   char                   model[PETSC_MAX_PATH_LEN] = "", data[PETSC_MAX_PATH_LEN] = "", dataset[PETSC_MAX_PATH_LEN] = "/structures";
   char                   labels[PETSC_MAX_PATH_LEN] = "", target[256] = "tau_mean", idcol[256] = "", out[PETSC_MAX_PATH_LEN] = "", csv[PETSC_MAX_PATH_LEN] = "";
-  PetscInt               chunk = 8, repeats, n_train, epochs, batch, hidden, seed = 0;
+  const char *const      layouts[] = {"plain", "blocked"};
+  PetscInt               layout = 0, chunk = 8, repeats, n_train, epochs, batch, hidden, seed = 0;
   PetscBool              help, has_csv;
   ms_vae_transfer_params p;
   ms_vae_transfer_data   d;
@@ -48,6 +50,8 @@ PetscErrorCode ms_cmd_vae_transfer(MPI_Comm comm)
   PetscCall(PetscOptionsReal("-l2", "L2 penalty on the head's weights (seed: 1e-5)", NULL, p.l2, &p.l2, NULL));
   PetscCall(PetscOptionsInt("-seed", "seed of the splits, initial weights and batches (repeat r: stream (seed, r))", NULL, seed, &seed, NULL));
   PetscCall(PetscOptionsInt("-chunk", "structures per oneDNN call", NULL, chunk, &chunk, NULL));
+  PetscCall(PetscOptionsEList("-vae_layout", "convolution layouts: plain (ncdhw, no reorders) or blocked (oneDNN's choice, reorders per call)", NULL, layouts, 2,
+                              layouts[layout], &layout, NULL));
   PetscOptionsEnd();
   PetscCall(ms_options_help_requested(&help));
   if (help) PetscFunctionReturn(0);
@@ -61,6 +65,7 @@ PetscErrorCode ms_cmd_vae_transfer(MPI_Comm comm)
   if (!has_csv) PetscCall(ms_cmd_stem_path(out, ".csv", csv, sizeof csv));
   p.repeats = repeats; p.n_train = n_train; p.epochs = epochs; p.batch = batch; p.hidden = hidden; p.seed = (uint64_t)seed;
 
+  ms_dnn_set_layout(layout ? MS_DNN_LAYOUT_BLOCKED : MS_DNN_LAYOUT_PLAIN); /* before any layer exists */
   PetscCall(ms_h5_open_read(comm, model, &f));
   g = H5Gopen2(f->fid, "/vae", H5P_DEFAULT);
   MS_H5CHK(g, comm, "vae transfer: %s has no group /vae (write one with `matscreen vae train`)", model);
