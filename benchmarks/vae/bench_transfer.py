@@ -13,6 +13,7 @@ usage: bench_transfer.py MATSCREEN [N=300] [SIZE=32] [REPEATS=4] [EPOCHS=20] [VA
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -66,3 +67,4 @@ for ranks, nt, layout in ((1, n_train, "plain"), (2, n_train, "plain"), (1, n_tr
                          for k in ("train", "test")}}), flush=True)
 subprocess.run(["/usr/bin/python3", f"{here}/torch_transfer.py", f"{d}/vae.h5", data, f"{d}/tau.csv", CH, HID, LAT, str(n_train), str(repeats),
                 str(epochs), "64", LR, "1"], check=True, env=env)
+shutil.rmtree(d)

@@ -15,6 +15,7 @@
 usage: vae_transfer_test.py   (env MATSCREEN)
 """
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -124,4 +125,7 @@ for r, s in zip(rows[1:], ("transfer", "scratch")):
 check(os.path.exists("one.csv.meta.json"), "CSV provenance sidecar")
 with h5py.File("one.h5") as f:
     check("option_names" in f.attrs and "input_files" in f.attrs, "HDF5 provenance attributes")
+os.chdir("/")
+if not bad:
+    shutil.rmtree(d)  # kept for inspection on failure
 sys.exit(1 if bad else 0)
