@@ -23,5 +23,6 @@ const ms_command ms_commands[] = {
   {"describe", "microstructure descriptors of volumes: porosity, surface area, S2 by FFT (FFTW MPI), chords, two-point PCA", ms_cmd_describe_help, ms_cmd_describe},
   {"vae", "3-D convolutional VAE of voxel structures (oneDNN, data-parallel): train, encode, decode", ms_cmd_vae_help, ms_cmd_vae},
   {"latent", "latent-space PCA diagnostics (porosity, stretch) and the Table 4.4 nearest-neighbour estimate of new volumes", ms_cmd_latent_help, ms_cmd_latent},
+  {"vae", "3-D convolutional VAE of voxel structures (oneDNN, data-parallel): train, encode, decode, transfer", ms_cmd_vae_help, ms_cmd_vae},
   {NULL, NULL, NULL, NULL},
 };
