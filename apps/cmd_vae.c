@@ -162,6 +162,22 @@ static PetscErrorCode vae_train(MPI_Comm comm)
   PetscFunctionReturn(0);
 }
 
+/* The trained VAE of MODEL's /vae group (encode and decode), or an error naming the file. */
+static PetscErrorCode vae_model_load(MPI_Comm comm, const char *model, const char *who, PetscInt chunk, ms_vae *v)
+{
+  ms_h5_file f;
+  hid_t      g;
+
+  PetscFunctionBeginUser;
+  PetscCall(ms_h5_open_read(comm, model, &f));
+  g = H5Gopen2(f->fid, "/vae", H5P_DEFAULT);
+  MS_H5CHK(g, comm, "vae %s: %s has no group /vae (write one with `matscreen vae train`)", who, model);
+  PetscCall(ms_vae_load_h5(comm, g, model, chunk, v));
+  H5Gclose(g);
+  PetscCall(ms_h5_close(&f));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode vae_encode(MPI_Comm comm)
 {
   char        model[PETSC_MAX_PATH_LEN] = "", data[PETSC_MAX_PATH_LEN] = "", dataset[PETSC_MAX_PATH_LEN] = "/structures", out[PETSC_MAX_PATH_LEN] = "";
@@ -188,12 +204,7 @@ static PetscErrorCode vae_encode(MPI_Comm comm)
   PetscCall(ms_options_check_unused(comm, NULL));
   PetscCheck(model[0] && data[0] && out[0], comm, MS_ERR_USER, "vae encode: missing required option %s", !model[0] ? "-model" : !data[0] ? "-data" : "-output");
   PetscCheck(chunk >= 1, comm, MS_ERR_USER, "option -chunk: %d is out of range (expected >= 1)", (int)chunk);
-  PetscCall(ms_h5_open_read(comm, model, &f));
-  g = H5Gopen2(f->fid, "/vae", H5P_DEFAULT);
-  MS_H5CHK(g, comm, "vae encode: %s has no group /vae (write one with `matscreen vae train`)", model);
-  PetscCall(ms_vae_load_h5(comm, g, model, chunk, &v));
-  H5Gclose(g);
-  PetscCall(ms_h5_close(&f));
+  PetscCall(vae_model_load(comm, model, "encode", chunk, &v));
   L = ms_vae_get_arch(v)->latent;
   PetscCall(ms_vae_data_load(comm, data, dataset, ms_vae_get_arch(v)->size, &d));
   PetscCall(PetscMalloc3(PetscMax(1, d.n_local * L), &mu, PetscMax(1, d.n_local * L), &lv, PetscMax(1, d.n_local * L), &buf));
@@ -222,7 +233,6 @@ static PetscErrorCode vae_decode(MPI_Comm comm)
   PetscInt    chunk = 8;
   PetscBool   help;
   ms_h5_file  f;
-  hid_t       g;
   ms_vae      v;
   int         rank_ds;
   int64_t     dims[3], L, S, start, nloc, ng;
@@ -244,12 +254,7 @@ static PetscErrorCode vae_decode(MPI_Comm comm)
   PetscCall(ms_options_check_unused(comm, NULL));
   PetscCheck(model[0] && lat[0] && out[0], comm, MS_ERR_USER, "vae decode: missing required option %s", !model[0] ? "-model" : !lat[0] ? "-latent" : "-output");
   PetscCheck(chunk >= 1, comm, MS_ERR_USER, "option -chunk: %d is out of range (expected >= 1)", (int)chunk);
-  PetscCall(ms_h5_open_read(comm, model, &f));
-  g = H5Gopen2(f->fid, "/vae", H5P_DEFAULT);
-  MS_H5CHK(g, comm, "vae decode: %s has no group /vae (write one with `matscreen vae train`)", model);
-  PetscCall(ms_vae_load_h5(comm, g, model, chunk, &v));
-  H5Gclose(g);
-  PetscCall(ms_h5_close(&f));
+  PetscCall(vae_model_load(comm, model, "decode", chunk, &v));
   L = ms_vae_get_arch(v)->latent;
   S = ms_vae_get_arch(v)->size;
   PetscCall(ms_h5_open_read(comm, lat, &f));

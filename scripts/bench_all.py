@@ -109,17 +109,17 @@ def main():
     a = ap.parse_args()
     build = os.path.abspath(a.build)
     ms = os.path.join(build, "bin", "matscreen")
-    todo = benchmarks(build, ms)
+    selected = benchmarks(build, ms)
     if a.list:
-        for n, cmd, t in todo:
+        for n, cmd, t in selected:
             print(f"{n:24s} {' '.join(cmd)}")
         return 0
     if a.only:
         want = a.only.split(",")
-        unknown = set(want) - {n for n, _, _ in todo}
+        unknown = set(want) - {n for n, _, _ in selected}
         if unknown:
             sys.exit(f"bench_all: unknown benchmark(s) {', '.join(sorted(unknown))}; --list shows them")
-        todo = [t for t in todo if t[0] in want]
+        selected = [t for t in selected if t[0] in want]
     if not os.access(ms, os.X_OK):
         sys.exit(f"bench_all: {ms} not found: build first (make build)")
     out = os.path.abspath(a.out or os.path.join(build, "bench"))
@@ -133,7 +133,7 @@ def main():
     shared = os.environ.get("MS_SHARED_DATA") or next((d for d in (os.path.join(ROOT, "..", "shared", "data"),
                                                                      os.path.join(ROOT, "..", "..", "shared", "data"))
                                                           if os.path.isdir(d)), "../shared/data")
-    for name, cmd, timeout in todo:
+    for name, cmd, timeout in selected:
         if name == "featurize_composition" and not os.path.isdir(os.path.join(shared, "obelix")):
             print(f"bench_all: {name} skipped: no OBELiX data ({shared}/obelix; set MS_SHARED_DATA)", file=sys.stderr)
             runs.append({"benchmark": name, "command": cmd, "status": "skipped", "seconds": 0, "figures": 0})

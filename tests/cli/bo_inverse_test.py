@@ -26,14 +26,15 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from stop_shim import signal_main_thread, stop_env, wait_stopped  # noqa: E402
+
 MS = os.environ.get("MATSCREEN", "matscreen")
 MPI = ["mpiexec", "--oversubscribe", "-n"]
-SHIM = os.environ.get("MS_SHIM", "")
 fails = []
 
 GRID = {"n_points": [6, 12, 18, 24, 30], "radius": [1.5, 2, 2.5, 3, 3.5], "stretch_z": [0.5, 0.625, 0.75, 0.875, 1]}
@@ -156,29 +157,6 @@ def case_ranks(d):
     check(not np.array_equal(g1[:, 3], h1[:12, 3]), "-replicates 3 averages other structures than -replicates 1")
 
 
-def stop_env(ckpt):
-    env = dict(os.environ, LD_PRELOAD=SHIM, MS_STOP_AT_RENAME=os.path.basename(ckpt))
-    env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0").lstrip(":")
-    return env
-
-
-def state(pid):
-    try:
-        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return None
-
-
-def wait_stopped(p, ckpt, single=False):
-    t0 = time.time()
-    while time.time() - t0 < 120 and p.poll() is None:
-        ranks = [p.pid] if single else subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True, text=True).stdout.split()
-        if os.path.exists(ckpt) and any(state(r) == "T" for r in ranks):
-            return ranks
-        time.sleep(0.02)
-    return []
-
-
 def case_resume(d):
     setup(d)
     b = base(d)[:-2] + ["-budget", "14"]
@@ -192,7 +170,7 @@ def case_resume(d):
         ranks = wait_stopped(p, out + ".ckpt")
         check(len(ranks) == 2, f"{how}: the run was still going at its first checkpoint")
         for r in ranks:
-            os.kill(int(r), signal.SIGKILL if how == "kill" else signal.SIGTERM)
+            signal_main_thread(r, signal.SIGKILL if how == "kill" else signal.SIGTERM)
         for r in ranks:
             os.kill(int(r), signal.SIGCONT)
         _, err = p.communicate(timeout=120)
@@ -211,7 +189,7 @@ def case_resume(d):
     p = subprocess.Popen([MS] + b + ["-output", f"{d}/y.h5"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          env=stop_env(f"{d}/y.h5.ckpt"))
     wait_stopped(p, f"{d}/y.h5.ckpt", single=True)
-    p.send_signal(signal.SIGTERM)
+    signal_main_thread(p.pid, signal.SIGTERM)
     p.send_signal(signal.SIGCONT)
     p.communicate()
     check(p.returncode == 75 and os.path.exists(f"{d}/y.h5.ckpt"), f"single rank SIGTERM: status {p.returncode}, checkpoint kept")

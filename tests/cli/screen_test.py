@@ -23,13 +23,14 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from stop_shim import signal_main_thread, stop_env, wait_stopped  # noqa: E402
+
 MS = os.environ.get("MATSCREEN", "matscreen")
 MPI = ["mpiexec", "--oversubscribe", "-n"]
-SHIM = os.environ.get("MS_SHIM", "")   # libms_kill_at_write.so (resume case)
 fails = []
 
 
@@ -280,32 +281,6 @@ def case_space(d):
 SPACE = ["-space", "a=-0.2:1.2:0.002,b=0:1:0.01,c=0.5"]
 
 
-def stop_env(ckpt):
-    """environment that stops the rank writing CKPT right after its first commit (the shim
-    tests/cli/kill_at_write.c, MS_STOP_AT_RENAME): no race between the screen and the signal"""
-    env = dict(os.environ, LD_PRELOAD=SHIM, MS_STOP_AT_RENAME=os.path.basename(ckpt))
-    env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0").lstrip(":")
-    return env
-
-
-def state(pid):
-    try:
-        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return None
-
-
-def wait_stopped(p, ckpt, single=False):
-    """wait until CKPT exists and a rank is stopped in the shim; return the rank pids"""
-    t0 = time.time()
-    while time.time() - t0 < 120 and p.poll() is None:
-        ranks = [p.pid] if single else subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True, text=True).stdout.split()
-        if os.path.exists(ckpt) and any(state(r) == "T" for r in ranks):
-            return ranks
-        time.sleep(0.02)
-    return []
-
-
 def case_resume(d):
     make_data(d)
     train(d, "gpr", "y1", "gpr.h5", ["-scaler", "standard"])
@@ -320,7 +295,7 @@ def case_resume(d):
         ranks = wait_stopped(p, out + ".ckpt")
         check(len(ranks) == 2, f"{how}: the screen was still running at its first checkpoint")
         for r in ranks:
-            os.kill(int(r), signal.SIGKILL if how == "kill" else signal.SIGTERM)
+            signal_main_thread(r, signal.SIGKILL if how == "kill" else signal.SIGTERM)
         for r in ranks:                    # a stopped rank gets its SIGTERM when it continues
             os.kill(int(r), signal.SIGCONT)
         _, err = p.communicate(timeout=120)
@@ -340,7 +315,7 @@ def case_resume(d):
     p = subprocess.Popen([MS] + base + ["-output", f"{d}/y.csv"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          env=stop_env(f"{d}/y.csv.ckpt"))
     wait_stopped(p, f"{d}/y.csv.ckpt", single=True)
-    p.send_signal(signal.SIGTERM)
+    signal_main_thread(p.pid, signal.SIGTERM)
     p.send_signal(signal.SIGCONT)
     p.communicate()
     check(p.returncode == 75 and os.path.exists(f"{d}/y.csv.ckpt"), f"single rank SIGTERM: status {p.returncode}, checkpoint kept")

@@ -19,13 +19,14 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from stop_shim import signal_main_thread, stop_env, wait_stopped  # noqa: E402
+
 MS = os.environ["MATSCREEN"]
-SHIM = os.environ["MS_SHIM"]
 MPI = ["mpiexec", "--oversubscribe", "-n"]
 bad = 0
 
@@ -81,18 +82,11 @@ check(os.path.getsize("ref_loss.png") > 1000, "loss plot written")
 # stopped after its first checkpoint, then killed (SIGKILL) or asked to stop (SIGTERM), resumed
 for how in ("kill", "term"):
     out = f"{how}.h5"
-    env = dict(os.environ, LD_PRELOAD=SHIM, MS_STOP_AT_RENAME=out + ".ckpt")
-    pr = subprocess.Popen([MS] + TRAIN + ["-epochs", "3", "-output", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    t0 = time.time()
-    while time.time() - t0 < 120 and pr.poll() is None:
-        try:
-            if open(f"/proc/{pr.pid}/stat").read().rsplit(")", 1)[1].split()[0] == "T" and os.path.exists(out + ".ckpt"):
-                break
-        except OSError:
-            pass
-        time.sleep(0.02)
+    pr = subprocess.Popen([MS] + TRAIN + ["-epochs", "3", "-output", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          env=stop_env(out + ".ckpt"))
+    wait_stopped(pr, out + ".ckpt", single=True)
     check(pr.poll() is None, f"{how}: run stopped at its first checkpoint")
-    pr.send_signal(signal.SIGKILL if how == "kill" else signal.SIGTERM)
+    signal_main_thread(pr.pid, signal.SIGKILL if how == "kill" else signal.SIGTERM)
     pr.send_signal(signal.SIGCONT)
     pr.communicate()
     if how == "term":

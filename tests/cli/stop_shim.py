@@ -1,0 +1,50 @@
+"""Stopping a run at its first checkpoint, without a timing window (shared by the resume tests).
+
+The shim tests/cli/kill_at_write.c (MS_SHIM = its path) stops the process with SIGSTOP right
+after its first rename() onto a path containing MS_STOP_AT_RENAME, so a test signals a run that
+is provably mid-way with a committed checkpoint, on a fast or a loaded machine."""
+import os
+import subprocess
+import time
+
+SHIM = os.environ.get("MS_SHIM", "")
+
+
+def stop_env(ckpt):
+    """environment for a run whose rank writing CKPT stops right after its first commit"""
+    env = dict(os.environ, LD_PRELOAD=SHIM, MS_STOP_AT_RENAME=os.path.basename(ckpt))
+    # the shim is not instrumented: under ASan it must be allowed to load before the runtime
+    env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0").lstrip(":")
+    return env
+
+
+def state(pid):
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+def wait_stopped(p, ckpt, single=False):
+    """wait until CKPT exists and a process is stopped in the shim; return the pids to signal
+    (p itself when SINGLE, else mpiexec p's children, the ranks); [] if p ended first"""
+    t0 = time.time()
+    while time.time() - t0 < 120 and p.poll() is None:
+        pids = [p.pid] if single else subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True, text=True).stdout.split()
+        if os.path.exists(ckpt) and any(state(r) == "T" for r in pids):
+            return pids
+        time.sleep(0.02)
+    return []
+
+
+def signal_main_thread(pid, sig):
+    """send SIG to the main thread of the stopped process PID (tgkill), not to the process.
+
+    A signal sent to a process (kill) is taken by whichever of its threads runs first after
+    SIGCONT: an OpenMP or MPI progress thread may run the handler after the main thread has
+    already looked at the stop flag, and the run then stops one checkpoint later. A signal
+    sent to the main thread runs its handler before that thread returns from the stop."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.tgkill(int(pid), int(pid), int(sig)) != 0:
+        raise OSError(ctypes.get_errno(), f"tgkill({pid}, {sig})")
