@@ -29,11 +29,7 @@
  * (XGDMatrixCreateFromDense at fit, in-place XGBoosterPredictFromDense at prediction: no
  * float copy and no prediction DMatrix); XGBoost casts each value to float, its native
  * precision, exactly as the old explicit copy did. Rank 0 keeps the booster it trained
- * instead of reloading its own serialisation. XGBoost's working set (its CSR copy of the rows,
- * the histogram index, gradients) is first touched during the fit; in a fresh process that is
- * some 16,000 4 KiB page faults for 100,000 x 20 rows, which a warm Python process that has
- * trained before does not pay. xgb_heap_reserve() therefore offers XGBoost heap memory on
- * transparent huge pages for the length of the fit (see there).
+ * instead of reloading its own serialisation.
  *
  * Importances: XGBoost's total gain per feature, normalised to sum to one (the importance
  * scikit-learn's XGBoost wrapper and RandomForest both report).
@@ -42,13 +38,11 @@
  */
 #include "ms_model.h"
 #include "ms_h5.h"
-#include <malloc.h>
 #include <math.h>
 #include <omp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <xgboost/c_api.h>
 
 typedef enum { XGB_HIST = 0, XGB_EXACT, XGB_APPROX } xgb_method;
@@ -152,42 +146,6 @@ static PetscErrorCode xgb_deserialise(ms_model m, xgb_ctx *c)
   PetscFunctionReturn(0);
 }
 
-/* Let XGBoost's fit-time allocations come from a heap region advised for transparent huge pages
-   (2 MiB faults instead of 512 of 4 KiB, fewer TLB misses in the histogram passes): large
-   blocks from the heap rather than fresh mmaps, a reserve of about its working set (3 copies of
-   the rows as 8-byte entries) grown, advised MADV_HUGEPAGE and freed back into the heap
-   untouched, so it costs no memory until XGBoost uses it. xgb_heap_release() restores glibc's
-   default thresholds so the memory is returned afterwards. A no-op where THP or glibc's mallopt
-   is unavailable; results do not depend on it. Measured: 0.85 -> 0.74 CPU s per fit, see
-   benchmarks/RESULTS.md. */
-static void xgb_heap_reserve(int64_t n, int64_t d)
-{
-#if defined(__GLIBC__) && defined(MADV_HUGEPAGE)
-  const size_t    huge = (size_t)2 << 20, bytes = (size_t)(3 * n * d * 8) + 8 * huge;
-  char           *p;
-  uintptr_t       a, e;
-
-  if (!mallopt(M_MMAP_THRESHOLD, 1 << 30) || !mallopt(M_TRIM_THRESHOLD, 1 << 30)) return;
-  if (bytes >= ((size_t)1 << 30) || !(p = malloc(bytes))) return;
-  a = ((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1);
-  e = ((uintptr_t)p + bytes) & ~(uintptr_t)(huge - 1);
-  if (e > a) (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
-  free(p);
-#else
-  (void)n;
-  (void)d;
-#endif
-}
-
-static void xgb_heap_release(void)
-{
-#if defined(__GLIBC__) && defined(MADV_HUGEPAGE)
-  (void)mallopt(M_MMAP_THRESHOLD, 128 * 1024); /* glibc's defaults */
-  (void)mallopt(M_TRIM_THRESHOLD, 128 * 1024);
-  (void)malloc_trim(0);
-#endif
-}
-
 /* The training rows (features and target as double) on rank 0 only, where XGBoost boosts; on
    one rank the dataset's own arrays (*own = true, nothing copied). */
 static PetscErrorCode xgb_gather_root(ms_model m, ms_dataset ds, double **X, double **t, PetscBool *own)
@@ -274,9 +232,7 @@ static PetscErrorCode xgb_fit(ms_model m, ms_dataset train)
   PetscCallMPI(MPI_Comm_rank(train->comm, &rank));
   PetscCallMPI(MPI_Comm_size(train->comm, &size));
   if (!rank) {
-    xgb_heap_reserve(train->n_global, train->n_features);
     ierr = xgb_boost(m, c, X, t, train->n_global, train->n_features);
-    xgb_heap_release(); /* also after a failure */
     if (!ierr && size > 1) ierr = xgb_serialise(c);
     if (ierr) snprintf(err, sizeof err, "%s", XGBGetLastError()); /* failures are XGBoost's but for memory */
     len = (unsigned long)c->ubj_len;
