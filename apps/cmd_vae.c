@@ -1,4 +1,5 @@
 /* cmd_vae.c - `matscreen vae train|encode|decode`: the 3-D convolutional VAE (library: ml/vae/ms_vae.h). */
+#include "cmd_vae.h"
 #include "ms_commands.h"
 #include "ms_dnn.h"
 #include "ms_error.h"
@@ -28,9 +29,9 @@ const char ms_cmd_vae_help[] =
   "  the structures per oneDNN call on a rank (memory). encode: latent mean and log-variance of every structure,\n"
   "  /latent/mu and /latent/logvar (n x latent, structure order of the input). decode: the decoder's voxel\n"
   "  probabilities /probability (n, S, S, S) and the volumes /volumes = probability >= 0.5 (input to vae train\n"
-  "  with -dataset volumes).\n";
+  "  with -dataset volumes).\n" MS_CMD_VAE_TRANSFER_HELP;
 
-static PetscErrorCode stem_path(const char *out, const char *suffix, char *buf, size_t len)
+PetscErrorCode ms_cmd_stem_path(const char *out, const char *suffix, char *buf, size_t len)
 {
   size_t n = strlen(out);
   PetscFunctionBegin;
@@ -100,7 +101,7 @@ static PetscErrorCode vae_train(MPI_Comm comm)
   PetscCall(ms_vae_arch_check(comm, &a));
   p.epochs = epochs; p.batch = batch; p.seed = (uint64_t)seed; p.stop_after = stop_after;
   if (!has_ckpt) snprintf(p.checkpoint, sizeof p.checkpoint, "%s.ckpt", out);
-  if (!has_plot) PetscCall(stem_path(out, "_loss.png", plot, sizeof plot));
+  if (!has_plot) PetscCall(ms_cmd_stem_path(out, "_loss.png", plot, sizeof plot));
   if (!strcmp(plot, "none")) plot[0] = 0;
   if (plot[0]) PetscCall(ms_report_gnuplot_available(comm, "-plot"));
   PetscCall(ms_vae_data_load(comm, data, dataset, size, &d));
@@ -297,6 +298,7 @@ PetscErrorCode ms_cmd_vae(MPI_Comm comm)
   }
   else if (sub && !strcmp(sub, "encode")) PetscCall(vae_encode(comm));
   else if (sub && !strcmp(sub, "decode")) PetscCall(vae_decode(comm));
+  else if (sub && !strcmp(sub, "transfer")) PetscCall(ms_cmd_vae_transfer(comm));
   else {
     PetscBool help;
     PetscCall(ms_options_help_requested(&help));
@@ -304,7 +306,7 @@ PetscErrorCode ms_cmd_vae(MPI_Comm comm)
       PetscCall(ms_log(comm, "%s", ms_cmd_vae_help));
       PetscFunctionReturn(0);
     }
-    SETERRQ(comm, MS_ERR_USER, "vae: unknown subcommand '%s'; use `matscreen vae train|encode|decode ...`", sub ? sub : "");
+    SETERRQ(comm, MS_ERR_USER, "vae: unknown subcommand '%s'; use `matscreen vae train|encode|decode|transfer ...`", sub ? sub : "");
   }
   PetscFunctionReturn(0);
 }

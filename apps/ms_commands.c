@@ -18,9 +18,10 @@ const ms_command ms_commands[] = {
   {"featurize", "featurize inputs into a feature table: composition, electronic, structure, graph", ms_cmd_featurize_help, ms_cmd_featurize},
   {"screen", "screen candidates with saved models: exact top-K or Pareto front, filters, checkpoints", ms_cmd_screen_help, ms_cmd_screen},
   {"bo", "Bayesian optimisation: suggest the next experiments (GP + UCB/EI/PI/EHVI), benchmark strategies", ms_cmd_bo_help, ms_cmd_bo},
-  {"formula", "print the formula a symbolic model (sisso) learned", ms_cmd_formula_help, ms_cmd_formula},
+  {"formula", "print the formula a symbolic model (sisso, kan with -kan_snap) learned", ms_cmd_formula_help, ms_cmd_formula},
   {"sims", "ToF-SIMS peak tables: preprocess, pca, classify (-compare), nmf, mixtures", ms_cmd_sims_help, ms_cmd_sims},
   {"describe", "microstructure descriptors of volumes: porosity, surface area, S2 by FFT (FFTW MPI), chords, two-point PCA", ms_cmd_describe_help, ms_cmd_describe},
-  {"vae", "3-D convolutional VAE of voxel structures (oneDNN, data-parallel): train, encode, decode", ms_cmd_vae_help, ms_cmd_vae},
+  {"latent", "latent-space PCA diagnostics (porosity, stretch) and the Table 4.4 nearest-neighbour estimate of new volumes", ms_cmd_latent_help, ms_cmd_latent},
+  {"vae", "3-D convolutional VAE of voxel structures (oneDNN, data-parallel): train, encode, decode, transfer", ms_cmd_vae_help, ms_cmd_vae},
   {NULL, NULL, NULL, NULL},
 };

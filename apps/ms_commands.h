@@ -50,6 +50,7 @@ MS_DECLARE_COMMAND(describe);
 MS_DECLARE_COMMAND(vae);
 /* `matscreen bo inverse` (apps/cmd_bo_inverse.c; cmd_bo.c dispatches to it). */
 MS_DECLARE_COMMAND(bo_inverse);
+MS_DECLARE_COMMAND(latent);
 
 /* A command that stops early on purpose and leaves consistent output to be continued (a
  * campaign interrupted by SIGTERM) returns this instead of 0: the driver finalises normally

@@ -17,11 +17,19 @@
  * Threads: XGBoost runs on OMP_NUM_THREADS threads of each rank (nthread is set from
  * omp_get_max_threads(), so our OpenMP setting governs it). Seed: -seed.
  *
- * Parallelism. The training rows are gathered and rank 0 of the communicator boosts (XGBoost's
- * own distributed mode needs its Rabit tracker, a second launcher; cross-validation folds
- * and grids run one per rank instead). The model travels as XGBoost's JSON serialisation:
- * broadcast after fit, stored as the uint8 dataset `booster_json` in the model file, so every
- * rank predicts with the same trees. Features enter XGBoost as float, its native precision.
+ * Parallelism. The training rows are gathered on rank 0 of the communicator, which boosts
+ * (XGBoost's own distributed mode needs its Rabit tracker, a second launcher; cross-validation
+ * folds and grids run one per rank instead). The model travels as XGBoost's UBJSON (binary
+ * JSON) serialisation: broadcast after fit when there is more than one rank, stored as the
+ * uint8 dataset `booster_ubj` in the model file, so every rank predicts with the same trees.
+ * Files written before hold `booster_json` (text JSON); both load (XGBoost tells them apart).
+ *
+ * Speed (issue 10: no slower than the xgboost Python package calling the same library). Our
+ * double rows go to XGBoost through its array interface, as numpy arrays do
+ * (XGDMatrixCreateFromDense at fit, in-place XGBoosterPredictFromDense at prediction: no
+ * float copy and no prediction DMatrix); XGBoost casts each value to float, its native
+ * precision, exactly as the old explicit copy did. Rank 0 keeps the booster it trained
+ * instead of reloading its own serialisation.
  *
  * Importances: XGBoost's total gain per feature, normalised to sum to one (the importance
  * scikit-learn's XGBoost wrapper and RandomForest both report).
@@ -32,6 +40,7 @@
 #include "ms_h5.h"
 #include <math.h>
 #include <omp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <xgboost/c_api.h>
@@ -44,8 +53,8 @@ typedef struct {
   double        learning_rate, subsample, colsample, lambda, alpha, min_child_weight;
   xgb_method    method;
   BoosterHandle booster;
-  unsigned char *json;   /* the serialised booster (what is saved and broadcast) */
-  size_t        json_len;
+  unsigned char *ubj;   /* the serialised booster (broadcast, saved); NULL until needed */
+  size_t        ubj_len;
 } xgb_ctx;
 
 #define XGBCHK(call, comm)                                                                      \
@@ -53,16 +62,12 @@ typedef struct {
     if ((call) != 0) SETERRQ((comm), PETSC_ERR_LIB, "XGBoost: %s", XGBGetLastError());          \
   } while (0)
 
-static PetscErrorCode xgb_matrix(ms_dataset X, int64_t n, const double *Xd, DMatrixHandle *dm)
+/* numpy's __array_interface__ (version 3) of n x d row-major doubles, which XGBoost reads in
+   place: the same entry point the Python package uses for a float64 array. */
+static void xgb_array_interface(const double *Xd, int64_t n, int64_t d, char *buf, size_t len)
 {
-  float *f;
-
-  PetscFunctionBeginUser;
-  PetscCall(PetscMalloc1(n * X->n_features + 1, &f));
-  for (int64_t i = 0; i < n * X->n_features; i++) f[i] = (float)Xd[i];
-  XGBCHK(XGDMatrixCreateFromMat(f, (bst_ulong)n, (bst_ulong)X->n_features, NAN, dm), PETSC_COMM_SELF);
-  PetscCall(PetscFree(f));
-  PetscFunctionReturn(0);
+  snprintf(buf, len, "{\"data\": [%llu, true], \"shape\": [%lld, %lld], \"typestr\": \"<f8\", \"version\": 3}",
+           (unsigned long long)(uintptr_t)Xd, (long long)n, (long long)d);
 }
 
 static PetscErrorCode xgb_set(BoosterHandle b, const char *k, const char *v)
@@ -105,19 +110,34 @@ static PetscErrorCode xgb_clear(xgb_ctx *c)
   PetscFunctionBeginUser;
   if (c->booster) XGBoosterFree(c->booster);
   c->booster = NULL;
-  PetscCall(PetscFree(c->json));
-  c->json_len = 0;
+  PetscCall(PetscFree(c->ubj));
+  c->ubj_len = 0;
   PetscFunctionReturn(0);
 }
 
-/* Booster from c->json (after the broadcast or a load). */
-static PetscErrorCode xgb_from_json(ms_model m, xgb_ctx *c)
+/* c->ubj from the booster (rank 0 after fit, before a broadcast or a save). */
+static PetscErrorCode xgb_serialise(xgb_ctx *c)
+{
+  const char *buf;
+  bst_ulong   blen;
+
+  PetscFunctionBeginUser;
+  if (c->ubj) PetscFunctionReturn(0);
+  XGBCHK(XGBoosterSaveModelToBuffer(c->booster, "{\"format\": \"ubj\"}", &blen, &buf), PETSC_COMM_SELF);
+  PetscCall(PetscMalloc1(blen + 1, &c->ubj));
+  PetscCall(PetscMemcpy(c->ubj, buf, blen));
+  c->ubj_len = (size_t)blen;
+  PetscFunctionReturn(0);
+}
+
+/* Booster from c->ubj (after the broadcast or a load; JSON or UBJSON, XGBoost detects which). */
+static PetscErrorCode xgb_deserialise(ms_model m, xgb_ctx *c)
 {
   PetscFunctionBeginUser;
   if (c->booster) XGBoosterFree(c->booster);
   c->booster = NULL;
   XGBCHK(XGBoosterCreate(NULL, 0, &c->booster), m->comm);
-  XGBCHK(XGBoosterLoadModelFromBuffer(c->booster, c->json, (bst_ulong)c->json_len), m->comm);
+  XGBCHK(XGBoosterLoadModelFromBuffer(c->booster, c->ubj, (bst_ulong)c->ubj_len), m->comm);
   {
     char v[16];
     snprintf(v, sizeof v, "%d", omp_get_max_threads());
@@ -126,57 +146,139 @@ static PetscErrorCode xgb_from_json(ms_model m, xgb_ctx *c)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode xgb_fit(ms_model m, ms_dataset train)
+/* The training rows (features and target as double) on rank 0 only, where XGBoost boosts; on
+   one rank the dataset's own arrays (*own = true, nothing copied). */
+static PetscErrorCode xgb_gather_root(ms_model m, ms_dataset ds, double **X, double **t, PetscBool *own)
 {
-  xgb_ctx       *c = (xgb_ctx *)m->data;
-  ms_dataset     rep;
-  PetscMPIInt    rank;
-  unsigned long  len = 0;
+  const int64_t d = ds->n_features;
+  PetscMPIInt   size, rank;
+  double       *tl;
+  int          *counts = NULL, *displs = NULL, mine;
 
   PetscFunctionBeginUser;
-  PetscCall(xgb_clear(c));
-  PetscCall(ms_dataset_allgather(train, &rep));
-  PetscCallMPI(MPI_Comm_rank(train->comm, &rank));
-  if (!rank) {
-    DMatrixHandle dm;
-    BoosterHandle b;
-    float        *lab;
-    const char   *buf;
-    bst_ulong     blen;
-
-    PetscCall(xgb_matrix(rep, rep->n_global, rep->X, &dm));
-    PetscCall(PetscMalloc1(rep->n_global + 1, &lab));
-    for (int64_t i = 0; i < rep->n_global; i++) lab[i] = (float)(m->task == MS_TASK_CLASSIFICATION ? (double)rep->labels[i] : rep->y[i]);
-    XGBCHK(XGDMatrixSetFloatInfo(dm, "label", lab, (bst_ulong)rep->n_global), PETSC_COMM_SELF);
-    PetscCall(PetscFree(lab));
-    XGBCHK(XGBoosterCreate(&dm, 1, &b), PETSC_COMM_SELF);
-    PetscCall(xgb_params(m, c, b));
-    for (PetscInt it = 0; it < c->n_estimators; it++) XGBCHK(XGBoosterUpdateOneIter(b, (int)it, dm), PETSC_COMM_SELF);
-    XGBCHK(XGBoosterSaveModelToBuffer(b, "{\"format\": \"json\"}", &blen, &buf), PETSC_COMM_SELF);
-    len = (unsigned long)blen;
-    PetscCall(PetscMalloc1(len + 1, &c->json));
-    PetscCall(PetscMemcpy(c->json, buf, len));
-    XGBoosterFree(b);
-    XGDMatrixFree(dm);
+  PetscCallMPI(MPI_Comm_size(ds->comm, &size));
+  PetscCallMPI(MPI_Comm_rank(ds->comm, &rank));
+  *X = NULL;
+  *t = NULL;
+  *own = PETSC_FALSE;
+  if (size == 1 && m->task == MS_TASK_REGRESSION) {
+    *X   = ds->X;
+    *t   = ds->y;
+    *own = PETSC_TRUE;
+    PetscFunctionReturn(0);
   }
-  PetscCall(ms_dataset_destroy(&rep));
-  PetscCallMPI(MPI_Bcast(&len, 1, MPI_UNSIGNED_LONG, 0, train->comm));
-  if (rank) PetscCall(PetscMalloc1(len + 1, &c->json));
-  PetscCallMPI(MPI_Bcast(c->json, (int)len, MPI_BYTE, 0, train->comm));
-  c->json_len = len;
-  PetscCall(xgb_from_json(m, c));
+  PetscCall(PetscMalloc1(ds->n_local + 1, &tl));
+  for (int64_t i = 0; i < ds->n_local; i++) tl[i] = m->task == MS_TASK_CLASSIFICATION ? (double)ds->labels[i] : ds->y[i];
+  if (size == 1) {
+    *X = ds->X;
+    *t = tl;
+    PetscFunctionReturn(0);
+  }
+  PetscCheck(ds->n_global * d < INT32_MAX, ds->comm, PETSC_ERR_SUP, "xgb: %lld training values exceed 32-bit MPI counts",
+             (long long)(ds->n_global * d));
+  if (!rank) {
+    PetscCall(PetscMalloc2(size, &counts, size, &displs));
+    PetscCall(PetscMalloc1(ds->n_global * d + 1, X));
+    PetscCall(PetscMalloc1(ds->n_global + 1, t));
+  }
+  for (int pass = 0; pass < 2; pass++) { /* features (width d), then the target (width 1) */
+    const int64_t w = pass ? 1 : d;
+    mine = (int)(ds->n_local * w);
+    PetscCallMPI(MPI_Gather(&mine, 1, MPI_INT, counts, 1, MPI_INT, 0, ds->comm));
+    if (!rank)
+      for (int r = 0; r < size; r++) displs[r] = r ? displs[r - 1] + counts[r - 1] : 0;
+    PetscCallMPI(MPI_Gatherv(pass ? tl : ds->X, mine, MPI_DOUBLE, pass ? *t : *X, counts, displs, MPI_DOUBLE, 0, ds->comm));
+  }
+  PetscCall(PetscFree(tl));
+  if (!rank) PetscCall(PetscFree2(counts, displs));
   PetscFunctionReturn(0);
 }
 
-/* Raw XGBoost output for the local rows: n values (regression, binary P(class 1)) or n x K. */
-static PetscErrorCode xgb_raw(ms_model m, ms_dataset X, float const **out, bst_ulong *len, DMatrixHandle *dm)
+/* Boost on rank 0's n x d rows X with target t; c->booster holds the result. */
+static PetscErrorCode xgb_boost(ms_model m, xgb_ctx *c, const double *X, const double *t, int64_t n, int64_t d)
 {
-  xgb_ctx *c = (xgb_ctx *)m->data;
+  DMatrixHandle dm;
+  float        *lab;
+  char          ai[160], cfg[64];
+
+  PetscFunctionBeginUser;
+  xgb_array_interface(X, n, d, ai, sizeof ai);
+  snprintf(cfg, sizeof cfg, "{\"missing\": NaN, \"nthread\": %d}", omp_get_max_threads());
+  XGBCHK(XGDMatrixCreateFromDense(ai, cfg, &dm), PETSC_COMM_SELF);
+  PetscCall(PetscMalloc1(n + 1, &lab));
+  for (int64_t i = 0; i < n; i++) lab[i] = (float)t[i];
+  XGBCHK(XGDMatrixSetFloatInfo(dm, "label", lab, (bst_ulong)n), PETSC_COMM_SELF);
+  PetscCall(PetscFree(lab));
+  XGBCHK(XGBoosterCreate(&dm, 1, &c->booster), PETSC_COMM_SELF);
+  PetscCall(xgb_params(m, c, c->booster));
+  for (PetscInt it = 0; it < c->n_estimators; it++) XGBCHK(XGBoosterUpdateOneIter(c->booster, (int)it, dm), PETSC_COMM_SELF);
+  XGDMatrixFree(dm);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode xgb_fit(ms_model m, ms_dataset train)
+{
+  xgb_ctx       *c = (xgb_ctx *)m->data;
+  PetscMPIInt    rank, size;
+  unsigned long  len = 0;
+  double        *X, *t;
+  PetscBool      own;
+  PetscErrorCode ierr = 0;
+  char           err[1024] = "";
+
+  PetscFunctionBeginUser;
+  PetscCall(xgb_clear(c));
+  PetscCall(xgb_gather_root(m, train, &X, &t, &own));
+  PetscCallMPI(MPI_Comm_rank(train->comm, &rank));
+  PetscCallMPI(MPI_Comm_size(train->comm, &size));
+  if (!rank) {
+    ierr = xgb_boost(m, c, X, t, train->n_global, train->n_features);
+    if (!ierr && size > 1) ierr = xgb_serialise(c);
+    if (ierr) snprintf(err, sizeof err, "%s", XGBGetLastError()); /* failures are XGBoost's but for memory */
+    len = (unsigned long)c->ubj_len;
+  }
+  if (!own) {
+    if (X != train->X) PetscCall(PetscFree(X));
+    PetscCall(PetscFree(t));
+  }
+  if (size == 1) {
+    PetscCall(ierr);
+    PetscFunctionReturn(0);
+  }
+  /* Every rank learns whether rank 0's boosting failed, and why, so none waits for the model. */
+  int failed = ierr != 0;
+  PetscCallMPI(MPI_Bcast(&failed, 1, MPI_INT, 0, train->comm));
+  PetscCallMPI(MPI_Bcast(err, sizeof err, MPI_CHAR, 0, train->comm));
+  if (failed) SETERRQ(train->comm, PETSC_ERR_LIB, "XGBoost (rank 0): %s", err[0] ? err : "failed");
+  PetscCallMPI(MPI_Bcast(&len, 1, MPI_UNSIGNED_LONG, 0, train->comm));
+  if (rank) PetscCall(PetscMalloc1(len + 1, &c->ubj));
+  PetscCallMPI(MPI_Bcast(c->ubj, (int)len, MPI_BYTE, 0, train->comm));
+  c->ubj_len = len;
+  if (rank) PetscCall(xgb_deserialise(m, c));
+  PetscFunctionReturn(0);
+}
+
+/* Raw XGBoost output for the local rows: n values (regression, binary P(class 1)) or n x K,
+   predicted in place from our double rows (owned by XGBoost until the next call). */
+static PetscErrorCode xgb_raw(ms_model m, ms_dataset X, float const **out, bst_ulong *len)
+{
+  xgb_ctx         *c = (xgb_ctx *)m->data;
+  char             ai[160];
+  bst_ulong const *shape;
+  bst_ulong        dim;
 
   PetscFunctionBeginUser;
   if (!c->booster) SETERRQ(m->comm, PETSC_ERR_ARG_WRONGSTATE, "xgb: the model is not fitted");
-  PetscCall(xgb_matrix(X, X->n_local, X->X, dm));
-  XGBCHK(XGBoosterPredict(c->booster, *dm, 0, 0, 0, len, out), PETSC_COMM_SELF);
+  *out = NULL;
+  *len = 0;
+  if (X->n_local == 0) PetscFunctionReturn(0);
+  xgb_array_interface(X->X, X->n_local, X->n_features, ai, sizeof ai);
+  XGBCHK(XGBoosterPredictFromDense(c->booster, ai,
+                                   "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, \"iteration_end\": 0, "
+                                   "\"strict_shape\": false, \"missing\": NaN, \"cache_id\": 0}",
+                                   NULL, &shape, &dim, out), PETSC_COMM_SELF);
+  *len = 1;
+  for (bst_ulong k = 0; k < dim; k++) *len *= shape[k];
   PetscFunctionReturn(0);
 }
 
@@ -185,10 +287,9 @@ static PetscErrorCode xgb_predict_proba(ms_model m, ms_dataset X, double *P)
   const int64_t K = m->n_classes, n = X->n_local;
   float const  *o;
   bst_ulong     len;
-  DMatrixHandle dm;
 
   PetscFunctionBeginUser;
-  PetscCall(xgb_raw(m, X, &o, &len, &dm));
+  PetscCall(xgb_raw(m, X, &o, &len));
   if (K == 2) {
     PetscCheck(len == (bst_ulong)n, PETSC_COMM_SELF, PETSC_ERR_LIB, "XGBoost returned %lu values for %lld rows", (unsigned long)len, (long long)n);
     for (int64_t i = 0; i < n; i++) {
@@ -199,7 +300,6 @@ static PetscErrorCode xgb_predict_proba(ms_model m, ms_dataset X, double *P)
     PetscCheck(len == (bst_ulong)(n * K), PETSC_COMM_SELF, PETSC_ERR_LIB, "XGBoost returned %lu values for %lld rows", (unsigned long)len, (long long)n);
     for (int64_t i = 0; i < n * K; i++) P[i] = (double)o[i];
   }
-  XGDMatrixFree(dm);
   PetscFunctionReturn(0);
 }
 
@@ -220,13 +320,11 @@ static PetscErrorCode xgb_predict(ms_model m, ms_dataset X, double *y)
     }
     PetscCall(PetscFree(P));
   } else {
-    float const  *o;
-    bst_ulong     len;
-    DMatrixHandle dm;
-    PetscCall(xgb_raw(m, X, &o, &len, &dm));
+    float const *o;
+    bst_ulong    len;
+    PetscCall(xgb_raw(m, X, &o, &len));
     PetscCheck(len == (bst_ulong)n, PETSC_COMM_SELF, PETSC_ERR_LIB, "XGBoost returned %lu values for %lld rows", (unsigned long)len, (long long)n);
     for (int64_t i = 0; i < n; i++) y[i] = (double)o[i];
-    XGDMatrixFree(dm);
   }
   PetscFunctionReturn(0);
 }
@@ -290,21 +388,23 @@ static PetscErrorCode xgb_save(ms_model m, hid_t group)
   xgb_ctx *c = (xgb_ctx *)m->data;
 
   PetscFunctionBeginUser;
-  if (!c->json) SETERRQ(m->comm, PETSC_ERR_ARG_WRONGSTATE, "xgb: the model is not fitted");
+  if (!c->booster) SETERRQ(m->comm, PETSC_ERR_ARG_WRONGSTATE, "xgb: the model is not fitted");
+  PetscCall(xgb_serialise(c));
   PetscCall(ms_h5_attr_set_int(group, "n_estimators", c->n_estimators));
   PetscCall(ms_h5_attr_set_double(group, "learning_rate", c->learning_rate));
   PetscCall(ms_h5_attr_set_int(group, "max_depth", c->max_depth));
   PetscCall(ms_h5_attr_set_string(group, "tree_method", xgb_method_names[c->method]));
-  PetscCall(ms_h5_attr_set_string(group, "xgboost_format", "json (XGBoosterSaveModelToBuffer)"));
-  PetscCall(ms_h5_write_bytes(group, "booster_json", c->json_len, c->json));
+  PetscCall(ms_h5_attr_set_string(group, "xgboost_format", "ubj (XGBoosterSaveModelToBuffer)"));
+  PetscCall(ms_h5_write_bytes(group, "booster_ubj", c->ubj_len, c->ubj));
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode xgb_load(ms_model m, hid_t group)
 {
-  xgb_ctx *c = (xgb_ctx *)m->data;
-  int64_t  v;
-  char    *s;
+  xgb_ctx  *c = (xgb_ctx *)m->data;
+  int64_t   v;
+  char     *s;
+  PetscBool ubj;
 
   PetscFunctionBeginUser;
   PetscCall(xgb_clear(c));
@@ -317,8 +417,10 @@ static PetscErrorCode xgb_load(ms_model m, hid_t group)
   for (int k = 0; k < 3; k++)
     if (!strcmp(s, xgb_method_names[k])) c->method = (xgb_method)k;
   PetscCall(PetscFree(s));
-  PetscCall(ms_h5_read_bytes(group, "booster_json", &c->json_len, &c->json));
-  PetscCall(xgb_from_json(m, c));
+  /* booster_json: files written before the switch to UBJSON */
+  PetscCall(ms_h5_link_exists(group, "booster_ubj", &ubj));
+  PetscCall(ms_h5_read_bytes(group, ubj ? "booster_ubj" : "booster_json", &c->ubj_len, &c->ubj));
+  PetscCall(xgb_deserialise(m, c));
   PetscFunctionReturn(0);
 }
 

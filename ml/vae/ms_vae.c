@@ -215,6 +215,22 @@ PetscErrorCode ms_vae_encode(ms_vae v, int64_t n, const float *x, float *mu, flo
   PetscFunctionReturn(0);
 }
 
+int64_t ms_vae_n_encoder_params(ms_vae v) { return v->w_off[v->n_enc]; }
+
+PetscErrorCode ms_vae_encode_backward(ms_vae v, int64_t n, const float *x, const float *dmu, float *g)
+{
+  const int64_t L = v->a.latent;
+  float        *dh = v->dact[v->n_enc - 1];
+  PetscFunctionBegin;
+  if (n < 1 || n > v->chunk) SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "VAE: %lld structures per call (chunk %lld)", (long long)n, (long long)v->chunk);
+  for (int64_t i = 0; i < n; i++) {
+    memcpy(dh + i * 2 * L, dmu + i * L, (size_t)L * sizeof *dh);
+    memset(dh + i * 2 * L + L, 0, (size_t)L * sizeof *dh); /* the log-variance is not used downstream */
+  }
+  PetscCall(run_backward(v, 0, v->n_enc, n, x, NULL, g));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode ms_vae_decode(ms_vae v, int64_t n, const float *z, float *p)
 {
   const float *l;

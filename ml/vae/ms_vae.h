@@ -62,6 +62,12 @@ size_t         ms_vae_memory(ms_vae v);
 PetscErrorCode ms_vae_loss_grad(ms_vae v, int64_t n, const float *x, const float *eps, double scale, float *g, double *bce, double *kl);
 /* Latent mean and log-variance (n * latent each) of n <= chunk structures. */
 PetscErrorCode ms_vae_encode(ms_vae v, int64_t n, const float *x, float *mu, float *logvar);
+/* Backward pass of the last ms_vae_encode call (the same n and x; its activations are
+ * reused): dmu (n * latent) = dLoss/dmu, the log-variance gets none. ADDS the encoder's
+ * parameter gradients into g[0 .. ms_vae_n_encoder_params) (the encoder's layers lead the
+ * flat vector; the decoder's part of g is not touched). */
+PetscErrorCode ms_vae_encode_backward(ms_vae v, int64_t n, const float *x, const float *dmu, float *g);
+int64_t        ms_vae_n_encoder_params(ms_vae v);
 /* Voxel probabilities p = sigmoid(logits) (n * size^3) of n <= chunk latent vectors. */
 PetscErrorCode ms_vae_decode(ms_vae v, int64_t n, const float *z, float *p);
 

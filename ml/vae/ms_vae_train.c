@@ -30,13 +30,10 @@ void ms_vae_history_free(ms_vae_history *h)
   memset(h, 0, sizeof *h);
 }
 
-typedef struct {
-  float  *m, *v, *g;  /* Adam moments, gradient */
-  int64_t t;          /* steps taken */
-} adam_state;
+typedef ms_vae_adam adam_state;
 
 /* PyTorch's Adam (torch.optim.Adam, no weight decay, 1.13's single-tensor path). */
-static void adam_step(const ms_vae_train_params *p, int64_t n, float *x, adam_state *s)
+void ms_vae_adam_step(const ms_vae_train_params *p, int64_t n, float *x, adam_state *s)
 {
   const double bc1 = 1.0 - pow(p->beta1, (double)(s->t + 1)), bc2 = 1.0 - pow(p->beta2, (double)(s->t + 1));
   const float  b1 = (float)p->beta1, b2 = (float)p->beta2, step = (float)(p->lr / bc1), sbc2 = (float)sqrt(bc2), eps = (float)p->eps;
@@ -266,7 +263,7 @@ PetscErrorCode ms_vae_train(ms_vae v, const ms_vae_data *d, const ms_vae_train_p
       PetscCall(local_pass(&T, e, nb, order + b0, 1.0 / (double)nb, s.g, sums));
       /* The one reduction per step: gradient sums (float, MPI's order). */
       PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, s.g, (int)np, MPI_FLOAT, MPI_SUM, comm));
-      adam_step(p, np, ms_vae_params(v), &s);
+      ms_vae_adam_step(p, np, ms_vae_params(v), &s);
     }
     PetscCall(PetscFree(order));
     PetscCallMPI(MPI_Allreduce(sums, tot, 2, MPI_DOUBLE, MPI_SUM, comm));

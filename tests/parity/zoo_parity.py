@@ -11,7 +11,9 @@ MODE knn: KNeighborsRegressor / KNeighborsClassifier (uniform and distance weigh
           1e-4, predicted classes equal; SVR (RBF) predictions within 1e-4; Platt probabilities
           sum to one and agree with scikit-learn's argmax on most rows; identical on 2 ranks
      xgb: the xgboost Python package (Debian python3-xgboost, the same 1.7 library) with the same
-          parameters: regression predictions and 2- and 3-class probabilities (float precision)
+          parameters: regression predictions bit-identical (1 and 2 ranks), 2- and 3-class
+          probabilities (float precision; 3 classes also on 2 ranks); a model file in the
+          layout written before UBJSON (text JSON in `booster_json`) predicts the same bits
      adaboost: AdaBoostClassifier(algorithm="SAMME") probabilities and classes exactly (2 and 3
           classes, 1 and 2 ranks); AdaBoost.R2 held-out R^2 within 0.03 of AdaBoostRegressor's
           (its bootstrap streams differ) and clearly above one depth-3 tree
@@ -202,8 +204,18 @@ def mode_xgb(r):
     b = xgboost.train(dict(params, objective="reg:squarederror"), xgboost.DMatrix(Xtr, label=ytr), num_boost_round=100)
     ref = b.predict(xgboost.DMatrix(Xte))
     for np_ in (1, 2):
-        _, cols = r.fit_predict("xgb_reg", np_, ["-model", "xgb"], "xgb_reg_train.csv", "xgb_reg_test.csv", False)
-        check("xgb regression np%d" % np_, [float(v) for v in cols["prediction"]], ref, 1e-5, 1e-4)
+        model, cols = r.fit_predict("xgb_reg", np_, ["-model", "xgb"], "xgb_reg_train.csv", "xgb_reg_test.csv", False)
+        # same library, same float features, same trees: the same float32 predictions
+        check("xgb regression np%d" % np_, [float(v) for v in cols["prediction"]], ref.astype(float), 0.0)
+    # The layout of files written before UBJSON: the booster as text JSON in booster_json.
+    import h5py
+    with h5py.File(model, "r+") as f:
+        g = next(f[k] for k in f if isinstance(f[k], h5py.Group) and "booster_ubj" in f[k])
+        b = xgboost.Booster(model_file=bytearray(g["booster_ubj"][()].tobytes()))
+        del g["booster_ubj"]
+        g.create_dataset("booster_json", data=np.frombuffer(bytes(b.save_raw("json")), dtype=np.uint8))
+    run(r.cmd(1, "predict", "-model", model, "-data", "xgb_reg_test.csv", "-id", "id", "-ignore", "target", "-output", "xgb_old.csv", "-quiet"))
+    check("xgb regression from a booster_json file", [float(v) for v in read_table("xgb_old.csv")["prediction"]], ref.astype(float), 0.0)
     for K in (2, 3):
         Xc, yc = datasets.make_classification(n_samples=400, n_features=5, n_informative=4, n_redundant=0, n_classes=K,
                                               random_state=14 + K)
@@ -214,9 +226,10 @@ def mode_xgb(r):
         b = xgboost.train(obj, xgboost.DMatrix(Xtr, label=ytr), num_boost_round=100)
         P = b.predict(xgboost.DMatrix(Xte))
         P = np.column_stack([1 - P, P]) if K == 2 else P
-        _, cols = r.fit_predict("xgb_cls", 1, ["-model", "xgb"], "xgb_cls_train.csv", "xgb_cls_test.csv", True)
-        check("xgb %d-class probabilities" % K, probs(cols, K), P, 1e-5, 1e-6)
-        check_equal("xgb %d-class classes" % K, classes(cols), P.argmax(axis=1))
+        for np_ in ((1, 2) if K == 3 else (1,)):
+            _, cols = r.fit_predict("xgb_cls", np_, ["-model", "xgb"], "xgb_cls_train.csv", "xgb_cls_test.csv", True)
+            check("xgb %d-class probabilities np%d" % (K, np_), probs(cols, K), P, 1e-5, 1e-6)
+            check_equal("xgb %d-class classes np%d" % (K, np_), classes(cols), P.argmax(axis=1))
 
 
 def mode_adaboost(r):
