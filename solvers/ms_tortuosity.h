@@ -90,7 +90,15 @@ typedef struct {
   PetscBool   assemble;       /* assemble the finest operator even for -pc_type mg (default: matrix-free) */
   PetscBool   share_setup;    /* ms_tortuosity_solve_axes: share operator and multigrid set-up across axes
                                * (default); PETSC_FALSE builds one hierarchy per axis with its faces */
+  /* Default multigrid with a matrix-free finest level: how many coarse levels below it are
+   * matrix-free stencils too (coefficients summed from the finer level, fused damped Jacobi,
+   * mg_shell_sweeps sweeps per smoothing) instead of AIJ with SSOR; the coarsest (LU) is
+   * always assembled. Defaults MS_TORTUOSITY_MG_SHELL_LEVELS / _SWEEPS (benchmarks/RESULTS.md). */
+  PetscInt    mg_shell_levels;
+  PetscInt    mg_shell_sweeps;
 } ms_tortuosity_opts;
+#define MS_TORTUOSITY_MG_SHELL_LEVELS 1
+#define MS_TORTUOSITY_MG_SHELL_SWEEPS 2
 
 typedef struct {
   int                axis;                   /* 0 = x, 1 = y, 2 = z */

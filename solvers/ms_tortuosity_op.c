@@ -306,14 +306,34 @@ static PetscErrorCode op_create_vecs(Mat A, Vec *right, Vec *left)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode op_shell(const ms_tort_slab *s, op_ctx *c, Mat *A)
+/* Insert or add a diagonal (the coarse levels' axis faces, ms_tort_mg_faces_set). */
+static PetscErrorCode op_diagonal_set(Mat A, Vec dv, InsertMode mode)
+{
+  op_ctx            *c;
+  const PetscScalar *y;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(A, &c));
+  PetscCall(VecGetArrayRead(dv, &y));
+  if (mode == INSERT_VALUES)
+    for (int64_t li = 0; li < c->nloc; li++) c->d[li] = y[li];
+  else
+    for (int64_t li = 0; li < c->nloc; li++) c->d[li] += y[li];
+  PetscCall(VecRestoreArrayRead(dv, &y));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode op_shell(op_ctx *c, Mat *A)
 {
   PetscFunctionBeginUser;
-  PetscCall(MatCreateShell(s->comm, (PetscInt)s->nloc, (PetscInt)s->nloc, PETSC_DETERMINE, PETSC_DETERMINE, c, A));
+  PetscCall(MatCreateShell(c->comm, (PetscInt)c->nloc, (PetscInt)c->nloc, PETSC_DETERMINE, PETSC_DETERMINE, c, A));
   PetscCall(MatShellSetOperation(*A, MATOP_MULT, (void (*)(void))op_mult));
   PetscCall(MatShellSetOperation(*A, MATOP_RESIDUAL, (void (*)(void))op_residual));
   PetscCall(MatShellSetOperation(*A, MATOP_CREATE_VECS, (void (*)(void))op_create_vecs));
   PetscCall(MatShellSetOperation(*A, MATOP_GET_DIAGONAL, (void (*)(void))op_diagonal));
+  /* The diagonal is ours to set (the coarse faces of an axis): no shell-managed shift. */
+  PetscCall(MatShellSetManageScalingShifts(*A));
+  PetscCall(MatShellSetOperation(*A, MATOP_DIAGONAL_SET, (void (*)(void))op_diagonal_set));
   PetscCall(MatShellSetOperation(*A, MATOP_GET_ROW, (void (*)(void))op_get_row));
   PetscCall(MatShellSetOperation(*A, MATOP_RESTORE_ROW, (void (*)(void))op_restore_row));
   PetscCall(MatShellSetOperation(*A, MATOP_DESTROY, (void (*)(void))op_destroy));
@@ -321,34 +341,35 @@ static PetscErrorCode op_shell(const ms_tort_slab *s, op_ctx *c, Mat *A)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode op_ctx_new(const ms_tort_slab *s, op_ctx **cp)
+/* A zeroed stencil of nx x ny x nz_local cells whose first row is global row gofs. */
+static PetscErrorCode op_ctx_alloc(MPI_Comm comm, int64_t nx, int64_t ny, int64_t nz_local, int64_t gofs, op_ctx **cp)
 {
   op_ctx     *c;
   PetscMPIInt rank, size;
 
   PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_rank(s->comm, &rank));
-  PetscCallMPI(MPI_Comm_size(s->comm, &size));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCall(PetscNew(&c));
-  c->comm     = s->comm;
-  c->nx       = s->nx;
-  c->ny       = s->ny;
-  c->nxy      = s->nxy;
-  c->nz_local = s->nz_local;
-  c->nloc     = s->nloc;
-  c->gofs     = s->gofs;
+  c->comm     = comm;
+  c->nx       = nx;
+  c->ny       = ny;
+  c->nxy      = nx * ny;
+  c->nz_local = nz_local;
+  c->nloc     = c->nxy * nz_local;
+  c->gofs     = gofs;
   c->lo       = rank > 0 ? rank - 1 : MPI_PROC_NULL;
   c->hi       = rank < size - 1 ? rank + 1 : MPI_PROC_NULL;
   /* gx, gy, gz, d in one huge-page block (32 bytes per voxel). */
   void *blk;
-  PetscCall(ms_tort_huge_calloc(s->comm, 4 * (size_t)s->nloc * sizeof(double), &blk));
+  PetscCall(ms_tort_huge_calloc(comm, 4 * (size_t)c->nloc * sizeof(double), &blk));
   c->gx = (double *)blk;
-  c->gy = c->gx + s->nloc;
-  c->gz = c->gy + s->nloc;
-  c->d  = c->gz + s->nloc;
-  PetscCall(PetscCalloc1(s->nxy, &c->gz_lo));
-  PetscCall(PetscCalloc2(s->nxy, &c->x_lo, s->nxy, &c->x_hi));
-  PetscCall(PetscCalloc1(s->nx, &c->zero_row));
+  c->gy = c->gx + c->nloc;
+  c->gz = c->gy + c->nloc;
+  c->d  = c->gz + c->nloc;
+  PetscCall(PetscCalloc1(c->nxy, &c->gz_lo));
+  PetscCall(PetscCalloc2(c->nxy, &c->x_lo, c->nxy, &c->x_hi));
+  PetscCall(PetscCalloc1(nx, &c->zero_row));
   *cp = c;
   PetscFunctionReturn(0);
 }
@@ -358,7 +379,7 @@ PetscErrorCode ms_tort_op_create_base(const ms_tort_slab *s, Mat *A)
   op_ctx *c;
 
   PetscFunctionBeginUser;
-  PetscCall(op_ctx_new(s, &c));
+  PetscCall(op_ctx_alloc(s->comm, s->nx, s->ny, s->nz_local, s->gofs, &c));
   /* The rows of ms_tort_row without the Dirichlet face terms, in the same summation order
    * (-x, +x, -y, +y, -z, +z; the faces are added last by ms_tort_op_set_faces), so that an
    * axis set on this operator gives the same diagonal bits as ms_tort_row. The +x, +y,
@@ -390,7 +411,7 @@ PetscErrorCode ms_tort_op_create_base(const ms_tort_slab *s, Mat *A)
         if (k == 0) c->gz_lo[li] = g[4];
       }
   }
-  PetscCall(op_shell(s, c, A));
+  PetscCall(op_shell(c, A));
   PetscFunctionReturn(0);
 }
 
@@ -413,5 +434,80 @@ PetscErrorCode ms_tort_op_set_faces(Mat A, PetscInt n, const PetscInt idx[], con
    * on the next KSPSetUp (a shell's assembly does nothing else). */
   PetscCall(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
   PetscCall(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
+  PetscFunctionReturn(0);
+}
+
+/* The Galerkin operator P^T A P of a stencil shell under the rank-local 2x2x2 aggregation of
+ * ms_tortuosity_mg.c (piecewise-constant P), as another stencil shell. Entry (I, J) of
+ * P^T A P is the sum of A_ij over i in aggregate I, j in aggregate J. So a coarse face
+ * conductance is the sum of the fine ones across that aggregate face (a fine face whose two
+ * voxels lie in different aggregates), and the coarse diagonal is the sum of the fine
+ * diagonals minus twice each fine face inside the aggregate (A_ij + A_ji = -2g): the remainder
+ * is the faces leaving it, its Dirichlet terms and its decoupled rows' MS_TORT_DECOUPLED_DIAG.
+ * Aggregates pair the z-planes of the rank's own slab, so the conductance to the rank below
+ * (gz_lo) is the sum over the bottom fine plane's and nothing is communicated. One pass over
+ * the fine coefficients (32 bytes per fine voxel read, 4 written per fine voxel). */
+PetscErrorCode ms_tort_op_coarsen(Mat Af, PetscInt cnx, PetscInt cny, PetscInt cnz_local, PetscInt cgofs, Mat *Ac)
+{
+  op_ctx *f, *c;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(Af, &f));
+  PetscCheck(cnx == (f->nx + 1) / 2 && cny == (f->ny + 1) / 2 && cnz_local == (f->nz_local + 1) / 2, f->comm, PETSC_ERR_ARG_SIZ,
+             "tortuosity multigrid: a %dx%dx%d slab does not aggregate to %dx%dx%d", (int)f->nx, (int)f->ny, (int)f->nz_local, (int)cnx,
+             (int)cny, (int)cnz_local);
+  PetscCall(op_ctx_alloc(f->comm, cnx, cny, cnz_local, cgofs, &c));
+  const int64_t nx = f->nx, ny = f->ny, nzl = f->nz_local;
+  for (int64_t k = 0, li = 0; k < nzl; k++) {
+    const int     zin = k % 2 == 0 && k + 1 < nzl; /* the +z face of this voxel is inside its aggregate */
+    for (int64_t j = 0; j < ny; j++) {
+      const int      yin = j % 2 == 0 && j + 1 < ny;
+      const int64_t  o   = ((k / 2) * cny + j / 2) * cnx;
+      for (int64_t i = 0; i < nx; i++, li++) {
+        const int64_t P = o + i / 2;
+        double        d = f->d[li];
+        if (i % 2 == 0 && i + 1 < nx) d -= 2.0 * f->gx[li];
+        else c->gx[P] += f->gx[li];
+        if (yin) d -= 2.0 * f->gy[li];
+        else c->gy[P] += f->gy[li];
+        if (zin) d -= 2.0 * f->gz[li];
+        else c->gz[P] += f->gz[li];
+        c->d[P] += d;
+        if (k == 0) c->gz_lo[P] += f->gz_lo[li];
+      }
+    }
+  }
+  PetscCall(op_shell(c, Ac));
+  PetscFunctionReturn(0);
+}
+
+/* The rows of a stencil shell as an assembled MPIAIJ matrix (the LU-factored coarsest level). */
+PetscErrorCode ms_tort_op_assemble(Mat A, Mat *B)
+{
+  op_ctx   *c;
+  PetscInt *dnnz, *onnz, n, *cols;
+  PetscScalar *vals;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(A, &c));
+  const PetscInt rstart = (PetscInt)c->gofs, rend = (PetscInt)(c->gofs + c->nloc);
+  PetscCall(PetscMalloc2(c->nloc, &dnnz, c->nloc, &onnz));
+  for (int64_t li = 0; li < c->nloc; li++) {
+    PetscCall(op_get_row(A, rstart + (PetscInt)li, &n, &cols, NULL));
+    dnnz[li] = onnz[li] = 0;
+    for (PetscInt e = 0; e < n; e++) {
+      if (cols[e] >= rstart && cols[e] < rend) dnnz[li]++;
+      else onnz[li]++;
+    }
+  }
+  PetscCall(MatCreateAIJ(c->comm, (PetscInt)c->nloc, (PetscInt)c->nloc, PETSC_DETERMINE, PETSC_DETERMINE, 0, dnnz, 0, onnz, B));
+  for (PetscInt row = rstart; row < rend; row++) {
+    PetscCall(op_get_row(A, row, &n, &cols, &vals));
+    PetscCall(MatSetValues(*B, 1, &row, n, cols, vals, INSERT_VALUES));
+  }
+  PetscCall(MatAssemblyBegin(*B, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(*B, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatSetOption(*B, MAT_SPD, PETSC_TRUE));
+  PetscCall(PetscFree2(dnnz, onnz));
   PetscFunctionReturn(0);
 }
