@@ -93,12 +93,13 @@ typedef struct {
   /* Default multigrid with a matrix-free finest level: how many coarse levels below it are
    * matrix-free stencils too (coefficients summed from the finer level, fused damped Jacobi,
    * mg_shell_sweeps sweeps per smoothing) instead of AIJ with SSOR; the coarsest (LU) is
-   * always assembled. Defaults MS_TORTUOSITY_MG_SHELL_LEVELS / _SWEEPS (benchmarks/RESULTS.md). */
+   * always assembled. Defaults MS_TORTUOSITY_MG_SHELL_LEVELS / _SWEEPS, the fastest measured
+   * (benchmarks/RESULTS.md, "matrix-free coarse levels"); 0 levels = the former AIJ + SSOR. */
   PetscInt    mg_shell_levels;
   PetscInt    mg_shell_sweeps;
 } ms_tortuosity_opts;
 #define MS_TORTUOSITY_MG_SHELL_LEVELS 1
-#define MS_TORTUOSITY_MG_SHELL_SWEEPS 2
+#define MS_TORTUOSITY_MG_SHELL_SWEEPS 3
 
 typedef struct {
   int                axis;                   /* 0 = x, 1 = y, 2 = z */

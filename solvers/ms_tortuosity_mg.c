@@ -265,7 +265,9 @@ PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscIn
       PetscCall(KSPGetPC(k, &kpc));
       if (is_shell[l]) {
         /* A matrix-free level has no SOR: damped Jacobi sweeps (0.7 measured best), each
-         * fused into one pass over the stencil (ms_tortuosity_op.c); two on the finest. */
+         * fused into one pass over the stencil (ms_tortuosity_op.c); two on the finest, `sweeps`
+         * on coarser ones (3 by default: with 2 the 128^3 benchmark takes one more iteration on
+         * two of its three axes; with 3 it keeps SSOR's count at about half SSOR's bytes). */
         PetscCall(ms_tort_op_smoother(k, ops[l], l == 0 ? 2 : sweeps));
       } else {
         PetscCall(PCSetType(kpc, PCSOR));
