@@ -353,6 +353,7 @@ PetscErrorCode ms_tortuosity_solve_axes(ms_volume v, int naxes, const int axes[]
   s.nx = v->nx; s.ny = v->ny; s.nz = v->nz; s.nxy = v->nx * v->ny;
   s.z_start = v->z_start; s.nz_local = v->nz_local; s.nloc = s.nxy * s.nz_local; s.gofs = s.z_start * s.nxy;
   s.data = v->data;
+  s.single = opts.single_coefficients;
   PetscCall(sigma_table(v->comm, &opts, s.sigma, &sigma_p));
 
   /* Percolation: only clusters touching both faces carry current or have a unique solution.

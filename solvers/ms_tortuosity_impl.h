@@ -15,6 +15,7 @@ typedef struct {
   double         sigma[MS_TORTUOSITY_MAX_VALUES];
   const uint8_t *data, *keep;
   double        *s_lo, *s_hi; /* conductivities of the planes just below/above the slab (0 outside) */
+  PetscBool      single;      /* stencil-shell coefficients in single precision (ms_tortuosity_op.c) */
 } ms_tort_slab;
 
 /* Diagonal of the decoupled rows (insulating and non-percolating voxels, phi = 0). Tiny, so
