@@ -156,7 +156,7 @@ PetscErrorCode ms_cmd_tortuosity(MPI_Comm comm)
                             NULL, shell_levels, &shell_levels, NULL));
   PetscCall(PetscOptionsInt("-mg_shell_sweeps", "damped Jacobi sweeps per smoothing on the matrix-free coarse levels", NULL, shell_sweeps,
                             &shell_sweeps, NULL));
-  PetscCall(PetscOptionsBool("-single_coefficients", "matrix-free levels store the stencil in float (16 B/voxel less; exact for one phase)",
+  PetscCall(PetscOptionsBool("-single_coefficients", "the matrix-free finest level stores its face conductances in float (12 B/voxel less; exact for one phase)",
                              NULL, single, &single, NULL));
   PetscCall(PetscOptionsString("-output", "HDF5 file for the results (written atomically)", NULL, out, out, sizeof out, NULL));
   PetscOptionsEnd();

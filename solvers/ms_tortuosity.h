@@ -97,9 +97,9 @@ typedef struct {
    * (benchmarks/RESULTS.md, "matrix-free coarse levels"); 0 levels = the former AIJ + SSOR. */
   PetscInt    mg_shell_levels;
   PetscInt    mg_shell_sweeps;
-  /* Matrix-free levels store their stencil coefficients as float (16 instead of 32 bytes per
-   * voxel; arithmetic stays double). Exact for one conducting phase (conductances 0/1, small
-   * integer diagonals); with several conductivities the operator is rounded to ~6e-8. */
+  /* The matrix-free finest level stores its face conductances as float (20 instead of 32 bytes
+   * per voxel; the diagonal, their exact sum, and the arithmetic stay double). Exact for one
+   * conducting phase (conductances 0/1); with several the conductances are rounded to ~6e-8. */
   PetscBool   single_coefficients;
 } ms_tortuosity_opts;
 #define MS_TORTUOSITY_MG_SHELL_LEVELS 1
