@@ -128,9 +128,11 @@ PetscErrorCode ms_cmd_tortuosity(MPI_Comm comm)
   char               in[PETSC_MAX_PATH_LEN] = "", out[PETSC_MAX_PATH_LEN] = "", dataset[256] = "/volume";
   const char *const  axis_names[] = {"x", "y", "z", "all", "ms_axis", "MS_AXIS_", NULL};
   PetscEnum          axis = (PetscEnum)3;
-  PetscInt           shape[3] = {0, 0, 0}, nshape = 3, phase = 0, ncond = MS_TORTUOSITY_MAX_VALUES;
+  PetscInt           shape[3] = {0, 0, 0}, nshape = 3, phase = 0, ncond = MS_TORTUOSITY_MAX_VALUES,
+                     shell_levels = MS_TORTUOSITY_MG_SHELL_LEVELS, shell_sweeps = MS_TORTUOSITY_MG_SHELL_SWEEPS;
   PetscReal          cond[MS_TORTUOSITY_MAX_VALUES], tol = 1e-4;
-  PetscBool          help, shape_set, phase_set, cond_set, assemble = PETSC_FALSE, share = PETSC_TRUE;
+  PetscBool          help, shape_set, phase_set, cond_set, assemble = PETSC_FALSE, share = PETSC_TRUE,
+                     single = PETSC_FALSE;
   ms_tortuosity_opts o;
 
   PetscFunctionBeginUser;
@@ -150,6 +152,12 @@ PetscErrorCode ms_cmd_tortuosity(MPI_Comm comm)
                              assemble, &assemble, NULL));
   PetscCall(PetscOptionsBool("-share_setup", "-axis all: one operator and multigrid hierarchy for all axes, only the faces change (false: one per axis)",
                              NULL, share, &share, NULL));
+  PetscCall(PetscOptionsInt("-mg_shell_levels", "default multigrid: coarse levels below the finest kept matrix-free (summed stencil, damped Jacobi); 0: AIJ with SSOR",
+                            NULL, shell_levels, &shell_levels, NULL));
+  PetscCall(PetscOptionsInt("-mg_shell_sweeps", "damped Jacobi sweeps per smoothing on the matrix-free coarse levels", NULL, shell_sweeps,
+                            &shell_sweeps, NULL));
+  PetscCall(PetscOptionsBool("-single_coefficients", "the matrix-free finest level stores its face conductances in float (12 B/voxel less; exact for one phase)",
+                             NULL, single, &single, NULL));
   PetscCall(PetscOptionsString("-output", "HDF5 file for the results (written atomically)", NULL, out, out, sizeof out, NULL));
   PetscOptionsEnd();
   PetscCall(ms_options_help_requested(&help));
@@ -159,6 +167,8 @@ PetscErrorCode ms_cmd_tortuosity(MPI_Comm comm)
   PetscCheck(!(phase_set && cond_set), comm, MS_ERR_USER, "-phase and -conductivities exclude each other: give one");
   PetscCheck(phase >= 0 && phase <= 255, comm, MS_ERR_USER, "-phase %d: expected a voxel value 0..255", (int)phase);
   PetscCheck(tol >= 0 && tol < 1, comm, MS_ERR_USER, "-mismatch_tol %g: expected 0 <= tol < 1", (double)tol);
+  PetscCheck(shell_levels >= 0, comm, MS_ERR_USER, "-mg_shell_levels %d: expected >= 0", (int)shell_levels);
+  PetscCheck(shell_sweeps >= 1, comm, MS_ERR_USER, "-mg_shell_sweeps %d: expected >= 1", (int)shell_sweeps);
   PetscCheck(!out[0] || strcmp(in, out), comm, MS_ERR_USER, "-input and -output are the same file '%s'", in);
 
   PetscCall(ms_tortuosity_opts_init(&o));
@@ -168,6 +178,9 @@ PetscErrorCode ms_cmd_tortuosity(MPI_Comm comm)
   o.mismatch_tol = tol;
   o.assemble     = assemble;
   o.share_setup  = share;
+  o.mg_shell_levels = shell_levels;
+  o.mg_shell_sweeps = shell_sweeps;
+  o.single_coefficients = single;
 
   ms_volume v;
   PetscCall(load_volume(comm, in, dataset, nshape, shape, &v));
@@ -218,6 +231,9 @@ PetscErrorCode ms_cmd_tortuosity(MPI_Comm comm)
       PetscCall(ms_h5_set_units(g, "conductivities", "1 (relative: the conductivity of each voxel value)"));
     } else PetscCall(ms_h5_attr_set_int(g, "phase", phase));
     PetscCall(ms_h5_attr_set_double(g, "mismatch_tol", tol));
+    PetscCall(ms_h5_attr_set_int(g, "mg_shell_levels", shell_levels));
+    PetscCall(ms_h5_attr_set_int(g, "mg_shell_sweeps", shell_sweeps));
+    PetscCall(ms_h5_attr_set_int(g, "single_coefficients", single ? 1 : 0));
     PetscCall(ms_h5_attr_set_int(g, "peak_rss_bytes_sum", (int64_t)rss_sum * 1024));
     PetscCall(ms_h5_attr_set_int(g, "peak_rss_bytes_max", (int64_t)rss_max * 1024));
     PetscCall(ms_h5_attr_set_string(g, "peak_rss_bytes_sum_units", "byte"));

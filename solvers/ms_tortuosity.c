@@ -15,6 +15,8 @@ PetscErrorCode ms_tortuosity_opts_init(ms_tortuosity_opts *opts)
   opts->mismatch_tol = 1e-4;
   opts->max_it       = 10000;
   opts->share_setup  = PETSC_TRUE;
+  opts->mg_shell_levels = MS_TORTUOSITY_MG_SHELL_LEVELS;
+  opts->mg_shell_sweeps = MS_TORTUOSITY_MG_SHELL_SWEEPS;
   PetscFunctionReturn(0);
 }
 
@@ -351,6 +353,7 @@ PetscErrorCode ms_tortuosity_solve_axes(ms_volume v, int naxes, const int axes[]
   s.nx = v->nx; s.ny = v->ny; s.nz = v->nz; s.nxy = v->nx * v->ny;
   s.z_start = v->z_start; s.nz_local = v->nz_local; s.nloc = s.nxy * s.nz_local; s.gofs = s.z_start * s.nxy;
   s.data = v->data;
+  s.single = opts.single_coefficients;
   PetscCall(sigma_table(v->comm, &opts, s.sigma, &sigma_p));
 
   /* Percolation: only clusters touching both faces carry current or have a unique solution.
@@ -439,10 +442,10 @@ PetscErrorCode ms_tortuosity_solve_axes(ms_volume v, int naxes, const int axes[]
         /* One axis, one hierarchy: the faces go in before the Galerkin products (the
          * reference the shared path must reproduce). */
         PetscCall(set_axis_faces(cur, A, NULL, NULL, NULL));
-        PetscCall(ms_tort_ksp_create(v->comm, A, &lay, opts.prefix, opts.max_it, cur, &sh.ksp));
+        PetscCall(ms_tort_ksp_create(v->comm, A, &lay, &opts, cur, &sh.ksp));
       } else {
         if (!reuse) {
-          PetscCall(ms_tort_ksp_create(v->comm, A, &lay, opts.prefix, opts.max_it, cur, &sh.ksp));
+          PetscCall(ms_tort_ksp_create(v->comm, A, &lay, &opts, cur, &sh.ksp));
           PetscCall(KSPGetPC(sh.ksp, &pc));
           PetscCall(ms_tort_mg_faces_create(pc, &sh.faces));
         }
@@ -458,7 +461,7 @@ PetscErrorCode ms_tortuosity_solve_axes(ms_volume v, int naxes, const int axes[]
       cur->comm = v->comm;
       cur->tol  = opts.mismatch_tol;
       PetscCall(currents_for_axis(&s, A, b, cur));
-      PetscCall(ms_tort_ksp_create(v->comm, A, &lay, opts.prefix, opts.max_it, cur, &ksp));
+      PetscCall(ms_tort_ksp_create(v->comm, A, &lay, &opts, cur, &ksp));
     }
     PetscCall(KSPSetUp(ksp));
     r->setup_seconds = MPI_Wtime() - t0;

@@ -90,7 +90,22 @@ typedef struct {
   PetscBool   assemble;       /* assemble the finest operator even for -pc_type mg (default: matrix-free) */
   PetscBool   share_setup;    /* ms_tortuosity_solve_axes: share operator and multigrid set-up across axes
                                * (default); PETSC_FALSE builds one hierarchy per axis with its faces */
+  /* Default multigrid with a matrix-free finest level: how many coarse levels below it are
+   * matrix-free stencils too (coefficients summed from the finer level, fused damped Jacobi,
+   * mg_shell_sweeps sweeps per smoothing) instead of AIJ with SSOR; the coarsest (LU) is
+   * always assembled. Default 0 levels (AIJ + SSOR): 1 halves the first axis' set-up with the
+   * same iterations, but stops at a slightly different iterate, so tau moves by up to 1.6e-5 at
+   * the default -mismatch_tol; labels of existing campaigns stay bitwise reproducible
+   * (benchmarks/RESULTS.md, "matrix-free coarse levels"). */
+  PetscInt    mg_shell_levels;
+  PetscInt    mg_shell_sweeps;
+  /* The matrix-free finest level stores its face conductances as float (20 instead of 32 bytes
+   * per voxel; the diagonal, their exact sum, and the arithmetic stay double). Exact for one
+   * conducting phase (conductances 0/1); with several the conductances are rounded to ~6e-8. */
+  PetscBool   single_coefficients;
 } ms_tortuosity_opts;
+#define MS_TORTUOSITY_MG_SHELL_LEVELS 0 /* 1 halves the set-up but moves tau within -mismatch_tol (RESULTS.md) */
+#define MS_TORTUOSITY_MG_SHELL_SWEEPS 3
 
 typedef struct {
   int                axis;                   /* 0 = x, 1 = y, 2 = z */

@@ -15,6 +15,7 @@ typedef struct {
   double         sigma[MS_TORTUOSITY_MAX_VALUES];
   const uint8_t *data, *keep;
   double        *s_lo, *s_hi; /* conductivities of the planes just below/above the slab (0 outside) */
+  PetscBool      single;      /* stencil-shell coefficients in single precision (ms_tortuosity_op.c) */
 } ms_tort_slab;
 
 /* Diagonal of the decoupled rows (insulating and non-percolating voxels, phi = 0). Tiny, so
@@ -71,14 +72,17 @@ typedef struct {
 
 /* Create the KSP on comm for operator A: CG, the default or user preconditioner, the current
  * test. The KSP takes ownership of c. */
-PetscErrorCode ms_tort_ksp_create(MPI_Comm comm, Mat A, const ms_tort_layout *lay, const char *prefix, PetscInt max_it,
-                                  ms_tort_currents *c, KSP *ksp);
+PetscErrorCode ms_tort_ksp_create(MPI_Comm comm, Mat A, const ms_tort_layout *lay, const ms_tortuosity_opts *opts, ms_tort_currents *c,
+                                  KSP *ksp);
 
 /* Make pc a PCMG on the aggregation hierarchy of ms_tortuosity_mg.c: at most max_levels
- * levels, coarsening until the grid has at most coarse_size cells. */
+ * levels, coarsening until the grid has at most coarse_size cells. Below a stencil-shell A,
+ * the first shell_levels coarse levels (never the coarsest) are stencil shells too, smoothed
+ * by `sweeps` fused damped Jacobi sweeps; the others are AIJ with SSOR. */
 #define MS_TORT_MG_MAX_LEVELS 16
 #define MS_TORT_MG_COARSE_SIZE 4096
-PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscInt max_levels, PetscInt coarse_size, PetscInt *levels);
+PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscInt max_levels, PetscInt coarse_size, PetscInt shell_levels,
+                                PetscInt sweeps, PetscInt *levels);
 
 /* The rows of ms_tort_row as a MATSHELL in stencil form (ms_tortuosity_op.c): MatMult,
  * diagonal and MatGetRow from per-voxel face conductances, 32 bytes per voxel instead of ~97
@@ -90,6 +94,12 @@ PetscErrorCode ms_tort_op_set_faces(Mat A, PetscInt n, const PetscInt idx[], con
 /* Make k (PCMG's finest-level smoother) `sweeps` damped Jacobi sweeps on the stencil shell A,
  * each one fused pass (KSPRICHARDSON + a PCSHELL with PCApplyRichardson). */
 PetscErrorCode ms_tort_op_smoother(KSP k, Mat A, PetscInt sweeps);
+/* The Galerkin operator P^T A P of stencil shell A under rank-local 2x2x2 aggregation
+ * (piecewise-constant P), as a new stencil shell of cnx x cny x cnz_local cells whose first
+ * row is global row cgofs: coefficient sums, no matrix entries formed. */
+PetscErrorCode ms_tort_op_coarsen(Mat A, PetscInt cnx, PetscInt cny, PetscInt cnz_local, PetscInt cgofs, Mat *Ac);
+/* The rows of stencil shell A assembled as a new MPIAIJ matrix (for the coarsest LU). */
+PetscErrorCode ms_tort_op_assemble(Mat A, Mat *B);
 
 /* The coarse levels of a PCMG built by ms_tort_mg_setup on a base operator: their diagonals
  * saved once (base), then per axis the face terms restricted level by level (add) and

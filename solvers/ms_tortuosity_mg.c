@@ -174,11 +174,21 @@ static PetscErrorCode galerkin(MPI_Comm comm, Mat A, const grid *f, const grid *
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscInt max_levels, PetscInt coarse_size, PetscInt *levels)
+/* Whether the grid g, about to become level L (0 = finest), is coarsened further. A
+ * matrix-free finest level cannot be the (LU-factored) coarsest one: coarsen at least once. */
+static PetscBool coarsen_more(const grid *g, PetscInt L, PetscInt max_levels, PetscInt coarse_size, PetscBool shell, PetscMPIInt size)
+{
+  return (PetscBool)(L + 1 < max_levels && (g->nx * g->ny * g->nz > coarse_size || (shell && L == 0)) &&
+                     (g->nx > 1 || g->ny > 1 || g->nz > size));
+}
+
+PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscInt max_levels, PetscInt coarse_size, PetscInt shell_levels,
+                                PetscInt sweeps, PetscInt *levels)
 {
   MPI_Comm    comm;
   PetscMPIInt size;
   Mat         ops[MS_TORT_MG_MAX_LEVELS], interp[MS_TORT_MG_MAX_LEVELS];
+  PetscBool   is_shell[MS_TORT_MG_MAX_LEVELS];
   grid        g;
   PetscInt    L = 1;
 
@@ -200,15 +210,29 @@ PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscIn
   PetscCall(PetscObjectReference((PetscObject)A));
   PetscBool shell;
   PetscCall(PetscObjectTypeCompare((PetscObject)A, MATSHELL, &shell));
-  /* A matrix-free finest level cannot be the (LU-factored) coarsest one: coarsen at least once. */
-  while (L < max_levels && (g.nx * g.ny * g.nz > coarse_size || (shell && L == 1)) && (g.nx > 1 || g.ny > 1 || g.nz > size)) {
+  is_shell[0] = shell;
+  while (coarsen_more(&g, L - 1, max_levels, coarse_size, shell, size)) {
     prolong *p;
     PetscCall(PetscNew(&p));
     p->f = g;
     PetscCall(grid_coarsen(comm, &g, &p->c));
     PetscCall(PetscMalloc1(size + 1, &p->f.zs));
     PetscCall(PetscArraycpy(p->f.zs, g.zs, size + 1));
-    PetscCall(galerkin(comm, ops[L - 1], &p->f, &p->c, &ops[L]));
+    /* Below a stencil shell the Galerkin product is again a stencil (ms_tort_op_coarsen): kept
+     * matrix-free for shell_levels levels below the finest, assembled from it for the
+     * coarsest (LU) and any level past those; below an AIJ level, summed row by row. */
+    is_shell[L] = PETSC_FALSE;
+    if (is_shell[L - 1]) {
+      Mat Ac;
+      PetscCall(ms_tort_op_coarsen(ops[L - 1], p->c.nx, p->c.ny, p->c.nz_local, p->c.z_start * p->c.nx * p->c.ny, &Ac));
+      if (L <= shell_levels && coarsen_more(&p->c, L, max_levels, coarse_size, shell, size)) {
+        ops[L]      = Ac;
+        is_shell[L] = PETSC_TRUE;
+      } else {
+        PetscCall(ms_tort_op_assemble(Ac, &ops[L]));
+        PetscCall(MatDestroy(&Ac));
+      }
+    } else PetscCall(galerkin(comm, ops[L - 1], &p->f, &p->c, &ops[L]));
     PetscInt nf = p->f.nx * p->f.ny * p->f.nz_local, nc = p->c.nx * p->c.ny * p->c.nz_local;
     PetscCall(MatCreateShell(comm, nf, nc, PETSC_DETERMINE, PETSC_DETERMINE, p, &interp[L]));
     PetscCall(MatShellSetOperation(interp[L], MATOP_MULT, (void (*)(void))P_mult));
@@ -239,10 +263,12 @@ PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscIn
     if (lev > 0) {
       PetscCall(KSPSetType(k, KSPRICHARDSON));
       PetscCall(KSPGetPC(k, &kpc));
-      if (shell && l == 0) {
-        /* A matrix-free finest level has no SOR: two damped Jacobi sweeps (0.7 measured best),
-         * each fused into one pass over the stencil (ms_tortuosity_op.c). */
-        PetscCall(ms_tort_op_smoother(k, ops[0], 2));
+      if (is_shell[l]) {
+        /* A matrix-free level has no SOR: damped Jacobi sweeps (0.7 measured best), each
+         * fused into one pass over the stencil (ms_tortuosity_op.c); two on the finest, `sweeps`
+         * on coarser ones (3 by default: with 2 the 128^3 benchmark takes one more iteration on
+         * two of its three axes; with 3 it keeps SSOR's count at about half SSOR's bytes). */
+        PetscCall(ms_tort_op_smoother(k, ops[l], l == 0 ? 2 : sweeps));
       } else {
         PetscCall(PCSetType(kpc, PCSOR));
         PetscCall(KSPSetTolerances(k, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, 1));

@@ -47,6 +47,7 @@ def run_cmd(binary, volume, ranks, out, extra):
     wall, cpu = time.time() - t0, children_cpu() - c0
     axes = []
     with h5py.File(out, "r") as f:
+        rss = f["tortuosity"].attrs.get("peak_rss_bytes_sum")
         for a in "xyz":
             h = f["tortuosity"][a]
             d = dict(axis=a, tau=float(h["tau"][()]), iterations=int(h["iterations"][()]),
@@ -56,7 +57,10 @@ def run_cmd(binary, volume, ranks, out, extra):
                 if k in h:
                     d[k.replace("_seconds_max_rank", "_s_max_rank")] = float(h[k][()])
             axes.append(d)
-    return dict(wall_s=wall, cpu_s_all_processes=cpu, axes=axes)
+    res = dict(wall_s=wall, cpu_s_all_processes=cpu, axes=axes)
+    if rss is not None:
+        res["peak_rss_bytes_sum"] = int(rss)
+    return res
 
 
 def main():

@@ -1,0 +1,258 @@
+/* test_tortuosity_mg.c - the matrix-free coarse levels of the tortuosity multigrid against
+ * PETSc's Galerkin product. Every coarse operator of the hierarchy (stencil shells summed from
+ * the finer level's coefficients, and the assembled levels below them) must equal MatPtAP of
+ * the explicit finer operator with the explicit interpolation, entry by entry, on volumes
+ * with irregular pore masks, isolated pores (decoupled rows), two conductivities, odd sizes
+ * and uneven slabs (2 ranks); also after the Dirichlet faces of two axes in turn were put on
+ * a hierarchy built face-free (the shared set-up of -axis all), and with float fine-level
+ * conductances (-single_coefficients). Then tau with 0, 1 and 2 matrix-free coarse levels and
+ * with float conductances agrees to 1e-6 (two conductivities, so the rounding is not exact;
+ * a float diagonal, which breaks the row sums, moved tau by 1.6e-6 here). Runs on 1 and 2 ranks. */
+#include "ms_test.h"
+#include "ms_rng.h"
+#include "ms_percolation.h"
+#include "ms_tortuosity_impl.h"
+
+/* Voxel value at a global position: 0 = pore (sigma 1), 1 = second phase (sigma 0.25), 2 = solid;
+ * about 45% pore and 10% second phase, so there are isolated pores and dead ends. */
+static uint8_t voxel(int64_t x, int64_t y, int64_t z, const int64_t n[3], uint64_t seed)
+{
+  ms_rng r;
+  ms_rng_init(&r, seed, (uint64_t)((z * n[1] + y) * n[0] + x));
+  double u = ms_rng_uniform(&r);
+  return u < 0.45 ? 0 : u < 0.55 ? 1 : 2;
+}
+
+typedef struct {
+  ms_tort_slab s;
+  uint8_t     *data, *keep;
+} slab_case;
+
+static PetscErrorCode slab_make(MPI_Comm comm, int64_t nx, int64_t ny, int64_t nz, uint64_t seed, int axis, PetscBool single, slab_case *t)
+{
+  PetscMPIInt   rank, size;
+  ms_tort_slab *s = &t->s;
+  const int64_t n[3] = {nx, ny, nz};
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(PetscMemzero(t, sizeof *t));
+  s->comm = comm;
+  s->nx = nx; s->ny = ny; s->nz = nz; s->nxy = nx * ny;
+  s->nz_local = nz / size + (rank < nz % size); /* uneven slabs: 6 + 5 planes of 11 */
+  s->z_start  = rank * (nz / size) + PetscMin(rank, nz % size);
+  s->nloc = s->nxy * s->nz_local; s->gofs = s->z_start * s->nxy;
+  s->axis = axis; s->n_axis = n[axis];
+  s->sigma[0] = 1.0; s->sigma[1] = 0.3; /* 0.3: harmonic means not exact in float */
+  s->single   = single;
+  uint8_t *cond;
+  PetscCall(PetscMalloc2(s->nloc, &t->data, s->nloc, &t->keep));
+  PetscCall(PetscMalloc1(s->nloc, &cond));
+  for (int64_t k = 0, li = 0; k < s->nz_local; k++)
+    for (int64_t j = 0; j < ny; j++)
+      for (int64_t i = 0; i < nx; i++, li++) {
+        t->data[li] = voxel(i, j, s->z_start + k, n, seed);
+        cond[li]    = t->data[li] < 2;
+      }
+  /* Percolation along the axis: isolated pores and clusters touching one face only become
+   * decoupled rows (diagonal MS_TORT_DECOUPLED_DIAG). */
+  PetscCall(ms_percolation_keep_axes(comm, nx, ny, nz, s->z_start, s->nz_local, 1, &axis, cond, &t->keep, NULL, NULL));
+  s->data = t->data;
+  s->keep = t->keep;
+  /* The conductivities of the planes next to the slab, as ms_tortuosity.c's exchange. */
+  double *snd_lo, *snd_hi;
+  PetscCall(PetscMalloc2(s->nxy, &s->s_lo, s->nxy, &s->s_hi));
+  PetscCall(PetscMalloc2(s->nxy, &snd_lo, s->nxy, &snd_hi));
+  for (int64_t j = 0; j < s->nxy; j++) {
+    snd_lo[j] = ms_tort_sigma(s, j);
+    snd_hi[j] = ms_tort_sigma(s, (s->nz_local - 1) * s->nxy + j);
+    s->s_lo[j] = s->s_hi[j] = 0;
+  }
+  PetscMPIInt lo = rank > 0 ? rank - 1 : MPI_PROC_NULL, hi = rank < size - 1 ? rank + 1 : MPI_PROC_NULL, m = (PetscMPIInt)s->nxy;
+  PetscCallMPI(MPI_Sendrecv(snd_hi, m, MPI_DOUBLE, hi, 1, s->s_lo, m, MPI_DOUBLE, lo, 1, comm, MPI_STATUS_IGNORE));
+  PetscCallMPI(MPI_Sendrecv(snd_lo, m, MPI_DOUBLE, lo, 2, s->s_hi, m, MPI_DOUBLE, hi, 2, comm, MPI_STATUS_IGNORE));
+  PetscCall(PetscFree2(snd_lo, snd_hi));
+  PetscCall(PetscFree(cond));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode slab_free(slab_case *t)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree2(t->s.s_lo, t->s.s_hi));
+  PetscCall(PetscFree2(t->data, t->keep));
+  PetscFunctionReturn(0);
+}
+
+/* The Dirichlet face terms of `axis` on the voxels of slab s (kept ones at the two ends):
+ * 2 sigma each, local indices; and the same as a vector (the restricted form). */
+static PetscErrorCode faces(const ms_tort_slab *s, int axis, PetscInt *n, PetscInt **idx, PetscReal **add, Vec fadd)
+{
+  PetscScalar *fa;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc2(s->nloc, idx, s->nloc, add));
+  PetscCall(VecZeroEntries(fadd));
+  PetscCall(VecGetArray(fadd, &fa));
+  const int64_t na = axis == 0 ? s->nx : axis == 1 ? s->ny : s->nz;
+  *n = 0;
+  for (int64_t k = 0, li = 0; k < s->nz_local; k++)
+    for (int64_t j = 0; j < s->ny; j++)
+      for (int64_t i = 0; i < s->nx; i++, li++) {
+        int64_t c  = axis == 0 ? i : axis == 1 ? j : s->z_start + k;
+        double  sp = ms_tort_sigma(s, li);
+        for (int end = 0; end < 2; end++)
+          if (sp > 0 && c == (end ? na - 1 : 0)) {
+            (*idx)[*n]   = (PetscInt)li;
+            (*add)[*n]   = 2 * sp;
+            fa[li]      += 2 * sp;
+            (*n)++;
+          }
+      }
+  PetscCall(VecRestoreArray(fadd, &fa));
+  PetscFunctionReturn(0);
+}
+
+/* max |entry of Ac - P^T Af P| / max |entry of P^T Af P| over every coarse level of pc, with Af
+ * the explicit finest operator; also that the first shell_levels coarse levels are shells. */
+static PetscErrorCode compare_levels(PC pc, Mat Afine, PetscInt shell_levels, PetscReal *worst)
+{
+  PetscInt L;
+  Mat      Af;
+
+  PetscFunctionBeginUser;
+  PetscCall(PCMGGetLevels(pc, &L));
+  PetscCall(MatComputeOperator(Afine, MATAIJ, &Af));
+  *worst = 0;
+  for (PetscInt lev = L - 2; lev >= 0; lev--) {
+    KSP       k;
+    Mat       Al, P, Pm, ref, got[2] = {NULL, NULL};
+    PetscBool shell;
+    PetscCall(PCMGGetInterpolation(pc, lev + 1, &P));
+    PetscCall(MatComputeOperator(P, MATAIJ, &Pm));
+    PetscCall(MatPtAP(Af, Pm, MAT_INITIAL_MATRIX, 2.0, &ref));
+    PetscCall(PCMGGetSmoother(pc, lev, &k));
+    PetscCall(KSPGetOperators(k, &Al, NULL));
+    PetscCall(PetscObjectTypeCompare((PetscObject)Al, MATSHELL, &shell));
+    MS_CHECK(shell == (lev > 0 && L - 1 - lev <= shell_levels));
+    if (shell) {
+      PetscCall(MatComputeOperator(Al, MATAIJ, &got[0])); /* through the fused kernel (MatMult) */
+      PetscCall(ms_tort_op_assemble(Al, &got[1]));        /* through the stencil's rows */
+    } else PetscCall(MatDuplicate(Al, MAT_COPY_VALUES, &got[0]));
+    PetscReal rn;
+    PetscCall(MatNorm(ref, NORM_INFINITY, &rn));
+    MS_CHECK(rn > 0);
+    for (int g = 0; g < 2 && got[g]; g++) {
+      PetscReal dn;
+      PetscCall(MatAXPY(got[g], -1.0, ref, DIFFERENT_NONZERO_PATTERN));
+      PetscCall(MatNorm(got[g], NORM_INFINITY, &dn));
+      *worst = PetscMax(*worst, dn / rn);
+      PetscCall(MatDestroy(&got[g]));
+    }
+    PetscCall(MatDestroy(&Pm));
+    PetscCall(MatDestroy(&Af));
+    Af = ref;
+  }
+  PetscCall(MatDestroy(&Af));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode check_hierarchy(MPI_Comm comm, int64_t nx, int64_t ny, int64_t nz, uint64_t seed, PetscInt shell_levels, PetscBool single)
+{
+  slab_case t;
+  Mat       A;
+  PC        pc;
+  PetscInt  L, n, *idx;
+  PetscReal *add, worst;
+  Vec       fadd;
+
+  PetscFunctionBeginUser;
+  PetscCall(slab_make(comm, nx, ny, nz, seed, 0, single, &t));
+  /* Float fine conductances: the coarse levels are the exact (double) sums of the stored ones. */
+  const PetscReal tol = 1e-13;
+  ms_tort_layout lay = {(PetscInt)nx, (PetscInt)ny, (PetscInt)nz, (PetscInt)t.s.z_start, (PetscInt)t.s.nz_local};
+
+  /* One axis: faces first, then the hierarchy (-share_setup false). */
+  PetscCall(ms_tort_op_create_base(&t.s, &A));
+  PetscCall(MatCreateVecs(A, &fadd, NULL));
+  PetscCall(faces(&t.s, 0, &n, &idx, &add, fadd));
+  PetscCall(ms_tort_op_set_faces(A, n, idx, add));
+  PetscCall(PetscFree2(idx, add));
+  PetscCall(PCCreate(comm, &pc));
+  PetscCall(ms_tort_mg_setup(pc, A, &lay, MS_TORT_MG_MAX_LEVELS, 8, shell_levels, 2, &L));
+  MS_CHECK(L >= 4);
+  PetscCall(compare_levels(pc, A, shell_levels, &worst));
+  PetscCall(PetscPrintf(comm, "  %dx%dx%d seed %d, %d matrix-free coarse levels%s, faces x before set-up: max rel. entry error %.3g\n",
+                        (int)nx, (int)ny, (int)nz, (int)seed, (int)shell_levels, single ? " (float)" : "", (double)worst));
+  MS_CHECK(worst < tol);
+  PetscCall(PCDestroy(&pc));
+  PetscCall(MatDestroy(&A));
+
+  /* Shared set-up: hierarchy of the face-free operator, then the faces of y, then of z. */
+  PetscCall(ms_tort_op_create_base(&t.s, &A));
+  PetscCall(PCCreate(comm, &pc));
+  PetscCall(ms_tort_mg_setup(pc, A, &lay, MS_TORT_MG_MAX_LEVELS, 8, shell_levels, 2, &L));
+  ms_tort_mg_faces *mf;
+  PetscCall(ms_tort_mg_faces_create(pc, &mf));
+  for (int axis = 1; axis <= 2; axis++) {
+    PetscCall(faces(&t.s, axis, &n, &idx, &add, fadd));
+    PetscCall(ms_tort_op_set_faces(A, n, idx, add));
+    PetscCall(ms_tort_mg_faces_set(pc, mf, fadd));
+    PetscCall(PetscFree2(idx, add));
+    PetscCall(compare_levels(pc, A, shell_levels, &worst));
+    PetscCall(PetscPrintf(comm, "  shared hierarchy, faces %s: max rel. entry error %.3g\n", ms_tortuosity_axis_name(axis), (double)worst));
+    MS_CHECK(worst < tol);
+  }
+  PetscCall(ms_tort_mg_faces_destroy(&mf));
+  PetscCall(PCDestroy(&pc));
+  PetscCall(MatDestroy(&A));
+  PetscCall(VecDestroy(&fadd));
+  PetscCall(slab_free(&t));
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv)
+{
+  MPI_Comm world;
+
+  PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
+  world = PETSC_COMM_WORLD;
+  PetscCall(PetscPrintf(world, "coarse operators = MatPtAP of the finer operator with the interpolation\n"));
+  for (PetscInt sl = 0; sl <= 2; sl++) PetscCall(check_hierarchy(world, 13, 10, 11, 7, sl, PETSC_FALSE));
+  PetscCall(check_hierarchy(world, 10, 13, 11, 11, 2, PETSC_FALSE));
+  PetscCall(check_hierarchy(world, 13, 10, 11, 7, 2, PETSC_TRUE));
+
+  /* tau with 0, 1, 2 matrix-free coarse levels (the same operators) and with float coefficients
+   * (the operator rounded to ~6e-8): the same tau to 1e-6. */
+  ms_volume v;
+  const int64_t nn[3] = {24, 20, 22};
+  PetscCall(ms_volume_create(world, nn[0], nn[1], nn[2], &v));
+  for (int64_t k = 0; k < v->nz_local; k++)
+    for (int64_t j = 0; j < nn[1]; j++)
+      for (int64_t i = 0; i < nn[0]; i++) v->data[(k * nn[1] + j) * nn[0] + i] = voxel(i, j, v->z_start + k, nn, 5);
+  /* -pc_mg_levels 4: 24x20x22 / 12x10x11 / 6x5x6 / 3x3x3 (the default stops at 4096 cells). */
+  PetscCall(PetscOptionsSetValue(NULL, "-pc_mg_levels", "4"));
+  ms_tortuosity_opts o;
+  ms_tortuosity_result r[4][3];
+  int                  axes[3] = {0, 1, 2};
+  /* Two conductivities (1 and 0.3, value 2 insulates); run 3 = 2 levels in single precision. */
+  for (int sl = 0; sl <= 3; sl++) {
+    PetscCall(ms_tortuosity_opts_init(&o));
+    o.mismatch_tol        = 1e-9;
+    o.mg_shell_levels     = sl < 3 ? sl : 2;
+    o.single_coefficients = sl == 3;
+    o.n_conductivities    = 2;
+    o.conductivities[0]   = 1.0;
+    o.conductivities[1]   = 0.3;
+    PetscCall(ms_tortuosity_solve_axes(v, 3, axes, &o, r[sl]));
+    for (int a = 0; a < 3; a++) {
+      PetscCall(PetscPrintf(world, "  %d matrix-free coarse levels%s, axis %s: tau %.12g, %d iterations\n", (int)o.mg_shell_levels, sl == 3 ? " (float)" : "", ms_tortuosity_axis_name(a),
+                            r[sl][a].tau, (int)r[sl][a].iterations));
+      MS_CHECK(r[sl][a].percolates);
+      if (sl > 0) MS_CHECK_CLOSE(r[sl][a].tau, r[0][a].tau, 1e-6, 0);
+    }
+  }
+  PetscCall(ms_volume_destroy(&v));
+  MS_TEST_END("test_tortuosity_mg");
+}
