@@ -18,7 +18,7 @@ max |coef - sklearn coef| and ratio = matscreen fit_s / sklearn fit_s (< 1: mats
 matched achieved accuracy instead, both ways: (a) scikit-learn at its default tol 1e-4 against
 matscreen at the loosest tol of 1e-4 ... 1e-10 whose f_gap is at most scikit-learn's (matscreen
 at least as converged), and (b) matscreen at tol 1e-4 against scikit-learn at the loosest tol of
-1e-1 ... 1e-4 whose f_gap is at most matscreen's. Cores match: P ranks x 1 thread against
+1e3 ... 1e-4 whose f_gap is at most matscreen's. Cores match: P ranks x 1 thread against
 scikit-learn in a subprocess with P OpenBLAS threads (--sk-threads defaults to the rank list).
 Records carry match = "a"/"b", f_rel_diff = |f_ours - f_peer| / f_peer, both f_gaps, the
 load average before the pair and the fastest of --repeats runs on both sides.
@@ -101,7 +101,7 @@ def match(a, tmp, data, X, y, K, path, fstar):
     """the two matched-accuracy comparisons of --match (see the module doc)"""
     ranks = [int(r) for r in a.ranks.split(",")]
     threads = [int(t) for t in (a.sk_threads or a.ranks).split(",")]
-    ms_tols, sk_tols = (1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10), (1e-1, 1e-2, 1e-3, 1e-4)
+    ms_tols, sk_tols = (1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10), (1e3, 1e2, 1e1, 1.0, 1e-1, 1e-2, 1e-3, 1e-4)
     gap = lambda coef, icpt: objective(X, y, coef, icpt, 1.0, K) - fstar
     # accuracy reached does not depend on ranks or threads (same iterations, bit-identical on 1 and 2 ranks)
     ms_gap = {t: gap((r := run_bench(a, 1, path, t))["coef"], r["intercept"]) for t in ms_tols}
