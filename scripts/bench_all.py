@@ -36,10 +36,10 @@ def benchmarks(build, ms):
     b = f"{ROOT}/benchmarks"
     return [
         ("io", ["bash", f"{b}/io/run.sh", os.path.relpath(build, ROOT), "200000", "20"], 300),
-        ("ml", [PY, f"{b}/ml/bench_ml.py", "--matscreen", ms, "--cases", "linear_fit,ridge_fit,cv,logreg_fit,zoo", "--repeats", "1"], 600),
+        ("ml", [PY, f"{b}/ml/bench_ml.py", "--matscreen", ms, "--cases", "linear_like,ridge_like,linear_fit,ridge_fit,cv,logreg_fit,zoo", "--repeats", "1"], 600),
         ("rf", [PY, f"{b}/ml/rf_bench.py", "--build", build, "--n-train", "20000", "--trees", "50",
-                "--data", os.path.join(build, "bench", "rf_data")], 600),
-        ("gpr_pca", [PY, f"{b}/ml/gpr_pca_bench.py", "--build", build, "--gpr-n", "1000", "--pca"], 600),
+                "--splitters", "hist,exact", "--n-jobs", "1,2", "--data", os.path.join(build, "bench", "rf_data")], 600),
+        ("gpr_pca", [PY, f"{b}/ml/gpr_pca_bench.py", "--build", build, "--gpr-n", "1000", "--pca", "--sk-threads", "1,2"], 600),
         ("generate", [PY, f"{b}/generate/bench.py", "--matscreen", ms, "--repeats", "1"], 600),
         ("tortuosity", [PY, f"{b}/tortuosity/run.py", "--matscreen", ms, "--sizes", "64", "--no-pc-table",
                         "--out", os.path.join(build, "bench", "tortuosity")], 600),

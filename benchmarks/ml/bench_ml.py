@@ -4,6 +4,11 @@
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 benchmarks/ml/bench_ml.py \
         --matscreen build/bin/matscreen [--cases linear_fit,ridge_fit,cv] [--ranks 1,2] [--repeats 3]
 
+Cases linear_like / ridge_like are the like-for-like fits: P ranks against peers on P BLAS
+threads (numpy normal equations, matscreen's algorithm, and scikit-learn's solver), with the
+coefficient agreement; linear_fit / ridge_fit keep the older comparison (every rank count
+against 1 thread, and for linear an SVD against normal equations).
+
 Prints one JSON object per line: case, data size, ranks, matscreen's own timing of the
 step (from its log: fit or cross-validation only, no start-up or file reading), the
 command's wall time, the peer's time (scikit-learn in this process, same data, same
@@ -104,6 +109,108 @@ def _fit_case(ctx, model, peer_name, make_peer, extra_args):
 def case_linear_fit(ctx):
     from sklearn.linear_model import LinearRegression
     yield from _fit_case(ctx, "linear", "sklearn LinearRegression", LinearRegression, [])
+
+
+PEERS_LINEAR = {
+    # name: algorithm; "same" marks matscreen's own algorithm (the like-for-like kernel peer)
+    "linear": {
+        "sklearn LinearRegression": "SVD least squares of the n x d matrix (lstsq, gelsd)",
+        "numpy normal equations + gelsd": "same: centre, G = Xc^T Xc (syrk), r = Xc^T yc, gelsd on the d x d system",
+        "numpy normal equations + Cholesky": "centre, G = Xc^T Xc (syrk), r = Xc^T yc, Cholesky (potrf/potrs)",
+    },
+    "ridge": {
+        "sklearn Ridge(alpha=1, cholesky)": "same class: normal equations + Cholesky (sklearn's own centring and checks)",
+        "numpy normal equations + Cholesky": "same: centre, G = Xc^T Xc + alpha I (syrk), Cholesky (potrf/potrs)",
+    },
+}
+
+
+def peer_linear(path, model, repeats):
+    """Run in a subprocess whose OPENBLAS_NUM_THREADS is the thread count under test: time each
+    peer of PEERS_LINEAR[model] (fastest of `repeats`) on X.npy / y.npy in `path` and print one
+    JSON object {name: {s, coef, intercept}}. Ridge: alpha = 1, intercept unpenalised."""
+    import scipy.linalg
+    from sklearn.linear_model import LinearRegression, Ridge
+    X, y = np.load(os.path.join(path, "X.npy")), np.load(os.path.join(path, "y.npy"))
+    alpha = 1.0 if model == "ridge" else 0.0
+
+    def sk(make):
+        def fit():
+            m = make().fit(X, y)
+            return m.coef_, m.intercept_
+        return fit
+
+    def normal(solve):
+        def fit():
+            xm, ym = X.mean(0), y.mean()
+            Xc = X - xm
+            G, r = Xc.T @ Xc, Xc.T @ (y - ym)  # numpy calls dsyrk for A.T @ A
+            G[np.diag_indices_from(G)] += alpha
+            w = solve(G, r)
+            return w, ym - xm @ w
+        return fit
+    chol = normal(lambda G, r: scipy.linalg.cho_solve(scipy.linalg.cho_factor(G), r))
+    fns = {"linear": {"sklearn LinearRegression": sk(LinearRegression),
+                      "numpy normal equations + gelsd": normal(lambda G, r: scipy.linalg.lstsq(G, r, cond=1e-13, lapack_driver="gelsd")[0]),
+                      "numpy normal equations + Cholesky": chol},
+           "ridge": {"sklearn Ridge(alpha=1, cholesky)": sk(lambda: Ridge(alpha=1.0, solver="cholesky")),
+                     "numpy normal equations + Cholesky": chol}}[model]
+    out = {}
+    for name, fn in fns.items():
+        best = float("inf")
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            w, b = fn()
+            best = min(best, time.perf_counter() - t0)
+        out[name] = dict(s=best, coef=[float(v) for v in w], intercept=float(b))
+    print(json.dumps(out))
+
+
+def _model_coef(path):
+    """coef and intercept of a linear model file written by `train` (the group holding 'coef')"""
+    found = []
+    with h5py.File(path, "r") as f:
+        f.visititems(lambda name, obj: found.append(name) if name.endswith("coef") and isinstance(obj, h5py.Dataset) else None)
+        g = f[found[0]].parent
+        return np.asarray(f[found[0]][:]).ravel(), float(g.attrs["intercept"])
+
+
+def _like_case(ctx, model, extra_args):
+    """Like for like (issue 14 item 5): matscreen's fit on P ranks x 1 thread against each peer
+    of PEERS_LINEAR[model] on P BLAS threads (1 rank vs 1 thread, 2 ranks vs 2 threads), the
+    same solver class beside scikit-learn's, with the coefficient agreement
+    (max |coef difference| / max |coef|) of matscreen with each peer."""
+    for n, d in ((100000, 50), (20000, 200)):
+        X, y, path = ctx.data(n, d)
+        ddir = os.path.join(ctx.dir, "linear_%d_%d" % (n, d))
+        if not os.path.exists(os.path.join(ddir, "y.npy")):
+            os.makedirs(ddir, exist_ok=True)
+            np.save(os.path.join(ddir, "X.npy"), X)
+            np.save(os.path.join(ddir, "y.npy"), y)
+        for ranks in ctx.a.ranks:
+            load = os.getloadavg()
+            ms, wall = ctx.matscreen(ranks, ["train", "-data", path, "-target", "y", "-model", model, "-output", "m.h5"] + extra_args,
+                                     r" in ([0-9.eE+-]+) s;")
+            coef, icpt = _model_coef(os.path.join(ctx.dir, "m.h5"))
+            env = dict(os.environ, OPENBLAS_NUM_THREADS=str(ranks), OMP_NUM_THREADS=str(ranks))
+            r = subprocess.run([sys.executable, os.path.abspath(__file__), "--peer-linear", ddir, "--peer-model", model,
+                                "--repeats", str(ctx.a.repeats)], env=env, capture_output=True, text=True, check=True)
+            peers = json.loads(r.stdout.strip().splitlines()[-1])
+            for name, pr in peers.items():
+                pc = np.asarray(pr["coef"])
+                alg = PEERS_LINEAR[model][name]
+                yield ctx.record("%s_like" % model, n, d, ranks, ms, wall, name, pr["s"], peer_threads=ranks, cores=ranks,
+                                 peer_algorithm=alg, same_algorithm=alg.startswith("same"),
+                                 coef_rel_diff=float(np.max(np.abs(coef - pc)) / np.max(np.abs(pc))),
+                                 intercept_diff=abs(icpt - pr["intercept"]), load_avg=[round(v, 2) for v in load])
+
+
+def case_linear_like(ctx):
+    yield from _like_case(ctx, "linear", [])
+
+
+def case_ridge_like(ctx):
+    yield from _like_case(ctx, "ridge", ["-ridge_alpha", "1"])
 
 
 def case_ridge_fit(ctx):
@@ -240,7 +347,7 @@ def case_zoo(ctx):
         yield ctx.record("knn_cv5", n, d, ranks, ms, wall, "sklearn cross_val_score(KNeighborsClassifier brute, 5 folds)", peer_s)
 
 
-CASES = {"linear_fit": case_linear_fit, "ridge_fit": case_ridge_fit, "cv": case_cv, "logreg_fit": case_logreg_fit,
+CASES = {"linear_fit": case_linear_fit, "linear_like": case_linear_like, "ridge_like": case_ridge_like, "ridge_fit": case_ridge_fit, "cv": case_cv, "logreg_fit": case_logreg_fit,
          "logreg": case_logreg, "rf_fit": case_rf_fit, "rf": case_rf,
          "zoo": case_zoo}
 
@@ -253,7 +360,11 @@ def main():
     p.add_argument("--ranks", default="1,2")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--zoo", default="gnb,svm,svm_platt,adaboost,mlp,xgb,knn", help="models of the zoo case")
+    p.add_argument("--peer-linear", help=argparse.SUPPRESS)  # internal: the peers of linear_like, in a subprocess
+    p.add_argument("--peer-model", default="linear", help=argparse.SUPPRESS)
     a = p.parse_args()
+    if a.peer_linear:
+        return peer_linear(a.peer_linear, a.peer_model, a.repeats)
     a.matscreen = os.path.abspath(a.matscreen)
     a.ranks = [int(r) for r in a.ranks.split(",")]
     ctx = Context(a)

@@ -13,6 +13,15 @@ Prints one JSON object per line: case, data, impl (matscreen / sklearn), ranks, 
 only, minimum over --repeats), n_iter, objective f = (C sum loss + r(W)) / (C n) evaluated here
 in numpy for both coefficient sets, f_gap = f - f* (f* from a matscreen fit at tol 1e-10),
 max |coef - sklearn coef| and ratio = matscreen fit_s / sklearn fit_s (< 1: matscreen faster).
+
+--match (issue 14 item 5: the same nominal tol is not the same accuracy) compares the two at a
+matched achieved accuracy instead, both ways: (a) scikit-learn at its default tol 1e-4 against
+matscreen at the loosest tol of 1e-4 ... 1e-10 whose f_gap is at most scikit-learn's (matscreen
+at least as converged), and (b) matscreen at tol 1e-4 against scikit-learn at the loosest tol of
+1e3 ... 1e-4 whose f_gap is at most matscreen's. Cores match: P ranks x 1 thread against
+scikit-learn in a subprocess with P OpenBLAS threads (--sk-threads defaults to the rank list).
+Records carry match = "a"/"b", f_rel_diff = |f_ours - f_peer| / f_peer, both f_gaps, the
+load average before the pair and the fastest of --repeats runs on both sides.
 """
 import argparse
 import json
@@ -68,6 +77,58 @@ def run_bench(a, ranks, path, tol):
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+def sk_fit(X, y, tol, threads, repeats, tmp):
+    """scikit-learn's fit in a subprocess with `threads` OpenBLAS threads: (fastest s, model dict)"""
+    np.save(os.path.join(tmp, "X.npy"), X)
+    np.save(os.path.join(tmp, "y.npy"), y)
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
+    r = subprocess.run([sys.executable, os.path.abspath(__file__), "--sk-fit", tmp, repr(tol), str(repeats)],
+                       env=env, capture_output=True, text=True, check=True)
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def sk_fit_child(tmp, tol, repeats):
+    X, y = np.load(os.path.join(tmp, "X.npy")), np.load(os.path.join(tmp, "y.npy"))
+    best, m = float("inf"), None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        m = LogisticRegression(multi_class="multinomial", solver="lbfgs", C=1.0, tol=tol, max_iter=1000).fit(X, y)
+        best = min(best, time.perf_counter() - t0)
+    print(json.dumps(dict(fit_s=best, coef=m.coef_.tolist(), intercept=m.intercept_.tolist(), n_iter=int(m.n_iter_[0]))))
+
+
+def match(a, tmp, data, X, y, K, path, fstar):
+    """the two matched-accuracy comparisons of --match (see the module doc)"""
+    ranks = [int(r) for r in a.ranks.split(",")]
+    threads = [int(t) for t in (a.sk_threads or a.ranks).split(",")]
+    ms_tols, sk_tols = (1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10), (1e3, 1e2, 1e1, 1.0, 1e-1, 1e-2, 1e-3, 1e-4)
+    gap = lambda coef, icpt: objective(X, y, coef, icpt, 1.0, K) - fstar
+    # accuracy reached does not depend on ranks or threads (same iterations, bit-identical on 1 and 2 ranks)
+    ms_gap = {t: gap((r := run_bench(a, 1, path, t))["coef"], r["intercept"]) for t in ms_tols}
+    sk_gap = {}
+    for t in sk_tols:
+        q = sk_fit(X, y, t, 1, 1, tmp)
+        sk_gap[t] = gap(q["coef"], q["intercept"])
+    pairs = []
+    t_ms = next((t for t in ms_tols if ms_gap[t] <= sk_gap[1e-4]), ms_tols[-1])
+    pairs.append(("a", t_ms, 1e-4))
+    t_sk = next((t for t in sk_tols if sk_gap[t] <= ms_gap[1e-4]), 1e-4)
+    pairs.append(("b", 1e-4, t_sk))
+    for which, tm, ts in pairs:
+        for P, T in zip(ranks, threads):
+            load = os.getloadavg()
+            runs = [run_bench(a, P, path, tm) for _ in range(a.repeats)]
+            r = min(runs, key=lambda q: q["fit_s"])
+            q = sk_fit(X, y, ts, T, a.repeats, tmp)
+            f_ms = objective(X, y, r["coef"], r["intercept"], 1.0, K)
+            f_sk = objective(X, y, q["coef"], q["intercept"], 1.0, K)
+            print(json.dumps(dict(case="logreg_match", data=data, match=which, ranks=P, sk_threads=T, cores=P,
+                                  tol_matscreen=tm, tol_sklearn=ts, fit_s=r["fit_s"], peer_s=round(q["fit_s"], 4),
+                                  n_iter=r["n_iter"], n_iter_sklearn=q["n_iter"], grad_norm=r.get("grad_norm"),
+                                  f_gap=f_ms - fstar, f_gap_sklearn=f_sk - fstar, f_rel_diff=abs(f_ms - f_sk) / f_sk,
+                                  ratio=round(r["fit_s"] / q["fit_s"], 3), load_avg=[round(v, 2) for v in load])), flush=True)
+
+
 def main():
     p = argparse.ArgumentParser()
     here = os.path.dirname(os.path.abspath(__file__))
@@ -76,7 +137,12 @@ def main():
     p.add_argument("--n", type=int, default=200000)
     p.add_argument("--ranks", default="1,2")
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--match", action="store_true", help="compare at a matched achieved accuracy (see above)")
+    p.add_argument("--sk-threads", help="OpenBLAS threads of the scikit-learn fit paired with each rank count (--match)")
+    p.add_argument("--sk-fit", nargs=3, help=argparse.SUPPRESS)  # internal: the subprocess of sk_fit
     a = p.parse_args()
+    if a.sk_fit:
+        return sk_fit_child(a.sk_fit[0], float(a.sk_fit[1]), int(a.sk_fit[2]))
     tmp = tempfile.mkdtemp(prefix="logreg_bench_")
     for name, loader in (("breast_cancer", load_breast_cancer), ("wine", load_wine)):
         X, y, cn = scaled_up(loader, a.n)
@@ -85,6 +151,9 @@ def main():
         write_h5(path, X, y, cn)
         data = "%s scaled up (%dx%d, %d classes)" % (name, X.shape[0], X.shape[1], K)
         fstar = run_bench(a, 1, path, 1e-10)["objective"]
+        if a.match:
+            match(a, tmp, data, X, y, K, path, fstar)
+            continue
 
         best, m = float("inf"), None
         for _ in range(a.repeats):
