@@ -12,9 +12,11 @@ mkdir -p "$W"
 M=${MATSCREEN:-build/bin/matscreen}
 MPI=${MPIEXEC:-mpiexec}
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
-"$M" generate -batch "$N" -size 48 -resize 32 -n_points_range 20,120 -radius_range 2,3.5 -stretch_axis random \
+# a WORKDIR of an earlier run keeps its structures and descriptors (e.g. to add LATENT= later)
+[[ -f "$W/s.h5" ]] || "$M" generate -batch "$N" -size 48 -resize 32 -n_points_range 20,120 -radius_range 2,3.5 -stretch_axis random \
   -stretch_range 0.5,1 -seed 1 -output "$W/s.h5" >/dev/null
-"$M" describe -input "$W/s.h5" -fit_pca 8 -output "$W/d.h5" >/dev/null
+[[ -f "$W/d.h5" ]] || "$M" describe -input "$W/s.h5" -fit_pca 8 -output "$W/d.h5" >/dev/null
+rm -f "$W/l1.h5" "$W/l2.h5"
 D=${LATENT:-$W/d.h5}
 t0=$(date +%s.%N); "$M" latent -descriptors "$D" -structures "$W/s.h5" -output "$W/l1.h5" -plot "$W/scores.png" >/dev/null; t1=$(date +%s.%N)
 "$MPI" -n 2 "$M" latent -descriptors "$D" -structures "$W/s.h5" -output "$W/l2.h5" >/dev/null; t2=$(date +%s.%N)
