@@ -31,7 +31,7 @@ import h5py
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from stop_shim import signal_main_thread, stop_env, wait_stopped  # noqa: E402
+from stop_shim import continue_all, signal_main_thread, stop_env, wait_stopped  # noqa: E402
 
 MS = os.environ.get("MATSCREEN", "matscreen")
 MPI = ["mpiexec", "--oversubscribe", "-n"]
@@ -171,8 +171,7 @@ def case_resume(d):
         check(len(ranks) == 2, f"{how}: the run was still going at its first checkpoint")
         for r in ranks:
             signal_main_thread(r, signal.SIGKILL if how == "kill" else signal.SIGTERM)
-        for r in ranks:
-            os.kill(int(r), signal.SIGCONT)
+        continue_all(ranks)                # a stopped rank gets its SIGTERM when it continues
         _, err = p.communicate(timeout=120)
         if how == "term":
             check(p.returncode == 75, f"SIGTERM: exit status {p.returncode}, expected 75")

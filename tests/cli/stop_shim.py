@@ -3,11 +3,15 @@
 The shim tests/cli/kill_at_write.c (MS_SHIM = its path) stops the process with SIGSTOP right
 after its first rename() onto a path containing MS_STOP_AT_RENAME, so a test signals a run that
 is provably mid-way with a committed checkpoint, on a fast or a loaded machine."""
+import ctypes
+import errno
 import os
+import signal
 import subprocess
 import time
 
 SHIM = os.environ.get("MS_SHIM", "")
+_LIBC = ctypes.CDLL(None, use_errno=True)
 
 
 def stop_env(ckpt):
@@ -45,7 +49,18 @@ def signal_main_thread(pid, sig):
     SIGCONT: an OpenMP or MPI progress thread may run the handler after the main thread has
     already looked at the stop flag, and the run then stops one checkpoint later. A signal
     sent to the main thread runs its handler before that thread returns from the stop."""
-    import ctypes
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.tgkill(int(pid), int(pid), int(sig)) != 0:
-        raise OSError(ctypes.get_errno(), f"tgkill({pid}, {sig})")
+    if _LIBC.tgkill(int(pid), int(pid), int(sig)) != 0:
+        err = ctypes.get_errno()
+        if err == errno.ESRCH:             # gone: mpiexec ended it after its partner's kill -9
+            return
+        raise OSError(err, f"tgkill({pid}, {sig})")
+
+
+def continue_all(pids):
+    """SIGCONT to every stopped rank. A rank may be gone already: once its partner died
+    (kill -9) or exited (75), mpiexec ends and reaps the others, so a missing one is expected."""
+    for r in pids:
+        try:
+            os.kill(int(r), signal.SIGCONT)
+        except ProcessLookupError:
+            pass
