@@ -6,7 +6,7 @@ matscreen with plain (ncdhw) and blocked (oneDNN's choice + reorders) convolutio
 Structures from `matscreen generate -batch N -resize SIZE`. One JSON line per run:
 structures/s = training structures / median epoch time after the first (steps + validation),
 and the peak resident memory per rank (process).
-usage: bench_vae.py MATSCREEN [N=128] [EPOCHS=3] [SIZES=32,64]
+usage: bench_vae.py MATSCREEN [N=128] [EPOCHS=3] [SIZES=32,64] [LAYOUTS=plain,blocked]
 """
 import json
 import os
@@ -21,6 +21,7 @@ ms = sys.argv[1]
 n = int(sys.argv[2]) if len(sys.argv) > 2 else 128
 epochs = int(sys.argv[3]) if len(sys.argv) > 3 else 3
 sizes = [int(s) for s in (sys.argv[4] if len(sys.argv) > 4 else "32,64").split(",")]
+layouts = (sys.argv[5] if len(sys.argv) > 5 else "plain,blocked").split(",")  # blocked needs 2-3x the memory
 here = os.path.dirname(os.path.abspath(__file__))
 env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
 ARCH = ["-vae_channels", "16,32,64,128", "-vae_hidden", "2048", "-vae_latent", "256", "-batch", "64", "-lr", "1e-5"]
@@ -30,7 +31,7 @@ for size in sizes:
     subprocess.run([ms, "generate", "-batch", str(n), "-size", str(size * 3 // 2), "-n_points_range", "20,120", "-radius_range", "2,3.5",
                     "-stretch_axis", "random", "-stretch_range", "0.5,1", "-resize", str(size), "-seed", "1", "-output", data, "-quiet"],
                    check=True, env=env)
-    for ranks, layout in ((1, "plain"), (1, "blocked"), (2, "plain"), (2, "blocked")):
+    for ranks, layout in [(r, lay) for r in (1, 2) for lay in layouts]:
         out = f"{d}/v{size}_{ranks}_{layout}.h5"
         cmd = (["mpiexec", "--oversubscribe", "-n", str(ranks)] if ranks > 1 else []) + [ms, "vae", "train", "-data", data, "-vae_size", str(size),
                                                                                        "-epochs", str(epochs), "-plot", "none", "-output", out, "-quiet",
