@@ -6,35 +6,59 @@
  * rank; with 2 MiB pages 0.3-0.8 s. The kernel gives huge pages only to ranges marked with
  * madvise(MADV_HUGEPAGE) unless THP is "always", so every array of the finest level (the
  * stencil coefficients and each vector PETSc makes for the KSP and PCMG) is allocated here:
- * 2 MiB-aligned, marked, zeroed. Vectors carry their array in a container (freed with the
- * vector) and a duplicate operation that allocates the same way, so KSP and PCMG work
- * vectors (VecDuplicate, MatCreateVecs of the shell) inherit it. Small arrays use malloc. */
+ * 2 MiB-aligned, marked (when at least 4 MiB), zeroed by the kernel on first touch. Vectors
+ * carry their array in a container (freed with the vector) and a duplicate operation that
+ * allocates the same way, so KSP and PCMG work vectors (VecDuplicate, MatCreateVecs of the
+ * shell) inherit it. */
 #include "ms_tortuosity_impl.h"
+#include "ms_log.h"
+#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #define HUGE_PAGE ((size_t)2 << 20)
 
+/* Large arrays are anonymous mappings of their own, not malloc: the kernel hands out zero
+ * pages on first touch, so a vector that PETSc creates but never uses (KSPRICHARDSON's second
+ * work vector, the first one under the in-place sweeps of ms_tortuosity_op.c) costs address
+ * space but no memory, and munmap returns the memory when it is freed. (Open MPI here sets
+ * malloc to keep freed memory: a malloc'd array freed during set-up, the percolation labels
+ * for one, stays resident; measured in benchmarks/RESULTS.md "Scale".) The mapping's base and
+ * length sit in the 64 bytes before the 2 MiB-aligned array. */
+typedef struct {
+  void  *base;
+  size_t len;
+} map_head;
+
 PetscErrorCode ms_tort_huge_calloc(MPI_Comm comm, size_t bytes, void **p)
 {
+  size_t rounded = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE, len = (rounded ? rounded : HUGE_PAGE) + 2 * HUGE_PAGE;
+  char  *base    = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
   PetscFunctionBeginUser;
   *p = NULL;
-  if (bytes < 2 * HUGE_PAGE) {
-    *p = calloc(1, bytes ? bytes : 1);
-  } else {
-    size_t rounded = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-    if (posix_memalign(p, HUGE_PAGE, rounded)) *p = NULL;
+  if (base != MAP_FAILED) {
+    char *a = (char *)(((uintptr_t)base + HUGE_PAGE) / HUGE_PAGE * HUGE_PAGE); /* >= 64 bytes past base */
+    ((map_head *)a)[-1] = (map_head){base, len};
 #ifdef MADV_HUGEPAGE
-    if (*p) (void)madvise(*p, rounded, MADV_HUGEPAGE); /* advice only: 4 KiB pages if refused */
+    /* Advice only (4 KiB pages if refused); not for small arrays, whose first touch would
+     * otherwise fault in a whole 2 MiB page. */
+    if (bytes >= 2 * HUGE_PAGE) (void)madvise(a, rounded, MADV_HUGEPAGE);
 #endif
-    if (*p) memset(*p, 0, bytes);
+    *p = a;
   }
   PetscCheck(*p, comm, PETSC_ERR_MEM, "tortuosity: cannot allocate %.3g MB for the finest grid", (double)bytes / 1e6);
   PetscFunctionReturn(0);
 }
 
-void ms_tort_huge_free(void *p) { free(p); }
+void ms_tort_huge_free(void *p)
+{
+  if (!p) return;
+  map_head h = ((map_head *)p)[-1];
+  (void)munmap(h.base, h.len);
+}
 
 static PetscErrorCode array_destroy(void *p)
 {
@@ -70,5 +94,36 @@ static PetscErrorCode vec_duplicate(Vec x, Vec *y)
   PetscCall(VecGetLocalSize(x, &n));
   PetscCall(PetscObjectGetComm((PetscObject)x, &comm));
   PetscCall(ms_tort_vec_create(comm, n, y));
+  PetscFunctionReturn(0);
+}
+
+/* Resident and peak resident bytes of this process (VmRSS, VmHWM of /proc/self/status; 0
+ * where that file does not exist). */
+static void rss_now(long long *rss, long long *hwm)
+{
+  FILE *f = fopen("/proc/self/status", "r");
+  char  line[256];
+
+  *rss = *hwm = 0;
+  if (!f) return;
+  while (fgets(line, sizeof line, f)) {
+    long long kb;
+    if (sscanf(line, "VmRSS: %lld kB", &kb) == 1) *rss = kb * 1024;
+    else if (sscanf(line, "VmHWM: %lld kB", &kb) == 1) *hwm = kb * 1024;
+  }
+  fclose(f);
+}
+
+PetscErrorCode ms_tort_mem_probe(MPI_Comm comm, PetscBool on, const char *where, double nvox)
+{
+  long long loc[2], sum[2], max[2];
+
+  PetscFunctionBeginUser;
+  if (!on) PetscFunctionReturn(0);
+  rss_now(&loc[0], &loc[1]);
+  PetscCallMPI(MPI_Allreduce(loc, sum, 2, MPI_LONG_LONG, MPI_SUM, comm));
+  PetscCallMPI(MPI_Allreduce(loc, max, 2, MPI_LONG_LONG, MPI_MAX, comm));
+  PetscCall(ms_log(comm, "tortuosity memory %-28s RSS %8.1f MB (%6.1f B/voxel, busiest rank %8.1f MB)  peak %8.1f MB (%6.1f B/voxel)\n",
+                   where, (double)sum[0] / 1e6, (double)sum[0] / nvox, (double)max[0] / 1e6, (double)sum[1] / 1e6, (double)sum[1] / nvox));
   PetscFunctionReturn(0);
 }
