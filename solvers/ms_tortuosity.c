@@ -3,6 +3,7 @@
  * linear solver set-up and the physical convergence test are in ms_tortuosity_ksp.c. */
 #include "ms_tortuosity_impl.h"
 #include "ms_percolation.h"
+#include "ms_bigarray.h"
 #include <math.h>
 #include <string.h>
 #include <time.h>
@@ -254,9 +255,13 @@ static PetscErrorCode set_axis_faces(const ms_tort_currents *cur, Mat A, PC pc, 
     PetscCall(PetscFree2(idx, add));
     PetscFunctionReturn(0);
   }
-  /* The fine face vector lives only while it is restricted (8 bytes per voxel less at the
-   * solve's peak; its mapping is returned on destroy, ms_tortuosity_mem.c). */
-  PetscCall(MatCreateVecs(A, &fadd, NULL));
+  /* The fine face vector is needed only while it is restricted: the current test's (and
+   * PCMG's) scratch vector serves, or a temporary one (8 bytes per voxel less at the peak). */
+  if (cur->w) {
+    fadd = cur->w;
+    PetscCall(PetscObjectReference((PetscObject)fadd));
+  } else PetscCall(MatCreateVecs(A, &fadd, NULL));
+  PetscCall(VecZeroEntries(fadd));
   PetscCall(VecGetArray(fadd, &fa));
   for (PetscInt f = 0; f < n; f++) fa[idx[f]] += add[f];
   PetscCall(VecRestoreArray(fadd, &fa));
@@ -402,11 +407,11 @@ PetscErrorCode ms_tortuosity_solve_axes(ms_volume v, int naxes, const int axes[]
   PetscCall(PetscLogEventBegin(ev_perc, 0, 0, 0, 0));
   t0 = MPI_Wtime();
   c0 = cpu_now();
-  PetscCall(PetscMalloc1(s.nloc, &cond));
-  for (int a = 0; a < naxes; a++) PetscCall(PetscMalloc1(s.nloc, &keep[a]));
+  PetscCall(ms_bigarray_alloc(v->comm, (size_t)s.nloc, (void **)&cond));
+  for (int a = 0; a < naxes; a++) PetscCall(ms_bigarray_alloc(v->comm, (size_t)s.nloc, (void **)&keep[a]));
   for (int64_t li = 0; li < s.nloc; li++) cond[li] = s.sigma[s.data[li]] > 0;
   PetscCall(ms_percolation_keep_axes(v->comm, s.nx, s.ny, s.nz, s.z_start, s.nz_local, naxes, axes, cond, keep, &n_cond, n_perc));
-  PetscCall(PetscFree(cond));
+  ms_bigarray_free(cond);
   res[0].percolation_seconds = MPI_Wtime() - t0; /* shared: charged to the first axis */
   res[0].setup_cpu_seconds   = cpu_now() - c0;
   PetscCall(PetscLogEventEnd(ev_perc, 0, 0, 0, 0));
@@ -533,6 +538,6 @@ PetscErrorCode ms_tortuosity_solve_axes(ms_volume v, int naxes, const int axes[]
   }
   PetscCall(shared_destroy(&sh));
   PetscCall(PetscFree2(s.s_lo, s.s_hi));
-  for (int a = 0; a < naxes; a++) PetscCall(PetscFree(keep[a]));
+  for (int a = 0; a < naxes; a++) ms_bigarray_free(keep[a]);
   PetscFunctionReturn(0);
 }

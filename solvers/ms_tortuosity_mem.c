@@ -11,54 +11,17 @@
  * allocates the same way, so KSP and PCMG work vectors (VecDuplicate, MatCreateVecs of the
  * shell) inherit it. */
 #include "ms_tortuosity_impl.h"
+#include "ms_bigarray.h"
 #include "ms_log.h"
 #include <stdio.h>
-#include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
 
-#define HUGE_PAGE ((size_t)2 << 20)
+/* The arrays are mappings of their own (ms_bigarray.h): a vector that PETSc creates but never
+ * uses (KSPRICHARDSON's work vectors under the in-place sweeps of ms_tortuosity_op.c) costs
+ * address space but no memory, and a destroyed one gives its memory back. */
+PetscErrorCode ms_tort_huge_calloc(MPI_Comm comm, size_t bytes, void **p) { return ms_bigarray_alloc(comm, bytes, p); }
 
-/* Large arrays are anonymous mappings of their own, not malloc: the kernel hands out zero
- * pages on first touch, so a vector that PETSc creates but never uses (KSPRICHARDSON's second
- * work vector, the first one under the in-place sweeps of ms_tortuosity_op.c) costs address
- * space but no memory, and munmap returns the memory when it is freed. (Open MPI here sets
- * malloc to keep freed memory: a malloc'd array freed during set-up, the percolation labels
- * for one, stays resident; measured in benchmarks/RESULTS.md "Scale".) The mapping's base and
- * length sit in the 64 bytes before the 2 MiB-aligned array. */
-typedef struct {
-  void  *base;
-  size_t len;
-} map_head;
-
-PetscErrorCode ms_tort_huge_calloc(MPI_Comm comm, size_t bytes, void **p)
-{
-  size_t rounded = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE, len = (rounded ? rounded : HUGE_PAGE) + 2 * HUGE_PAGE;
-  char  *base    = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-  PetscFunctionBeginUser;
-  *p = NULL;
-  if (base != MAP_FAILED) {
-    char *a = (char *)(((uintptr_t)base + HUGE_PAGE) / HUGE_PAGE * HUGE_PAGE); /* >= 64 bytes past base */
-    ((map_head *)a)[-1] = (map_head){base, len};
-#ifdef MADV_HUGEPAGE
-    /* Advice only (4 KiB pages if refused); not for small arrays, whose first touch would
-     * otherwise fault in a whole 2 MiB page. */
-    if (bytes >= 2 * HUGE_PAGE) (void)madvise(a, rounded, MADV_HUGEPAGE);
-#endif
-    *p = a;
-  }
-  PetscCheck(*p, comm, PETSC_ERR_MEM, "tortuosity: cannot allocate %.3g MB for the finest grid", (double)bytes / 1e6);
-  PetscFunctionReturn(0);
-}
-
-void ms_tort_huge_free(void *p)
-{
-  if (!p) return;
-  map_head h = ((map_head *)p)[-1];
-  (void)munmap(h.base, h.len);
-}
+void ms_tort_huge_free(void *p) { ms_bigarray_free(p); }
 
 static PetscErrorCode array_destroy(void *p)
 {

@@ -253,6 +253,34 @@ int main(int argc, char **argv)
       if (sl > 0) MS_CHECK_CLOSE(r[sl][a].tau, r[0][a].tau, 1e-6, 0);
     }
   }
+  /* Float conductances by default only where they are exact: with one conducting phase
+   * (conductances 0/1) the default picks float and gives the same bits as double, with the
+   * same iterations; with conductivities 1 and 0.3 (harmonic mean 0.4615..., not a float) the
+   * default stays double and gives the bits of forced double. Breaking the exactness test
+   * (always float) makes the second case fail; never float makes the first report double. */
+  for (int two = 0; two <= 1; two++) {
+    ms_tortuosity_result rd[3], ra[3];
+    PetscCall(ms_tortuosity_opts_init(&o));
+    if (two) {
+      o.n_conductivities  = 2;
+      o.conductivities[0] = 1.0;
+      o.conductivities[1] = 0.3;
+    }
+    MS_CHECK(o.single_coefficients == MS_TORTUOSITY_COEFF_AUTO);
+    PetscCall(ms_tortuosity_solve_axes(v, 3, axes, &o, ra));
+    o.single_coefficients = 0;
+    PetscCall(ms_tortuosity_solve_axes(v, 3, axes, &o, rd));
+    for (int a = 0; a < 3; a++) {
+      PetscCall(PetscPrintf(world, "  %s, axis %s: default (%s) tau %.17g, double tau %.17g, iterations %d / %d\n",
+                            two ? "two conductivities" : "one phase", ms_tortuosity_axis_name(a), ra[a].single_coefficients ? "float" : "double",
+                            ra[a].tau, rd[a].tau, (int)ra[a].iterations, (int)rd[a].iterations));
+      MS_CHECK(ra[a].single_coefficients == (two ? PETSC_FALSE : PETSC_TRUE));
+      MS_CHECK(!rd[a].single_coefficients);
+      MS_CHECK(ra[a].tau == rd[a].tau);
+      MS_CHECK(ra[a].iterations == rd[a].iterations);
+    }
+  }
+  PetscCall(PetscOptionsClearValue(NULL, "-pc_mg_levels"));
   PetscCall(ms_volume_destroy(&v));
   MS_TEST_END("test_tortuosity_mg");
 }
