@@ -38,7 +38,11 @@
  * diagonal: 32 bytes per voxel); any other preconditioner, or opts->assemble, gets an exactly
  * preallocated AIJ matrix (about 97 bytes per voxel at porosity 0.87). Measured peak of a
  * whole solve at 128^3: 142 bytes per voxel (1 rank) and 153 (2 ranks) with the shell,
- * 217-256 with AIJ (benchmarks/tortuosity).
+ * 217-256 with AIJ (benchmarks/tortuosity). Since issue 14 item 2 one axis peaks at ~95 bytes
+ * per voxel plus the libraries (95-103 measured at 256^3-400^3 on 1-2 ranks): float face
+ * conductances where exact, in-place finest-level sweeps, one scratch vector for PCMG's
+ * residual, the current test and the face terms, and set-up arrays returned to the system on
+ * free (ms_bigarray.h); opts->memory_log shows the account per phase (RESULTS.md "Scale").
  *
  * Linear solver. KSPCG with, by default, geometric multigrid (PCMG: 2x2x2 aggregation,
  * Galerkin coarse operators, W-cycle; Richardson smoothing with two 0.7-damped Jacobi sweeps
