@@ -156,8 +156,8 @@ PetscErrorCode ms_cmd_tortuosity(MPI_Comm comm)
                             NULL, shell_levels, &shell_levels, NULL));
   PetscCall(PetscOptionsInt("-mg_shell_sweeps", "damped Jacobi sweeps per smoothing on the matrix-free coarse levels", NULL, shell_sweeps,
                             &shell_sweeps, NULL));
-  PetscCall(PetscOptionsBool("-single_coefficients", "the matrix-free finest level stores its face conductances in float (12 B/voxel less); "
-                             "default: float exactly when every conductance is a float (one phase), else double",
+  PetscCall(PetscOptionsBool("-single_coefficients", "true: float face conductances on the matrix-free finest level (12 B/voxel less), false: double; "
+                             "unset: float exactly when every conductance is a float (one phase: the same results), else double",
                              NULL, single, &single, &single_set));
   PetscCall(PetscOptionsBool("-memory_log", "log resident and peak memory per voxel (summed over ranks) after each phase of the solve",
                              NULL, memlog, &memlog, NULL));
