@@ -113,16 +113,16 @@ static PetscErrorCode ms_model_scaled_free(ms_dataset X, ms_dataset *out)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode ms_model_warn_constant(ms_dataset ds)
+/* Constant columns from the training summary's column min and max (ms_model_summarize: the
+   range is computed once for both). */
+static PetscErrorCode ms_model_warn_constant(ms_model m, ms_dataset ds)
 {
-  const int64_t d = ds->n_features;
-  double       *lo, *hi;
+  const int64_t d  = ds->n_features;
+  const double *lo = m->train_summary + MS_MODEL_SUMMARY_MIN * d, *hi = m->train_summary + MS_MODEL_SUMMARY_MAX * d;
   char          list[512] = "";
   int           n_const   = 0;
 
   PetscFunctionBegin;
-  PetscCall(PetscMalloc2(d, &lo, d, &hi));
-  PetscCall(ms_dataset_column_range(ds, lo, hi));
   for (int64_t j = 0; j < d; j++)
     if (lo[j] == hi[j]) {
       if (n_const++ < 8) {
@@ -133,7 +133,6 @@ static PetscErrorCode ms_model_warn_constant(ms_dataset ds)
   if (n_const)
     PetscCall(ms_warn(ds->comm, "warning: %d constant feature column(s) in the training data carry no information: %s%s\n",
                       n_const, list, n_const > 8 ? ", ..." : ""));
-  PetscCall(PetscFree2(lo, hi));
   PetscFunctionReturn(0);
 }
 
@@ -242,9 +241,9 @@ PetscErrorCode ms_model_fit(ms_model m, ms_dataset train)
       SETERRQ(train->comm, MS_ERR_USER, "model '%s': the training rows of target '%s' hold a single class ('%s'); classification needs at least 2",
               m->type, train->target_name ? train->target_name : "?", present ? train->class_names[last] : "none");
   }
-  PetscCall(ms_model_warn_constant(train));
   PetscCall(ms_model_record(m, train));
   PetscCall(ms_model_summarize(m, train));
+  PetscCall(ms_model_warn_constant(m, train));
   m->comm   = train->comm;
   m->fitted = PETSC_FALSE;
   PetscCall(ms_scaler_fit(m->scaler, train));
