@@ -131,8 +131,8 @@ PetscErrorCode ms_cmd_tortuosity(MPI_Comm comm)
   PetscInt           shape[3] = {0, 0, 0}, nshape = 3, phase = 0, ncond = MS_TORTUOSITY_MAX_VALUES,
                      shell_levels = MS_TORTUOSITY_MG_SHELL_LEVELS, shell_sweeps = MS_TORTUOSITY_MG_SHELL_SWEEPS;
   PetscReal          cond[MS_TORTUOSITY_MAX_VALUES], tol = 1e-4;
-  PetscBool          help, shape_set, phase_set, cond_set, assemble = PETSC_FALSE, share = PETSC_TRUE,
-                     single = PETSC_FALSE;
+  PetscBool          help, shape_set, phase_set, cond_set, single_set, assemble = PETSC_FALSE, share = PETSC_TRUE,
+                     single = PETSC_FALSE, memlog = PETSC_FALSE;
   ms_tortuosity_opts o;
 
   PetscFunctionBeginUser;
@@ -156,8 +156,11 @@ PetscErrorCode ms_cmd_tortuosity(MPI_Comm comm)
                             NULL, shell_levels, &shell_levels, NULL));
   PetscCall(PetscOptionsInt("-mg_shell_sweeps", "damped Jacobi sweeps per smoothing on the matrix-free coarse levels", NULL, shell_sweeps,
                             &shell_sweeps, NULL));
-  PetscCall(PetscOptionsBool("-single_coefficients", "the matrix-free finest level stores its face conductances in float (12 B/voxel less; exact for one phase)",
-                             NULL, single, &single, NULL));
+  PetscCall(PetscOptionsBool("-single_coefficients", "true: float face conductances on the matrix-free finest level (12 B/voxel less), false: double; "
+                             "unset: float exactly when every conductance is a float (one phase: the same results), else double",
+                             NULL, single, &single, &single_set));
+  PetscCall(PetscOptionsBool("-memory_log", "log resident and peak memory per voxel (summed over ranks) after each phase of the solve",
+                             NULL, memlog, &memlog, NULL));
   PetscCall(PetscOptionsString("-output", "HDF5 file for the results (written atomically)", NULL, out, out, sizeof out, NULL));
   PetscOptionsEnd();
   PetscCall(ms_options_help_requested(&help));
@@ -180,7 +183,8 @@ PetscErrorCode ms_cmd_tortuosity(MPI_Comm comm)
   o.share_setup  = share;
   o.mg_shell_levels = shell_levels;
   o.mg_shell_sweeps = shell_sweeps;
-  o.single_coefficients = single;
+  if (single_set) o.single_coefficients = single ? 1 : 0;
+  o.memory_log          = memlog;
 
   ms_volume v;
   PetscCall(load_volume(comm, in, dataset, nshape, shape, &v));
@@ -233,7 +237,7 @@ PetscErrorCode ms_cmd_tortuosity(MPI_Comm comm)
     PetscCall(ms_h5_attr_set_double(g, "mismatch_tol", tol));
     PetscCall(ms_h5_attr_set_int(g, "mg_shell_levels", shell_levels));
     PetscCall(ms_h5_attr_set_int(g, "mg_shell_sweeps", shell_sweeps));
-    PetscCall(ms_h5_attr_set_int(g, "single_coefficients", single ? 1 : 0));
+    PetscCall(ms_h5_attr_set_int(g, "single_coefficients", res[a0].single_coefficients ? 1 : 0));
     PetscCall(ms_h5_attr_set_int(g, "peak_rss_bytes_sum", (int64_t)rss_sum * 1024));
     PetscCall(ms_h5_attr_set_int(g, "peak_rss_bytes_max", (int64_t)rss_max * 1024));
     PetscCall(ms_h5_attr_set_string(g, "peak_rss_bytes_sum_units", "byte"));

@@ -113,16 +113,16 @@ static PetscErrorCode ms_model_scaled_free(ms_dataset X, ms_dataset *out)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode ms_model_warn_constant(ms_dataset ds)
+/* Constant columns from the training summary's column min and max (ms_model_summarize: the
+   range is computed once for both). */
+static PetscErrorCode ms_model_warn_constant(ms_model m, ms_dataset ds)
 {
-  const int64_t d = ds->n_features;
-  double       *lo, *hi;
+  const int64_t d  = ds->n_features;
+  const double *lo = m->train_summary + MS_MODEL_SUMMARY_MIN * d, *hi = m->train_summary + MS_MODEL_SUMMARY_MAX * d;
   char          list[512] = "";
   int           n_const   = 0;
 
   PetscFunctionBegin;
-  PetscCall(PetscMalloc2(d, &lo, d, &hi));
-  PetscCall(ms_dataset_column_range(ds, lo, hi));
   for (int64_t j = 0; j < d; j++)
     if (lo[j] == hi[j]) {
       if (n_const++ < 8) {
@@ -133,7 +133,6 @@ static PetscErrorCode ms_model_warn_constant(ms_dataset ds)
   if (n_const)
     PetscCall(ms_warn(ds->comm, "warning: %d constant feature column(s) in the training data carry no information: %s%s\n",
                       n_const, list, n_const > 8 ? ", ..." : ""));
-  PetscCall(PetscFree2(lo, hi));
   PetscFunctionReturn(0);
 }
 
@@ -168,21 +167,52 @@ static PetscErrorCode ms_model_record(ms_model m, ms_dataset train)
 }
 
 /* Column min/max/mean/std of the raw training features and the target's range: what a
-   screen needs to tell how far a candidate lies from the data the model has seen. */
+   screen needs to tell how far a candidate lies from the data the model has seen. Also the
+   check that every feature and target value is finite: a NaN or an infinity makes its
+   column's (or the target's) sum non-finite, so the sums the summary needs anyway decide,
+   and only then the row-by-row scan of ms_dataset_check_finite runs to name the place (or
+   finds none, when finite values overflowed the sum). One fused pass for the range, the sums
+   and the check, one for the variance about the mean. Collective. */
 static PetscErrorCode ms_model_summarize(ms_model m, ms_dataset train)
 {
   const int64_t d = train->n_features;
-  double       *S, *sum, t[2] = {INFINITY, INFINITY};
+  double       *S, *sum, *lo, *hi, t[3] = {INFINITY, INFINITY, 0.0};
+  PetscBool     finite = PETSC_TRUE;
 
   PetscFunctionBegin;
   PetscCall(PetscFree(m->train_summary));
   PetscCall(PetscMalloc1(4 * d, &m->train_summary));
-  S = m->train_summary;
-  PetscCall(ms_dataset_column_range(train, S + MS_MODEL_SUMMARY_MIN * d, S + MS_MODEL_SUMMARY_MAX * d));
+  S  = m->train_summary;
+  lo = S + MS_MODEL_SUMMARY_MIN * d;
+  hi = S + MS_MODEL_SUMMARY_MAX * d;
   PetscCall(PetscCalloc1(2 * d, &sum));
+  for (int64_t j = 0; j < d; j++) {
+    lo[j] = PETSC_MAX_REAL;
+    hi[j] = -PETSC_MAX_REAL;
+  }
   for (int64_t i = 0; i < train->n_local; i++)
-    for (int64_t j = 0; j < d; j++) sum[j] += train->X[i * d + j];
+    for (int64_t j = 0; j < d; j++) {
+      const double v = train->X[i * d + j];
+      lo[j]          = PetscMin(lo[j], v);
+      hi[j]          = PetscMax(hi[j], v);
+      sum[j] += v;
+    }
+  if (train->y)
+    for (int64_t i = 0; i < train->n_local; i++) {
+      t[0] = PetscMin(t[0], train->y[i]);
+      t[1] = PetscMin(t[1], -train->y[i]);
+      t[2] += train->y[i];
+    }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, lo, (int)d, MPI_DOUBLE, MPI_MIN, train->comm));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, hi, (int)d, MPI_DOUBLE, MPI_MAX, train->comm));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sum, (int)d, MPI_DOUBLE, MPI_SUM, train->comm));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &t[2], 1, MPI_DOUBLE, MPI_SUM, train->comm));
+  for (int64_t j = 0; j < d; j++) finite = finite && isfinite(sum[j]) ? PETSC_TRUE : PETSC_FALSE;
+  if (!finite || !isfinite(t[2])) {
+    PetscErrorCode ierr = ms_dataset_check_finite(train, "training data");
+    if (ierr) PetscCall(PetscFree(sum));
+    PetscCall(ierr);
+  }
   for (int64_t j = 0; j < d; j++) S[MS_MODEL_SUMMARY_MEAN * d + j] = sum[j] / (double)train->n_global;
   /* second pass about the mean: no cancellation for features far from zero */
   for (int64_t i = 0; i < train->n_local; i++)
@@ -195,10 +225,6 @@ static PetscErrorCode ms_model_summarize(ms_model m, ms_dataset train)
   PetscCall(PetscFree(sum));
   m->target_min = m->target_max = NAN;
   if (train->y) {
-    for (int64_t i = 0; i < train->n_local; i++) {
-      t[0] = PetscMin(t[0], train->y[i]);
-      t[1] = PetscMin(t[1], -train->y[i]);
-    }
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, t, 2, MPI_DOUBLE, MPI_MIN, train->comm));
     m->target_min = t[0];
     m->target_max = -t[1];
@@ -230,7 +256,9 @@ PetscErrorCode ms_model_fit(ms_model m, ms_dataset train)
   if (m->task == MS_TASK_CLASSIFICATION && !(m->supports & MS_MODEL_CLASSIFICATION))
     SETERRQ(train->comm, MS_ERR_USER, "model '%s' does not do classification, but target '%s' has class labels; use a regressor or -task regression",
             m->type, train->target_name ? train->target_name : "?");
-  PetscCall(ms_dataset_check_finite(train, "training data"));
+  m->fitted = PETSC_FALSE;
+  PetscCall(ms_model_record(m, train)); /* frees the previous fit's names and summary */
+  PetscCall(ms_model_summarize(m, train)); /* also the check for NaN and infinities */
   if (m->task == MS_TASK_CLASSIFICATION) {
     int64_t *count, present = 0, last = 0;
     PetscCall(PetscMalloc1(train->n_classes, &count));
@@ -242,11 +270,8 @@ PetscErrorCode ms_model_fit(ms_model m, ms_dataset train)
       SETERRQ(train->comm, MS_ERR_USER, "model '%s': the training rows of target '%s' hold a single class ('%s'); classification needs at least 2",
               m->type, train->target_name ? train->target_name : "?", present ? train->class_names[last] : "none");
   }
-  PetscCall(ms_model_warn_constant(train));
-  PetscCall(ms_model_record(m, train));
-  PetscCall(ms_model_summarize(m, train));
-  m->comm   = train->comm;
-  m->fitted = PETSC_FALSE;
+  PetscCall(ms_model_warn_constant(m, train));
+  m->comm = train->comm;
   PetscCall(ms_scaler_fit(m->scaler, train));
   PetscCall(ms_model_scaled(m, train, &scaled));
   PetscCall(m->ops.fit(m, scaled));

@@ -74,9 +74,26 @@ PetscErrorCode ms_pca_set_from_options(MPI_Comm comm, ms_pca p)
   PetscFunctionReturn(0);
 }
 
+/* Rows centred per BLAS call: about 2 MB of centred rows, so the block stays in cache
+ * between the centring and dsyrk/dgemm and the fit never holds a centred copy of X (an
+ * n x d copy and an n x k score matrix cost more in first-touch page faults than the flops
+ * of the products themselves: benchmarks/RESULTS.md, "gpr and pca", profile). */
+static int64_t ms_pca_block_rows(int64_t d)
+{
+  return PetscMax((int64_t)64, ((int64_t)1 << 18) / PetscMax(d, (int64_t)1));
+}
+
+static void ms_pca_centre(int64_t b, int64_t d, const double *X, const double *mean, double *Xc)
+{
+  for (int64_t i = 0; i < b; i++)
+    for (int64_t j = 0; j < d; j++) Xc[i * d + j] = X[i * d + j] - mean[j];
+}
+
 /* Eigenpairs of the replicated symmetric d x d matrix C (column-major = row-major by
- * symmetry): w ascending, Z column-major eigenvectors, identical on every rank. */
-static PetscErrorCode ms_pca_eigen(ms_pca p, MPI_Comm comm, int64_t d, double *C, double *w, double *Z)
+ * symmetry): w ascending, Z column-major eigenvectors, identical on every rank. With k < d
+ * wanted on one rank only the k largest are computed (dsyevr, RANGE 'I': w[0..k) and Z's
+ * first k columns, ascending); *n_found says how many pairs w and Z hold. */
+static PetscErrorCode ms_pca_eigen(ms_pca p, MPI_Comm comm, int64_t d, int64_t k, double *C, double *w, double *Z, int64_t *n_found)
 {
   PetscMPIInt rank, size;
   int         info = 0;
@@ -85,17 +102,30 @@ static PetscErrorCode ms_pca_eigen(ms_pca p, MPI_Comm comm, int64_t d, double *C
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
   p->used_scalapack = (size > 1 && d >= p->scalapack_min_d) ? PETSC_TRUE : PETSC_FALSE;
+  *n_found          = d;
   if (!p->used_scalapack) {
     /* one rank solves and broadcasts, so the replicated model is bitwise the same everywhere */
     if (!rank) {
-      PetscCall(PetscArraycpy(Z, C, d * d));
-      info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', (lapack_int)d, Z, (lapack_int)d, w);
+      if (k < d) {
+        /* only the k largest pairs: the tridiagonal solve and back-transformation then cost
+           O(d^2 k) instead of O(d^3) on top of the reduction to tridiagonal form */
+        lapack_int  m, *isuppz;
+        PetscCall(PetscMalloc1(2 * k, &isuppz));
+        info = LAPACKE_dsyevr(LAPACK_COL_MAJOR, 'V', 'I', 'L', (lapack_int)d, C, (lapack_int)d, 0.0, 0.0, (lapack_int)(d - k + 1),
+                              (lapack_int)d, 0.0, &m, w, Z, (lapack_int)d, isuppz);
+        PetscCall(PetscFree(isuppz));
+        if (!info && m != (lapack_int)k) info = -1000 - (int)m;
+      } else {
+        PetscCall(PetscArraycpy(Z, C, d * d));
+        info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', (lapack_int)d, Z, (lapack_int)d, w);
+      }
     }
     PetscCallMPI(MPI_Bcast(&info, 1, MPI_INT, 0, comm));
-    if (info) SETERRQ(comm, PETSC_ERR_LIB, "PCA: dsyevd did not converge (info %d)", info);
-    PetscCallMPI(MPI_Bcast(w, (int)d, MPI_DOUBLE, 0, comm));
-    for (int64_t off = 0; off < d * d; off += (int64_t)1 << 28)
-      PetscCallMPI(MPI_Bcast(Z + off, (int)PetscMin(d * d - off, (int64_t)1 << 28), MPI_DOUBLE, 0, comm));
+    if (info) SETERRQ(comm, PETSC_ERR_LIB, "PCA: %s did not converge (info %d)", k < d ? "dsyevr" : "dsyevd", info);
+    *n_found = k < d ? k : d;
+    PetscCallMPI(MPI_Bcast(w, (int)*n_found, MPI_DOUBLE, 0, comm));
+    for (int64_t off = 0; off < d * *n_found; off += (int64_t)1 << 28)
+      PetscCallMPI(MPI_Bcast(Z + off, (int)PetscMin(d * *n_found - off, (int64_t)1 << 28), MPI_DOUBLE, 0, comm));
   } else {
     ms_blacs g;
     ms_dmat  A, E;
@@ -136,43 +166,51 @@ static PetscErrorCode ms_pca_eigen(ms_pca p, MPI_Comm comm, int64_t d, double *C
 }
 
 /* sklearn's svd_flip: make the largest-|score| entry of every component positive (first
- * row on ties: MPI_MAXLOC keeps the lower index, like numpy's argmax). */
-static PetscErrorCode ms_pca_flip(ms_pca p, MPI_Comm comm, int64_t n_local, int64_t row0, const double *Xc)
+ * row on ties: MPI_MAXLOC keeps the lower index, like numpy's argmax). The scores are
+ * formed a block of rows at a time (dgemm on the centred block) and scanned row by row, so
+ * neither the centred data nor the n x k scores are ever held whole. */
+static PetscErrorCode ms_pca_flip(ms_pca p, MPI_Comm comm, int64_t n_local, int64_t row0, const double *X)
 {
-  int64_t k = p->k;
-  double *S, *sgn;
+  const int64_t k = p->k, d = p->d, B = PetscMin(ms_pca_block_rows(d), PetscMax(n_local, (int64_t)1));
+  double       *S, *Xc, *sgn, *val;
   struct { double v; int i; } *loc;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscMalloc3(n_local * k + 1, &S, k, &loc, k, &sgn));
-  if (n_local > 0)
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n_local, (int)k, (int)p->d, 1.0, Xc, (int)p->d, p->components,
-                (int)p->d, 0.0, S, (int)k);
+  PetscCall(PetscMalloc5(B * k, &S, B * d, &Xc, k, &loc, k, &sgn, k, &val));
   for (int64_t c = 0; c < k; c++) {
     loc[c].v = -1.0;
     loc[c].i = INT32_MAX;
-    for (int64_t i = 0; i < n_local; i++)
-      if (fabs(S[i * k + c]) > loc[c].v) {
-        loc[c].v = fabs(S[i * k + c]);
-        loc[c].i = (int)(row0 + i);
-      }
+    val[c]   = 0.0;
+  }
+  for (int64_t i0 = 0; i0 < n_local; i0 += B) {
+    const int64_t b = PetscMin(B, n_local - i0);
+    ms_pca_centre(b, d, X + i0 * d, p->mean, Xc);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)b, (int)k, (int)d, 1.0, Xc, (int)d, p->components, (int)d, 0.0, S,
+                (int)k);
+    for (int64_t i = 0; i < b; i++)
+      for (int64_t c = 0; c < k; c++)
+        if (fabs(S[i * k + c]) > loc[c].v) {
+          loc[c].v = fabs(S[i * k + c]);
+          loc[c].i = (int)(row0 + i0 + i);
+          val[c]   = S[i * k + c];
+        }
   }
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, loc, (int)k, MPI_DOUBLE_INT, MPI_MAXLOC, comm));
   for (int64_t c = 0; c < k; c++) {
     int64_t i = loc[c].i - row0;
-    sgn[c]    = (i >= 0 && i < n_local) ? (S[i * k + c] < 0 ? -1.0 : 1.0) : 0.0;
+    sgn[c]    = (i >= 0 && i < n_local) ? (val[c] < 0 ? -1.0 : 1.0) : 0.0;
   }
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sgn, (int)k, MPI_DOUBLE, MPI_SUM, comm));
   for (int64_t c = 0; c < k; c++)
     if (sgn[c] < 0)
-      for (int64_t j = 0; j < p->d; j++) p->components[c * p->d + j] = -p->components[c * p->d + j];
-  PetscCall(PetscFree3(S, loc, sgn));
+      for (int64_t j = 0; j < d; j++) p->components[c * d + j] = -p->components[c * d + j];
+  PetscCall(PetscFree5(S, Xc, loc, sgn, val));
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode ms_pca_fit_core(ms_pca p, MPI_Comm comm, int64_t n_local, int64_t d, const double *X)
 {
-  int64_t n, row0 = 0, kmax;
+  int64_t n, row0 = 0, kmax, B, n_found = 0;
   double *Xc, *C, *w, *Z, trace = 0.0;
 
   PetscFunctionBeginUser;
@@ -197,26 +235,31 @@ static PetscErrorCode ms_pca_fit_core(ms_pca p, MPI_Comm comm, int64_t n_local, 
     for (int64_t j = 0; j < d; j++) p->mean[j] += X[i * d + j];
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, p->mean, (int)d, MPI_DOUBLE, MPI_SUM, comm));
   for (int64_t j = 0; j < d; j++) p->mean[j] /= (double)n;
-  /* centre first, then form the Gram matrix: no cancellation from sum x x^T - n m m^T */
-  PetscCall(PetscMalloc1(n_local * d + 1, &Xc));
-  for (int64_t i = 0; i < n_local; i++)
-    for (int64_t j = 0; j < d; j++) Xc[i * d + j] = X[i * d + j] - p->mean[j];
+  /* centre first, then form the Gram matrix: no cancellation from sum x x^T - n m m^T;
+     block by block into one cache-sized buffer, dsyrk accumulating */
+  B = PetscMin(ms_pca_block_rows(d), PetscMax(n_local, (int64_t)1));
+  PetscCall(PetscMalloc1(B * d, &Xc));
   PetscCall(PetscCalloc3(d * d, &C, d, &w, d * d, &Z));
-  if (n_local > 0) cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)d, (int)n_local, 1.0, Xc, (int)d, 0.0, C, (int)d);
+  for (int64_t i0 = 0; i0 < n_local; i0 += B) {
+    const int64_t b = PetscMin(B, n_local - i0);
+    ms_pca_centre(b, d, X + i0 * d, p->mean, Xc);
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)d, (int)b, 1.0, Xc, (int)d, 1.0, C, (int)d);
+  }
+  PetscCall(PetscFree(Xc));
   for (int64_t i = 0; i < d; i++)
     for (int64_t j = 0; j < i; j++) C[j * d + i] = C[i * d + j];
   for (int64_t off = 0; off < d * d; off += (int64_t)1 << 28)
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, C + off, (int)PetscMin(d * d - off, (int64_t)1 << 28), MPI_DOUBLE, MPI_SUM, comm));
   for (int64_t i = 0; i < d * d; i++) C[i] /= (double)(n - 1);
   for (int64_t j = 0; j < d; j++) trace += C[j * d + j];
-  PetscCall(ms_pca_eigen(p, comm, d, C, w, Z));
+  PetscCall(ms_pca_eigen(p, comm, d, p->k, C, w, Z, &n_found));
   PetscCall(PetscMalloc1(p->k * d, &p->components));
   PetscCall(PetscMalloc1(p->k, &p->explained_variance));
   PetscCall(PetscMalloc1(p->k, &p->explained_variance_ratio));
   PetscCall(PetscMalloc1(p->k, &p->singular_values));
   p->total_variance = trace;
   for (int64_t c = 0; c < p->k; c++) {
-    int64_t src = d - 1 - c; /* dsyevd sorts ascending */
+    int64_t src = n_found - 1 - c; /* both solvers sort ascending */
     double  ev  = PetscMax(w[src], 0.0);
     p->explained_variance[c]       = ev;
     p->explained_variance_ratio[c] = trace > 0 ? ev / trace : 0.0;
@@ -225,12 +268,19 @@ static PetscErrorCode ms_pca_fit_core(ms_pca p, MPI_Comm comm, int64_t n_local, 
   }
   p->noise_variance = 0.0;
   if (p->k < kmax) {
-    for (int64_t c = p->k; c < kmax; c++) p->noise_variance += PetscMax(w[d - 1 - c], 0.0);
+    if (n_found == d)
+      for (int64_t c = p->k; c < kmax; c++) p->noise_variance += PetscMax(w[d - 1 - c], 0.0);
+    else {
+      /* only the kept eigenvalues were computed: the discarded ones sum to the trace minus the
+         kept ones (eigenvalues beyond min(n, d) are zero up to rounding) */
+      p->noise_variance = trace;
+      for (int64_t c = 0; c < p->k; c++) p->noise_variance -= p->explained_variance[c];
+      p->noise_variance = PetscMax(p->noise_variance, 0.0);
+    }
     p->noise_variance /= (double)(kmax - p->k);
   }
-  PetscCall(ms_pca_flip(p, comm, n_local, row0, Xc));
   PetscCall(PetscFree3(C, w, Z));
-  PetscCall(PetscFree(Xc));
+  PetscCall(ms_pca_flip(p, comm, n_local, row0, X));
   PetscFunctionReturn(0);
 }
 

@@ -13,10 +13,13 @@
  *   Signs: sklearn's svd_flip (u-based): in each component the score of largest absolute
  *   value (first such row) is positive.
  *
- * Method: means and C from local sums (BLAS dsyrk on the centred local rows) reduced with
- * MPI_Allreduce, then a symmetric eigensolver: LAPACKE dsyevd on rank 0 (broadcast) when
- * d < scalapack_min_d or on one rank, else ScaLAPACK pdsyevd on C in block-cyclic layout over
- * all ranks. Forming C costs n d^2 / P; sklearn's full SVD costs O(n d^2) on one core. The
+ * Method: means and C from local sums (BLAS dsyrk on the centred local rows, centred a
+ * cache-sized block of rows at a time: no centred copy of X) reduced with MPI_Allreduce, then
+ * a symmetric eigensolver: LAPACKE dsyevd on rank 0 (broadcast) when d < scalapack_min_d or
+ * on one rank (dsyevr for only the k largest pairs when k < d; the noise variance then comes
+ * from the trace), else ScaLAPACK pdsyevd on C in block-cyclic layout over all ranks. The
+ * sign rule's scores are formed and scanned block by block too (dgemm, 2 n d k flops: with
+ * k = d twice the dsyrk's). Forming C costs n d^2 / P; sklearn's full SVD costs O(n d^2) on one core. The
  * covariance route loses accuracy only for components whose variance is below ~eps times
  * the largest, where the SVD route is also limited by the centring. The threshold's
  * default comes from benchmarks/RESULTS.md ("pca": at d = 500 on 2 ranks pdsyevd made the

@@ -9,8 +9,8 @@
  * Finally the labels present on the two faces normal to `axis` are gathered and intersected:
  * a voxel is kept when its cluster touches both faces.
  *
- * Memory: 12 bytes per local voxel (int32 parent + int64 label) during the call, freed on
- * return. Collective over comm; every rank must hold nz_local >= 1 planes (a rank with no
+ * Memory: 12 bytes per local voxel (int32 parent + int64 label) during the call, returned to
+ * the system on return (ms_bigarray.h). Collective over comm; every rank must hold nz_local >= 1 planes (a rank with no
  * plane would break the neighbour chain) and at most 2^31 - 1 local voxels.
  */
 #ifndef MS_PERCOLATION_H

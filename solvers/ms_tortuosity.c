@@ -3,6 +3,7 @@
  * linear solver set-up and the physical convergence test are in ms_tortuosity_ksp.c. */
 #include "ms_tortuosity_impl.h"
 #include "ms_percolation.h"
+#include "ms_bigarray.h"
 #include <math.h>
 #include <string.h>
 #include <time.h>
@@ -17,6 +18,7 @@ PetscErrorCode ms_tortuosity_opts_init(ms_tortuosity_opts *opts)
   opts->share_setup  = PETSC_TRUE;
   opts->mg_shell_levels = MS_TORTUOSITY_MG_SHELL_LEVELS;
   opts->mg_shell_sweeps = MS_TORTUOSITY_MG_SHELL_SWEEPS;
+  opts->single_coefficients = MS_TORTUOSITY_COEFF_AUTO;
   PetscFunctionReturn(0);
 }
 
@@ -47,6 +49,18 @@ static PetscErrorCode sigma_table(MPI_Comm comm, const ms_tortuosity_opts *o, do
   for (int v = 0; v < MS_TORTUOSITY_MAX_VALUES; v++) *sigma_p = PetscMax(*sigma_p, sigma[v]);
   PetscCheck(*sigma_p > 0, comm, MS_ERR_USER, "tortuosity: every conductivity is 0; at least one voxel value must conduct");
   PetscFunctionReturn(0);
+}
+
+/* Whether every face conductance of the table (ms_tort_face_g of any two conductivities, one
+ * of them possibly repeated) is exactly a float: then float coefficients change no bit. */
+static PetscBool conductances_are_floats(const double sigma[])
+{
+  for (int a = 0; a < MS_TORTUOSITY_MAX_VALUES; a++)
+    for (int b = a; b < MS_TORTUOSITY_MAX_VALUES; b++) {
+      double g = ms_tort_face_g(sigma[a], sigma[b]);
+      if ((double)(float)g != g) return PETSC_FALSE;
+    }
+  return PETSC_TRUE;
 }
 
 /* Conductivities of the neighbouring ranks' boundary planes (kept voxels only). */
@@ -224,11 +238,12 @@ static PetscErrorCode currents_for_axis(const ms_tort_slab *s, Mat A, Vec b, ms_
 /* The Dirichlet face terms 2*sigma of the axis in s: on the shared finest operator (exact
  * restore of the previous axis' entries) and, restricted, on every coarse level (faces NULL:
  * the finest operator only, before a hierarchy is built on it). */
-static PetscErrorCode set_axis_faces(const ms_tort_currents *cur, Mat A, PC pc, ms_tort_mg_faces *faces, Vec fadd)
+static PetscErrorCode set_axis_faces(const ms_tort_currents *cur, Mat A, PC pc, ms_tort_mg_faces *faces)
 {
   PetscInt   n = cur->n_in + cur->n_out, *idx;
   PetscReal *add;
   PetscScalar *fa;
+  Vec        fadd;
 
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc2(n + 1, &idx, n + 1, &add));
@@ -240,12 +255,41 @@ static PetscErrorCode set_axis_faces(const ms_tort_currents *cur, Mat A, PC pc, 
     PetscCall(PetscFree2(idx, add));
     PetscFunctionReturn(0);
   }
+  /* The fine face vector is needed only while it is restricted: the current test's (and
+   * PCMG's) scratch vector serves, or a temporary one (8 bytes per voxel less at the peak). */
+  if (cur->w) {
+    fadd = cur->w;
+    PetscCall(PetscObjectReference((PetscObject)fadd));
+  } else PetscCall(MatCreateVecs(A, &fadd, NULL));
   PetscCall(VecZeroEntries(fadd));
   PetscCall(VecGetArray(fadd, &fa));
   for (PetscInt f = 0; f < n; f++) fa[idx[f]] += add[f];
   PetscCall(VecRestoreArray(fadd, &fa));
   PetscCall(PetscFree2(idx, add));
-  if (faces) PetscCall(ms_tort_mg_faces_set(pc, faces, fadd));
+  PetscCall(ms_tort_mg_faces_set(pc, faces, fadd));
+  PetscCall(VecDestroy(&fadd));
+  PetscFunctionReturn(0);
+}
+
+/* PCMG's finest-level residual vector is scratch inside each cycle; the current test's
+ * cross-section residual b - A x is computed between cycles. One vector serves both (8 bytes
+ * per voxel less; the same values: each writes before it reads). */
+static PetscErrorCode share_mg_residual(KSP ksp, Mat A, ms_tort_currents *cur)
+{
+  PC        pc;
+  PetscBool mg;
+  PetscInt  L;
+  Vec       r;
+
+  PetscFunctionBeginUser;
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCMG, &mg));
+  if (!mg || cur->w) PetscFunctionReturn(0);
+  PetscCall(PCMGGetLevels(pc, &L));
+  if (L < 2) PetscFunctionReturn(0);
+  PetscCall(MatCreateVecs(A, &r, NULL));
+  PetscCall(PCMGSetR(pc, L - 1, r)); /* takes a reference */
+  cur->w = r;                         /* ours, released by the current test's destroy */
   PetscFunctionReturn(0);
 }
 
@@ -254,7 +298,7 @@ static PetscErrorCode set_axis_faces(const ms_tort_currents *cur, Mat A, PC pc, 
 typedef struct {
   Mat               A;
   KSP               ksp;
-  Vec               b, x, fadd;
+  Vec               b, x;
   ms_tort_mg_faces *faces;
   ms_tort_currents *cur; /* owned by ksp */
   const uint8_t    *keep; /* the percolation mask the operator was built for */
@@ -268,7 +312,6 @@ static PetscErrorCode shared_destroy(shared_solver *sh)
   PetscCall(MatDestroy(&sh->A));
   PetscCall(VecDestroy(&sh->b));
   PetscCall(VecDestroy(&sh->x));
-  PetscCall(VecDestroy(&sh->fadd));
   PetscCall(PetscMemzero(sh, sizeof *sh));
   PetscFunctionReturn(0);
 }
@@ -353,22 +396,26 @@ PetscErrorCode ms_tortuosity_solve_axes(ms_volume v, int naxes, const int axes[]
   s.nx = v->nx; s.ny = v->ny; s.nz = v->nz; s.nxy = v->nx * v->ny;
   s.z_start = v->z_start; s.nz_local = v->nz_local; s.nloc = s.nxy * s.nz_local; s.gofs = s.z_start * s.nxy;
   s.data = v->data;
-  s.single = opts.single_coefficients;
   PetscCall(sigma_table(v->comm, &opts, s.sigma, &sigma_p));
+  s.single = (PetscBool)(opts.single_coefficients == 1 ||
+                         (opts.single_coefficients == MS_TORTUOSITY_COEFF_AUTO && conductances_are_floats(s.sigma)));
+  const double nvox_all = (double)(s.nxy * s.nz);
+  PetscCall(ms_tort_mem_probe(v->comm, opts.memory_log, "volume read", nvox_all));
 
   /* Percolation: only clusters touching both faces carry current or have a unique solution.
    * One labelling serves every axis; only the face intersection is per axis. */
   PetscCall(PetscLogEventBegin(ev_perc, 0, 0, 0, 0));
   t0 = MPI_Wtime();
   c0 = cpu_now();
-  PetscCall(PetscMalloc1(s.nloc, &cond));
-  for (int a = 0; a < naxes; a++) PetscCall(PetscMalloc1(s.nloc, &keep[a]));
+  PetscCall(ms_bigarray_alloc(v->comm, (size_t)s.nloc, (void **)&cond));
+  for (int a = 0; a < naxes; a++) PetscCall(ms_bigarray_alloc(v->comm, (size_t)s.nloc, (void **)&keep[a]));
   for (int64_t li = 0; li < s.nloc; li++) cond[li] = s.sigma[s.data[li]] > 0;
   PetscCall(ms_percolation_keep_axes(v->comm, s.nx, s.ny, s.nz, s.z_start, s.nz_local, naxes, axes, cond, keep, &n_cond, n_perc));
-  PetscCall(PetscFree(cond));
+  ms_bigarray_free(cond);
   res[0].percolation_seconds = MPI_Wtime() - t0; /* shared: charged to the first axis */
   res[0].setup_cpu_seconds   = cpu_now() - c0;
   PetscCall(PetscLogEventEnd(ev_perc, 0, 0, 0, 0));
+  PetscCall(ms_tort_mem_probe(v->comm, opts.memory_log, "percolation masks", nvox_all));
 
   /* The finest level is matrix-free under the default geometric multigrid; every other
    * preconditioner (and -assemble) needs the assembled AIJ matrix. */
@@ -427,30 +474,34 @@ PetscErrorCode ms_tortuosity_solve_axes(ms_volume v, int naxes, const int axes[]
         PetscCall(shared_destroy(&sh));
         PetscCall(exchange_planes(&s));
         PetscCall(ms_tort_op_create_base(&s, &sh.A));
+        PetscCall(ms_tort_mem_probe(v->comm, opts.memory_log, "finest stencil", nvox_all));
         PetscCall(MatCreateVecs(sh.A, &sh.x, &sh.b));
-        PetscCall(VecDuplicate(sh.x, &sh.fadd));
         PetscCall(PetscNew(&sh.cur));
         sh.cur->comm = v->comm;
         sh.cur->tol  = opts.mismatch_tol;
         sh.keep      = s.keep;
       }
-      r->setup_shared = reuse;
+      r->setup_shared        = reuse;
+      r->single_coefficients = s.single;
       A = sh.A; b = sh.b; x = sh.x; cur = sh.cur;
       PetscCall(axis_vectors(&s, b, x));
       PetscCall(currents_for_axis(&s, A, b, cur));
       if (!opts.share_setup) {
         /* One axis, one hierarchy: the faces go in before the Galerkin products (the
          * reference the shared path must reproduce). */
-        PetscCall(set_axis_faces(cur, A, NULL, NULL, NULL));
+        PetscCall(set_axis_faces(cur, A, NULL, NULL));
         PetscCall(ms_tort_ksp_create(v->comm, A, &lay, &opts, cur, &sh.ksp));
+        PetscCall(share_mg_residual(sh.ksp, A, cur));
       } else {
         if (!reuse) {
           PetscCall(ms_tort_ksp_create(v->comm, A, &lay, &opts, cur, &sh.ksp));
+          PetscCall(share_mg_residual(sh.ksp, A, cur));
+          PetscCall(ms_tort_mem_probe(v->comm, opts.memory_log, "coarse levels", nvox_all));
           PetscCall(KSPGetPC(sh.ksp, &pc));
           PetscCall(ms_tort_mg_faces_create(pc, &sh.faces));
         }
         PetscCall(KSPGetPC(sh.ksp, &pc));
-        PetscCall(set_axis_faces(cur, A, pc, sh.faces, sh.fadd));
+        PetscCall(set_axis_faces(cur, A, pc, sh.faces));
         PetscCall(KSPSetOperators(sh.ksp, A, A));
       }
       ksp = sh.ksp;
@@ -464,6 +515,7 @@ PetscErrorCode ms_tortuosity_solve_axes(ms_volume v, int naxes, const int axes[]
       PetscCall(ms_tort_ksp_create(v->comm, A, &lay, &opts, cur, &ksp));
     }
     PetscCall(KSPSetUp(ksp));
+    PetscCall(ms_tort_mem_probe(v->comm, opts.memory_log, "KSP + multigrid set up", nvox_all));
     r->setup_seconds = MPI_Wtime() - t0;
     r->setup_cpu_seconds += cpu_now() - c0;
     PetscCall(PetscLogEventEnd(ev_setup, 0, 0, 0, 0));
@@ -476,6 +528,7 @@ PetscErrorCode ms_tortuosity_solve_axes(ms_volume v, int naxes, const int axes[]
     r->solve_cpu_seconds = cpu_now() - c0;
     PetscCall(PetscLogEventEnd(ev_solve, 0, 0, 0, 0));
     PetscCall(axis_results(&s, ksp, x, cur, sigma_p, opts.mismatch_tol, r));
+    PetscCall(ms_tort_mem_probe(v->comm, opts.memory_log, "solved", nvox_all));
     if (!matrix_free) {
       PetscCall(KSPDestroy(&ksp));
       PetscCall(MatDestroy(&A));
@@ -485,6 +538,6 @@ PetscErrorCode ms_tortuosity_solve_axes(ms_volume v, int naxes, const int axes[]
   }
   PetscCall(shared_destroy(&sh));
   PetscCall(PetscFree2(s.s_lo, s.s_hi));
-  for (int a = 0; a < naxes; a++) PetscCall(PetscFree(keep[a]));
+  for (int a = 0; a < naxes; a++) ms_bigarray_free(keep[a]);
   PetscFunctionReturn(0);
 }

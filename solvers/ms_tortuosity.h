@@ -38,7 +38,11 @@
  * diagonal: 32 bytes per voxel); any other preconditioner, or opts->assemble, gets an exactly
  * preallocated AIJ matrix (about 97 bytes per voxel at porosity 0.87). Measured peak of a
  * whole solve at 128^3: 142 bytes per voxel (1 rank) and 153 (2 ranks) with the shell,
- * 217-256 with AIJ (benchmarks/tortuosity).
+ * 217-256 with AIJ (benchmarks/tortuosity). Since issue 14 item 2 one axis peaks at ~95 bytes
+ * per voxel plus the libraries (95-103 measured at 256^3-400^3 on 1-2 ranks): float face
+ * conductances where exact, in-place finest-level sweeps, one scratch vector for PCMG's
+ * residual, the current test and the face terms, and set-up arrays returned to the system on
+ * free (ms_bigarray.h); opts->memory_log shows the account per phase (RESULTS.md "Scale").
  *
  * Linear solver. KSPCG with, by default, geometric multigrid (PCMG: 2x2x2 aggregation,
  * Galerkin coarse operators, W-cycle; Richardson smoothing with two 0.7-damped Jacobi sweeps
@@ -100,12 +104,19 @@ typedef struct {
   PetscInt    mg_shell_levels;
   PetscInt    mg_shell_sweeps;
   /* The matrix-free finest level stores its face conductances as float (20 instead of 32 bytes
-   * per voxel; the diagonal, their exact sum, and the arithmetic stay double). Exact for one
-   * conducting phase (conductances 0/1); with several the conductances are rounded to ~6e-8. */
-  PetscBool   single_coefficients;
+   * per voxel; the diagonal, their exact sum, and the arithmetic stay double). 1: float,
+   * conductances rounded to ~6e-8 where a float cannot hold them; 0: double;
+   * MS_TORTUOSITY_COEFF_AUTO (default): float exactly when every face conductance the
+   * conductivities can make (harmonic means of pairs) is a float, e.g. one conducting phase
+   * (0/1), so the results are the same bits as with double. */
+  int         single_coefficients;
+  /* Log resident / peak resident memory per voxel at each phase of the solve (volume read,
+   * percolation, operator, hierarchy, solve; benchmarks/RESULTS.md "Scale"). Default off. */
+  PetscBool   memory_log;
 } ms_tortuosity_opts;
 #define MS_TORTUOSITY_MG_SHELL_LEVELS 0 /* 1 halves the set-up but moves tau within -mismatch_tol (RESULTS.md) */
 #define MS_TORTUOSITY_MG_SHELL_SWEEPS 3
+#define MS_TORTUOSITY_COEFF_AUTO (-1)
 
 typedef struct {
   int                axis;                   /* 0 = x, 1 = y, 2 = z */
@@ -126,6 +137,7 @@ typedef struct {
    * (labelling, operator, multigrid hierarchy) is charged to the axis that built it. */
   double             setup_cpu_seconds, solve_cpu_seconds;
   PetscBool          setup_shared;           /* reused the operator and hierarchy of the previous axis */
+  PetscBool          single_coefficients;    /* the finest stencil held float conductances */
   char               ksp_type[32], pc_type[32];
 } ms_tortuosity_result;
 

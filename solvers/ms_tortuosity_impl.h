@@ -118,5 +118,8 @@ PetscErrorCode ms_tort_mg_faces_destroy(ms_tort_mg_faces **f);
 PetscErrorCode ms_tort_huge_calloc(MPI_Comm comm, size_t bytes, void **p);
 void           ms_tort_huge_free(void *p);
 PetscErrorCode ms_tort_vec_create(MPI_Comm comm, PetscInt n, Vec *v);
+/* With on: log the resident and peak resident memory summed over comm's ranks, per voxel of
+ * the nvox-voxel volume, at the phase `where` (opts->memory_log, -memory_log). Collective. */
+PetscErrorCode ms_tort_mem_probe(MPI_Comm comm, PetscBool on, const char *where, double nvox);
 
 #endif

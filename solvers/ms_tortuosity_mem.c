@@ -6,35 +6,22 @@
  * rank; with 2 MiB pages 0.3-0.8 s. The kernel gives huge pages only to ranges marked with
  * madvise(MADV_HUGEPAGE) unless THP is "always", so every array of the finest level (the
  * stencil coefficients and each vector PETSc makes for the KSP and PCMG) is allocated here:
- * 2 MiB-aligned, marked, zeroed. Vectors carry their array in a container (freed with the
- * vector) and a duplicate operation that allocates the same way, so KSP and PCMG work
- * vectors (VecDuplicate, MatCreateVecs of the shell) inherit it. Small arrays use malloc. */
+ * 2 MiB-aligned, marked (when at least 4 MiB), zeroed by the kernel on first touch. Vectors
+ * carry their array in a container (freed with the vector) and a duplicate operation that
+ * allocates the same way, so KSP and PCMG work vectors (VecDuplicate, MatCreateVecs of the
+ * shell) inherit it. */
 #include "ms_tortuosity_impl.h"
+#include "ms_bigarray.h"
+#include "ms_log.h"
+#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
 
-#define HUGE_PAGE ((size_t)2 << 20)
+/* The arrays are mappings of their own (ms_bigarray.h): a vector that PETSc creates but never
+ * uses (KSPRICHARDSON's work vectors under the in-place sweeps of ms_tortuosity_op.c) costs
+ * address space but no memory, and a destroyed one gives its memory back. */
+PetscErrorCode ms_tort_huge_calloc(MPI_Comm comm, size_t bytes, void **p) { return ms_bigarray_alloc(comm, bytes, p); }
 
-PetscErrorCode ms_tort_huge_calloc(MPI_Comm comm, size_t bytes, void **p)
-{
-  PetscFunctionBeginUser;
-  *p = NULL;
-  if (bytes < 2 * HUGE_PAGE) {
-    *p = calloc(1, bytes ? bytes : 1);
-  } else {
-    size_t rounded = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-    if (posix_memalign(p, HUGE_PAGE, rounded)) *p = NULL;
-#ifdef MADV_HUGEPAGE
-    if (*p) (void)madvise(*p, rounded, MADV_HUGEPAGE); /* advice only: 4 KiB pages if refused */
-#endif
-    if (*p) memset(*p, 0, bytes);
-  }
-  PetscCheck(*p, comm, PETSC_ERR_MEM, "tortuosity: cannot allocate %.3g MB for the finest grid", (double)bytes / 1e6);
-  PetscFunctionReturn(0);
-}
-
-void ms_tort_huge_free(void *p) { free(p); }
+void ms_tort_huge_free(void *p) { ms_bigarray_free(p); }
 
 static PetscErrorCode array_destroy(void *p)
 {
@@ -70,5 +57,36 @@ static PetscErrorCode vec_duplicate(Vec x, Vec *y)
   PetscCall(VecGetLocalSize(x, &n));
   PetscCall(PetscObjectGetComm((PetscObject)x, &comm));
   PetscCall(ms_tort_vec_create(comm, n, y));
+  PetscFunctionReturn(0);
+}
+
+/* Resident and peak resident bytes of this process (VmRSS, VmHWM of /proc/self/status; 0
+ * where that file does not exist). */
+static void rss_now(long long *rss, long long *hwm)
+{
+  FILE *f = fopen("/proc/self/status", "r");
+  char  line[256];
+
+  *rss = *hwm = 0;
+  if (!f) return;
+  while (fgets(line, sizeof line, f)) {
+    long long kb;
+    if (sscanf(line, "VmRSS: %lld kB", &kb) == 1) *rss = kb * 1024;
+    else if (sscanf(line, "VmHWM: %lld kB", &kb) == 1) *hwm = kb * 1024;
+  }
+  fclose(f);
+}
+
+PetscErrorCode ms_tort_mem_probe(MPI_Comm comm, PetscBool on, const char *where, double nvox)
+{
+  long long loc[2], sum[2], max[2];
+
+  PetscFunctionBeginUser;
+  if (!on) PetscFunctionReturn(0);
+  rss_now(&loc[0], &loc[1]);
+  PetscCallMPI(MPI_Allreduce(loc, sum, 2, MPI_LONG_LONG, MPI_SUM, comm));
+  PetscCallMPI(MPI_Allreduce(loc, max, 2, MPI_LONG_LONG, MPI_MAX, comm));
+  PetscCall(ms_log(comm, "tortuosity memory %-28s RSS %8.1f MB (%6.1f B/voxel, busiest rank %8.1f MB)  peak %8.1f MB (%6.1f B/voxel)\n",
+                   where, (double)sum[0] / 1e6, (double)sum[0] / nvox, (double)max[0] / 1e6, (double)sum[1] / 1e6, (double)sum[1] / nvox));
   PetscFunctionReturn(0);
 }

@@ -62,6 +62,7 @@ typedef struct {
   void       *gx, *gy, *gz, *gz_lo; /* gz_lo: [nxy] */
   double     *d;
   double     *x_lo, *x_hi;              /* ghost planes of the iterate */
+  double     *plane_buf;                /* [2 nxy]: the in-place Jacobi sweep's new planes (on first use) */
   void       *zero_row;                 /* [nx] zeros: the coefficient of an absent neighbour */
   PetscMPIInt lo, hi;                   /* z-neighbour ranks or MPI_PROC_NULL */
   PetscInt    row_cols[7];
@@ -111,7 +112,8 @@ static inline void   cset(const op_ctx *c, void *a, int64_t i, double v)
 
 /* The sweep over the slab for coefficient type T (double or float); x, b, y are double. */
 #define OP_SWEEP(NAME, T) \
-  static void NAME(const op_ctx *c, kernel_mode mode, const PetscScalar *x, const PetscScalar *b, PetscScalar *y) \
+  static void NAME(const op_ctx *c, kernel_mode mode, const PetscScalar *x, const PetscScalar *b, PetscScalar *y, int64_t k0, int64_t k1, \
+                   int64_t ystride) \
   { \
     const int64_t nx = c->nx, ny = c->ny, nxy = c->nxy, nzl = c->nz_local; \
     const T *gx = (const T *)c->gx, *gy = (const T *)c->gy, *gz = (const T *)c->gz; \
@@ -122,7 +124,7 @@ static inline void   cset(const op_ctx *c, void *a, int64_t i, double v)
       for (int64_t li = 0; li < c->nloc; li++) y[li] = w * (b[li] * (1.0 / (double)d[li])); \
       return; \
     } \
-    for (int64_t k = 0; k < nzl; k++) \
+    for (int64_t k = k0; k < k1; k++) \
       for (int64_t j = 0; j < ny; j++) { \
         const int64_t o = (k * ny + j) * nx; \
         /* Neighbour rows and their coefficients; a zero coefficient row where there is none. */ \
@@ -138,7 +140,7 @@ static inline void   cset(const op_ctx *c, void *a, int64_t i, double v)
         const double *xzp = k < nzl - 1 ? xc + nxy : c->x_hi + j * nx; \
         const T      *czp = gz + o; \
         const double *br  = b ? b + o : NULL; \
-        double       *yr  = y + o; \
+        double       *yr  = y + k * ystride + j * nx; \
         for (int64_t i = 0; i < nx; i++) { \
           double v = (double)dr[i] * xc[i]; \
           v -= (i > 0 ? (double)gxr[i - 1] : 0.0) * (i > 0 ? xc[i - 1] : 0.0); \
@@ -156,12 +158,40 @@ static inline void   cset(const op_ctx *c, void *a, int64_t i, double v)
 OP_SWEEP(sweep_double, double)
 OP_SWEEP(sweep_float, float)
 
+/* Planes k0..k1-1 into y (ystride = nxy: y is the slab; 0: y is a one-plane buffer). */
+static void op_sweep(const op_ctx *c, kernel_mode mode, const PetscScalar *x, const PetscScalar *b, PetscScalar *y, int64_t k0, int64_t k1,
+                     int64_t ystride)
+{
+  if (c->single) sweep_float(c, mode, x, b, y, k0, k1, ystride);
+  else sweep_double(c, mode, x, b, y, k0, k1, ystride);
+}
+
 static PetscErrorCode op_kernel(op_ctx *c, kernel_mode mode, const PetscScalar *x, const PetscScalar *b, PetscScalar *y)
 {
   PetscFunctionBeginUser;
   if (mode != K_JACOBI_ZERO) PetscCall(ghosts(c, x));
-  if (c->single) sweep_float(c, mode, x, b, y);
-  else sweep_double(c, mode, x, b, y);
+  op_sweep(c, mode, x, b, y, 0, c->nz_local, c->nxy);
+  PetscFunctionReturn(0);
+}
+
+/* One damped Jacobi sweep in place, x <- x + w D^-1 (b - A x), with the same arithmetic as
+ * op_kernel(K_JACOBI) into another vector. Plane k of the new iterate needs the old planes
+ * k-1, k, k+1: it goes to a plane buffer, and plane k-1, whose old values nobody needs any
+ * more, is written back. So a smoother needs two planes instead of a work vector (8 bytes
+ * per voxel; the vector KSPRICHARDSON creates for it stays untouched and costs no memory,
+ * ms_tortuosity_mem.c) and streams the same bytes while a plane pair fits in cache. */
+static PetscErrorCode op_jacobi_inplace(op_ctx *c, PetscScalar *x, const PetscScalar *b)
+{
+  const int64_t nxy = c->nxy, nzl = c->nz_local;
+
+  PetscFunctionBeginUser;
+  if (!c->plane_buf) PetscCall(PetscMalloc1(2 * nxy, &c->plane_buf));
+  PetscCall(ghosts(c, x));
+  for (int64_t k = 0; k < nzl; k++) {
+    op_sweep(c, K_JACOBI, x, b, c->plane_buf + (k % 2) * nxy, k, k + 1, 0);
+    if (k > 0) PetscCall(PetscArraycpy(x + (k - 1) * nxy, c->plane_buf + ((k - 1) % 2) * nxy, nxy));
+  }
+  PetscCall(PetscArraycpy(x + (nzl - 1) * nxy, c->plane_buf + ((nzl - 1) % 2) * nxy, nxy));
   PetscFunctionReturn(0);
 }
 
@@ -201,15 +231,15 @@ static PetscErrorCode op_residual(Mat A, Vec bv, Vec xv, Vec rv)
 }
 
 /* its damped Jacobi sweeps x <- x + w D^-1 (b - A x) as PCApplyRichardson, the fast path that
- * KSPRICHARDSON takes for a PC that has one (PCMG's finest-level smoother). The sweeps
- * alternate between x and the work vector wv (Jacobi needs the old iterate whole). */
+ * KSPRICHARDSON takes for a PC that has one (PCMG's finest-level smoother). Each sweep works
+ * in place (op_jacobi_inplace); the work vector wv is not touched. */
 static PetscErrorCode smoother_richardson(PC pc, Vec bv, Vec xv, Vec wv, PetscReal rtol, PetscReal abstol, PetscReal dtol, PetscInt its,
                                           PetscBool guess_zero, PetscInt *outits, PCRichardsonConvergedReason *reason)
 {
   Mat                A;
   op_ctx            *c;
   const PetscScalar *b;
-  PetscScalar       *x, *w;
+  PetscScalar       *x;
 
   PetscFunctionBeginUser;
   (void)rtol; (void)abstol; (void)dtol;
@@ -217,16 +247,11 @@ static PetscErrorCode smoother_richardson(PC pc, Vec bv, Vec xv, Vec wv, PetscRe
   PetscCall(MatShellGetContext(A, &c));
   PetscCall(VecGetArrayRead(bv, &b));
   PetscCall(VecGetArray(xv, &x));
-  PetscCall(VecGetArray(wv, &w));
-  PetscScalar *src = x, *dst = w;
+  (void)wv;
   for (PetscInt it = 0; it < its; it++) {
-    PetscCall(op_kernel(c, it == 0 && guess_zero ? K_JACOBI_ZERO : K_JACOBI, src, b, dst));
-    PetscScalar *t = src;
-    src = dst;
-    dst = t;
+    if (it == 0 && guess_zero) PetscCall(op_kernel(c, K_JACOBI_ZERO, NULL, b, x)); /* pointwise: in place as it is */
+    else PetscCall(op_jacobi_inplace(c, x, b));
   }
-  if (src != x) PetscCall(PetscArraycpy(x, src, c->nloc));
-  PetscCall(VecRestoreArray(wv, &w));
   PetscCall(VecRestoreArray(xv, &x));
   PetscCall(VecRestoreArrayRead(bv, &b));
   *outits = its;
@@ -323,6 +348,7 @@ static PetscErrorCode op_destroy(Mat A)
   ms_tort_huge_free(c->d);
   PetscCall(PetscFree(c->gz_lo));
   PetscCall(PetscFree2(c->x_lo, c->x_hi));
+  PetscCall(PetscFree(c->plane_buf));
   PetscCall(PetscFree(c->zero_row));
   PetscCall(PetscFree2(c->face_idx, c->face_saved));
   PetscCall(PetscFree(c));

@@ -84,5 +84,60 @@ int main(int argc, char **argv)
       PetscCall(ms_model_destroy(&m));
     }
   }
+  {
+    /* Collinear columns (x, x), y = 1 + 2x: G is singular, so the fit must take the SVD path
+       and return lstsq's minimum-norm solution w = (1, 1), b = 1 (Cholesky would fail or
+       return arbitrary w). */
+    const double X[] = {0, 0, 1, 1, 2, 2, 3, 3, 4, 4}, y[] = {1, 3, 5, 7, 9};
+    PetscCall(fit("linear", NULL, 5, 2, X, y, &m));
+    PetscCall(coefficients(m, 2, w, &b));
+    MS_CHECK_CLOSE(w[0], 1.0, 1e-12, 1e-12);
+    MS_CHECK_CLOSE(w[1], 1.0, 1e-12, 1e-12);
+    MS_CHECK_CLOSE(b, 1.0, 1e-12, 1e-10);
+    PetscCall(ms_model_destroy(&m));
+  }
+  {
+    /* Several row blocks per rank (70000 rows of 2 features: blocks of 32768 rows) with
+       features far from zero and drifting from block to block, and a deterministic
+       "noise" in y: x1 = 1e6 + i / 1000 + (i mod 7), x2 = (i mod 11) / 8,
+       y = 1 + 2 x1 - 3 x2 + e_i. Reference: the centred normal equations in long double
+       (two passes, 2 x 2 Cramer's rule). The blocks' Gram matrices about their own means
+       must be merged to the global mean (a missing between-block term changes w), and
+       sum x x^T - n m m^T in double would lose ~1e12 eps = 1e-4. */
+    const int64_t n = 70000;
+    double       *X, *y, we[2], be;
+    long double   mx[2] = {0, 0}, my = 0, sxx[3] = {0, 0, 0}, sxy[2] = {0, 0}, det;
+    PetscCall(PetscMalloc2(2 * n, &X, n, &y));
+    for (int64_t i = 0; i < n; i++) {
+      X[2 * i]     = 1e6 + (double)i / 1000.0 + (double)(i % 7);
+      X[2 * i + 1] = (double)(i % 11) / 8.0;
+      y[i]         = 1.0 + 2.0 * X[2 * i] - 3.0 * X[2 * i + 1] + (double)((i * 7919) % 13 - 6) / 10.0;
+      mx[0] += X[2 * i];
+      mx[1] += X[2 * i + 1];
+      my += y[i];
+    }
+    mx[0] /= n;
+    mx[1] /= n;
+    my /= n;
+    for (int64_t i = 0; i < n; i++) {
+      long double a = X[2 * i] - mx[0], c = X[2 * i + 1] - mx[1], e = y[i] - my;
+      sxx[0] += a * a;
+      sxx[1] += a * c;
+      sxx[2] += c * c;
+      sxy[0] += a * e;
+      sxy[1] += c * e;
+    }
+    det   = sxx[0] * sxx[2] - sxx[1] * sxx[1];
+    we[0] = (double)((sxy[0] * sxx[2] - sxx[1] * sxy[1]) / det);
+    we[1] = (double)((sxx[0] * sxy[1] - sxx[1] * sxy[0]) / det);
+    be    = (double)(my - we[0] * mx[0] - we[1] * mx[1]);
+    PetscCall(fit("linear", NULL, n, 2, X, y, &m));
+    PetscCall(coefficients(m, 2, w, &b));
+    MS_CHECK_CLOSE(w[0], we[0], 1e-10, 0);
+    MS_CHECK_CLOSE(w[1], we[1], 1e-10, 0);
+    MS_CHECK_CLOSE(b, be, 0, 1e-3); /* extrapolated from x1 = 1e6 to 0: |b error| ~ 1e6 |w error| */
+    PetscCall(PetscFree2(X, y));
+    PetscCall(ms_model_destroy(&m));
+  }
   MS_TEST_END("ml_linear");
 }

@@ -139,6 +139,31 @@ int main(int argc, char **argv)
   PetscCall(ms_dataset_destroy(&ds));
   PetscCall(ms_model_destroy(&m));
 
+  /* The finite check reads the column sums: finite values whose sum overflows (1e308 in every
+     row) only trigger the row scan, which finds nothing, so the fit goes on; a NaN in the
+     target alone (last row of the last rank) fails through the target's sum. */
+  {
+    double Xbig[12], yv[6];
+    for (int i = 0; i < 6; i++) {
+      Xbig[2 * i]     = 1e308;
+      Xbig[2 * i + 1] = X[2 * i + 1];
+      yv[i]           = X[2 * i];
+    }
+    PetscCall(centroid_model(&m));
+    PetscCall(ml_test_dataset(PETSC_COMM_WORLD, 6, 2, Xbig, NULL, L, 2, ab, &ds));
+    PetscCall(ms_model_fit(m, ds));
+    MS_CHECK(m->fitted);
+    PetscCall(ms_dataset_destroy(&ds));
+    PetscCall(ms_model_destroy(&m));
+    PetscCall(ms_model_create(PETSC_COMM_WORLD, "ridge", &m));
+    yv[5] = NAN;
+    PetscCall(ml_test_dataset(PETSC_COMM_WORLD, 6, 2, X, yv, NULL, 0, NULL, &ds));
+    EXPECT_FAIL(ms_model_fit(m, ds));
+    MS_CHECK(!m->fitted);
+    PetscCall(ms_dataset_destroy(&ds));
+    PetscCall(ms_model_destroy(&m));
+  }
+
   /* A regressor refuses class labels; unknown model names fail. */
   PetscCall(ms_model_create(PETSC_COMM_WORLD, "ridge", &m));
   PetscCall(ml_test_dataset(PETSC_COMM_WORLD, 6, 2, X, NULL, L, 2, ab, &ds));

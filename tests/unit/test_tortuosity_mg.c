@@ -7,7 +7,9 @@
  * a hierarchy built face-free (the shared set-up of -axis all), and with float fine-level
  * conductances (-single_coefficients). Then tau with 0, 1 and 2 matrix-free coarse levels and
  * with float conductances agrees to 1e-6 (two conductivities, so the rounding is not exact;
- * a float diagonal, which breaks the row sums, moved tau by 1.6e-6 here). Runs on 1 and 2 ranks. */
+ * a float diagonal, which breaks the row sums, moved tau by 1.6e-6 here). The in-place
+ * finest-level Jacobi sweeps give the bits of separate-product sweeps, and the default picks
+ * float conductances only where that changes no bit (issue 14 item 2). Runs on 1 and 2 ranks. */
 #include "ms_test.h"
 #include "ms_rng.h"
 #include "ms_percolation.h"
@@ -212,6 +214,85 @@ static PetscErrorCode check_hierarchy(MPI_Comm comm, int64_t nx, int64_t ny, int
   PetscFunctionReturn(0);
 }
 
+/* The finest-level smoother sweeps in place (two plane buffers instead of a work vector): it
+ * must give the bits of the textbook sweep x <- x + 0.7 D^-1 (b - A x) computed with a separate
+ * product, for a zero and a nonzero initial guess, 3 sweeps (odd), uneven slabs on 2 ranks. A
+ * sweep that reads an already updated plane (a Gauss-Seidel mix) makes it fail. */
+static PetscErrorCode check_inplace_sweeps(MPI_Comm comm)
+{
+  slab_case t;
+  Mat       A;
+  KSP       k;
+  Vec       b, x, x0, y, d;
+
+  PetscFunctionBeginUser;
+  PetscCall(slab_make(comm, 13, 10, 11, 7, 0, PETSC_FALSE, &t));
+  PetscCall(ms_tort_op_create_base(&t.s, &A));
+  PetscCall(KSPCreate(comm, &k));
+  PetscCall(KSPSetOperators(k, A, A));
+  PetscCall(ms_tort_op_smoother(k, A, 3));
+  PetscCall(KSPSetNormType(k, KSP_NORM_NONE));
+  PetscCall(MatCreateVecs(A, &x, &b));
+  PetscCall(VecDuplicate(x, &x0));
+  PetscCall(VecDuplicate(x, &y));
+  PetscCall(VecDuplicate(x, &d));
+  PetscCall(MatGetDiagonal(A, d));
+  PetscScalar *xa, *ba;
+  PetscCall(VecGetArray(x0, &xa));
+  PetscCall(VecGetArray(b, &ba));
+  for (int64_t li = 0; li < t.s.nloc; li++) {
+    ms_rng r;
+    ms_rng_init(&r, 3, (uint64_t)(t.s.gofs + li));
+    xa[li] = ms_rng_uniform(&r);
+    ba[li] = ms_rng_uniform(&r) - 0.5;
+  }
+  PetscCall(VecRestoreArray(x0, &xa));
+  PetscCall(VecRestoreArray(b, &ba));
+  for (int nonzero = 0; nonzero <= 1; nonzero++) {
+    /* the reference: separate product, new vector per sweep */
+    Vec ref;
+    PetscCall(VecDuplicate(x, &ref));
+    if (nonzero) PetscCall(VecCopy(x0, ref));
+    for (int it = 0; it < 3; it++) {
+      const PetscScalar *bb, *dd, *yy;
+      PetscScalar       *rr;
+      PetscCall(MatMult(A, ref, y));
+      PetscCall(VecGetArrayRead(b, &bb));
+      PetscCall(VecGetArrayRead(d, &dd));
+      PetscCall(VecGetArrayRead(y, &yy));
+      PetscCall(VecGetArray(ref, &rr));
+      for (int64_t li = 0; li < t.s.nloc; li++) {
+        const double v = (it == 0 && !nonzero) ? 0.0 : yy[li], xo = (it == 0 && !nonzero) ? 0.0 : rr[li];
+        rr[li] = (it == 0 && !nonzero) ? 0.7 * (bb[li] * (1.0 / dd[li])) : xo + 0.7 * ((bb[li] - v) * (1.0 / dd[li]));
+      }
+      PetscCall(VecRestoreArray(ref, &rr));
+      PetscCall(VecRestoreArrayRead(y, &yy));
+      PetscCall(VecRestoreArrayRead(d, &dd));
+      PetscCall(VecRestoreArrayRead(b, &bb));
+    }
+    PetscCall(VecCopy(x0, x));
+    PetscCall(KSPSetInitialGuessNonzero(k, nonzero ? PETSC_TRUE : PETSC_FALSE));
+    PetscCall(KSPSolve(k, b, x));
+    PetscReal diff, scale;
+    PetscCall(VecAXPY(ref, -1.0, x));
+    PetscCall(VecNorm(ref, NORM_INFINITY, &diff));
+    PetscCall(VecNorm(x, NORM_INFINITY, &scale));
+    PetscCall(PetscPrintf(comm, "  in-place Jacobi sweeps (%s guess): max difference to the separate-product sweeps %g (|x| %g)\n",
+                          nonzero ? "nonzero" : "zero", (double)diff, (double)scale));
+    MS_CHECK(diff == 0 && scale > 0);
+    PetscCall(VecDestroy(&ref));
+  }
+  PetscCall(VecDestroy(&x));
+  PetscCall(VecDestroy(&x0));
+  PetscCall(VecDestroy(&b));
+  PetscCall(VecDestroy(&y));
+  PetscCall(VecDestroy(&d));
+  PetscCall(KSPDestroy(&k));
+  PetscCall(MatDestroy(&A));
+  PetscCall(slab_free(&t));
+  PetscFunctionReturn(0);
+}
+
 int main(int argc, char **argv)
 {
   MPI_Comm world;
@@ -222,6 +303,7 @@ int main(int argc, char **argv)
   for (PetscInt sl = 0; sl <= 2; sl++) PetscCall(check_hierarchy(world, 13, 10, 11, 7, sl, PETSC_FALSE));
   PetscCall(check_hierarchy(world, 10, 13, 11, 11, 2, PETSC_FALSE));
   PetscCall(check_hierarchy(world, 13, 10, 11, 7, 2, PETSC_TRUE));
+  PetscCall(check_inplace_sweeps(world));
 
   /* tau with 0, 1, 2 matrix-free coarse levels (the same operators) and with float coefficients
    * (the operator rounded to ~6e-8): the same tau to 1e-6. */
@@ -253,6 +335,34 @@ int main(int argc, char **argv)
       if (sl > 0) MS_CHECK_CLOSE(r[sl][a].tau, r[0][a].tau, 1e-6, 0);
     }
   }
+  /* Float conductances by default only where they are exact: with one conducting phase
+   * (conductances 0/1) the default picks float and gives the same bits as double, with the
+   * same iterations; with conductivities 1 and 0.3 (harmonic mean 0.4615..., not a float) the
+   * default stays double and gives the bits of forced double. Breaking the exactness test
+   * (always float) makes the second case fail; never float makes the first report double. */
+  for (int two = 0; two <= 1; two++) {
+    ms_tortuosity_result rd[3], ra[3];
+    PetscCall(ms_tortuosity_opts_init(&o));
+    if (two) {
+      o.n_conductivities  = 2;
+      o.conductivities[0] = 1.0;
+      o.conductivities[1] = 0.3;
+    }
+    MS_CHECK(o.single_coefficients == MS_TORTUOSITY_COEFF_AUTO);
+    PetscCall(ms_tortuosity_solve_axes(v, 3, axes, &o, ra));
+    o.single_coefficients = 0;
+    PetscCall(ms_tortuosity_solve_axes(v, 3, axes, &o, rd));
+    for (int a = 0; a < 3; a++) {
+      PetscCall(PetscPrintf(world, "  %s, axis %s: default (%s) tau %.17g, double tau %.17g, iterations %d / %d\n",
+                            two ? "two conductivities" : "one phase", ms_tortuosity_axis_name(a), ra[a].single_coefficients ? "float" : "double",
+                            ra[a].tau, rd[a].tau, (int)ra[a].iterations, (int)rd[a].iterations));
+      MS_CHECK(ra[a].single_coefficients == (two ? PETSC_FALSE : PETSC_TRUE));
+      MS_CHECK(!rd[a].single_coefficients);
+      MS_CHECK(ra[a].tau == rd[a].tau);
+      MS_CHECK(ra[a].iterations == rd[a].iterations);
+    }
+  }
+  PetscCall(PetscOptionsClearValue(NULL, "-pc_mg_levels"));
   PetscCall(ms_volume_destroy(&v));
   MS_TEST_END("test_tortuosity_mg");
 }
