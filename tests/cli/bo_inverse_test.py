@@ -32,28 +32,11 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from stop_shim import continue_all, signal_main_thread, stop_env, wait_stopped  # noqa: E402
+from clitest import MPI, MS, check, fails, run  # noqa: E402
 
-MS = os.environ.get("MATSCREEN", "matscreen")
-MPI = ["mpiexec", "--oversubscribe", "-n"]
-fails = []
 
 GRID = {"n_points": [6, 12, 18, 24, 30], "radius": [1.5, 2, 2.5, 3, 3.5], "stretch_z": [0.5, 0.625, 0.75, 0.875, 1]}
 TARGETS = {"A": (18, 2.5, 0.75, 99), "B": (30, 1.5, 0.5, 77)}   # n_points, radius, stretch_z, structure seed
-
-
-def check(cond, what):
-    if not cond:
-        fails.append(what)
-        print("FAIL:", what)
-
-
-def run(args, np_=1, expect=0, env=None):
-    cmd = (MPI + [str(np_)] if np_ > 1 else []) + [MS] + args
-    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if expect is not None and p.returncode != expect:
-        print("command:", " ".join(cmd), "\nstdout:", p.stdout, "\nstderr:", p.stderr)
-        raise SystemExit(f"FAIL: exit status {p.returncode}, expected {expect}")
-    return p
 
 
 def setup(d):

@@ -17,7 +17,6 @@
 
 usage: screen_test.py CASE   (env MATSCREEN = the binary, MS_SHIM = the kill/stop shim)
 """
-import math
 import os
 import signal
 import subprocess
@@ -28,25 +27,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from stop_shim import continue_all, signal_main_thread, stop_env, wait_stopped  # noqa: E402
-
-MS = os.environ.get("MATSCREEN", "matscreen")
-MPI = ["mpiexec", "--oversubscribe", "-n"]
-fails = []
-
-
-def check(cond, what):
-    if not cond:
-        fails.append(what)
-        print("FAIL:", what)
-
-
-def run(args, np_=1, expect=0, env=None):
-    cmd = (MPI + [str(np_)] if np_ > 1 else []) + [MS] + args
-    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if expect is not None and p.returncode != expect:
-        print("command:", " ".join(cmd), "\nstdout:", p.stdout, "\nstderr:", p.stderr)
-        raise SystemExit(f"FAIL: exit status {p.returncode}, expected {expect}")
-    return p
+from clitest import MPI, MS, check, fails, run  # noqa: E402
 
 
 def read_csv(path):

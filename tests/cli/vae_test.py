@@ -25,25 +25,12 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from stop_shim import signal_main_thread, stop_env, wait_stopped  # noqa: E402
-
-MS = os.environ["MATSCREEN"]
-MPI = ["mpiexec", "--oversubscribe", "-n"]
-bad = 0
-
-
-def check(cond, what):
-    global bad
-    print(("ok   " if cond else "FAIL ") + what)
-    bad += not cond
+from clitest import MS, check, finish  # noqa: E402
+from clitest import run as _run  # noqa: E402
 
 
 def run(args, np_=1, expect=0):
-    cmd = (MPI + [str(np_)] if np_ > 1 else []) + [MS] + args
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    if p.returncode != expect:
-        print(p.stdout, p.stderr)
-    check(p.returncode == expect, f"{' '.join(args[:2])} ... exit {p.returncode} (expected {expect})")
-    return p
+    return _run(args, np_, expect, fatal=False)
 
 
 d = tempfile.mkdtemp()
@@ -120,5 +107,4 @@ with h5py.File("w.h5", "w") as f:
     f["z"] = np.zeros((2, 5))
 p = run(["vae", "decode", "-model", "ref.h5", "-latent", "w.h5", "-dataset", "z", "-output", "d3.h5"], expect=66)
 check("must be n x 4" in p.stderr and not os.path.exists("d3.h5"), "decode: wrong latent width named")
-print("vae_test:", "FAILED" if bad else "ok")
-sys.exit(1 if bad else 0)
+finish("vae_test")

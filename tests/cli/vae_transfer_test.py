@@ -16,31 +16,19 @@ usage: vae_transfer_test.py   (env MATSCREEN)
 """
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
 import h5py
 import numpy as np
 
-MS = os.environ["MATSCREEN"]
-MPI = ["mpiexec", "--oversubscribe", "-n"]
-bad = 0
-
-
-def check(cond, what):
-    global bad
-    print(("ok   " if cond else "FAIL ") + what)
-    bad += not cond
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from clitest import check, fails, finish  # noqa: E402
+from clitest import run as _run  # noqa: E402
 
 
 def run(args, np_=1, expect=0):
-    cmd = (MPI + [str(np_)] if np_ > 1 else []) + [MS] + args
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    if p.returncode != expect:
-        print(p.stdout, p.stderr)
-    check(p.returncode == expect, f"{' '.join(args[:2])} ... exit {p.returncode} (expected {expect})")
-    return p
+    return _run(args, np_, expect, fatal=False)
 
 
 d = tempfile.mkdtemp()
@@ -126,6 +114,6 @@ check(os.path.exists("one.csv.meta.json"), "CSV provenance sidecar")
 with h5py.File("one.h5") as f:
     check("option_names" in f.attrs and "input_files" in f.attrs, "HDF5 provenance attributes")
 os.chdir("/")
-if not bad:
+if not fails:
     shutil.rmtree(d)  # kept for inspection on failure
-sys.exit(1 if bad else 0)
+finish("vae_transfer_test")
