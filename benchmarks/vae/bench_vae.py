@@ -6,7 +6,8 @@ matscreen with plain (ncdhw) and blocked (oneDNN's choice + reorders) convolutio
 Structures from `matscreen generate -batch N -resize SIZE`. One JSON line per run:
 structures/s = training structures / median epoch time after the first (steps + validation),
 and the peak resident memory per rank (process).
-usage: bench_vae.py MATSCREEN [N=128] [EPOCHS=3] [SIZES=32,64] [LAYOUTS=plain,blocked]
+usage: bench_vae.py MATSCREEN [N=128] [EPOCHS=3] [SIZES=32,64] [LAYOUTS=plain,blocked] [PEER=torch|none]
+(PEER none: matscreen only, e.g. to re-measure a change against an earlier PyTorch run.)
 """
 import json
 import os
@@ -22,6 +23,7 @@ n = int(sys.argv[2]) if len(sys.argv) > 2 else 128
 epochs = int(sys.argv[3]) if len(sys.argv) > 3 else 3
 sizes = [int(s) for s in (sys.argv[4] if len(sys.argv) > 4 else "32,64").split(",")]
 layouts = (sys.argv[5] if len(sys.argv) > 5 else "plain,blocked").split(",")  # blocked needs 2-3x the memory
+peer = sys.argv[6] if len(sys.argv) > 6 else "torch"
 here = os.path.dirname(os.path.abspath(__file__))
 env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
 ARCH = ["-vae_channels", "16,32,64,128", "-vae_hidden", "2048", "-vae_latent", "256", "-batch", "64", "-lr", "1e-5"]
@@ -44,6 +46,6 @@ for size in sizes:
                               "threads": 1, "ranks": ranks, "n_train": int(h.attrs["n_train"]), "epochs": epochs,
                               "structures_per_s": round(h.attrs["n_train"] / t, 3), "peak_rss_mb": round(float(h.attrs["peak_rss_per_rank_mb"]), 1)}),
                   flush=True)
-    for threads in (1, 2):
+    for threads in ((1, 2) if peer == "torch" else ()):
         subprocess.run(["/usr/bin/python3", f"{here}/torch_vae.py", data, str(size), "16,32,64,128", "2048", "256", "64", str(epochs), str(threads)],
                        check=True, env=dict(env, OMP_NUM_THREADS=str(threads)))
