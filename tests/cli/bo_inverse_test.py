@@ -22,8 +22,6 @@
 usage: bo_inverse_test.py CASE   (env MATSCREEN = the binary, MS_SHIM = the stop shim)
 """
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 
@@ -31,7 +29,7 @@ import h5py
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from stop_shim import continue_all, signal_main_thread, stop_env, wait_stopped  # noqa: E402
+from stop_shim import interrupt_at_first_checkpoint, term_single_at_first_checkpoint  # noqa: E402
 from clitest import MPI, MS, check, fails, run  # noqa: E402
 
 
@@ -148,33 +146,15 @@ def case_resume(d):
     check(not os.path.exists(f"{d}/ref.h5.ckpt"), "checkpoint removed after a complete run")
     for how in ("kill", "term"):
         out = f"{d}/{how}.h5"
-        p = subprocess.Popen(MPI + ["2", MS] + b + ["-output", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             start_new_session=True, env=stop_env(out + ".ckpt"))
-        ranks = wait_stopped(p, out + ".ckpt")
-        check(len(ranks) == 2, f"{how}: the run was still going at its first checkpoint")
-        for r in ranks:
-            signal_main_thread(r, signal.SIGKILL if how == "kill" else signal.SIGTERM)
-        continue_all(ranks)                # a stopped rank gets its SIGTERM when it continues
-        _, err = p.communicate(timeout=120)
-        if how == "term":
-            check(p.returncode == 75, f"SIGTERM: exit status {p.returncode}, expected 75")
-            check("interrupted by signal 15" in err and "run the same command again" in err, "SIGTERM message")
-        else:
-            check(p.returncode != 0, "kill -9: the job failed")
-        check(os.path.exists(out + ".ckpt") and not os.path.exists(out), f"{how}: checkpoint kept, no output written")
+        interrupt_at_first_checkpoint(MPI + ["2", MS] + b + ["-output", out], out, how, "run")
         r = run(b + ["-output", out], 1 if how == "term" else 2)
         check("(resumed)" in r.stdout, f"{how}: the rerun resumed from the checkpoint")
         cols, h, _, attrs = history(out)
         check(attrs["resumed_evaluations"] >= 1, f"{how}: evaluations taken from the checkpoint")
         check(np.array_equal(h, ref), f"{how}: resumed history = uninterrupted history")
     # another definition is refused
-    p = subprocess.Popen([MS] + b + ["-output", f"{d}/y.h5"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         env=stop_env(f"{d}/y.h5.ckpt"))
-    wait_stopped(p, f"{d}/y.h5.ckpt", single=True)
-    signal_main_thread(p.pid, signal.SIGTERM)
-    p.send_signal(signal.SIGCONT)
-    p.communicate()
-    check(p.returncode == 75 and os.path.exists(f"{d}/y.h5.ckpt"), f"single rank SIGTERM: status {p.returncode}, checkpoint kept")
+    rc = term_single_at_first_checkpoint([MS] + b + ["-output", f"{d}/y.h5"], f"{d}/y.h5.ckpt")
+    check(rc == 75 and os.path.exists(f"{d}/y.h5.ckpt"), f"single rank SIGTERM: status {rc}, checkpoint kept")
     r = run(b + ["-seed", "3", "-output", f"{d}/y.h5"], expect=None)
     check(r.returncode != 0 and "belongs to another inverse run" in r.stderr and not os.path.exists(f"{d}/y.h5"),
           f"checkpoint of another definition refused: {r.returncode} {r.stderr}")

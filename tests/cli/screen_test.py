@@ -18,15 +18,13 @@
 usage: screen_test.py CASE   (env MATSCREEN = the binary, MS_SHIM = the kill/stop shim)
 """
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from stop_shim import continue_all, signal_main_thread, stop_env, wait_stopped  # noqa: E402
+from stop_shim import interrupt_at_first_checkpoint, term_single_at_first_checkpoint  # noqa: E402
 from clitest import MPI, MS, check, fails, run  # noqa: E402
 
 
@@ -271,20 +269,7 @@ def case_resume(d):
     check(not os.path.exists(f"{d}/ref.csv.ckpt"), "checkpoint removed after a complete run")
     for how in ("kill", "term"):
         out = f"{d}/{how}.csv"
-        p = subprocess.Popen(MPI + ["2", MS] + base + ["-output", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             start_new_session=True, env=stop_env(out + ".ckpt"))
-        ranks = wait_stopped(p, out + ".ckpt")
-        check(len(ranks) == 2, f"{how}: the screen was still running at its first checkpoint")
-        for r in ranks:
-            signal_main_thread(r, signal.SIGKILL if how == "kill" else signal.SIGTERM)
-        continue_all(ranks)                # a stopped rank gets its SIGTERM when it continues
-        _, err = p.communicate(timeout=120)
-        if how == "term":
-            check(p.returncode == 75, f"SIGTERM: exit status {p.returncode}, expected 75")
-            check("interrupted by signal 15" in err and "run the same command again" in err, "SIGTERM message")
-        else:
-            check(p.returncode != 0, "kill -9: the job failed")
-        check(os.path.exists(out + ".ckpt") and not os.path.exists(out), f"{how}: checkpoint kept, no output written")
+        interrupt_at_first_checkpoint(MPI + ["2", MS] + base + ["-output", out], out, how, "screen")
         r = run(base[:-1] + ["-output", out], 3 if how == "term" else 2)   # not -quiet: see 'resumed'
         check("(resumed)" in r.stdout, f"{how}: the rerun resumed from the checkpoint")
         check(data_lines(out) == ref, f"{how}: resumed result = uninterrupted result")
@@ -292,13 +277,8 @@ def case_resume(d):
     open(f"{d}/x.csv.ckpt", "wb").write(open(f"{d}/ref.csv", "rb").read()[:200])
     p = run(base + ["-output", f"{d}/x.csv"], 1, expect=66)
     check("is not a matscreen screen checkpoint" in p.stderr or "damaged" in p.stderr, "garbage checkpoint refused")
-    p = subprocess.Popen([MS] + base + ["-output", f"{d}/y.csv"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         env=stop_env(f"{d}/y.csv.ckpt"))
-    wait_stopped(p, f"{d}/y.csv.ckpt", single=True)
-    signal_main_thread(p.pid, signal.SIGTERM)
-    p.send_signal(signal.SIGCONT)
-    p.communicate()
-    check(p.returncode == 75 and os.path.exists(f"{d}/y.csv.ckpt"), f"single rank SIGTERM: status {p.returncode}, checkpoint kept")
+    rc = term_single_at_first_checkpoint([MS] + base + ["-output", f"{d}/y.csv"], f"{d}/y.csv.ckpt")
+    check(rc == 75 and os.path.exists(f"{d}/y.csv.ckpt"), f"single rank SIGTERM: status {rc}, checkpoint kept")
     p = run(base[:-3] + ["-top", "21", "-output", f"{d}/y.csv"], 1, expect=66)
     check("belongs to a different screen" in p.stderr, "checkpoint of a different definition refused")
     data = bytearray(open(f"{d}/y.csv.ckpt", "rb").read())

@@ -64,3 +64,37 @@ def continue_all(pids):
             os.kill(int(r), signal.SIGCONT)
         except ProcessLookupError:
             pass
+
+
+def interrupt_at_first_checkpoint(cmd, out, how, what):
+    """Start CMD (mpiexec ... matscreen ... -output OUT), stop it right after its first checkpoint
+    commit (OUT.ckpt), send every rank SIGKILL (HOW "kill") or SIGTERM ("term") on its main
+    thread, let the ranks go on, and check what a user must see: "term" exits 75 with the
+    message that says to run the same command again, "kill" fails; either way the checkpoint
+    stays and no output is written. WHAT names the run in the check messages."""
+    from clitest import check
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True, env=stop_env(out + ".ckpt"))
+    ranks = wait_stopped(p, out + ".ckpt")
+    check(len(ranks) == 2, f"{how}: the {what} was still going at its first checkpoint")
+    for r in ranks:
+        signal_main_thread(r, signal.SIGKILL if how == "kill" else signal.SIGTERM)
+    continue_all(ranks)                # a stopped rank gets its SIGTERM when it continues
+    _, err = p.communicate(timeout=120)
+    if how == "term":
+        check(p.returncode == 75, f"SIGTERM: exit status {p.returncode}, expected 75")
+        check("interrupted by signal 15" in err and "run the same command again" in err, "SIGTERM message")
+    else:
+        check(p.returncode != 0, "kill -9: the job failed")
+    check(os.path.exists(out + ".ckpt") and not os.path.exists(out), f"{how}: checkpoint kept, no output written")
+
+
+def term_single_at_first_checkpoint(cmd, ckpt):
+    """Run CMD as one process (no mpiexec), stop it right after its first commit of CKPT, send it
+    SIGTERM and let it go on; return its exit status (an interrupted run exits 75)."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=stop_env(ckpt))
+    wait_stopped(p, ckpt, single=True)
+    signal_main_thread(p.pid, signal.SIGTERM)
+    p.send_signal(signal.SIGCONT)
+    p.communicate()
+    return p.returncode
