@@ -24,6 +24,7 @@ PetscErrorCode ms_cmd_nmf(MPI_Comm comm)
   ms_dataset   ds;
   ms_h5_file   h;
   hid_t        g, dset;
+  double       t0, t_fit;
 
   PetscFunctionBeginUser;
   PetscOptionsBegin(comm, NULL, "matscreen nmf options", NULL);
@@ -41,7 +42,10 @@ PetscErrorCode ms_cmd_nmf(MPI_Comm comm)
   PetscCall(ms_options_check_unused(comm, NULL));
   PetscCheck(out[0], comm, MS_ERR_USER, "missing required option -output (the HDF5 file for the factors)");
   PetscCall(ms_cmd_table_load(comm, &t, PETSC_FALSE, &ds));
+  t0 = MPI_Wtime();
   PetscCall(ms_nmf_fit(f, ds));
+  t_fit = MPI_Wtime() - t0;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &t_fit, 1, MPI_DOUBLE, MPI_MAX, comm)); /* the slowest rank's fit */
 
   PetscCall(ms_h5_create(comm, out, &h));
   PetscCall(ms_h5_add_input(h, t.data));
@@ -54,10 +58,10 @@ PetscErrorCode ms_cmd_nmf(MPI_Comm comm)
   PetscCall(ms_h5_write_rows_double(g, "weights", f->n, f->w_row_start, f->w_rows, f->k, f->W));
   H5Gclose(g);
   PetscCall(ms_h5_commit(&h));
-  PetscCall(ms_log(comm, "nmf: %s: %lld rows x %lld features -> %lld components (%s, %lld iterations); ||X - WH||_F = %.6g (%.4g of the start)\n"
+  PetscCall(ms_log(comm, "nmf: %s: %lld rows x %lld features -> %lld components (%s, %lld iterations) in %.4g s; ||X - WH||_F = %.6g (%.4g of the start)\n"
                          "nmf: wrote %s\n",
                    t.data, (long long)ds->n_global, (long long)ds->n_features, (long long)f->k, ms_nmf_solver_names[f->solver],
-                   (long long)f->n_iter, f->reconstruction_err, f->initial_err > 0 ? f->reconstruction_err / f->initial_err : 0.0, out));
+                   (long long)f->n_iter, t_fit, f->reconstruction_err, f->initial_err > 0 ? f->reconstruction_err / f->initial_err : 0.0, out));
   PetscCall(ms_dataset_destroy(&ds));
   PetscCall(ms_nmf_destroy(&f));
   PetscCall(ms_cmd_table_free(&t));

@@ -310,8 +310,38 @@ def _zoo_fit(ctx, case, n, d, kind, args, peer_name, make_peer, proba=False, **e
                          peer_name + (" predict + predict_proba" if proba else " predict"), pred_s, **extra)
 
 
+def _zoo_nmf(ctx):
+    """NMF: `matscreen nmf`'s fit time (its log) beside sklearn.decomposition.NMF on the same
+    non-negative rows, same k, init (nndsvda), solver (hals = scikit-learn's cd; mu) and a fixed
+    200 iterations (tol 0 on both sides), with both reconstruction errors"""
+    if "nmf" not in ctx.a.zoo.split(","):
+        return
+    import warnings
+    from sklearn.decomposition import NMF
+    n, d, k = 10000, 500, 10
+    rng = np.random.default_rng(0)
+    X = rng.gamma(2.0, size=(n, k)) @ rng.gamma(1.0, size=(k, d)) + 0.1 * np.abs(rng.normal(size=(n, d)))
+    path = os.path.join(ctx.dir, "nmf_%d_%d.h5" % (n, d))
+    with h5py.File(path, "w") as f:
+        ds = f.create_dataset("features", data=X)
+        ds.attrs.create("column_names", ["p%d" % j for j in range(d)], dtype=h5py.string_dtype())
+    for solver, sk_solver in (("hals", "cd"), ("mu", "mu")):
+        model = NMF(n_components=k, init="nndsvda", solver=sk_solver, max_iter=200, tol=0.0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            peer_s = ctx.peer(lambda: model.fit_transform(X))
+        sk_err = float(model.reconstruction_err_)
+        for ranks in ctx.a.ranks:
+            ms, wall = ctx.matscreen(ranks, ["nmf", "-data", path, "-nmf_n_components", str(k), "-nmf_solver", solver, "-nmf_max_iter", "200",
+                                             "-nmf_tol", "0", "-output", "nmf.h5"], r"iterations\) in ([0-9.eE+-]+) s;")
+            with h5py.File(os.path.join(ctx.dir, "nmf.h5")) as f:
+                err = float(f["/nmf"].attrs["reconstruction_err"])
+            yield ctx.record("nmf_%s_fit" % solver, n, d, ranks, ms, wall, "sklearn NMF(k=10, nndsvda, solver=%s, 200 iterations)" % sk_solver,
+                             peer_s, err=err, peer_err=sk_err)
+
+
 def case_zoo(ctx):
-    """The model zoo (knn, gnb, svm, xgb, adaboost, mlp): fit time from `matscreen train`'s log
+    """The model zoo (knn, gnb, svm (RBF and linear classes, RBF regression), xgb, adaboost (SAMME and R2), mlp, nmf): fit time from `matscreen train`'s log
     (no start-up or file reading) beside the scikit-learn / xgboost fit on the same data with the
     same hyperparameters and one thread. knn's fit stores the rows; its cost is in prediction,
     so knn is timed by 5-fold CV (fit + predict of every fold) against cross_val_score."""
@@ -323,6 +353,12 @@ def case_zoo(ctx):
                         "sklearn SVC(rbf, C=1, gamma=scale)", lambda: svm.SVC())
     yield from _zoo_fit(ctx, "svm_platt_fit", 5000, 20, "classification", ["-model", "svm"],
                         "sklearn SVC(probability=True)", lambda: svm.SVC(probability=True), proba=True)
+    yield from _zoo_fit(ctx, "svr_fit", 5000, 20, "regression", ["-model", "svm"],
+                        "sklearn SVR(rbf, C=1, epsilon=0.1, gamma=scale)", lambda: svm.SVR())
+    yield from _zoo_fit(ctx, "svm_linear_fit", 5000, 20, "classification", ["-model", "svm", "-svm_kernel", "linear", "-svm_probability", "false"],
+                        "sklearn SVC(linear, C=1)", lambda: svm.SVC(kernel="linear"))
+    yield from _zoo_fit(ctx, "adaboost_r2_fit", 20000, 20, "regression", ["-model", "adaboost"],
+                        "sklearn AdaBoostRegressor(R2 linear, 50 trees of depth 3)", lambda: ensemble.AdaBoostRegressor(random_state=0))
     yield from _zoo_fit(ctx, "adaboost_fit", 20000, 20, "classification", ["-model", "adaboost"],
                         "sklearn AdaBoostClassifier(SAMME, 50 stumps)", lambda: ensemble.AdaBoostClassifier(algorithm="SAMME"),
                         proba=True)
@@ -343,6 +379,7 @@ def case_zoo(ctx):
         yield from _zoo_fit(ctx, "xgb_fit", 100000, 20, "regression", ["-model", "xgb"], "xgboost.train (same library, Python)", XGB)
     except ImportError:
         pass
+    yield from _zoo_nmf(ctx)
     if "knn" not in ctx.a.zoo.split(","):
         return
     n, d = 20000, 20
@@ -366,7 +403,7 @@ def main():
     p.add_argument("--cases", default=",".join(CASES))
     p.add_argument("--ranks", default="1,2")
     p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--zoo", default="gnb,svm,svm_platt,adaboost,mlp,xgb,knn", help="models of the zoo case")
+    p.add_argument("--zoo", default="gnb,svm,svm_platt,svr,svm_linear,adaboost,adaboost_r2,mlp,xgb,nmf,knn", help="models of the zoo case")
     p.add_argument("--peer-linear", help=argparse.SUPPRESS)  # internal: the peers of linear_like, in a subprocess
     p.add_argument("--peer-model", default="linear", help=argparse.SUPPRESS)
     a = p.parse_args()
