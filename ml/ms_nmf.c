@@ -7,6 +7,7 @@
 #include <lapacke.h>
 #include <float.h>
 #include <math.h>
+#include <string.h>
 
 const char *const ms_nmf_solver_names[] = {"hals", "mu", "ms_nmf_solver", "MS_NMF_", NULL};
 const char *const ms_nmf_init_names[]   = {"nndsvda", "nndsvd", "random", "ms_nmf_init", "MS_NMF_INIT_", NULL};
@@ -107,7 +108,6 @@ static PetscErrorCode nmf_error(ms_nmf f, nmf_work *w, double *err)
     const int64_t m = w->rb.n_rows[b];
     const double *X = w->rb.X[b];
     double        s = 0.0;
-    PetscCall(PetscArrayzero(w->partial + b * width, width));
     if (m) {
       cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)d, (int)k, 1.0, f->W + r0 * k, (int)k, f->H, (int)d, 0.0, w->tmp, (int)d);
       for (int64_t i = 0; i < m * d; i++) s += (X[i] - w->tmp[i]) * (X[i] - w->tmp[i]);
@@ -115,30 +115,36 @@ static PetscErrorCode nmf_error(ms_nmf f, nmf_work *w, double *err)
     w->partial[b * width] = s;
     r0 += m;
   }
-  PetscCall(ms_rowblocks_sum(&w->rb, w->partial, w->total));
+  PetscCall(ms_rowblocks_sum_len(&w->rb, w->partial, 1, w->total));
   *err = sqrt(w->total[0]);
   PetscFunctionReturn(0);
 }
 
-/* H update: W^T W and W^T X summed over blocks in block order, then the replicated update. */
+/* Block b's share of the H update, W_b^T W_b (k x k) and W_b^T X_b (k x d), into its partial.
+   Called right after the block's W rows were updated, while X_b is still in cache. */
+static void nmf_block_h_partial(ms_nmf f, nmf_work *w, int64_t b, const double *Wb)
+{
+  const int64_t k = f->k, d = f->d, m = w->rb.n_rows[b];
+  double       *p = w->partial + b * w->rb.width;
+  if (!m) {
+    memset(p, 0, (size_t)(k * k + k * d) * sizeof *p);
+    return;
+  }
+  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)k, (int)m, 1.0, Wb, (int)k, Wb, (int)k, 0.0, p, (int)k);
+  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)d, (int)m, 1.0, Wb, (int)k, w->rb.X[b], (int)d, 0.0, p + k * k, (int)d);
+}
+
+/* H update from the block partials (nmf_block_h_partial), summed in block order, then the
+   replicated update. */
 static PetscErrorCode nmf_update_h(ms_nmf f, nmf_work *w)
 {
-  const int64_t k = f->k, d = f->d, width = w->rb.width;
-  int64_t       r0 = 0;
+  const int64_t k = f->k, d = f->d;
   double       *G, *P, *Ht, *Pt;
 
   PetscFunctionBeginUser;
-  for (int64_t b = 0; b < w->rb.n_blocks; b++) {
-    const int64_t m = w->rb.n_rows[b];
-    double       *p = w->partial + b * width;
-    PetscCall(PetscArrayzero(p, width));
-    if (m) {
-      cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)k, (int)m, 1.0, f->W + r0 * k, (int)k, f->W + r0 * k, (int)k, 0.0, p, (int)k);
-      cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)d, (int)m, 1.0, f->W + r0 * k, (int)k, w->rb.X[b], (int)d, 0.0, p + k * k, (int)d);
-    }
-    r0 += m;
-  }
-  PetscCall(ms_rowblocks_sum(&w->rb, w->partial, w->total));
+  /* The object's width also fits the d x d Gram matrix of the nndsvd start: sum only what
+     the H update filled (k^2 + k d numbers per block, not d^2). */
+  PetscCall(ms_rowblocks_sum_len(&w->rb, w->partial, k * k + k * d, w->total));
   G = w->total;            /* W^T W, k x k */
   P = w->total + k * k;    /* W^T X, k x d */
   /* The H problem is the W problem transposed: H^T (d x k) with G and P^T. */
@@ -211,7 +217,7 @@ static PetscErrorCode nmf_init_nndsvd(ms_nmf f, nmf_work *w, double mean)
   for (int64_t b = 0; b < w->rb.n_blocks; b++) {
     const int64_t m = w->rb.n_rows[b];
     if (m) cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)k, (int)d, 1.0, w->rb.X[b], (int)d, V, (int)d, 0.0, U + r0 * k, (int)k);
-    PetscCall(PetscArrayzero(w->partial + b * width, width));
+    PetscCall(PetscArrayzero(w->partial + b * width, 2 * k));
     for (int64_t i = 0; i < m; i++)
       for (int64_t j = 0; j < k; j++) {
         const double u = S[j] > 0.0 ? U[(r0 + i) * k + j] / S[j] : 0.0;
@@ -220,7 +226,7 @@ static PetscErrorCode nmf_init_nndsvd(ms_nmf f, nmf_work *w, double mean)
       }
     r0 += m;
   }
-  PetscCall(ms_rowblocks_sum(&w->rb, w->partial, w->total));
+  PetscCall(ms_rowblocks_sum_len(&w->rb, w->partial, 2 * k, w->total));
   for (int64_t j = 0; j < k; j++) {
     double yp = 0.0, yn = 0.0, lbd, xs, ys;
     int    pos;
@@ -290,10 +296,9 @@ PetscErrorCode ms_nmf_fit(ms_nmf f, ms_dataset ds)
   for (int64_t b = 0; b < w.rb.n_blocks; b++) {
     double s = 0.0;
     for (int64_t i = 0; i < w.rb.n_rows[b] * d; i++) s += w.rb.X[b][i];
-    PetscCall(PetscArrayzero(w.partial + b * w.rb.width, w.rb.width));
     w.partial[b * w.rb.width] = s;
   }
-  PetscCall(ms_rowblocks_sum(&w.rb, w.partial, w.total));
+  PetscCall(ms_rowblocks_sum_len(&w.rb, w.partial, 1, w.total));
   mean = w.total[0] / ((double)f->n * (double)d);
   avg = sqrt(mean / (double)k);
   PetscCall(PetscMalloc1(k * d, &f->H));
@@ -314,6 +319,7 @@ PetscErrorCode ms_nmf_fit(ms_nmf f, ms_dataset ds)
     r0 = 0;
     for (int64_t b = 0; b < w.rb.n_blocks; b++) {
       nmf_update_w(f, w.rb.n_rows[b], w.rb.X[b], f->W + r0 * k, Gp, w.P, w.tmp);
+      nmf_block_h_partial(f, &w, b, f->W + r0 * k);
       r0 += w.rb.n_rows[b];
     }
     PetscCall(nmf_update_h(f, &w));

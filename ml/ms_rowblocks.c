@@ -139,6 +139,39 @@ PetscErrorCode ms_rowblocks_sum(ms_rowblocks *rb, const double *partials, double
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode ms_rowblocks_sum_len(ms_rowblocks *rb, const double *partials, int64_t len, double *total)
+{
+  PetscMPIInt rank, np;
+  int64_t     w = rb->width, nb;
+  int        *counts, *displs;
+  double     *packed;
+
+  PetscFunctionBeginUser;
+  PetscCheck(len >= 1 && len <= w, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "rowblocks: sum of %lld of %lld entries", (long long)len, (long long)w);
+  if (len == w) {
+    PetscCall(ms_rowblocks_sum(rb, partials, total));
+    PetscFunctionReturn(0);
+  }
+  PetscCallMPI(MPI_Comm_rank(rb->comm, &rank));
+  PetscCallMPI(MPI_Comm_size(rb->comm, &np));
+  PetscCall(PetscMalloc2(np, &counts, np, &displs));
+  for (int r = 0; r < np; r++) {
+    counts[r] = (int)(rb->counts[r] / w * len); /* the rank's blocks times len */
+    displs[r] = (int)(rb->displs[r] / w * len);
+  }
+  nb = rb->n_blocks;
+  PetscCall(PetscMalloc1(nb * len + 1, &packed));
+  for (int64_t j = 0; j < nb; j++) PetscCall(PetscArraycpy(packed + j * len, partials + j * w, len));
+  /* gathered holds n_blocks_global x width >= n_blocks_global x len */
+  PetscCallMPI(MPI_Allgatherv(packed, counts[rank], MPI_DOUBLE, rb->gathered, counts, displs, MPI_DOUBLE, rb->comm));
+  for (int64_t k = 0; k < len; k++) total[k] = 0.0;
+  for (int64_t j = 0; j < rb->n_blocks_global; j++)
+    for (int64_t k = 0; k < len; k++) total[k] += rb->gathered[j * len + k];
+  PetscCall(PetscFree(packed));
+  PetscCall(PetscFree2(counts, displs));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode ms_rowblocks_destroy(ms_rowblocks *rb)
 {
   PetscFunctionBeginUser;

@@ -44,6 +44,10 @@ PetscErrorCode ms_rowblocks_create(ms_dataset ds, int64_t width, ms_rowblocks *r
 /* Collective: total[0..width) = sum over all blocks, in block order, of
  * partials[j * width + ..] (j = this rank's blocks). Same total on every rank. */
 PetscErrorCode ms_rowblocks_sum(ms_rowblocks *rb, const double *partials, double *total);
+/* Collective: the same for the first len <= width numbers of every partial (a model whose
+ * object serves several reductions of different widths sums only what it filled; the block
+ * order, and so the bits, are those of ms_rowblocks_sum). */
+PetscErrorCode ms_rowblocks_sum_len(ms_rowblocks *rb, const double *partials, int64_t len, double *total);
 PetscErrorCode ms_rowblocks_destroy(ms_rowblocks *rb);
 
 #endif
