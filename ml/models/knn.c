@@ -192,24 +192,37 @@ static PetscErrorCode knn_predict_proba(ms_model m, ms_dataset X, double *P)
   PetscFunctionReturn(0);
 }
 
+/* Labels from the vote shares: the (weighted) majority, ties to the lowest class index. */
+static void knn_labels(int64_t n, int64_t K, const double *P, double *y)
+{
+  for (int64_t i = 0; i < n; i++) {
+    int64_t best = 0;
+    for (int64_t k = 1; k < K; k++)
+      if (P[i * K + k] > P[i * K + best] + 1e-12) best = k;
+    y[i] = (double)best;
+  }
+}
+
+/* One neighbour search for both the labels and the vote shares. */
+static PetscErrorCode knn_predict_label_proba(ms_model m, ms_dataset X, double *y, double *P)
+{
+  PetscFunctionBeginUser;
+  PetscCall(knn_apply(m, X, NULL, P));
+  knn_labels(X->n_local, m->n_classes, P, y);
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode knn_predict(ms_model m, ms_dataset X, double *y)
 {
-  const int64_t K = m->n_classes;
-  double       *P;
+  double *P;
 
   PetscFunctionBeginUser;
   if (m->task != MS_TASK_CLASSIFICATION) {
     PetscCall(knn_apply(m, X, y, NULL));
     PetscFunctionReturn(0);
   }
-  PetscCall(PetscMalloc1(X->n_local * K + 1, &P));
-  PetscCall(knn_apply(m, X, NULL, P));
-  for (int64_t i = 0; i < X->n_local; i++) {
-    int64_t best = 0;
-    for (int64_t k = 1; k < K; k++)
-      if (P[i * K + k] > P[i * K + best] + 1e-12) best = k;
-    y[i] = (double)best;
-  }
+  PetscCall(PetscMalloc1(X->n_local * m->n_classes + 1, &P));
+  PetscCall(knn_predict_label_proba(m, X, y, P));
   PetscCall(PetscFree(P));
   PetscFunctionReturn(0);
 }
@@ -359,6 +372,7 @@ PetscErrorCode ms_model_create_knn(ms_model m)
   m->ops.fit = knn_fit;
   m->ops.predict = knn_predict;
   m->ops.predict_proba = knn_predict_proba;
+  m->ops.predict_label_proba = knn_predict_label_proba;
   m->ops.save = knn_save;
   m->ops.load = knn_load;
   m->ops.view = knn_view;
