@@ -133,6 +133,35 @@ def mode_knn(r):
                 check_equal("knn classes %s p=%d np%d" % (weights, p, np_), classes(cols), refc.predict(Xcte))
 
 
+def mode_knn_ties(r):
+    """Equal distances across the dgemm tiles (>= 3 training blocks of 512 rows, >= 3 query
+    blocks of 256): points on an integer grid, so the squared distances are exact small
+    integers and every query has duplicates at its k-th distance spread over the training rows.
+    The oracle is the documented rule in numpy: the k nearest by (distance, training row)."""
+    rng = np.random.default_rng(11)
+    ntr, nte, d, k = 1500, 700, 3, 5
+    Xtr = rng.integers(0, 6, size=(ntr, d)).astype(float)
+    Xte = rng.integers(0, 6, size=(nte, d)).astype(float)
+    ytr = rng.normal(size=ntr)
+    ltr = rng.integers(0, 2, size=ntr)
+    ltr[:2] = [0, 1]
+    d2 = ((Xte[:, None, :] - Xtr[None, :, :]) ** 2).sum(axis=2)
+    order = np.array([np.lexsort((np.arange(ntr), row))[:k] for row in d2])
+    write_csv("knnt_reg_train.csv", Xtr, ytr)
+    write_csv("knnt_reg_test.csv", Xte, np.zeros(nte))
+    write_csv("knnt_cls_train.csv", Xtr, ltr, classes=True)
+    write_csv("knnt_cls_test.csv", Xte, np.zeros(nte, int), classes=True)
+    ref_y = ytr[order].mean(axis=1)
+    ref_p = np.stack([(ltr[order] == c).mean(axis=1) for c in (0, 1)], axis=1)
+    opts = ["-model", "knn", "-knn_k", str(k)]
+    for np_ in (1, 2):
+        _, cols = r.fit_predict("knnt_reg", np_, opts, "knnt_reg_train.csv", "knnt_reg_test.csv", False)
+        check("knn ties regression np%d" % np_, [float(v) for v in cols["prediction"]], ref_y, 1e-12, 1e-12)
+        _, cols = r.fit_predict("knnt_cls", np_, opts, "knnt_cls_train.csv", "knnt_cls_test.csv", True)
+        check("knn ties proba np%d" % np_, probs(cols, 2), ref_p, 0.0, 1e-12)
+        check_equal("knn ties classes np%d" % np_, classes(cols), list(ref_p.argmax(axis=1)))
+
+
 def mode_gnb(r):
     X, y = datasets.load_iris(return_X_y=True)
     rng = np.random.default_rng(6)
@@ -386,12 +415,12 @@ def mode_mlp(r):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["knn", "gnb", "svm", "xgb", "adaboost", "nmf", "mlp"])
+    ap.add_argument("mode", choices=["knn", "knn_ties", "gnb", "svm", "xgb", "adaboost", "nmf", "mlp"])
     ap.add_argument("--matscreen", required=True)
     ap.add_argument("--probe", required=True)
     ap.add_argument("--mpiexec", required=True)
     a = ap.parse_args()
-    {"knn": mode_knn, "gnb": mode_gnb, "svm": mode_svm, "xgb": mode_xgb, "adaboost": mode_adaboost, "nmf": mode_nmf, "mlp": mode_mlp}[a.mode](Runner(a))
+    {"knn": mode_knn, "knn_ties": mode_knn_ties, "gnb": mode_gnb, "svm": mode_svm, "xgb": mode_xgb, "adaboost": mode_adaboost, "nmf": mode_nmf, "mlp": mode_mlp}[a.mode](Runner(a))
     if FAIL:
         print("\n".join("FAIL %s" % f for f in FAIL))
         sys.exit(1)
