@@ -162,6 +162,34 @@ def mode_knn_ties(r):
         check_equal("knn ties classes np%d" % np_, classes(cols), list(ref_p.argmax(axis=1)))
 
 
+def mode_knn_cv(r):
+    """`cv -models knn` scores each fold's accuracy, F1 and log loss from one neighbour search
+    (ms_model_predict_label_proba): the fold table against scikit-learn on the same folds (read
+    back from -oof_output), 1 and 2 ranks."""
+    from sklearn import metrics
+    X, y = datasets.make_classification(n_samples=900, n_features=5, n_informative=4, n_redundant=0, n_classes=3,
+                                        random_state=12)
+    write_csv("knncv.csv", X, y, classes=True)
+    for np_ in (1, 2):
+        out, oof = "knncv_np%d.csv" % np_, "knncv_oof_np%d.csv" % np_
+        run(r.cmd(np_, "cv", "-data", "knncv.csv", "-target", "target", "-id", "id", "-models", "knn", "-knn_k", "7",
+                  "-folds", "4", "-seed", "2", "-output", out, "-oof_output", oof, "-quiet"))
+        o = read_table(oof)
+        fold = np.empty(len(y), int)
+        fold[np.array(o["row"], int)] = np.array(o["fold"], int)
+        got = {(m, int(f)): float(v) for m, rep, f, v in zip(*(read_table(out)[c] for c in ("metric", "repeat", "fold", "value")))
+               if rep != "all"}
+        want = {}
+        for k in range(4):
+            tr, te = fold != k, fold == k
+            ref = neighbors.KNeighborsClassifier(7, algorithm="brute").fit(X[tr], y[tr])
+            want[("accuracy", k)] = metrics.accuracy_score(y[te], ref.predict(X[te]))
+            want[("f1_macro", k)] = metrics.f1_score(y[te], ref.predict(X[te]), average="macro")
+            want[("log_loss", k)] = metrics.log_loss(y[te], ref.predict_proba(X[te]), labels=[0, 1, 2])
+        keys = sorted(want)
+        check("knn cv fold scores np%d" % np_, [got.get(key, np.nan) for key in keys], [want[key] for key in keys], 1e-12, 1e-12)
+
+
 def mode_gnb(r):
     X, y = datasets.load_iris(return_X_y=True)
     rng = np.random.default_rng(6)
@@ -415,12 +443,12 @@ def mode_mlp(r):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["knn", "knn_ties", "gnb", "svm", "xgb", "adaboost", "nmf", "mlp"])
+    ap.add_argument("mode", choices=["knn", "knn_ties", "knn_cv", "gnb", "svm", "xgb", "adaboost", "nmf", "mlp"])
     ap.add_argument("--matscreen", required=True)
     ap.add_argument("--probe", required=True)
     ap.add_argument("--mpiexec", required=True)
     a = ap.parse_args()
-    {"knn": mode_knn, "knn_ties": mode_knn_ties, "gnb": mode_gnb, "svm": mode_svm, "xgb": mode_xgb, "adaboost": mode_adaboost, "nmf": mode_nmf, "mlp": mode_mlp}[a.mode](Runner(a))
+    {"knn": mode_knn, "knn_ties": mode_knn_ties, "knn_cv": mode_knn_cv, "gnb": mode_gnb, "svm": mode_svm, "xgb": mode_xgb, "adaboost": mode_adaboost, "nmf": mode_nmf, "mlp": mode_mlp}[a.mode](Runner(a))
     if FAIL:
         print("\n".join("FAIL %s" % f for f in FAIL))
         sys.exit(1)
