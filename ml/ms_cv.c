@@ -23,11 +23,16 @@ PetscErrorCode ms_validation_metrics(ms_task task, int *n, const char *const **n
 
 PetscErrorCode ms_validation_score(ms_model m, ms_dataset test, double *out)
 {
-  double *yhat;
+  double *yhat, *P = NULL;
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc1(test->n_local + 1, &yhat));
-  PetscCall(ms_model_predict(m, test, yhat));
+  /* A classifier with probabilities gives labels and probabilities in one call (k-NN then
+     searches the neighbours once, not once for the labels and again for the log loss). */
+  if (m->task == MS_TASK_CLASSIFICATION && ms_model_has_proba(m)) {
+    PetscCall(PetscMalloc1(test->n_local * m->n_classes + 1, &P));
+    PetscCall(ms_model_predict_label_proba(m, test, yhat, P));
+  } else PetscCall(ms_model_predict(m, test, yhat));
   if (m->task == MS_TASK_REGRESSION) {
     ms_regression_scores s;
     PetscCall(ms_metrics_regression(test->comm, test->n_local, test->y, yhat, &s));
@@ -41,16 +46,11 @@ PetscErrorCode ms_validation_score(ms_model m, ms_dataset test, double *out)
     PetscCall(ms_metrics_classification(test->comm, test->n_local, m->n_classes, lab, pred, &s));
     out[0] = s.accuracy; out[1] = s.precision_macro; out[2] = s.recall_macro; out[3] = s.f1_macro; out[4] = s.f1_weighted;
     out[5] = NAN;
-    if (ms_model_has_proba(m)) {
-      double *P;
-      PetscCall(PetscMalloc1(test->n_local * m->n_classes + 1, &P));
-      PetscCall(ms_model_predict_proba(m, test, P));
-      PetscCall(ms_metrics_log_loss(test->comm, test->n_local, m->n_classes, lab, P, &out[5]));
-      PetscCall(PetscFree(P));
-    }
+    if (P) PetscCall(ms_metrics_log_loss(test->comm, test->n_local, m->n_classes, lab, P, &out[5]));
     PetscCall(ms_classification_scores_free(&s));
     PetscCall(PetscFree2(lab, pred));
   }
+  PetscCall(PetscFree(P));
   PetscCall(PetscFree(yhat));
   PetscFunctionReturn(0);
 }

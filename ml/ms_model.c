@@ -395,6 +395,24 @@ PetscErrorCode ms_model_predict_mean_std(ms_model m, ms_dataset X, double *y, do
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode ms_model_predict_label_proba(ms_model m, ms_dataset X, double *y, double *P)
+{
+  ms_dataset scaled;
+
+  PetscFunctionBegin;
+  if (!ms_model_has_proba(m)) SETERRQ(X->comm, MS_ERR_USER, "model '%s' gives no class probabilities (it is not a fitted classifier)", m->type);
+  if (!m->ops.predict_label_proba) {
+    PetscCall(ms_model_predict(m, X, y));
+    PetscCall(ms_model_predict_proba(m, X, P));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(ms_model_check_input(m, X));
+  PetscCall(ms_model_scaled(m, X, &scaled));
+  PetscCall(m->ops.predict_label_proba(m, scaled, y, P));
+  PetscCall(ms_model_scaled_free(X, &scaled));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode ms_model_importances(ms_model m, int64_t *n_rows, double **imp)
 {
   PetscFunctionBegin;

@@ -60,6 +60,10 @@ typedef struct {
   /* Mean and std from one pass (a GPR's kernel block, a forest's descent) when cheaper than
      predict + predict_std; called only when predict_std is set. NULL: the two calls. */
   PetscErrorCode (*predict_mean_std)(ms_model m, ms_dataset X, double *y, double *std);
+  /* Class labels and probabilities from one pass (k-NN's neighbour search) when cheaper than
+     predict + predict_proba, each as those two would give them; called only when predict_proba
+     is set. NULL: the two calls. */
+  PetscErrorCode (*predict_label_proba)(ms_model m, ms_dataset X, double *y, double *P);
 } ms_model_ops;
 
 /* Which tasks a model supports (set by its create function). */
@@ -116,6 +120,10 @@ PetscErrorCode ms_model_predict_std(ms_model m, ms_dataset X, double *std);
  * one: screening with a std evaluates a GPR's kernel block once instead of twice; the mean of a
  * GPR whose factor is distributed over ranks then agrees with predict to rounding). */
 PetscErrorCode ms_model_predict_mean_std(ms_model m, ms_dataset X, double *y, double *std);
+/* Labels (as predict) and class probabilities (as predict_proba) of a classifier, through
+ * ops.predict_label_proba when the model has one (validation scores accuracy and log loss
+ * from one k-NN search instead of two). */
+PetscErrorCode ms_model_predict_label_proba(ms_model m, ms_dataset X, double *y, double *P);
 PetscErrorCode ms_model_importances(ms_model m, int64_t *n_rows, double **imp);
 /* Model-specific outputs (an SVM's decision values, ...): run fn(m, X_scaled, out) after the
  * same input checks and scaling as predict, so such extras never bypass the scaler. */

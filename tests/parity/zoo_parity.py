@@ -133,6 +133,63 @@ def mode_knn(r):
                 check_equal("knn classes %s p=%d np%d" % (weights, p, np_), classes(cols), refc.predict(Xcte))
 
 
+def mode_knn_ties(r):
+    """Equal distances across the dgemm tiles (>= 3 training blocks of 512 rows, >= 3 query
+    blocks of 256): points on an integer grid, so the squared distances are exact small
+    integers and every query has duplicates at its k-th distance spread over the training rows.
+    The oracle is the documented rule in numpy: the k nearest by (distance, training row)."""
+    rng = np.random.default_rng(11)
+    ntr, nte, d, k = 1500, 700, 3, 5
+    Xtr = rng.integers(0, 6, size=(ntr, d)).astype(float)
+    Xte = rng.integers(0, 6, size=(nte, d)).astype(float)
+    ytr = rng.normal(size=ntr)
+    ltr = rng.integers(0, 2, size=ntr)
+    ltr[:2] = [0, 1]
+    d2 = ((Xte[:, None, :] - Xtr[None, :, :]) ** 2).sum(axis=2)
+    order = np.array([np.lexsort((np.arange(ntr), row))[:k] for row in d2])
+    write_csv("knnt_reg_train.csv", Xtr, ytr)
+    write_csv("knnt_reg_test.csv", Xte, np.zeros(nte))
+    write_csv("knnt_cls_train.csv", Xtr, ltr, classes=True)
+    write_csv("knnt_cls_test.csv", Xte, np.zeros(nte, int), classes=True)
+    ref_y = ytr[order].mean(axis=1)
+    ref_p = np.stack([(ltr[order] == c).mean(axis=1) for c in (0, 1)], axis=1)
+    opts = ["-model", "knn", "-knn_k", str(k)]
+    for np_ in (1, 2):
+        _, cols = r.fit_predict("knnt_reg", np_, opts, "knnt_reg_train.csv", "knnt_reg_test.csv", False)
+        check("knn ties regression np%d" % np_, [float(v) for v in cols["prediction"]], ref_y, 1e-12, 1e-12)
+        _, cols = r.fit_predict("knnt_cls", np_, opts, "knnt_cls_train.csv", "knnt_cls_test.csv", True)
+        check("knn ties proba np%d" % np_, probs(cols, 2), ref_p, 0.0, 1e-12)
+        check_equal("knn ties classes np%d" % np_, classes(cols), list(ref_p.argmax(axis=1)))
+
+
+def mode_knn_cv(r):
+    """`cv -models knn` scores each fold's accuracy, F1 and log loss from one neighbour search
+    (ms_model_predict_label_proba): the fold table against scikit-learn on the same folds (read
+    back from -oof_output), 1 and 2 ranks."""
+    from sklearn import metrics
+    X, y = datasets.make_classification(n_samples=900, n_features=5, n_informative=4, n_redundant=0, n_classes=3,
+                                        random_state=12)
+    write_csv("knncv.csv", X, y, classes=True)
+    for np_ in (1, 2):
+        out, oof = "knncv_np%d.csv" % np_, "knncv_oof_np%d.csv" % np_
+        run(r.cmd(np_, "cv", "-data", "knncv.csv", "-target", "target", "-id", "id", "-models", "knn", "-knn_k", "7",
+                  "-folds", "4", "-seed", "2", "-output", out, "-oof_output", oof, "-quiet"))
+        o = read_table(oof)
+        fold = np.empty(len(y), int)
+        fold[np.array(o["row"], int)] = np.array(o["fold"], int)
+        got = {(m, int(f)): float(v) for m, rep, f, v in zip(*(read_table(out)[c] for c in ("metric", "repeat", "fold", "value")))
+               if rep != "all"}
+        want = {}
+        for k in range(4):
+            tr, te = fold != k, fold == k
+            ref = neighbors.KNeighborsClassifier(7, algorithm="brute").fit(X[tr], y[tr])
+            want[("accuracy", k)] = metrics.accuracy_score(y[te], ref.predict(X[te]))
+            want[("f1_macro", k)] = metrics.f1_score(y[te], ref.predict(X[te]), average="macro")
+            want[("log_loss", k)] = metrics.log_loss(y[te], ref.predict_proba(X[te]), labels=[0, 1, 2])
+        keys = sorted(want)
+        check("knn cv fold scores np%d" % np_, [got.get(key, np.nan) for key in keys], [want[key] for key in keys], 1e-12, 1e-12)
+
+
 def mode_gnb(r):
     X, y = datasets.load_iris(return_X_y=True)
     rng = np.random.default_rng(6)
@@ -386,12 +443,12 @@ def mode_mlp(r):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["knn", "gnb", "svm", "xgb", "adaboost", "nmf", "mlp"])
+    ap.add_argument("mode", choices=["knn", "knn_ties", "knn_cv", "gnb", "svm", "xgb", "adaboost", "nmf", "mlp"])
     ap.add_argument("--matscreen", required=True)
     ap.add_argument("--probe", required=True)
     ap.add_argument("--mpiexec", required=True)
     a = ap.parse_args()
-    {"knn": mode_knn, "gnb": mode_gnb, "svm": mode_svm, "xgb": mode_xgb, "adaboost": mode_adaboost, "nmf": mode_nmf, "mlp": mode_mlp}[a.mode](Runner(a))
+    {"knn": mode_knn, "knn_ties": mode_knn_ties, "knn_cv": mode_knn_cv, "gnb": mode_gnb, "svm": mode_svm, "xgb": mode_xgb, "adaboost": mode_adaboost, "nmf": mode_nmf, "mlp": mode_mlp}[a.mode](Runner(a))
     if FAIL:
         print("\n".join("FAIL %s" % f for f in FAIL))
         sys.exit(1)
