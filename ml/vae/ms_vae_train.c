@@ -208,8 +208,13 @@ PetscErrorCode ms_vae_train(ms_vae v, const ms_vae_data *d, const ms_vae_train_p
   ms_rng        r;
   PetscBool     stop = PETSC_FALSE;
   double        t0;
+  static PetscLogEvent ev_sum, ev_adam; /* -log_view: gradient Allreduce, Adam update */
 
   PetscFunctionBegin;
+  if (!ev_sum) {
+    PetscCall(PetscLogEventRegister("MsVaeGradSum", PETSC_OBJECT_CLASSID, &ev_sum));
+    PetscCall(PetscLogEventRegister("MsVaeAdam", PETSC_OBJECT_CLASSID, &ev_adam));
+  }
   if (p->batch < 1 || p->epochs < 1 || !(p->lr > 0) || !(p->beta1 >= 0 && p->beta1 < 1) || !(p->beta2 >= 0 && p->beta2 < 1) || !(p->eps > 0))
     SETERRQ(comm, MS_ERR_USER, "VAE training: batch %lld and epochs %lld must be >= 1, lr %g and eps %g > 0, betas %g, %g in [0, 1)", (long long)p->batch,
             (long long)p->epochs, p->lr, p->eps, p->beta1, p->beta2);
@@ -262,8 +267,12 @@ PetscErrorCode ms_vae_train(ms_vae v, const ms_vae_data *d, const ms_vae_train_p
       memset(s.g, 0, (size_t)np * sizeof(float));
       PetscCall(local_pass(&T, e, nb, order + b0, 1.0 / (double)nb, s.g, sums));
       /* The one reduction per step: gradient sums (float, MPI's order). */
+      PetscCall(PetscLogEventBegin(ev_sum, 0, 0, 0, 0));
       PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, s.g, (int)np, MPI_FLOAT, MPI_SUM, comm));
+      PetscCall(PetscLogEventEnd(ev_sum, 0, 0, 0, 0));
+      PetscCall(PetscLogEventBegin(ev_adam, 0, 0, 0, 0));
       ms_vae_adam_step(p, np, ms_vae_params(v), &s);
+      PetscCall(PetscLogEventEnd(ev_adam, 0, 0, 0, 0));
     }
     PetscCall(PetscFree(order));
     PetscCallMPI(MPI_Allreduce(sums, tot, 2, MPI_DOUBLE, MPI_SUM, comm));
