@@ -12,7 +12,8 @@
  * packing copy on the sender).
  *
  * Memory: a receive buffer of ceil(cap / P) structures (uint8, cap = the largest batch) per
- * rank, plus O(cap + P) integers; a rank never receives more than its quota.
+ * rank when P > 1 (none on 1 rank), plus O(cap + P) integers; a rank never receives more than
+ * its quota. Time: O(nb log P + P) integer work per step and one collective.
  */
 #include "ms_vae_impl.h"
 #include <string.h>
@@ -64,7 +65,8 @@ PetscErrorCode ms_vae_balance_create(const ms_vae_data *d, int64_t cap, ms_vae_b
   b->cap = cap;
   PetscCall(PetscMalloc4(b->size + 1, &b->starts, cap, &b->owner, cap, &b->comp, cap, &b->slot));
   PetscCall(PetscMalloc5(b->size, &b->kept, b->size, &b->cnt, b->size, &b->zero, b->size, &b->stype, b->size, &b->rtype));
-  PetscCall(PetscMalloc1(PetscMax(1, (cap + b->size - 1) / b->size * b->nv), &b->rbuf));
+  /* One rank moves nothing: no receive buffer (a full batch of 128^3 would be 128 MB). */
+  PetscCall(PetscMalloc1(b->size > 1 ? (cap + b->size - 1) / b->size * b->nv : 0, &b->rbuf));
   PetscCallMPI(MPI_Allgather(&s, 1, MPI_INT64_T, b->starts, 1, MPI_INT64_T, d->comm));
   b->starts[b->size] = d->n_global;
   for (int r = 0; r < b->size; r++) b->zero[r] = 0;
@@ -101,13 +103,13 @@ static PetscErrorCode block_type(ms_vae_balance *b, int n, const int *off, MPI_D
 PetscErrorCode ms_vae_balance_step(ms_vae_balance *b, const ms_vae_data *d, int64_t nb, const int64_t *idx)
 {
   const int P = b->size, me = b->rank;
-  int      *off, *scnt, *rcnt, nrecv = 0;
+  int      *off, *scnt, *rcnt, *sbeg, nrecv = 0;
 
   PetscFunctionBegin;
   PetscCheck(nb <= b->cap, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "VAE balance: batch of %lld beyond the capacity %lld", (long long)nb, (long long)b->cap);
   ms_vae_balance_plan(P, b->starts, nb, idx, b->owner, b->comp, b->kept);
   b->nb = nb;
-  PetscCall(PetscMalloc3(nb + 1, &off, P, &scnt, P, &rcnt));
+  PetscCall(PetscMalloc4(nb + 1, &off, P, &scnt, P, &rcnt, P + 1, &sbeg));
   /* Receive side: from each source rank, its moved members assigned here, in batch order. */
   for (int r = 0; r < P; r++) b->cnt[r] = 0;
   for (int64_t j = 0; j < nb; j++)
@@ -135,21 +137,25 @@ PetscErrorCode ms_vae_balance_step(ms_vae_balance *b, const ms_vae_data *d, int6
       for (int64_t k = 0; k < prev - from; k++) off[k] = (int)(from + k);
       PetscCall(block_type(b, (int)(prev - from), off, &b->rtype[r], &rcnt[r]));
     }
-    /* Send side: my members computed elsewhere, per destination, in batch order. */
+    /* Send side: my members computed elsewhere, grouped by destination (counting sort, batch
+       order within a destination, as the receiver expects). */
+    for (int r = 0; r <= P; r++) sbeg[r] = 0;
+    for (int64_t j = 0; j < nb; j++)
+      if (b->owner[j] == me && b->comp[j] != me) sbeg[b->comp[j] + 1]++;
     for (int r = 0; r < P; r++) {
-      int n = 0;
-      if (r != me)
-        for (int64_t j = 0; j < nb; j++)
-          if (b->owner[j] == me && b->comp[j] == r) off[n++] = (int)(idx[j] - d->start);
-      PetscCall(block_type(b, n, off, &b->stype[r], &scnt[r]));
+      sbeg[r + 1] += sbeg[r];
+      scnt[r] = sbeg[r]; /* running position */
     }
+    for (int64_t j = 0; j < nb; j++)
+      if (b->owner[j] == me && b->comp[j] != me) off[scnt[b->comp[j]]++] = (int)(idx[j] - d->start);
+    for (int r = 0; r < P; r++) PetscCall(block_type(b, sbeg[r + 1] - sbeg[r], off + sbeg[r], &b->stype[r], &scnt[r]));
     PetscCallMPI(MPI_Alltoallw(d->vox, scnt, b->zero, b->stype, b->rbuf, rcnt, b->zero, b->rtype, b->comm));
     for (int r = 0; r < P; r++) {
       if (scnt[r]) PetscCallMPI(MPI_Type_free(&b->stype[r]));
       if (rcnt[r]) PetscCallMPI(MPI_Type_free(&b->rtype[r]));
     }
   }
-  PetscCall(PetscFree3(off, scnt, rcnt));
+  PetscCall(PetscFree4(off, scnt, rcnt, sbeg));
   PetscFunctionReturn(0);
 }
 
