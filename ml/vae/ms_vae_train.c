@@ -11,6 +11,11 @@
 
 #define STREAM_SPLIT (1ULL << 62)
 #define STREAM_EPOCH (1ULL << 61)
+/* The gradient is summed in pieces of 2^22 floats (16 MB): one in-place Allreduce of the whole
+ * vector (85 MB at 64^3) took 1.0-1.6 s on 2 ranks here against 0.44-0.75 s in pieces (Open MPI
+ * 4.1, shared memory, loaded machine; benchmarks/RESULTS.md). Each element is still summed by
+ * one deterministic Allreduce (on 2 ranks a + b either way), so resume stays bit for bit. */
+#define REDUCE_PIECE ((int64_t)1 << 22)
 
 void ms_vae_train_params_default(ms_vae_train_params *p)
 {
@@ -276,7 +281,7 @@ PetscErrorCode ms_vae_train(ms_vae v, const ms_vae_data *d, const ms_vae_train_p
       PetscCall(local_pass(&T, e, nb, order + b0, 1.0 / (double)nb, s.g, sums));
       /* The one reduction per step: gradient sums (float, MPI's order). */
       PetscCall(PetscLogEventBegin(ev_sum, 0, 0, 0, 0));
-      PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, s.g, (int)np, MPI_FLOAT, MPI_SUM, comm));
+      for (int64_t o = 0; o < np; o += REDUCE_PIECE) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, s.g + o, (int)PetscMin(REDUCE_PIECE, np - o), MPI_FLOAT, MPI_SUM, comm));
       PetscCall(PetscLogEventEnd(ev_sum, 0, 0, 0, 0));
       PetscCall(PetscLogEventBegin(ev_adam, 0, 0, 0, 0));
       ms_vae_adam_step(p, np, ms_vae_params(v), &s);
