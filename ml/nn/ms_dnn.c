@@ -1,8 +1,9 @@
 /* ms_dnn.c - convolution, transposed convolution and dense layers on oneDNN's C API (ms_dnn.h).
  *
- * Each layer keeps the oneDNN operation descriptors for one batch size: forward (training
- * propagation, so the backward passes can use it as their hint), backward data, backward
- * weights, and the eltwise forward/backward of its activation. Eltwise backward uses the
+ * Each layer keeps, for each of the last MS_DNN_SETS batch sizes it was called with (least
+ * recently used replaced), the oneDNN primitives: forward (training propagation, so the
+ * backward passes can use it as their hint), backward data, backward weights, and the eltwise
+ * forward/backward of its activation. Eltwise backward uses the
  * *_use_dst_for_bwd algorithms, so only the post-activation output y has to be kept.
  * Memory objects are created once per batch size without storage and pointed at the caller's
  * arrays before every execution (dnnl_memory_set_data_handle).
@@ -27,6 +28,8 @@
 /* The process's engine and stream (ms_dnn.h: one per process). */
 static dnnl_engine_t ms_dnn_engine;
 static dnnl_stream_t ms_dnn_stream;
+/* -log_view event: building a layer's primitives for a batch size (oneDNN dispatch + JIT). */
+static PetscLogEvent ms_dnn_ev_setup;
 
 static PetscErrorCode ms_dnn_finalize(void)
 {
@@ -44,6 +47,7 @@ static PetscErrorCode ms_dnn_engine_get(void)
   if (ms_dnn_engine) PetscFunctionReturn(0);
   DNNLCHK(dnnl_engine_create(&ms_dnn_engine, dnnl_cpu, 0));
   DNNLCHK(dnnl_stream_create(&ms_dnn_stream, ms_dnn_engine, dnnl_stream_default_flags));
+  if (!ms_dnn_ev_setup) PetscCall(PetscLogEventRegister("MsDnnSetup", PETSC_OBJECT_CLASSID, &ms_dnn_ev_setup));
   PetscCall(PetscRegisterFinalize(ms_dnn_finalize));
   PetscFunctionReturn(0);
 }
@@ -65,16 +69,31 @@ static ms_dnn_layout ms_dnn_layout_mode = MS_DNN_LAYOUT_PLAIN;
 
 void ms_dnn_set_layout(ms_dnn_layout layout) { ms_dnn_layout_mode = layout; }
 
+/* Primitive sets kept per layer. A rank feeds its share of a mini-batch in chunks, so a layer
+ * sees the chunk size and one or two remainders (last chunk of a step, of the last step of an
+ * epoch, of the validation set); 4 sets cover them, so a layer builds each set once per run
+ * instead of on every change of size (oneDNN's own primitive cache makes a rebuild cheap but
+ * not free: descriptor dispatch and memory objects). */
+#define MS_DNN_SETS 4
+
 enum { M_SRC, M_WEI, M_BIAS, M_DST, M_DIFF_SRC, M_DIFF_WEI, M_DIFF_BIAS, M_DIFF_DST, M_COUNT };
+
+/* Everything that depends on the batch size n: the primitives and the memory objects. */
+typedef struct {
+  int64_t       n;              /* batch size these are built for (0: empty slot) */
+  uint64_t      used;           /* layer clock at the last use (least recently used is replaced) */
+  ms_dnn_prim   fwd, bwd_data, bwd_w, act_fwd, act_bwd;
+  dnnl_memory_t mem[M_COUNT];
+} ms_dnn_set;
 
 struct ms_dnn_layer_s {
   ms_dnn_kind kind;
   ms_dnn_act  act;
   int64_t     ic, oc, k, stride, pad;
   int64_t     in[3], out[3];
-  int64_t     n;                /* batch size the primitives are built for (0: none) */
-  ms_dnn_prim fwd, bwd_data, bwd_w, act_fwd, act_bwd;
-  dnnl_memory_t mem[M_COUNT];
+  ms_dnn_set  set[MS_DNN_SETS]; /* primitive sets for the batch sizes used last */
+  ms_dnn_set *cur;              /* the set of the last call */
+  uint64_t    clock;
   float      *dW_tmp, *db_tmp;  /* backward weights output, added into the caller's gradients */
 };
 
@@ -91,18 +110,18 @@ static void prim_free(ms_dnn_prim *q)
   q->pd = NULL;
 }
 
-static void layer_release(ms_dnn_layer L)
+static void set_release(ms_dnn_set *S)
 {
-  prim_free(&L->fwd);
-  prim_free(&L->bwd_data);
-  prim_free(&L->bwd_w);
-  prim_free(&L->act_fwd);
-  prim_free(&L->act_bwd);
+  prim_free(&S->fwd);
+  prim_free(&S->bwd_data);
+  prim_free(&S->bwd_w);
+  prim_free(&S->act_fwd);
+  prim_free(&S->act_bwd);
   for (int i = 0; i < M_COUNT; i++) {
-    if (L->mem[i]) dnnl_memory_destroy(L->mem[i]);
-    L->mem[i] = NULL;
+    if (S->mem[i]) dnnl_memory_destroy(S->mem[i]);
+    S->mem[i] = NULL;
   }
-  L->n = 0;
+  S->n = 0;
 }
 
 static PetscErrorCode prim_make(ms_dnn_prim *q, const_dnnl_op_desc_t desc, const_dnnl_primitive_desc_t hint)
@@ -148,16 +167,34 @@ void ms_dnn_layer_out_shape(ms_dnn_layer L, int64_t out[3])
   for (int i = 0; i < 3; i++) out[i] = L->out[i];
 }
 
-/* Build the primitives for batch size n. */
+/* Make L->cur the primitive set for batch size n: the cached one, or a new one built in an
+ * empty slot or in place of the least recently used. */
 static PetscErrorCode layer_setup(ms_dnn_layer L, int64_t n)
 {
   dnnl_memory_desc_t src, wei, bias, dst;
   dnnl_dims_t        ds, dw, db, dd, strides, pad;
+  ms_dnn_set        *S = NULL;
 
   PetscFunctionBegin;
-  if (L->n == n) PetscFunctionReturn(0);
-  layer_release(L);
+  L->clock++;
+  if (L->cur && L->cur->n == n) {
+    L->cur->used = L->clock;
+    PetscFunctionReturn(0);
+  }
+  for (int i = 0; i < MS_DNN_SETS && !S; i++)
+    if (L->set[i].n == n) S = &L->set[i];
+  if (S) {
+    L->cur  = S;
+    S->used = L->clock;
+    PetscFunctionReturn(0);
+  }
+  S = &L->set[0];
+  for (int i = 1; i < MS_DNN_SETS; i++)
+    if (L->set[i].used < S->used) S = &L->set[i]; /* empty slots have used = 0 */
+  L->cur = NULL;
+  set_release(S);
   PetscCall(ms_dnn_engine_get());
+  PetscCall(PetscLogEventBegin(ms_dnn_ev_setup, 0, 0, 0, 0));
   db[0] = L->oc;
   DNNLCHK(dnnl_memory_desc_init_by_tag(&bias, 1, db, dnnl_f32, dnnl_a));
   if (L->kind == MS_DNN_DENSE) {
@@ -169,11 +206,11 @@ static PetscErrorCode layer_setup(ms_dnn_layer L, int64_t n)
     DNNLCHK(dnnl_memory_desc_init_by_tag(&dst, 2, dd, dnnl_f32, dnnl_nc));
     DNNLCHK(dnnl_memory_desc_init_by_tag(&wei, 2, dw, dnnl_f32, dnnl_oi));
     DNNLCHK(dnnl_inner_product_forward_desc_init(&d, dnnl_forward_training, &src, &wei, &bias, &dst));
-    PetscCall(prim_make(&L->fwd, &d, NULL));
+    PetscCall(prim_make(&S->fwd, &d, NULL));
     DNNLCHK(dnnl_inner_product_backward_data_desc_init(&d, &src, &wei, &dst));
-    PetscCall(prim_make(&L->bwd_data, &d, L->fwd.pd));
+    PetscCall(prim_make(&S->bwd_data, &d, S->fwd.pd));
     DNNLCHK(dnnl_inner_product_backward_weights_desc_init(&d, &src, &wei, &bias, &dst));
-    PetscCall(prim_make(&L->bwd_w, &d, L->fwd.pd));
+    PetscCall(prim_make(&S->bwd_w, &d, S->fwd.pd));
   } else {
     dnnl_convolution_desc_t d;
     ds[0] = n; ds[1] = L->ic;
@@ -204,23 +241,23 @@ static PetscErrorCode layer_setup(ms_dnn_layer L, int64_t n)
       }
       if (L->kind == MS_DNN_CONV3D) {
         DNNLCHK(dnnl_convolution_forward_desc_init(&d, dnnl_forward_training, dnnl_convolution_direct, &asrc, &awei, &bias, &adst, strides, pad, pad));
-        PetscCall(prim_make(&L->fwd, &d, NULL));
+        PetscCall(prim_make(&S->fwd, &d, NULL));
         DNNLCHK(dnnl_convolution_backward_data_desc_init(&d, dnnl_convolution_direct, &asrc, &awei, &adst, strides, pad, pad));
-        PetscCall(prim_make(&L->bwd_data, &d, L->fwd.pd));
+        PetscCall(prim_make(&S->bwd_data, &d, S->fwd.pd));
         DNNLCHK(dnnl_convolution_backward_weights_desc_init(&d, dnnl_convolution_direct, &asrc, &awei, &bias, &adst, strides, pad, pad));
-        PetscCall(prim_make(&L->bwd_w, &d, L->fwd.pd));
+        PetscCall(prim_make(&S->bwd_w, &d, S->fwd.pd));
       } else {
         DNNLCHK(dnnl_deconvolution_forward_desc_init(&d, dnnl_forward_training, dnnl_deconvolution_direct, &asrc, &awei, &bias, &adst, strides, pad, pad));
-        PetscCall(prim_make(&L->fwd, &d, NULL));
+        PetscCall(prim_make(&S->fwd, &d, NULL));
         DNNLCHK(dnnl_deconvolution_backward_data_desc_init(&d, dnnl_deconvolution_direct, &asrc, &awei, &adst, strides, pad, pad));
-        PetscCall(prim_make(&L->bwd_data, &d, L->fwd.pd));
+        PetscCall(prim_make(&S->bwd_data, &d, S->fwd.pd));
         DNNLCHK(dnnl_deconvolution_backward_weights_desc_init(&d, dnnl_deconvolution_direct, &asrc, &awei, &bias, &adst, strides, pad, pad));
-        PetscCall(prim_make(&L->bwd_w, &d, L->fwd.pd));
+        PetscCall(prim_make(&S->bwd_w, &d, S->fwd.pd));
       }
       if (blk) {
-        PetscCall(prim_plan(&L->fwd, 3, a_f, pl_f, o_f));
-        PetscCall(prim_plan(&L->bwd_data, 3, a_d, pl_d, o_d));
-        PetscCall(prim_plan(&L->bwd_w, 3, a_w, pl_w, o_w));
+        PetscCall(prim_plan(&S->fwd, 3, a_f, pl_f, o_f));
+        PetscCall(prim_plan(&S->bwd_data, 3, a_d, pl_d, o_d));
+        PetscCall(prim_plan(&S->bwd_w, 3, a_w, pl_w, o_w));
       }
     }
   }
@@ -228,15 +265,18 @@ static PetscErrorCode layer_setup(ms_dnn_layer L, int64_t n)
     dnnl_eltwise_desc_t e;
     dnnl_alg_kind_t     alg = L->act == MS_DNN_ACT_RELU ? dnnl_eltwise_relu_use_dst_for_bwd : dnnl_eltwise_logistic_use_dst_for_bwd;
     DNNLCHK(dnnl_eltwise_forward_desc_init(&e, dnnl_forward_training, alg, &dst, 0.f, 0.f));
-    PetscCall(prim_make(&L->act_fwd, &e, NULL));
+    PetscCall(prim_make(&S->act_fwd, &e, NULL));
     DNNLCHK(dnnl_eltwise_backward_desc_init(&e, alg, &dst, &dst, 0.f, 0.f));
-    PetscCall(prim_make(&L->act_bwd, &e, L->act_fwd.pd));
+    PetscCall(prim_make(&S->act_bwd, &e, S->act_fwd.pd));
   }
   {
     const dnnl_memory_desc_t *md[M_COUNT] = {&src, &wei, &bias, &dst, &src, &wei, &bias, &dst};
-    for (int i = 0; i < M_COUNT; i++) DNNLCHK(dnnl_memory_create(&L->mem[i], md[i], ms_dnn_engine, DNNL_MEMORY_NONE));
+    for (int i = 0; i < M_COUNT; i++) DNNLCHK(dnnl_memory_create(&S->mem[i], md[i], ms_dnn_engine, DNNL_MEMORY_NONE));
   }
-  L->n = n;
+  S->n    = n;
+  S->used = L->clock;
+  L->cur  = S;
+  PetscCall(PetscLogEventEnd(ms_dnn_ev_setup, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -299,17 +339,18 @@ PetscErrorCode ms_dnn_layer_destroy(ms_dnn_layer *L)
 {
   PetscFunctionBegin;
   if (!*L) PetscFunctionReturn(0);
-  layer_release(*L);
+  for (int i = 0; i < MS_DNN_SETS; i++) set_release(&(*L)->set[i]);
   PetscCall(PetscFree2((*L)->dW_tmp, (*L)->db_tmp));
   PetscCall(PetscFree(*L));
   PetscFunctionReturn(0);
 }
 
-/* Point memory object i at p (oneDNN takes a non-const handle; inputs are only read). */
+/* Point memory object i of the current set at p (oneDNN takes a non-const handle; inputs are
+ * only read). */
 static PetscErrorCode bind(ms_dnn_layer L, int i, const void *p)
 {
   PetscFunctionBegin;
-  DNNLCHK(dnnl_memory_set_data_handle(L->mem[i], (void *)p));
+  DNNLCHK(dnnl_memory_set_data_handle(L->cur->mem[i], (void *)p));
   PetscFunctionReturn(0);
 }
 
@@ -341,19 +382,21 @@ static PetscErrorCode run(ms_dnn_prim *q, int nargs, const dnnl_exec_arg_t *args
 
 PetscErrorCode ms_dnn_layer_forward(ms_dnn_layer L, int64_t n, const float *x, const float *W, const float *b, float *y)
 {
+  ms_dnn_set *S;
   PetscFunctionBegin;
   PetscCall(layer_setup(L, n));
+  S = L->cur;
   PetscCall(bind(L, M_SRC, x));
   PetscCall(bind(L, M_WEI, W));
   PetscCall(bind(L, M_BIAS, b));
   PetscCall(bind(L, M_DST, y));
   {
-    dnnl_exec_arg_t a[] = {{DNNL_ARG_SRC, L->mem[M_SRC]}, {DNNL_ARG_WEIGHTS, L->mem[M_WEI]}, {DNNL_ARG_BIAS, L->mem[M_BIAS]}, {DNNL_ARG_DST, L->mem[M_DST]}};
-    PetscCall(run(&L->fwd, 4, a));
+    dnnl_exec_arg_t a[] = {{DNNL_ARG_SRC, S->mem[M_SRC]}, {DNNL_ARG_WEIGHTS, S->mem[M_WEI]}, {DNNL_ARG_BIAS, S->mem[M_BIAS]}, {DNNL_ARG_DST, S->mem[M_DST]}};
+    PetscCall(run(&S->fwd, 4, a));
   }
   if (L->act != MS_DNN_ACT_NONE) { /* in place on y */
-    dnnl_exec_arg_t a[] = {{DNNL_ARG_SRC, L->mem[M_DST]}, {DNNL_ARG_DST, L->mem[M_DST]}};
-    PetscCall(run(&L->act_fwd, 2, a));
+    dnnl_exec_arg_t a[] = {{DNNL_ARG_SRC, S->mem[M_DST]}, {DNNL_ARG_DST, S->mem[M_DST]}};
+    PetscCall(run(&S->act_fwd, 2, a));
   }
   PetscFunctionReturn(0);
 }
@@ -361,22 +404,24 @@ PetscErrorCode ms_dnn_layer_forward(ms_dnn_layer L, int64_t n, const float *x, c
 PetscErrorCode ms_dnn_layer_backward(ms_dnn_layer L, int64_t n, const float *x, const float *y, float *dy, const float *W, float *dx,
                                      float *dW, float *db)
 {
+  ms_dnn_set *S;
   PetscFunctionBegin;
   PetscCall(layer_setup(L, n));
+  S = L->cur;
   PetscCall(bind(L, M_DIFF_DST, dy));
   if (L->act != MS_DNN_ACT_NONE) { /* dy <- dy * act'(pre), act' from the output y; in place */
     PetscCall(bind(L, M_DST, y));
     {
-      dnnl_exec_arg_t a[] = {{DNNL_ARG_DST, L->mem[M_DST]}, {DNNL_ARG_DIFF_DST, L->mem[M_DIFF_DST]}, {DNNL_ARG_DIFF_SRC, L->mem[M_DIFF_DST]}};
-      PetscCall(run(&L->act_bwd, 3, a));
+      dnnl_exec_arg_t a[] = {{DNNL_ARG_DST, S->mem[M_DST]}, {DNNL_ARG_DIFF_DST, S->mem[M_DIFF_DST]}, {DNNL_ARG_DIFF_SRC, S->mem[M_DIFF_DST]}};
+      PetscCall(run(&S->act_bwd, 3, a));
     }
   }
   if (dx) {
     PetscCall(bind(L, M_WEI, W));
     PetscCall(bind(L, M_DIFF_SRC, dx));
     {
-      dnnl_exec_arg_t a[] = {{DNNL_ARG_DIFF_DST, L->mem[M_DIFF_DST]}, {DNNL_ARG_WEIGHTS, L->mem[M_WEI]}, {DNNL_ARG_DIFF_SRC, L->mem[M_DIFF_SRC]}};
-      PetscCall(run(&L->bwd_data, 3, a));
+      dnnl_exec_arg_t a[] = {{DNNL_ARG_DIFF_DST, S->mem[M_DIFF_DST]}, {DNNL_ARG_WEIGHTS, S->mem[M_WEI]}, {DNNL_ARG_DIFF_SRC, S->mem[M_DIFF_SRC]}};
+      PetscCall(run(&S->bwd_data, 3, a));
     }
   }
   if (dW || db) {
@@ -386,9 +431,9 @@ PetscErrorCode ms_dnn_layer_backward(ms_dnn_layer L, int64_t n, const float *x, 
     PetscCall(bind(L, M_DIFF_WEI, L->dW_tmp));
     PetscCall(bind(L, M_DIFF_BIAS, L->db_tmp));
     {
-      dnnl_exec_arg_t a[] = {{DNNL_ARG_SRC, L->mem[M_SRC]}, {DNNL_ARG_DIFF_DST, L->mem[M_DIFF_DST]}, {DNNL_ARG_DIFF_WEIGHTS, L->mem[M_DIFF_WEI]},
-                             {DNNL_ARG_DIFF_BIAS, L->mem[M_DIFF_BIAS]}};
-      PetscCall(run(&L->bwd_w, 4, a));
+      dnnl_exec_arg_t a[] = {{DNNL_ARG_SRC, S->mem[M_SRC]}, {DNNL_ARG_DIFF_DST, S->mem[M_DIFF_DST]}, {DNNL_ARG_DIFF_WEIGHTS, S->mem[M_DIFF_WEI]},
+                             {DNNL_ARG_DIFF_BIAS, S->mem[M_DIFF_BIAS]}};
+      PetscCall(run(&S->bwd_w, 4, a));
     }
     if (dW)
       for (int64_t i = 0; i < nw; i++) dW[i] += L->dW_tmp[i];

@@ -16,8 +16,10 @@
  *
  * The layer holds no tensors: the caller owns activations, weights and gradients and passes
  * them in each call (so a network keeps all parameters in one flat vector that MPI reduces in
- * one call and Adam updates in one loop). It caches the oneDNN primitives for the last batch
- * size used; another batch size rebuilds them (cheap: oneDNN's primitive cache).
+ * one call and Adam updates in one loop). It keeps the oneDNN primitives for the last 4 batch
+ * sizes used (built on first use of a size, least recently used replaced), so alternating
+ * chunk sizes do not rebuild them; with the blocked layout each kept size also keeps its
+ * reorder buffers (up to 4 times a chunk's activations of the layer).
  *
  * One CPU engine and one in-order stream serve the whole process (created on first use,
  * destroyed in PetscFinalize). Threads: oneDNN's OpenMP threads (OMP_NUM_THREADS).

@@ -87,11 +87,15 @@ double ms_vae_kl(int64_t m, const float *mu, const float *logvar);
  * Split: a permutation of 0..N-1 from the stream (seed, 2^62): the first round(0.8 N) train,
  * the next round(0.1 N) validation, the rest test. Epoch e: the training indices are shuffled
  * by the stream (seed, 2^61 + e) and cut into mini-batches of `batch` (the last smaller);
- * each rank computes the gradient of the batch members it holds (in chunks), the gradients
+ * each rank computes the gradient of floor or ceil(batch / P) members (balanced: members stay
+ * on the rank holding them while its quota lasts, the others' voxels move in one
+ * MPI_Alltoallw per step; ms_vae_balance.c, receive buffer ceil(batch / P) structures of
+ * uint8 per rank), in chunks; the gradients
  * are summed with one MPI_Allreduce per step, and every rank applies the same Adam step
  * (PyTorch's Adam: bias-corrected, eps added to sqrt(v_hat)). The noise of structure i in
  * epoch e is the stream (seed, 2^32 (e + 1) + i), so nothing depends on the rank count but
- * the order of the float sums (the gradient reduction): stated tolerance in the tests
+ * the order of the float sums (the gradient reduction, and which members share a chunk):
+ * stated tolerance in the tests
  * (tests/mpi/test_vae_ranks.c).
  *
  * Checkpoint (every epoch; -checkpoint PATH): parameters, Adam moments and step, the epochs

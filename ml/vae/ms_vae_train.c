@@ -11,6 +11,11 @@
 
 #define STREAM_SPLIT (1ULL << 62)
 #define STREAM_EPOCH (1ULL << 61)
+/* The gradient is summed in pieces of 2^22 floats (16 MB): one in-place Allreduce of the whole
+ * vector (85 MB at 64^3) took 1.0-1.6 s on 2 ranks here against 0.44-0.75 s in pieces (Open MPI
+ * 4.1, shared memory, loaded machine; benchmarks/RESULTS.md). Each element is still summed by
+ * one deterministic Allreduce (on 2 ranks a + b either way), so resume stays bit for bit. */
+#define REDUCE_PIECE ((int64_t)1 << 22)
 
 void ms_vae_train_params_default(ms_vae_train_params *p)
 {
@@ -60,19 +65,23 @@ typedef struct {
   const ms_vae_train_params *p;
   float             *x, *eps; /* chunk buffers */
   int64_t            chunk, nv, L;
+  ms_vae_balance     bal;       /* which rank computes which batch member (ms_vae_balance.c) */
+  PetscLogEvent      ev_move;
 } trainer;
 
-/* Loss sums (BCE, KL) over the members of idx[0..n) held by this rank, in chunks; with g,
- * adds scale * gradient. */
+/* Loss sums (BCE, KL) over the members of idx[0..n) (n <= batch) this rank computes in the
+ * balanced plan, in chunks; with g, adds scale * gradient. Collective (moves voxels). */
 static PetscErrorCode local_pass(trainer *T, int64_t e, int64_t n, const int64_t *idx, double scale, float *g, double sums[2])
 {
-  const ms_vae_data *d = T->d;
-  int64_t            k = 0;
+  int64_t k = 0;
 
   PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(T->ev_move, 0, 0, 0, 0));
+  PetscCall(ms_vae_balance_step(&T->bal, T->d, n, idx));
+  PetscCall(PetscLogEventEnd(T->ev_move, 0, 0, 0, 0));
   for (int64_t j = 0; j <= n; j++) {
-    if (j < n && idx[j] >= d->start && idx[j] < d->start + d->n_local) {
-      const uint8_t *src = d->vox + (idx[j] - d->start) * T->nv;
+    const uint8_t *src = j < n ? ms_vae_balance_voxels(&T->bal, T->d, j, idx) : NULL;
+    if (src) {
       for (int64_t q = 0; q < T->nv; q++) T->x[k * T->nv + q] = src[q];
       draw_eps(T->p->seed, e, idx[j], T->L, T->eps + k * T->L);
       k++;
@@ -88,12 +97,13 @@ static PetscErrorCode local_pass(trainer *T, int64_t e, int64_t n, const int64_t
   PetscFunctionReturn(0);
 }
 
-/* Mean loss over a set (validation/test) with the noise of epoch e. */
+/* Mean loss over a set (validation/test) with the noise of epoch e, balanced in pieces of a
+ * batch (the planner's capacity). */
 static PetscErrorCode eval_set(trainer *T, int64_t e, int64_t n, const int64_t *idx, double *mean)
 {
   double s[2] = {0, 0}, t[2];
   PetscFunctionBegin;
-  PetscCall(local_pass(T, e, n, idx, 0, NULL, s));
+  for (int64_t j0 = 0; j0 < n; j0 += T->bal.cap) PetscCall(local_pass(T, e, PetscMin(T->bal.cap, n - j0), idx + j0, 0, NULL, s));
   PetscCallMPI(MPI_Allreduce(s, t, 2, MPI_DOUBLE, MPI_SUM, T->d->comm));
   *mean = n ? (t[0] + t[1]) / (double)n : NAN;
   PetscFunctionReturn(0);
@@ -208,8 +218,14 @@ PetscErrorCode ms_vae_train(ms_vae v, const ms_vae_data *d, const ms_vae_train_p
   ms_rng        r;
   PetscBool     stop = PETSC_FALSE;
   double        t0;
+  static PetscLogEvent ev_sum, ev_adam, ev_move; /* -log_view: gradient Allreduce, Adam update, voxel exchange */
 
   PetscFunctionBegin;
+  if (!ev_sum) {
+    PetscCall(PetscLogEventRegister("MsVaeGradSum", PETSC_OBJECT_CLASSID, &ev_sum));
+    PetscCall(PetscLogEventRegister("MsVaeAdam", PETSC_OBJECT_CLASSID, &ev_adam));
+    PetscCall(PetscLogEventRegister("MsVaeBalance", PETSC_OBJECT_CLASSID, &ev_move));
+  }
   if (p->batch < 1 || p->epochs < 1 || !(p->lr > 0) || !(p->beta1 >= 0 && p->beta1 < 1) || !(p->beta2 >= 0 && p->beta2 < 1) || !(p->eps > 0))
     SETERRQ(comm, MS_ERR_USER, "VAE training: batch %lld and epochs %lld must be >= 1, lr %g and eps %g > 0, betas %g, %g in [0, 1)", (long long)p->batch,
             (long long)p->epochs, p->lr, p->eps, p->beta1, p->beta2);
@@ -242,6 +258,8 @@ PetscErrorCode ms_vae_train(ms_vae v, const ms_vae_data *d, const ms_vae_train_p
   T.L     = ms_vae_get_arch(v)->latent;
   T.chunk = ms_vae_chunk(v);
   PetscCall(PetscMalloc2(T.chunk * T.nv, &T.x, T.chunk * T.L, &T.eps));
+  PetscCall(ms_vae_balance_create(d, PetscMin(p->batch, N), &T.bal));
+  T.ev_move = ev_move;
   if (p->resume) {
     if (!p->checkpoint[0]) SETERRQ(comm, MS_ERR_USER, "-resume needs -checkpoint PATH (the checkpoint of the stopped run)");
     PetscCall(ckpt_read(comm, p->checkpoint, v, p, &s, h));
@@ -262,8 +280,12 @@ PetscErrorCode ms_vae_train(ms_vae v, const ms_vae_data *d, const ms_vae_train_p
       memset(s.g, 0, (size_t)np * sizeof(float));
       PetscCall(local_pass(&T, e, nb, order + b0, 1.0 / (double)nb, s.g, sums));
       /* The one reduction per step: gradient sums (float, MPI's order). */
-      PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, s.g, (int)np, MPI_FLOAT, MPI_SUM, comm));
+      PetscCall(PetscLogEventBegin(ev_sum, 0, 0, 0, 0));
+      for (int64_t o = 0; o < np; o += REDUCE_PIECE) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, s.g + o, (int)PetscMin(REDUCE_PIECE, np - o), MPI_FLOAT, MPI_SUM, comm));
+      PetscCall(PetscLogEventEnd(ev_sum, 0, 0, 0, 0));
+      PetscCall(PetscLogEventBegin(ev_adam, 0, 0, 0, 0));
       ms_vae_adam_step(p, np, ms_vae_params(v), &s);
+      PetscCall(PetscLogEventEnd(ev_adam, 0, 0, 0, 0));
     }
     PetscCall(PetscFree(order));
     PetscCallMPI(MPI_Allreduce(sums, tot, 2, MPI_DOUBLE, MPI_SUM, comm));
@@ -283,6 +305,7 @@ PetscErrorCode ms_vae_train(ms_vae v, const ms_vae_data *d, const ms_vae_train_p
   h->seconds = MPI_Wtime() - t0;
   if (h->epochs_done == p->epochs) PetscCall(eval_set(&T, p->epochs, nte, te, &h->test_loss));
   PetscCall(PetscFree2(T.x, T.eps));
+  PetscCall(ms_vae_balance_destroy(&T.bal));
   PetscCall(PetscFree3(s.m, s.v, s.g));
   PetscCall(PetscFree(perm));
   PetscFunctionReturn(0);
