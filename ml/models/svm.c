@@ -14,6 +14,9 @@
  *                                false, but the seed's classifier tables report probabilities
  *   -svm_cache_mb <200>          kernel cache (MB)
  *   -svm_shrinking <true>        libsvm's shrinking heuristic
+ *   -svm_linear_dense <true>     linear kernel: predict and decision values from one dense
+ *                                weight vector per decision function (BLAS), not libsvm's
+ *                                svm_predict over every support vector (same values to rounding)
  *
  * Conventions. Classes enter libsvm as their indices into the sorted class names. libsvm
  * orders classes by first appearance; ms_svm_decision_function() reorders the pairwise
@@ -26,13 +29,15 @@
  * gathered, rank 0 of the communicator trains, and the support vectors, coefficients and
  * Platt parameters are broadcast in the same flat layout the model file uses, so every rank
  * rebuilds the identical model. Cross-validation folds and grids are where the ranks work
- * in parallel (one fold per rank). Prediction runs over each rank's rows with OpenMP.
+ * in parallel (one fold per rank). Prediction runs over each rank's rows with OpenMP (libsvm)
+ * or BLAS (linear kernel: dense weight vectors, see svm_linear_weights).
  *
  * Adding a sibling: see ml/models/README.md.
  */
 #include "ms_model.h"
 #include "ms_h5.h"
 #include "ms_svm.h"
+#include <cblas.h>
 #include <libsvm/svm.h>
 #include <math.h>
 #include <stdlib.h>
@@ -57,11 +62,13 @@ typedef struct {
   svm_kernel_kind   kernel;
   double            C, gamma, epsilon, tol, cache_mb;
   char              gamma_opt[32];
-  PetscBool         probability, shrinking;
+  PetscBool         probability, shrinking, linear_dense;
   int64_t           d;
   svm_flat          f;
   struct svm_model *model;   /* rebuilt from f */
   struct svm_node  *nodes;   /* storage of model->SV */
+  double           *W;       /* linear kernel: one dense weight vector per libsvm decision
+                                function (K(K-1)/2 x d, libsvm's pair order), or NULL */
 } svm_ctx;
 
 static void svm_quiet(const char *s) { (void)s; }
@@ -91,6 +98,7 @@ static PetscErrorCode svm_model_free(svm_ctx *c)
     c->model = NULL;
   }
   PetscCall(PetscFree(c->nodes));
+  PetscCall(PetscFree(c->W));
   PetscFunctionReturn(0);
 }
 
@@ -117,6 +125,42 @@ static void svm_param(const svm_ctx *c, ms_task task, struct svm_parameter *p)
   p->p = c->epsilon;
   p->shrinking = c->shrinking ? 1 : 0;
   p->probability = (c->probability && task == MS_TASK_CLASSIFICATION) ? 1 : 0;
+}
+
+/* Linear kernel: libsvm's decision function of the class pair (a, b) is
+   sum_i coef_i <x_i, x> - rho = <w, x> - rho with w = sum_i coef_i x_i over the support
+   vectors of classes a and b (coefficient row b-1 for those of a, row a for those of b, as in
+   svm_predict_values); for regression the one row of coefficients over all vectors. Collapsing
+   each to w once makes a prediction K(K-1)/2 dense dot products instead of one sparse dot per
+   support vector. */
+static PetscErrorCode svm_linear_weights(ms_model m, svm_ctx *c)
+{
+  const svm_flat *f = &c->f;
+  const int64_t   d = c->d;
+  int            *start;
+
+  PetscFunctionBeginUser;
+  if (m->task != MS_TASK_CLASSIFICATION) {
+    PetscCall(PetscCalloc1(d, &c->W));
+    cblas_dgemv(CblasRowMajor, CblasTrans, f->l, (int)d, 1.0, f->SV, (int)d, f->coef, 1, 0.0, c->W, 1);
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PetscCalloc1((int64_t)svm_n_pairs(f->K) * d, &c->W));
+  PetscCall(PetscMalloc1(f->K, &start));
+  start[0] = 0;
+  for (int k = 1; k < f->K; k++) start[k] = start[k - 1] + f->nSV[k - 1];
+  for (int a = 0, p = 0; a < f->K; a++)
+    for (int b = a + 1; b < f->K; b++, p++) {
+      double *w = c->W + (int64_t)p * d;
+      if (f->nSV[a])
+        cblas_dgemv(CblasRowMajor, CblasTrans, f->nSV[a], (int)d, 1.0, f->SV + (int64_t)start[a] * d, (int)d,
+                    f->coef + (int64_t)(b - 1) * f->l + start[a], 1, 1.0, w, 1);
+      if (f->nSV[b])
+        cblas_dgemv(CblasRowMajor, CblasTrans, f->nSV[b], (int)d, 1.0, f->SV + (int64_t)start[b] * d, (int)d,
+                    f->coef + (int64_t)a * f->l + start[b], 1, 1.0, w, 1);
+    }
+  PetscCall(PetscFree(start));
+  PetscFunctionReturn(0);
 }
 
 /* Build c->model from c->f (after training, broadcast or load). */
@@ -153,6 +197,7 @@ static PetscErrorCode svm_model_build(ms_model m, svm_ctx *c)
   sm->free_sv = 0;
   /* Class probabilities exist only where Platt's sigmoids were fitted. */
   m->ops.predict_proba = f->probA ? svm_predict_proba_op : NULL;
+  if (c->kernel == SVM_LINEAR && c->linear_dense) PetscCall(svm_linear_weights(m, c));
   PetscFunctionReturn(0);
 }
 
@@ -332,6 +377,69 @@ static PetscErrorCode svm_check_fitted(ms_model m)
 /* Apply fn to every local row, over OpenMP threads (libsvm's predict functions are reentrant). */
 typedef enum { SVM_OUT_PREDICT, SVM_OUT_PROBA, SVM_OUT_DECISION } svm_out;
 
+/* libsvm's pairwise decision values dec (pair (a, b) in its class order) as scikit-learn's
+   (i < j in sorted class order, positive for class i; one value for two classes). */
+static void svm_decision_sklearn(const svm_flat *f, const double *dec, double *out)
+{
+  const int K = f->K;
+  int       p = 0;
+
+  if (K == 2) {
+    out[0] = f->label[0] < f->label[1] ? -dec[0] : dec[0];
+    return;
+  }
+  for (int a = 0; a < K; a++)
+    for (int b = a + 1; b < K; b++, p++) {
+      const int ci = f->label[a], cj = f->label[b];
+      const int lo = ci < cj ? ci : cj, hi = ci < cj ? cj : ci;
+      const int q = lo * K - lo * (lo + 1) / 2 + (hi - lo - 1);
+      out[q] = ci < cj ? dec[p] : -dec[p];
+    }
+}
+
+/* libsvm's one-vs-one vote (svm_predict_values): dec > 0 votes for a, else for b; the first
+   class with the most votes wins. */
+static double svm_vote(const svm_flat *f, const double *dec, int *vote)
+{
+  int best = 0;
+
+  for (int k = 0; k < f->K; k++) vote[k] = 0;
+  for (int a = 0, p = 0; a < f->K; a++)
+    for (int b = a + 1; b < f->K; b++, p++) ++vote[dec[p] > 0 ? a : b];
+  for (int k = 1; k < f->K; k++)
+    if (vote[k] > vote[best]) best = k;
+  return (double)f->label[best];
+}
+
+/* Linear kernel, predict and decision values: D = X W^T - rho by BLAS over blocks of rows,
+   then the same vote / reordering as the libsvm path. */
+static PetscErrorCode svm_apply_linear(ms_model m, ms_dataset X, svm_out what, double *out)
+{
+  svm_ctx       *c = (svm_ctx *)m->data;
+  const svm_flat *f = &c->f;
+  const int      np = m->task == MS_TASK_CLASSIFICATION ? svm_n_pairs(f->K) : 1, B = 2048;
+  const int64_t  n = X->n_local;
+  double        *D;
+  int           *vote;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc2((int64_t)B * np, &D, f->K, &vote));
+  for (int64_t i0 = 0; i0 < n; i0 += B) {
+    const int nb = (int)(n - i0 < B ? n - i0 : B);
+    for (int i = 0; i < nb; i++) PetscCall(PetscArraycpy(D + (int64_t)i * np, f->rho, np));
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, np, (int)c->d, 1.0, X->X + i0 * c->d, (int)c->d, c->W, (int)c->d, -1.0,
+                D, np);
+    for (int i = 0; i < nb; i++) {
+      const double *dec = D + (int64_t)i * np;
+      if (m->task != MS_TASK_CLASSIFICATION) out[i0 + i] = dec[0];
+      else if (what == SVM_OUT_PREDICT) out[i0 + i] = svm_vote(f, dec, vote);
+      else svm_decision_sklearn(f, dec, out + (i0 + i) * np);
+    }
+  }
+  PetscCall(PetscFree2(D, vote));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode svm_apply(ms_model m, ms_dataset X, svm_out what, double *out)
 {
   svm_ctx  *c = (svm_ctx *)m->data;
@@ -340,6 +448,10 @@ static PetscErrorCode svm_apply(ms_model m, ms_dataset X, svm_out what, double *
 
   PetscFunctionBeginUser;
   PetscCall(svm_check_fitted(m));
+  if (c->W && what != SVM_OUT_PROBA) {
+    PetscCall(svm_apply_linear(m, X, what, out));
+    PetscFunctionReturn(0);
+  }
   #pragma omp parallel
   {
     struct svm_node *nd = (struct svm_node *)malloc(sizeof(struct svm_node) * (size_t)(c->d + 1));
@@ -356,18 +468,8 @@ static PetscErrorCode svm_apply(ms_model m, ms_dataset X, svm_out what, double *
           svm_predict_probability(c->model, nd, buf);
           for (int k = 0; k < K; k++) out[i * K + c->f.label[k]] = buf[k];
         } else {
-          /* libsvm's pair (a, b) in its class order; scikit-learn's (i < j) in sorted order. */
-          int p = 0;
           svm_predict_values(c->model, nd, buf);
-          if (K == 2) out[i] = c->f.label[0] < c->f.label[1] ? -buf[0] : buf[0];
-          else
-            for (int a = 0; a < K; a++)
-              for (int b = a + 1; b < K; b++, p++) {
-                const int ci = c->f.label[a], cj = c->f.label[b];
-                const int lo = ci < cj ? ci : cj, hi = ci < cj ? cj : ci;
-                const int q = lo * K - lo * (lo + 1) / 2 + (hi - lo - 1);
-                out[i * np + q] = ci < cj ? buf[p] : -buf[p];
-              }
+          svm_decision_sklearn(&c->f, buf, out + i * (K == 2 ? 1 : np));
         }
       }
     }
@@ -436,6 +538,8 @@ static PetscErrorCode svm_setfromoptions(ms_model m)
                              &c->probability, NULL));
   PetscCall(PetscOptionsInt("-svm_cache_mb", "Kernel cache size in MB (>= 1)", NULL, cache, &cache, NULL));
   PetscCall(PetscOptionsBool("-svm_shrinking", "Use libsvm's shrinking heuristic", NULL, c->shrinking, &c->shrinking, NULL));
+  PetscCall(PetscOptionsBool("-svm_linear_dense", "Linear kernel: predict with one dense weight vector per decision function (false: libsvm's svm_predict per support vector)",
+                             NULL, c->linear_dense, &c->linear_dense, NULL));
   PetscOptionsEnd();
   c->kernel = (svm_kernel_kind)k;
   c->cache_mb = (double)cache;
@@ -595,6 +699,7 @@ PetscErrorCode ms_model_create_svm(ms_model m)
   c->cache_mb = 200.0;
   c->probability = PETSC_TRUE;
   c->shrinking = PETSC_TRUE;
+  c->linear_dense = PETSC_TRUE;
   PetscCall(PetscStrncpy(c->gamma_opt, "scale", sizeof c->gamma_opt));
   m->data = c;
   m->supports = MS_MODEL_REGRESSION | MS_MODEL_CLASSIFICATION;
