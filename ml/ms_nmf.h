@@ -25,7 +25,9 @@
  * Parallelism and reproducibility: rows (with their rows of W) are distributed as fixed row
  * blocks (ml/ms_rowblocks.h). The W update is local to each row. The H update needs W^T W
  * (k x k) and W^T X (k x d): one partial per block, summed in block order, so H and the
- * error have the same bits on 1, 2 or P ranks. Local products are BLAS dgemm.
+ * error have the same bits on 1, 2 or P ranks. Local products are BLAS dgemm; the fit walks
+ * each block in chunks of rows sized for L2 (X_c H^T, the W update of those rows, then
+ * X_c^T W_c added to the block's partial), so X is read from memory once per iteration.
  *
  * Options (ms_nmf_set_from_options, prefix -nmf_): -nmf_n_components <2>, -nmf_solver
  * hals|mu, -nmf_init nndsvda|nndsvd|random, -nmf_max_iter <200>, -nmf_tol <1e-4>, -nmf_seed <0>.
