@@ -20,7 +20,9 @@ MODE knn: KNeighborsRegressor / KNeighborsClassifier (uniform and distance weigh
      nmf: `matscreen nmf` (HALS and MU) reaches a Frobenius error no worse than 1.001 x
           scikit-learn's NMF (same nndsvda start, same solver, 200 iterations; HALS components
           equal to scikit-learn's cd ones), the stored
-          error equals ||X - WH|| recomputed, 1 and 2 ranks give the same bits, and a planted
+          error equals ||X - WH|| recomputed, 1 and 2 ranks give the same bits (also on a table
+          of several row blocks and L2 chunks, one block straddling the ranks, where the error
+          equals scikit-learn's to 1e-9), and a planted
           two-spectrum mixture is recovered with Pearson > 0.98
      mlp: from the same initial weights (-mlp_init) and in row order, the loss curve of 30 Adam
           epochs and the predictions equal scikit-learn's MLPRegressor / MLPClassifier (binary
@@ -348,6 +350,24 @@ def mode_nmf(r):
             else:
                 print("ok   nmf %s error %.6g vs scikit-learn %.6g np%d" % (solver, err, ref, np_))
         check("nmf %s components np1 == np2" % solver, res[solver, 2], res[solver, 1], 0.0, 0.0)
+    # Several row blocks (256 rows) cut into L2 chunks (120 rows at d = 200), one block straddling
+    # the rank boundary on 2 ranks: the same bits on 1 and 2 ranks, scikit-learn's error.
+    W0 = rng.gamma(2.0, 1.0, size=(1100, 4))
+    H0 = rng.gamma(1.0, 1.0, size=(4, 200))
+    X = W0 @ H0 + rng.uniform(0, 0.1, size=(1100, 200))
+    write_csv("nmf_big.csv", X, np.zeros(len(X)))
+    for solver, sk in (("hals", "cd"), ("mu", "mu")):
+        ref = NMF(n_components=4, init="nndsvda", solver=sk, max_iter=100, tol=0.0).fit(X).reconstruction_err_
+        got = {}
+        for np_ in (1, 2):
+            out = "nmf_big_%s_np%d.h5" % (solver, np_)
+            run(r.cmd(np_, "nmf", "-data", "nmf_big.csv", "-id", "id", "-ignore", "target", "-nmf_n_components", "4",
+                      "-nmf_solver", solver, "-nmf_max_iter", "100", "-nmf_tol", "0", "-output", out, "-quiet"))
+            with h5py.File(out) as f:
+                got[np_] = (f["/nmf/components"][()], f["/nmf/weights"][()], f["/nmf"].attrs["reconstruction_err"])
+        check("nmf %s multi-block components np1 == np2" % solver, got[2][0], got[1][0], 0.0, 0.0)
+        check("nmf %s multi-block weights np1 == np2" % solver, got[2][1], got[1][1], 0.0, 0.0)
+        check("nmf %s multi-block error vs scikit-learn" % solver, np.array(got[1][2]), np.array(ref), 1e-9)
     # A planted two-component mixture: the components are the two pure spectra.
     x = np.linspace(0, 1, 60)
     s1 = np.exp(-((x - 0.3) / 0.05) ** 2) + 0.3 * np.exp(-((x - 0.7) / 0.03) ** 2)
