@@ -65,8 +65,9 @@ PetscErrorCode ms_nmf_set_from_options(MPI_Comm comm, ms_nmf nmf)
 /* One HALS sweep over the columns of A (m x k) for the problem min ||M - A B||, given
    G = B B^T (k x k) and P = M B^T (m x k): scikit-learn's coordinate-descent update. Rows are
    independent, so they go NMF_SWEEP_ROWS at a time through a component-major copy (scratch:
-   NMF_SWEEP_ROWS (k + 1) numbers), which lets the compiler vectorise across rows: 4.7x faster
-   than the row-by-row loop at k = 10, with each row's operations, and so its bits, unchanged. */
+   NMF_SWEEP_ROWS (k + 1) numbers), which lets the compiler vectorise across rows: 1.5x faster
+   than the row-by-row loop on the benchmark's W (10,000 x 10: 0.35 vs 0.53 ms), with each
+   row's operations, and so its bits, unchanged. */
 static void nmf_hals_sweep(int64_t m, int64_t k, double *restrict A, const double *restrict G, const double *restrict P, double *restrict scratch)
 {
   double *At = scratch, *grad = scratch + NMF_SWEEP_ROWS * k;

@@ -7,11 +7,12 @@
  *   chunk C  the block cut into chunks of C rows processed in turn (P, sweep, partial += ...),
  *            so that X_c is still in L2 when the second product reads it;
  *   partial  W_c^T X_c (k x d) or X_c^T W_c (d x k, the layout the H update works in);
- *   serp     odd iterations visit the blocks in reverse, so the last blocks are still in L3.
+ *   serp     odd iterations visit the blocks in reverse, so the last blocks are still in L3;
+ *   vsweep   the HALS sweep vectorised across rows (ms_nmf.c's), else row by row (k <= 64).
  * Prints one JSON line per variant: CPU milliseconds per iteration, the best of R rounds of 4
  * iterations, the variants interleaved round robin (the machine is shared).
  *
- *   gcc -O2 -o /tmp/nmf_probe benchmarks/ml/nmf_gemm_probe.c -lopenblas -lm
+ *   gcc -O3 -o /tmp/nmf_probe benchmarks/ml/nmf_gemm_probe.c -lopenblas -lm   (-O3: the Release flags)
  *   OPENBLAS_NUM_THREADS=1 nice -n 19 /tmp/nmf_probe 10000 500 10 596 20
  */
 #include <cblas.h>
@@ -40,10 +41,31 @@ static void sweep(long m, long k, double *A, const double *G, const double *P, l
   }
 }
 
+/* ms_nmf.c's sweep: the same arithmetic per row, 32 rows at a time through a component-major
+   copy so that the compiler vectorises across rows. */
+static void sweep_t(long m, long k, double *restrict A, const double *restrict G, const double *restrict P)
+{
+  double At[32 * 64], grad[32];
+  for (long i0 = 0; i0 < m; i0 += 32) {
+    const long mr = m - i0 < 32 ? m - i0 : 32;
+    for (long i = 0; i < mr; i++)
+      for (long r = 0; r < k; r++) At[r * 32 + i] = A[(i0 + i) * k + r];
+    for (long t = 0; t < k; t++) {
+      const double hess = G[t * k + t];
+      for (long i = 0; i < mr; i++) grad[i] = -P[(i0 + i) * k + t];
+      for (long r = 0; r < k; r++)
+        for (long i = 0; i < mr; i++) grad[i] += G[t * k + r] * At[r * 32 + i];
+      for (long i = 0; i < mr; i++) At[t * 32 + i] = fmax(At[t * 32 + i] - grad[i] / hess, 0.0);
+    }
+    for (long i = 0; i < mr; i++)
+      for (long r = 0; r < k; r++) A[(i0 + i) * k + r] = At[r * 32 + i];
+  }
+}
+
 /* One iteration's W half over all blocks. chunk = 0: one dgemm per block for each product (the
    old code); tr: the partial as X_c^T W_c (d x k) instead of W_c^T X_c (k x d); serp: odd
    iterations visit the blocks last to first (the end of X is then still in L3). */
-static void iteration(long n, long d, long k, long B, long chunk, int tr, int reverse, const double *X, const double *H, double *W, const double *G,
+static void iteration(long n, long d, long k, long B, long chunk, int tr, int reverse, int vsweep, const double *X, const double *H, double *W, const double *G,
                       double *P, double *part)
 {
   const long nb = (n + B - 1) / B;
@@ -56,7 +78,8 @@ static void iteration(long n, long d, long k, long B, long chunk, int tr, int re
       const double *Xc = Xb + i0 * d;
       double       *Wc = Wb + i0 * k;
       cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)mc, (int)k, (int)d, 1.0, Xc, (int)d, H, (int)d, 0.0, P, (int)k);
-      sweep(mc, k, Wc, G, P, k, 1);
+      if (vsweep) sweep_t(mc, k, Wc, G, P);
+      else sweep(mc, k, Wc, G, P, k, 1);
       if (tr) cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d, (int)k, (int)mc, 1.0, Xc, (int)d, Wc, (int)k, i0 ? 1.0 : 0.0, pb + k * k, (int)k);
       else cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)d, (int)mc, 1.0, Wc, (int)k, Xc, (int)d, i0 ? 1.0 : 0.0, pb + k * k, (int)d);
     }
@@ -69,7 +92,8 @@ int main(int argc, char **argv)
   const long n = argc > 1 ? atol(argv[1]) : 10000, d = argc > 2 ? atol(argv[2]) : 500, k = argc > 3 ? atol(argv[3]) : 10;
   const long B = argc > 4 ? atol(argv[4]) : 596, reps = argc > 5 ? atol(argv[5]) : 20, iters = 4;
   /* variants: chunk rows (0 = whole block), transposed partial, serpentine block order */
-  const struct { long chunk; int tr, serp; } V[] = {{0, 0, 0}, {0, 1, 0}, {32, 1, 0}, {48, 1, 0}, {64, 1, 0}, {96, 1, 0}, {48, 0, 0}, {48, 1, 1}, {64, 1, 1}};
+  const struct { long chunk; int tr, serp, vsweep; } V[] = {{0, 0, 0, 0},  {0, 1, 0, 0},  {32, 1, 0, 0}, {48, 1, 0, 0}, {64, 1, 0, 0}, {96, 1, 0, 0},
+                                                            {48, 0, 0, 0}, {48, 1, 1, 0}, {64, 1, 1, 0}, {48, 1, 0, 1}, {0, 0, 0, 1}};
   const int nv = (int)(sizeof V / sizeof V[0]);
   const long nb = (n + B - 1) / B;
   double *X = malloc(sizeof(double) * n * d), *H = malloc(sizeof(double) * k * d), *W = malloc(sizeof(double) * n * k), *W0 = malloc(sizeof(double) * n * k);
@@ -87,11 +111,11 @@ int main(int argc, char **argv)
     for (int v = 0; v < nv; v++) {
       memcpy(W, W0, sizeof(double) * n * k);
       double t0 = cpu();
-      for (long it = 0; it < iters; it++) iteration(n, d, k, B, V[v].chunk, V[v].tr, V[v].serp && it % 2, X, H, W, G, P, part);
+      for (long it = 0; it < iters; it++) iteration(n, d, k, B, V[v].chunk, V[v].tr, V[v].serp && it % 2, V[v].vsweep, X, H, W, G, P, part);
       best[v] = fmin(best[v], (cpu() - t0) / (double)iters);
     }
   for (int v = 0; v < nv; v++)
-    printf("{\"chunk\": %ld, \"partial\": \"%s\", \"serpentine\": %d, \"block\": %ld, \"ms_per_iter\": %.3f, \"gflops\": %.1f}\n", V[v].chunk,
-           V[v].tr ? "XtW" : "WtX", V[v].serp, B, 1e3 * best[v], 4.0 * (double)n * (double)d * (double)k / best[v] * 1e-9);
+    printf("{\"chunk\": %ld, \"partial\": \"%s\", \"serpentine\": %d, \"vector_sweep\": %d, \"block\": %ld, \"ms_per_iter\": %.3f, \"gflops\": %.1f}\n",
+           V[v].chunk, V[v].tr ? "XtW" : "WtX", V[v].serp, V[v].vsweep, B, 1e3 * best[v], 4.0 * (double)n * (double)d * (double)k / best[v] * 1e-9);
   return 0;
 }
