@@ -229,8 +229,8 @@ static PetscErrorCode nmf_check_input(ms_dataset ds)
 
 /* scikit-learn's NNDSVD start (Boutsidis & Gallopoulos) from the exact top-k singular
    triplets of X: V and S from the eigenvectors of the Gram matrix X^T X (d x d, summed over
-   blocks in block order, solved by LAPACKE dsyevd identically on every rank), U = X V / S per
-   row. The sign of a singular pair does not matter: NNDSVD picks the larger of the positive
+   blocks in block order; its top k eigenpairs by LAPACKE dsyevr, identically on every rank),
+   U = X V / S per row. The sign of a singular pair does not matter: NNDSVD picks the larger of the positive
    and negative parts of (u, v), a choice that a sign flip swaps. nndsvda then replaces the
    zeros by mean(X). */
 static PetscErrorCode nmf_init_nndsvd(ms_nmf f, nmf_work *w, double mean)
