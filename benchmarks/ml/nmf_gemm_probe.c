@@ -6,7 +6,8 @@
  *   block    one dgemm per block for each product (ms_nmf.c before this probe);
  *   chunk C  the block cut into chunks of C rows processed in turn (P, sweep, partial += ...),
  *            so that X_c is still in L2 when the second product reads it;
- *   partial  W_c^T X_c (k x d) or X_c^T W_c (d x k, the layout the H update works in);
+ *   partial  W_c^T X_c (k x d) or X_c^T W_c (d x k, the layout the H update works in), or
+ *            "dgemv": both products as k dgemv calls each on the cached chunk (no packing);
  *   serp     odd iterations visit the blocks in reverse, so the last blocks are still in L3;
  *   vsweep   the HALS sweep vectorised across rows (ms_nmf.c's), else row by row (k <= 64).
  * Prints one JSON line per variant: CPU milliseconds per iteration, the best of R rounds of 4
@@ -77,10 +78,15 @@ static void iteration(long n, long d, long k, long B, long chunk, int tr, int re
       const long    mc = i0 + c <= m ? c : m - i0;
       const double *Xc = Xb + i0 * d;
       double       *Wc = Wb + i0 * k;
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)mc, (int)k, (int)d, 1.0, Xc, (int)d, H, (int)d, 0.0, P, (int)k);
+      if (tr == 2) /* level 2: one dgemv per component, X_c read k times from cache, never packed */
+        for (long t = 0; t < k; t++) cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)mc, (int)d, 1.0, Xc, (int)d, H + t * d, 1, 0.0, P + t, (int)k);
+      else cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)mc, (int)k, (int)d, 1.0, Xc, (int)d, H, (int)d, 0.0, P, (int)k);
       if (vsweep) sweep_t(mc, k, Wc, G, P);
       else sweep(mc, k, Wc, G, P, k, 1);
-      if (tr) cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d, (int)k, (int)mc, 1.0, Xc, (int)d, Wc, (int)k, i0 ? 1.0 : 0.0, pb + k * k, (int)k);
+      if (tr == 2)
+        for (long t = 0; t < k; t++)
+          cblas_dgemv(CblasRowMajor, CblasTrans, (int)mc, (int)d, 1.0, Xc, (int)d, Wc + t, (int)k, i0 ? 1.0 : 0.0, pb + k * k + t, (int)k);
+      else if (tr) cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d, (int)k, (int)mc, 1.0, Xc, (int)d, Wc, (int)k, i0 ? 1.0 : 0.0, pb + k * k, (int)k);
       else cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)d, (int)mc, 1.0, Wc, (int)k, Xc, (int)d, i0 ? 1.0 : 0.0, pb + k * k, (int)d);
     }
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)k, (int)m, 1.0, Wb, (int)k, Wb, (int)k, 0.0, pb, (int)k);
@@ -93,7 +99,8 @@ int main(int argc, char **argv)
   const long B = argc > 4 ? atol(argv[4]) : 596, reps = argc > 5 ? atol(argv[5]) : 20, iters = 4;
   /* variants: chunk rows (0 = whole block), transposed partial, serpentine block order */
   const struct { long chunk; int tr, serp, vsweep; } V[] = {{0, 0, 0, 0},  {0, 1, 0, 0},  {32, 1, 0, 0}, {48, 1, 0, 0}, {64, 1, 0, 0}, {96, 1, 0, 0},
-                                                            {48, 0, 0, 0}, {48, 1, 1, 0}, {64, 1, 1, 0}, {48, 1, 0, 1}, {0, 0, 0, 1}};
+                                                            {48, 0, 0, 0}, {48, 1, 1, 0}, {64, 1, 1, 0}, {48, 1, 0, 1}, {0, 0, 0, 1},
+                                                            {16, 2, 0, 1}, {48, 2, 0, 1}};
   const int nv = (int)(sizeof V / sizeof V[0]);
   const long nb = (n + B - 1) / B;
   double *X = malloc(sizeof(double) * n * d), *H = malloc(sizeof(double) * k * d), *W = malloc(sizeof(double) * n * k), *W0 = malloc(sizeof(double) * n * k);
@@ -116,6 +123,6 @@ int main(int argc, char **argv)
     }
   for (int v = 0; v < nv; v++)
     printf("{\"chunk\": %ld, \"partial\": \"%s\", \"serpentine\": %d, \"vector_sweep\": %d, \"block\": %ld, \"ms_per_iter\": %.3f, \"gflops\": %.1f}\n",
-           V[v].chunk, V[v].tr ? "XtW" : "WtX", V[v].serp, V[v].vsweep, B, 1e3 * best[v], 4.0 * (double)n * (double)d * (double)k / best[v] * 1e-9);
+           V[v].chunk, V[v].tr == 2 ? "dgemv" : V[v].tr ? "XtW" : "WtX", V[v].serp, V[v].vsweep, B, 1e3 * best[v], 4.0 * (double)n * (double)d * (double)k / best[v] * 1e-9);
   return 0;
 }
