@@ -9,7 +9,9 @@
  *   partial  W_c^T X_c (k x d) or X_c^T W_c (d x k, the layout the H update works in), or
  *            "dgemv": both products as k dgemv calls each on the cached chunk (no packing);
  *   serp     odd iterations visit the blocks in reverse, so the last blocks are still in L3;
- *   vsweep   the HALS sweep vectorised across rows (ms_nmf.c's), else row by row (k <= 64).
+ *   vsweep   the HALS sweep vectorised across rows (ms_nmf.c's), else row by row (k <= 64);
+ *   pf       X_c^T W_c in 4 slices of X's columns, a quarter of the next chunk prefetched after
+ *            each (to overlap the next chunk's memory reads with this chunk's product).
  * Prints one JSON line per variant: CPU milliseconds per iteration, the best of R rounds of 4
  * iterations, the variants interleaved round robin (the machine is shared).
  *
@@ -66,7 +68,7 @@ static void sweep_t(long m, long k, double *restrict A, const double *restrict G
 /* One iteration's W half over all blocks. chunk = 0: one dgemm per block for each product (the
    old code); tr: the partial as X_c^T W_c (d x k) instead of W_c^T X_c (k x d); serp: odd
    iterations visit the blocks last to first (the end of X is then still in L3). */
-static void iteration(long n, long d, long k, long B, long chunk, int tr, int reverse, int vsweep, const double *X, const double *H, double *W, const double *G,
+static void iteration(long n, long d, long k, long B, long chunk, int tr, int reverse, int vsweep, int pf, const double *X, const double *H, double *W, const double *G,
                       double *P, double *part)
 {
   const long nb = (n + B - 1) / B;
@@ -86,7 +88,16 @@ static void iteration(long n, long d, long k, long B, long chunk, int tr, int re
       if (tr == 2)
         for (long t = 0; t < k; t++)
           cblas_dgemv(CblasRowMajor, CblasTrans, (int)mc, (int)d, 1.0, Xc, (int)d, Wc + t, (int)k, i0 ? 1.0 : 0.0, pb + k * k + t, (int)k);
-      else if (tr) cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d, (int)k, (int)mc, 1.0, Xc, (int)d, Wc, (int)k, i0 ? 1.0 : 0.0, pb + k * k, (int)k);
+      else if (tr && pf) { /* the product in 4 slices of X's columns, a quarter of the next chunk prefetched after each */
+        const char *nx = (const char *)(Xc + mc * d), *end = (const char *)(X + n * d);
+        const long  q = (long)(mc * d * sizeof(double)) / 4;
+        for (long sl = 0; sl < 4; sl++) {
+          const long j0 = d * sl / 4, j1 = d * (sl + 1) / 4;
+          cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(j1 - j0), (int)k, (int)mc, 1.0, Xc + j0, (int)d, Wc, (int)k, i0 ? 1.0 : 0.0,
+                      pb + k * k + j0 * k, (int)k);
+          for (const char *a = nx + sl * q; a < nx + (sl + 1) * q && a < end; a += 64) __builtin_prefetch(a, 0, 3);
+        }
+      } else if (tr) cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d, (int)k, (int)mc, 1.0, Xc, (int)d, Wc, (int)k, i0 ? 1.0 : 0.0, pb + k * k, (int)k);
       else cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)d, (int)mc, 1.0, Wc, (int)k, Xc, (int)d, i0 ? 1.0 : 0.0, pb + k * k, (int)d);
     }
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)k, (int)m, 1.0, Wb, (int)k, Wb, (int)k, 0.0, pb, (int)k);
@@ -98,9 +109,9 @@ int main(int argc, char **argv)
   const long n = argc > 1 ? atol(argv[1]) : 10000, d = argc > 2 ? atol(argv[2]) : 500, k = argc > 3 ? atol(argv[3]) : 10;
   const long B = argc > 4 ? atol(argv[4]) : 596, reps = argc > 5 ? atol(argv[5]) : 20, iters = 4;
   /* variants: chunk rows (0 = whole block), transposed partial, serpentine block order */
-  const struct { long chunk; int tr, serp, vsweep; } V[] = {{0, 0, 0, 0},  {0, 1, 0, 0},  {32, 1, 0, 0}, {48, 1, 0, 0}, {64, 1, 0, 0}, {96, 1, 0, 0},
-                                                            {48, 0, 0, 0}, {48, 1, 1, 0}, {64, 1, 1, 0}, {48, 1, 0, 1}, {0, 0, 0, 1},
-                                                            {16, 2, 0, 1}, {48, 2, 0, 1}};
+  const struct { long chunk; int tr, serp, vsweep, pf; } V[] = {{0, 0, 0, 0, 0},  {0, 1, 0, 0, 0},  {32, 1, 0, 0, 0}, {48, 1, 0, 0, 0}, {64, 1, 0, 0, 0},
+                                                                {96, 1, 0, 0, 0}, {48, 0, 0, 0, 0}, {48, 1, 1, 0, 0}, {64, 1, 1, 0, 0}, {48, 1, 0, 1, 0},
+                                                                {0, 0, 0, 1, 0},  {16, 2, 0, 1, 0}, {48, 2, 0, 1, 0}, {48, 1, 0, 1, 1}, {64, 1, 0, 1, 1}};
   const int nv = (int)(sizeof V / sizeof V[0]);
   const long nb = (n + B - 1) / B;
   double *X = malloc(sizeof(double) * n * d), *H = malloc(sizeof(double) * k * d), *W = malloc(sizeof(double) * n * k), *W0 = malloc(sizeof(double) * n * k);
@@ -118,11 +129,12 @@ int main(int argc, char **argv)
     for (int v = 0; v < nv; v++) {
       memcpy(W, W0, sizeof(double) * n * k);
       double t0 = cpu();
-      for (long it = 0; it < iters; it++) iteration(n, d, k, B, V[v].chunk, V[v].tr, V[v].serp && it % 2, V[v].vsweep, X, H, W, G, P, part);
+      for (long it = 0; it < iters; it++) iteration(n, d, k, B, V[v].chunk, V[v].tr, V[v].serp && it % 2, V[v].vsweep, V[v].pf, X, H, W, G, P, part);
       best[v] = fmin(best[v], (cpu() - t0) / (double)iters);
     }
   for (int v = 0; v < nv; v++)
-    printf("{\"chunk\": %ld, \"partial\": \"%s\", \"serpentine\": %d, \"vector_sweep\": %d, \"block\": %ld, \"ms_per_iter\": %.3f, \"gflops\": %.1f}\n",
-           V[v].chunk, V[v].tr == 2 ? "dgemv" : V[v].tr ? "XtW" : "WtX", V[v].serp, V[v].vsweep, B, 1e3 * best[v], 4.0 * (double)n * (double)d * (double)k / best[v] * 1e-9);
+    printf("{\"chunk\": %ld, \"partial\": \"%s\", \"serpentine\": %d, \"vector_sweep\": %d, \"prefetch\": %d, \"block\": %ld, \"ms_per_iter\": %.3f, "
+           "\"gflops\": %.1f}\n",
+           V[v].chunk, V[v].tr == 2 ? "dgemv" : V[v].tr ? "XtW" : "WtX", V[v].serp, V[v].vsweep, V[v].pf, B, 1e3 * best[v], 4.0 * (double)n * (double)d * (double)k / best[v] * 1e-9);
   return 0;
 }
