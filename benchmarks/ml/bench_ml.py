@@ -297,45 +297,84 @@ def case_rf(ctx):
     build = os.path.dirname(os.path.dirname(ctx.a.matscreen))
     yield from rf_bench.run(build, os.path.join(ctx.dir, "rf_data"))
 
-def _zoo_fit(ctx, case, n, d, kind, args, peer_name, make_peer, proba=False, **extra):
+# The zoo's peers are code strings, run twice: warm (best of --repeats calls in this interpreter,
+# after a first call has faulted in the heap) and cold (one call in a fresh interpreter, best of
+# --repeats interpreters; imports and data loading outside the timer). The cold figure is what a
+# script that fits once pays, and so the like-for-like one for a `matscreen train` process; the
+# warm one is kept as the stricter comparison. SETUP defines `m` (or anything STMT uses).
+ZOO_IMPORTS = ("import warnings\nwarnings.simplefilter('ignore')\n"
+               "from sklearn import decomposition, ensemble, naive_bayes, neighbors, neural_network, svm\n"
+               "from sklearn.model_selection import KFold, cross_val_score\n")
+
+XGB_CLASS = ("import xgboost\n"
+             "class XGB:\n"
+             "    def fit(self, X, y):\n"
+             "        self.b = xgboost.train({'eta': 0.1, 'max_depth': 3, 'tree_method': 'hist', 'nthread': 1, 'verbosity': 0},\n"
+             "                               xgboost.DMatrix(X, label=y), num_boost_round=100)\n"
+             "        return self\n"
+             "    def predict(self, X):\n"
+             "        return self.b.predict(xgboost.DMatrix(X))\n")
+
+COLD_DRIVER = ("import sys, time, h5py\n"
+               "f = h5py.File(sys.argv[1]); X = f['features'][()]\n"
+               "y = f['target'][()] if 'target' in f else (f['labels'][()] if 'labels' in f else None)\n"
+               "exec(sys.argv[2]); exec(sys.argv[3])\n"
+               "t0 = time.perf_counter(); exec(sys.argv[4]); print(time.perf_counter() - t0)\n")
+
+
+def _peer_ns(setup):
+    ns = {}
+    exec(ZOO_IMPORTS, ns)
+    exec(setup, ns)
+    return ns
+
+
+def _peer_warm(ctx, X, y, setup, stmt):
+    """best of --repeats runs of STMT in this interpreter, SETUP re-run before each (a fresh model)"""
+    ns = _peer_ns("")
+    best = float("inf")
+    ctx.last_peer_cpu = float("inf")  # best CPU seconds of the same calls (the machine is shared)
+    for _ in range(ctx.a.repeats):
+        exec(setup, ns)
+        ns.update(X=X, y=y)
+        t0, c0 = time.perf_counter(), time.process_time()
+        exec(stmt, ns)
+        best = min(best, time.perf_counter() - t0)
+        ctx.last_peer_cpu = min(ctx.last_peer_cpu, time.process_time() - c0)
+    return best, ns
+
+
+def _peer_cold(ctx, path, setup, stmt):
+    """STMT's first run in a fresh interpreter, best of --repeats interpreters"""
+    best = float("inf")
+    for _ in range(ctx.a.repeats):
+        r = subprocess.run(["/usr/bin/python3", "-c", COLD_DRIVER, path, ZOO_IMPORTS, setup, stmt], capture_output=True, text=True)
+        if r.returncode:
+            sys.exit("cold peer failed: %s\n%s" % (stmt, r.stderr))
+        best = min(best, float(r.stdout.split()[-1]))
+    return round(best, 6)
+
+
+def _zoo_fit(ctx, case, n, d, kind, args, peer_name, ctor, proba=False, setup=""):
     """fit (train's log) and predict (predict's log: the model's work, no reading or writing)
-    of one model beside the peer's fit and predict (+ predict_proba where matscreen's predict
-    also writes class probabilities) on the same rows"""
+    of one model beside the peer's fit (warm and cold) and predict (+ predict_proba where
+    matscreen's predict also writes class probabilities) on the same rows; CTOR is the peer's
+    constructor as code"""
     if case[:-len("_fit")] not in ctx.a.zoo.split(","):
         return
     X, y, path = ctx.data(n, d, kind)
-    peer_s = ctx.peer(lambda: make_peer().fit(X, y))
-    fitted = make_peer().fit(X, y)
+    setup = setup + "m = %s\n" % ctor
+    peer_s, ns = _peer_warm(ctx, X, y, setup, "m.fit(X, y)")
+    cold_s = _peer_cold(ctx, path, setup, "m.fit(X, y)")
+    fitted = ns["m"]
     pred_s = ctx.peer(lambda: (fitted.predict(X), fitted.predict_proba(X) if proba else None))
     for ranks in ctx.a.ranks:
         ms, wall = ctx.matscreen(ranks, ["train", "-data", path, "-target", "y", "-output", "m.h5"] + args, r" in ([0-9.eE+-]+) s;")
-        rec = ctx.record(case, n, d, ranks, ms, wall, peer_name, peer_s, **extra)
-        if extra.get("peer_cold_s"):
-            rec["ratio_cold"] = round(ms / extra["peer_cold_s"], 3)  # both sides a fresh process's first fit
-        yield rec
+        yield ctx.record(case, n, d, ranks, ms, wall, peer_name, peer_s, peer_cold_s=cold_s, ratio_cold=round(ms / cold_s, 3))
         ms, wall = ctx.matscreen(ranks, ["predict", "-model", "m.h5", "-data", path, "-output", "p.csv"],
                                  r" in ([0-9.eE+-]+) s; predictions")
         yield ctx.record(case.replace("_fit", "_predict"), n, d, ranks, ms, wall,
-                         peer_name + (" predict + predict_proba" if proba else " predict"), pred_s,
-                         **{k: v for k, v in extra.items() if k != "peer_cold_s"})
-
-
-def _xgb_cold(ctx, runs=3):
-    """The xgboost peer's first fit in a fresh interpreter (best of RUNS processes): what a script
-    that trains once pays, like a `matscreen train` process. peer_s (best of 3 calls in one
-    interpreter) is a warm figure: from its second call on the heap is already faulted in."""
-    X, y, path = ctx.data(100000, 20, "regression")
-    code = ("import sys, time, h5py, xgboost\n"
-            "f = h5py.File(sys.argv[1]); X = f['features'][()]; y = f['target'][()]\n"
-            "t0 = time.perf_counter()\n"
-            "xgboost.train({'eta': 0.1, 'max_depth': 3, 'tree_method': 'hist', 'nthread': 1, 'verbosity': 0},"
-            " xgboost.DMatrix(X, label=y), num_boost_round=100)\n"
-            "print(time.perf_counter() - t0)\n")
-    best = float("inf")
-    for _ in range(runs):
-        r = subprocess.run(["/usr/bin/python3", "-c", code, path], capture_output=True, text=True, check=True)
-        best = min(best, float(r.stdout.split()[-1]))
-    return round(best, 6)
+                         peer_name + (" predict + predict_proba" if proba else " predict"), pred_s)
 
 
 def _zoo_nmf(ctx):
@@ -345,8 +384,6 @@ def _zoo_nmf(ctx):
     seconds (the least of the runs: the fit's CPU from the log, all ranks; the peer's process time)"""
     if "nmf" not in ctx.a.zoo.split(","):
         return
-    import warnings
-    from sklearn.decomposition import NMF
     n, d, k = 10000, 500, 10
     rng = np.random.default_rng(0)
     X = rng.gamma(2.0, size=(n, k)) @ rng.gamma(1.0, size=(k, d)) + 0.1 * np.abs(rng.normal(size=(n, d)))
@@ -355,60 +392,50 @@ def _zoo_nmf(ctx):
         ds = f.create_dataset("features", data=X)
         ds.attrs.create("column_names", ["p%d" % j for j in range(d)], dtype=h5py.string_dtype())
     for solver, sk_solver in (("hals", "cd"), ("mu", "mu")):
-        model = NMF(n_components=k, init="nndsvda", solver=sk_solver, max_iter=200, tol=0.0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            peer_s = ctx.peer(lambda: model.fit_transform(X))
+        setup = "m = decomposition.NMF(n_components=%d, init='nndsvda', solver='%s', max_iter=200, tol=0.0)\n" % (k, sk_solver)
+        peer_s, ns = _peer_warm(ctx, X, None, setup, "m.fit_transform(X)")
         peer_cpu = ctx.last_peer_cpu
-        sk_err = float(model.reconstruction_err_)
+        cold_s = _peer_cold(ctx, path, setup, "m.fit_transform(X)")
+        sk_err = float(ns["m"].reconstruction_err_)
         for ranks in ctx.a.ranks:
             ms, wall = ctx.matscreen(ranks, ["nmf", "-data", path, "-nmf_n_components", str(k), "-nmf_solver", solver, "-nmf_max_iter", "200",
                                              "-nmf_tol", "0", "-output", "nmf.h5"], r"iterations\) in ([0-9.eE+-]+) s;")
             with h5py.File(os.path.join(ctx.dir, "nmf.h5")) as f:
                 err = float(f["/nmf"].attrs["reconstruction_err"])
             yield ctx.record("nmf_%s_fit" % solver, n, d, ranks, ms, wall, "sklearn NMF(k=10, nndsvda, solver=%s, 200 iterations)" % sk_solver,
-                             peer_s, err=err, peer_err=sk_err, matscreen_cpu_s=ctx.min_cpu, peer_cpu_s=round(peer_cpu, 4),
+                             peer_s, peer_cold_s=cold_s, ratio_cold=round(ms / cold_s, 3), err=err, peer_err=sk_err,
+                             matscreen_cpu_s=ctx.min_cpu, peer_cpu_s=round(peer_cpu, 4),
                              cpu_ratio=round(ctx.min_cpu / peer_cpu, 3) if ctx.min_cpu and peer_cpu > 0 else None)
 
 
 def case_zoo(ctx):
     """The model zoo (knn, gnb, svm (RBF and linear classes, RBF regression), xgb, adaboost (SAMME and R2), mlp, nmf): fit time from `matscreen train`'s log
     (no start-up or file reading) beside the scikit-learn / xgboost fit on the same data with the
-    same hyperparameters and one thread. knn's fit stores the rows; its cost is in prediction,
-    so knn is timed by 5-fold CV (fit + predict of every fold) against cross_val_score."""
-    from sklearn import ensemble, naive_bayes, neighbors, neural_network, svm
-    from sklearn.model_selection import KFold, cross_val_score
-    yield from _zoo_fit(ctx, "gnb_fit", 200000, 50, "classification", ["-model", "gnb"], "sklearn GaussianNB", naive_bayes.GaussianNB,
+    same hyperparameters and one thread, warm (peer_s, ratio) and cold (peer_cold_s, ratio_cold:
+    the peer's first fit in a fresh interpreter). knn's fit stores the rows; its cost is in
+    prediction, so knn is timed by 5-fold CV (fit + predict of every fold) against cross_val_score."""
+    yield from _zoo_fit(ctx, "gnb_fit", 200000, 50, "classification", ["-model", "gnb"], "sklearn GaussianNB", "naive_bayes.GaussianNB()",
                         proba=True)
     yield from _zoo_fit(ctx, "svm_fit", 5000, 20, "classification", ["-model", "svm", "-svm_probability", "false"],
-                        "sklearn SVC(rbf, C=1, gamma=scale)", lambda: svm.SVC())
+                        "sklearn SVC(rbf, C=1, gamma=scale)", "svm.SVC()")
     yield from _zoo_fit(ctx, "svm_platt_fit", 5000, 20, "classification", ["-model", "svm"],
-                        "sklearn SVC(probability=True)", lambda: svm.SVC(probability=True), proba=True)
+                        "sklearn SVC(probability=True)", "svm.SVC(probability=True)", proba=True)
     yield from _zoo_fit(ctx, "svr_fit", 5000, 20, "regression", ["-model", "svm"],
-                        "sklearn SVR(rbf, C=1, epsilon=0.1, gamma=scale)", lambda: svm.SVR())
+                        "sklearn SVR(rbf, C=1, epsilon=0.1, gamma=scale)", "svm.SVR()")
     yield from _zoo_fit(ctx, "svm_linear_fit", 5000, 20, "classification", ["-model", "svm", "-svm_kernel", "linear", "-svm_probability", "false"],
-                        "sklearn SVC(linear, C=1)", lambda: svm.SVC(kernel="linear"))
+                        "sklearn SVC(linear, C=1)", "svm.SVC(kernel='linear')")
     yield from _zoo_fit(ctx, "adaboost_r2_fit", 20000, 20, "regression", ["-model", "adaboost"],
-                        "sklearn AdaBoostRegressor(R2 linear, 50 trees of depth 3)", lambda: ensemble.AdaBoostRegressor(random_state=0))
+                        "sklearn AdaBoostRegressor(R2 linear, 50 trees of depth 3)", "ensemble.AdaBoostRegressor(random_state=0)")
     yield from _zoo_fit(ctx, "adaboost_fit", 20000, 20, "classification", ["-model", "adaboost"],
-                        "sklearn AdaBoostClassifier(SAMME, 50 stumps)", lambda: ensemble.AdaBoostClassifier(algorithm="SAMME"),
+                        "sklearn AdaBoostClassifier(SAMME, 50 stumps)", "ensemble.AdaBoostClassifier(algorithm='SAMME')",
                         proba=True)
     yield from _zoo_fit(ctx, "mlp_fit", 20000, 20, "regression", ["-model", "mlp", "-mlp_max_iter", "30", "-mlp_tol", "0"],
                         "sklearn MLPRegressor(100, adam, 30 epochs)",
-                        lambda: neural_network.MLPRegressor(max_iter=30, tol=0.0, n_iter_no_change=1000))
+                        "neural_network.MLPRegressor(max_iter=30, tol=0.0, n_iter_no_change=1000)")
     try:
-        import xgboost
-
-        class XGB:
-            def fit(self, X, y):
-                self.b = xgboost.train({"eta": 0.1, "max_depth": 3, "tree_method": "hist", "nthread": 1, "verbosity": 0},
-                                       xgboost.DMatrix(X, label=y), num_boost_round=100)
-                return self
-
-            def predict(self, X):
-                return self.b.predict(xgboost.DMatrix(X))
-        yield from _zoo_fit(ctx, "xgb_fit", 100000, 20, "regression", ["-model", "xgb"], "xgboost.train (same library, Python)", XGB,
-                            peer_cold_s=_xgb_cold(ctx) if "xgb" in ctx.a.zoo.split(",") else None)
+        import xgboost  # noqa: F401 (the peer needs the Python package)
+        yield from _zoo_fit(ctx, "xgb_fit", 100000, 20, "regression", ["-model", "xgb"], "xgboost.train (same library, Python)", "XGB()",
+                            setup=XGB_CLASS)
     except ImportError:
         pass
     yield from _zoo_nmf(ctx)
@@ -416,11 +443,14 @@ def case_zoo(ctx):
         return
     n, d = 20000, 20
     X, y, path = ctx.data(n, d, "classification")
-    peer_s = ctx.peer(lambda: cross_val_score(neighbors.KNeighborsClassifier(algorithm="brute"), X, y, cv=KFold(5, shuffle=True, random_state=0)))
+    stmt = "cross_val_score(neighbors.KNeighborsClassifier(algorithm='brute'), X, y, cv=KFold(5, shuffle=True, random_state=0))"
+    peer_s, _ = _peer_warm(ctx, X, y, "", stmt)
+    cold_s = _peer_cold(ctx, path, "", stmt)
     for ranks in ctx.a.ranks:
         ms, wall = ctx.matscreen(ranks, ["cv", "-data", path, "-target", "y", "-models", "knn", "-folds", "5", "-seed", "1", "-output", "cv.csv"],
                                  r", ([0-9.eE+-]+) s")
-        yield ctx.record("knn_cv5", n, d, ranks, ms, wall, "sklearn cross_val_score(KNeighborsClassifier brute, 5 folds)", peer_s)
+        yield ctx.record("knn_cv5", n, d, ranks, ms, wall, "sklearn cross_val_score(KNeighborsClassifier brute, 5 folds)", peer_s,
+                         peer_cold_s=cold_s, ratio_cold=round(ms / cold_s, 3))
 
 
 CASES = {"linear_fit": case_linear_fit, "linear_like": case_linear_like, "ridge_like": case_ridge_like, "ridge_fit": case_ridge_fit, "cv": case_cv, "logreg_fit": case_logreg_fit,
