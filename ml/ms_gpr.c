@@ -4,6 +4,29 @@
 #include "ms_gpr.h"
 #include <math.h>
 
+/* -log_view phases of one LML evaluation (and of ms_gpr_factor, which shares fill and
+ * Cholesky). Flops are logged per rank (its share on a grid), so the MFlop/s column is the
+ * rate of each phase; issue 14 point 3 tunes them against the machine's dgemm rate. */
+static PetscLogEvent ms_gpr_ev_fill, ms_gpr_ev_potrf, ms_gpr_ev_solve, ms_gpr_ev_potri, ms_gpr_ev_trace;
+
+static PetscErrorCode ms_gpr_log_register(void)
+{
+  PetscFunctionBeginUser;
+  if (ms_gpr_ev_fill) PetscFunctionReturn(0);
+  PetscCall(PetscLogEventRegister("MsGprFill", PETSC_OBJECT_CLASSID, &ms_gpr_ev_fill));
+  PetscCall(PetscLogEventRegister("MsGprPotrf", PETSC_OBJECT_CLASSID, &ms_gpr_ev_potrf));
+  PetscCall(PetscLogEventRegister("MsGprSolve", PETSC_OBJECT_CLASSID, &ms_gpr_ev_solve));
+  PetscCall(PetscLogEventRegister("MsGprPotri", PETSC_OBJECT_CLASSID, &ms_gpr_ev_potri));
+  PetscCall(PetscLogEventRegister("MsGprTrace", PETSC_OBJECT_CLASSID, &ms_gpr_ev_trace));
+  PetscFunctionReturn(0);
+}
+
+/* This rank's share of a dense n x n operation of `whole` flops on the matrix's grid. */
+static PetscLogDouble ms_gpr_share(const ms_dmat *A, double whole)
+{
+  return A->g ? whole / (double)(A->g->nprow * A->g->npcol) : whole;
+}
+
 PetscErrorCode ms_gpr_create(MPI_Comm comm, ms_kernel kernel, ms_gpr *out)
 {
   ms_gpr gp;
@@ -110,11 +133,18 @@ static double ms_gpr_entry(void *vctx, int64_t i, int64_t j)
 static PetscErrorCode ms_gpr_build_factor(ms_gpr gp, ms_blacs grid, ms_dmat *K, PetscBool *ok)
 {
   ms_gpr_fill_ctx ctx = {gp->kernel, gp->X, gp->X, gp->d, gp->kernel->noise + gp->jitter};
+  double          n   = (double)gp->n;
 
   PetscFunctionBeginUser;
+  PetscCall(ms_gpr_log_register());
   PetscCall(ms_dmat_create(grid, (int)gp->n, (int)gp->n, K));
+  PetscCall(PetscLogEventBegin(ms_gpr_ev_fill, 0, 0, 0, 0));
   PetscCall(ms_dmat_fill(K, ms_gpr_entry, &ctx, PETSC_TRUE));
+  PetscCall(PetscLogEventEnd(ms_gpr_ev_fill, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(ms_gpr_ev_potrf, 0, 0, 0, 0));
   PetscCall(ms_dmat_potrf(K, ok));
+  PetscCall(PetscLogFlops(ms_gpr_share(K, n * n * n / 3.0)));
+  PetscCall(PetscLogEventEnd(ms_gpr_ev_potrf, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -125,6 +155,7 @@ static PetscErrorCode ms_gpr_solve_lml(ms_gpr gp, const ms_dmat *L, double *alph
   double  logdiag, ya = 0.0;
 
   PetscFunctionBeginUser;
+  PetscCall(PetscLogEventBegin(ms_gpr_ev_solve, 0, 0, 0, 0));
   PetscCall(ms_dmat_create(L->g, (int)gp->n, 1, &B));
   PetscCall(ms_dmat_from_replicated(&B, gp->y));
   PetscCall(ms_dmat_potrs(L, &B));
@@ -133,6 +164,8 @@ static PetscErrorCode ms_gpr_solve_lml(ms_gpr gp, const ms_dmat *L, double *alph
   PetscCall(ms_dmat_logdiag_sum(L, &logdiag));
   for (int64_t i = 0; i < gp->n; i++) ya += gp->y[i] * alpha[i];
   *lml = -0.5 * ya - logdiag - 0.5 * (double)gp->n * log(2.0 * PETSC_PI);
+  PetscCall(PetscLogFlops(ms_gpr_share(L, 2.0 * (double)gp->n * (double)gp->n)));
+  PetscCall(PetscLogEventEnd(ms_gpr_ev_solve, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -160,7 +193,12 @@ static PetscErrorCode ms_gpr_lml_current(ms_gpr gp, ms_blacs grid, double *lml, 
     ms_kernel k     = gp->kernel;
     double    noise = k->noise;
     double   *acc;
+    double    n3    = (double)gp->n * (double)gp->n * (double)gp->n;
+    PetscCall(PetscLogEventBegin(ms_gpr_ev_potri, 0, 0, 0, 0));
     PetscCall(ms_dmat_potri(&K));
+    PetscCall(PetscLogFlops(ms_gpr_share(&K, 2.0 * n3 / 3.0)));
+    PetscCall(PetscLogEventEnd(ms_gpr_ev_potri, 0, 0, 0, 0));
+    PetscCall(PetscLogEventBegin(ms_gpr_ev_trace, 0, 0, 0, 0));
     PetscCall(PetscCalloc1(nt, &acc));
 #pragma omp parallel for schedule(dynamic, 8) reduction(+ : acc[ : nt])
     for (int lj = 0; lj < K.nloc; lj++) {
@@ -179,6 +217,7 @@ static PetscErrorCode ms_gpr_lml_current(ms_gpr gp, ms_blacs grid, double *lml, 
     if (grid) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, acc, (int)nt, MPI_DOUBLE, MPI_SUM, grid->comm));
     PetscCall(PetscArraycpy(grad, acc, nt));
     PetscCall(PetscFree(acc));
+    PetscCall(PetscLogEventEnd(ms_gpr_ev_trace, 0, 0, 0, 0));
   }
   PetscCall(PetscFree(alpha));
   PetscCall(ms_dmat_destroy(&K));
