@@ -4,6 +4,29 @@
 #include "ms_gpr.h"
 #include <math.h>
 
+/* -log_view phases of one LML evaluation (and of ms_gpr_factor, which shares fill and
+ * Cholesky). Flops are logged per rank (its share on a grid), so the MFlop/s column is the
+ * rate of each phase; issue 14 point 3 tunes them against the machine's dgemm rate. */
+static PetscLogEvent ms_gpr_ev_fill, ms_gpr_ev_potrf, ms_gpr_ev_solve, ms_gpr_ev_potri, ms_gpr_ev_trace;
+
+static PetscErrorCode ms_gpr_log_register(void)
+{
+  PetscFunctionBeginUser;
+  if (ms_gpr_ev_fill) PetscFunctionReturn(0);
+  PetscCall(PetscLogEventRegister("MsGprFill", PETSC_OBJECT_CLASSID, &ms_gpr_ev_fill));
+  PetscCall(PetscLogEventRegister("MsGprPotrf", PETSC_OBJECT_CLASSID, &ms_gpr_ev_potrf));
+  PetscCall(PetscLogEventRegister("MsGprSolve", PETSC_OBJECT_CLASSID, &ms_gpr_ev_solve));
+  PetscCall(PetscLogEventRegister("MsGprPotri", PETSC_OBJECT_CLASSID, &ms_gpr_ev_potri));
+  PetscCall(PetscLogEventRegister("MsGprTrace", PETSC_OBJECT_CLASSID, &ms_gpr_ev_trace));
+  PetscFunctionReturn(0);
+}
+
+/* This rank's share of a dense n x n operation of `whole` flops on the matrix's grid. */
+static PetscLogDouble ms_gpr_share(const ms_dmat *A, double whole)
+{
+  return A->g ? whole / (double)(A->g->nprow * A->g->npcol) : whole;
+}
+
 PetscErrorCode ms_gpr_create(MPI_Comm comm, ms_kernel kernel, ms_gpr *out)
 {
   ms_gpr gp;
@@ -106,15 +129,53 @@ static double ms_gpr_entry(void *vctx, int64_t i, int64_t j)
   return i == j ? v + c->diag_add : v;
 }
 
-/* K = k(X, X) + (noise + jitter) I in the lower triangle, then L. */
-static PetscErrorCode ms_gpr_build_factor(ms_gpr gp, ms_blacs grid, ms_dmat *K, PetscBool *ok)
+/* The owned entries (i, j), i >= j, of an n x n matrix walk in runs of consecutive global
+ * rows (one block of nb local rows each: a whole column when local), so the global row is
+ * run start + offset, with no index arithmetic per entry. */
+#define MS_GPR_FOR_LOWER_RUNS(A, lj, j, li0, i0, q0, len) \
+  for (int li0 = 0; li0 < (A)->mloc; li0 += (A)->nb) \
+    for (int i0 = ms_dmat_row((A), li0), len = PetscMin((A)->nb, (A)->mloc - li0), q0 = PetscMax(0, (j) - i0); \
+         q0 < len; q0 = len)
+
+/* K = k(X, X) + (noise + jitter) I in the lower triangle, on inputs scaled once (Xs). */
+static void ms_gpr_fill_lower(ms_gpr gp, const double *Xs, ms_dmat *K)
 {
-  ms_gpr_fill_ctx ctx = {gp->kernel, gp->X, gp->X, gp->d, gp->kernel->noise + gp->jitter};
+  ms_kernel            k = gp->kernel;
+  ms_kernel_corr_s2_fn f = k->ops.corr_s2;
+  const int64_t        d = gp->d;
+  const double         c = k->constant, diag_add = k->noise + gp->jitter;
+
+#pragma omp parallel for schedule(dynamic, 16)
+  for (int lj = 0; lj < K->nloc; lj++) {
+    int           j  = ms_dmat_col(K, lj);
+    const double *xj = Xs + (int64_t)j * d;
+    double       *a  = K->a + (size_t)lj * K->lld;
+    MS_GPR_FOR_LOWER_RUNS(K, lj, j, li0, i0, q0, len)
+    for (int q = q0; q < len; q++) {
+      const double *xi = Xs + (int64_t)(i0 + q) * d;
+      double        s2 = 0.0, h;
+      for (int64_t f2 = 0; f2 < d; f2++) s2 += (xi[f2] - xj[f2]) * (xi[f2] - xj[f2]);
+      a[li0 + q] = c * f(s2, &h) + (i0 + q == j ? diag_add : 0.0);
+    }
+  }
+}
+
+/* K = k(X, X) + (noise + jitter) I in the lower triangle, then L. Xs: X scaled by
+ * ms_kernel_scale (n x d). */
+static PetscErrorCode ms_gpr_build_factor(ms_gpr gp, ms_blacs grid, const double *Xs, ms_dmat *K, PetscBool *ok)
+{
+  double n = (double)gp->n;
 
   PetscFunctionBeginUser;
+  PetscCall(ms_gpr_log_register());
   PetscCall(ms_dmat_create(grid, (int)gp->n, (int)gp->n, K));
-  PetscCall(ms_dmat_fill(K, ms_gpr_entry, &ctx, PETSC_TRUE));
+  PetscCall(PetscLogEventBegin(ms_gpr_ev_fill, 0, 0, 0, 0));
+  ms_gpr_fill_lower(gp, Xs, K);
+  PetscCall(PetscLogEventEnd(ms_gpr_ev_fill, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(ms_gpr_ev_potrf, 0, 0, 0, 0));
   PetscCall(ms_dmat_potrf(K, ok));
+  PetscCall(PetscLogFlops(ms_gpr_share(K, n * n * n / 3.0)));
+  PetscCall(PetscLogEventEnd(ms_gpr_ev_potrf, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -125,6 +186,7 @@ static PetscErrorCode ms_gpr_solve_lml(ms_gpr gp, const ms_dmat *L, double *alph
   double  logdiag, ya = 0.0;
 
   PetscFunctionBeginUser;
+  PetscCall(PetscLogEventBegin(ms_gpr_ev_solve, 0, 0, 0, 0));
   PetscCall(ms_dmat_create(L->g, (int)gp->n, 1, &B));
   PetscCall(ms_dmat_from_replicated(&B, gp->y));
   PetscCall(ms_dmat_potrs(L, &B));
@@ -133,6 +195,8 @@ static PetscErrorCode ms_gpr_solve_lml(ms_gpr gp, const ms_dmat *L, double *alph
   PetscCall(ms_dmat_logdiag_sum(L, &logdiag));
   for (int64_t i = 0; i < gp->n; i++) ya += gp->y[i] * alpha[i];
   *lml = -0.5 * ya - logdiag - 0.5 * (double)gp->n * log(2.0 * PETSC_PI);
+  PetscCall(PetscLogFlops(ms_gpr_share(L, 2.0 * (double)gp->n * (double)gp->n)));
+  PetscCall(PetscLogEventEnd(ms_gpr_ev_solve, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -144,43 +208,76 @@ static PetscErrorCode ms_gpr_lml_current(ms_gpr gp, ms_blacs grid, double *lml, 
   double   *alpha;
   int64_t   nt = ms_kernel_n_theta(gp->kernel);
 
+  double   *Xs;
+
   PetscFunctionBeginUser;
-  PetscCall(ms_gpr_build_factor(gp, grid, &K, &ok));
+  PetscCall(PetscMalloc1(gp->n * gp->d, &Xs));
+  ms_kernel_scale(gp->kernel, gp->n, gp->X, Xs);
+  PetscCall(ms_gpr_build_factor(gp, grid, Xs, &K, &ok));
   if (!ok) {
     *lml = -INFINITY; /* a true infinity: PETSC_INFINITY is finite (PETSC_MAX_REAL / 4) */
     if (grad) PetscCall(PetscArrayzero(grad, nt));
     PetscCall(ms_dmat_destroy(&K));
+    PetscCall(PetscFree(Xs));
     PetscFunctionReturn(0);
   }
   PetscCall(PetscMalloc1(gp->n, &alpha));
   PetscCall(ms_gpr_solve_lml(gp, &K, alpha, lml));
   if (grad) {
     /* 1/2 tr((a a^T - K^{-1}) dK) over the lower triangle of K^{-1} (potri fills only that),
-       off-diagonal terms counted twice; dK is evaluated entry by entry, never stored. */
-    ms_kernel k     = gp->kernel;
-    double    noise = k->noise;
-    double   *acc;
+       off-diagonal terms counted twice; dK is evaluated entry by entry, never stored, from
+       the scaled inputs: d k / d log c = c r, d k / d log l_k = c h q_k (ARD) or c h s^2,
+       d k / d log noise = noise on the diagonal. */
+    ms_kernel            k     = gp->kernel;
+    ms_kernel_corr_s2_fn f     = k->ops.corr_s2;
+    const double         noise = k->noise, c = k->constant;
+    const int64_t        d = gp->d, nls = k->n_ls;
+    const PetscBool      ard = k->ops.ard;
+    double              *acc;
+    double    n3    = (double)gp->n * (double)gp->n * (double)gp->n;
+    PetscCall(PetscLogEventBegin(ms_gpr_ev_potri, 0, 0, 0, 0));
     PetscCall(ms_dmat_potri(&K));
+    PetscCall(PetscLogFlops(ms_gpr_share(&K, 2.0 * n3 / 3.0)));
+    PetscCall(PetscLogEventEnd(ms_gpr_ev_potri, 0, 0, 0, 0));
+    PetscCall(PetscLogEventBegin(ms_gpr_ev_trace, 0, 0, 0, 0));
     PetscCall(PetscCalloc1(nt, &acc));
 #pragma omp parallel for schedule(dynamic, 8) reduction(+ : acc[ : nt])
     for (int lj = 0; lj < K.nloc; lj++) {
-      double  g[nt];
-      int64_t j = ms_dmat_col(&K, lj);
-      for (int li = 0; li < K.mloc; li++) {
-        int64_t i = ms_dmat_row(&K, li);
-        if (i < j) continue;
-        double w = alpha[i] * alpha[j] - K.a[(size_t)lj * K.lld + li];
-        ms_kernel_eval(k, gp->X + i * gp->d, gp->X + j * gp->d, g);
-        double s = i == j ? 0.5 * w : w;
-        for (int64_t t = 0; t < nt; t++) acc[t] += s * g[t];
-        if (i == j) acc[nt - 1] += 0.5 * w * noise;
+      int           j  = ms_dmat_col(&K, lj);
+      const double *xj = Xs + (int64_t)j * d, *kinv = K.a + (size_t)lj * K.lld;
+      double        aj = alpha[j];
+      /* per-column sums, added to acc once per column: acc[0] = sum s r, acc[1 + k] = sum s h q_k */
+      double col[nt];
+      for (int64_t t = 0; t < nt; t++) col[t] = 0.0;
+      MS_GPR_FOR_LOWER_RUNS(&K, lj, j, li0, i0, q0, len)
+      for (int q = q0; q < len; q++) {
+        int           i  = i0 + q;
+        const double *xi = Xs + (int64_t)i * d;
+        double        w  = alpha[i] * aj - kinv[li0 + q], s2 = 0.0, h, r;
+        if (i == j) {
+          /* q = 0, so only the constant and the noise move the diagonal */
+          col[0] += 0.5 * w;
+          col[nt - 1] += 0.5 * w * noise;
+          continue;
+        }
+        for (int64_t f2 = 0; f2 < d; f2++) s2 += (xi[f2] - xj[f2]) * (xi[f2] - xj[f2]);
+        r = f(s2, &h);
+        col[0] += w * r;
+        if (ard)
+          for (int64_t f2 = 0; f2 < d; f2++) col[1 + f2] += w * h * (xi[f2] - xj[f2]) * (xi[f2] - xj[f2]);
+        else col[1] += w * h * s2;
       }
+      acc[0] += c * col[0];
+      for (int64_t t = 1; t <= nls; t++) acc[t] += c * col[t];
+      acc[nt - 1] += col[nt - 1];
     }
     if (grid) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, acc, (int)nt, MPI_DOUBLE, MPI_SUM, grid->comm));
     PetscCall(PetscArraycpy(grad, acc, nt));
     PetscCall(PetscFree(acc));
+    PetscCall(PetscLogEventEnd(ms_gpr_ev_trace, 0, 0, 0, 0));
   }
   PetscCall(PetscFree(alpha));
+  PetscCall(PetscFree(Xs));
   PetscCall(ms_dmat_destroy(&K));
   PetscFunctionReturn(0);
 }
@@ -215,13 +312,17 @@ PetscErrorCode ms_gpr_use_scalapack(ms_gpr gp, PetscBool *dist)
 PetscErrorCode ms_gpr_factor(ms_gpr gp)
 {
   PetscBool dist, ok;
+  double   *Xs;
 
   PetscFunctionBeginUser;
   if (!gp->X) SETERRQ(gp->comm, PETSC_ERR_ORDER, "GPR: set the training data before factoring");
   PetscCall(ms_gpr_clear_factor(gp));
   PetscCall(ms_gpr_use_scalapack(gp, &dist));
   if (dist) PetscCall(ms_blacs_create(gp->comm, gp->grid_shape, gp->nb, &gp->grid));
-  PetscCall(ms_gpr_build_factor(gp, gp->grid, &gp->L, &ok));
+  PetscCall(PetscMalloc1(gp->n * gp->d, &Xs));
+  ms_kernel_scale(gp->kernel, gp->n, gp->X, Xs);
+  PetscCall(ms_gpr_build_factor(gp, gp->grid, Xs, &gp->L, &ok));
+  PetscCall(PetscFree(Xs));
   if (!ok)
     SETERRQ(gp->comm, MS_ERR_USER,
             "GPR: the training covariance is not positive definite at the chosen hyperparameters "

@@ -56,6 +56,19 @@ static inline void ms_ls_grad(int64_t n, const double *x, const double *z, const
   double s = sqrt(s2), e = exp(-sqrt(5.0) * s); r = (1.0 + sqrt(5.0) * s + 5.0 / 3.0 * s2) * e; \
   h = 5.0 / 3.0 * (1.0 + sqrt(5.0) * s) * e;
 
+#define MS_DEFINE_CORR_S2(NAME, BODY) \
+  static double NAME(double s2, double *hp) \
+  { \
+    double r, h; \
+    BODY \
+    *hp = h; \
+    return r; \
+  }
+
+MS_DEFINE_CORR_S2(ms_s2_rbf, MS_RBF_BODY)
+MS_DEFINE_CORR_S2(ms_s2_m32, MS_M32_BODY)
+MS_DEFINE_CORR_S2(ms_s2_m52, MS_M52_BODY)
+
 MS_DEFINE_CORR(ms_corr_rbf, PETSC_FALSE, MS_RBF_BODY)
 MS_DEFINE_CORR(ms_corr_rbf_ard, PETSC_TRUE, MS_RBF_BODY)
 MS_DEFINE_CORR(ms_corr_m32, PETSC_FALSE, MS_M32_BODY)
@@ -64,12 +77,12 @@ MS_DEFINE_CORR(ms_corr_m52, PETSC_FALSE, MS_M52_BODY)
 MS_DEFINE_CORR(ms_corr_m52_ard, PETSC_TRUE, MS_M52_BODY)
 
 static const ms_kernel_ops ms_kernel_table[] = {
-  {"rbf",          PETSC_FALSE, ms_corr_rbf    },
-  {"rbf_ard",      PETSC_TRUE,  ms_corr_rbf_ard},
-  {"matern32",     PETSC_FALSE, ms_corr_m32    },
-  {"matern32_ard", PETSC_TRUE,  ms_corr_m32_ard},
-  {"matern52",     PETSC_FALSE, ms_corr_m52    },
-  {"matern52_ard", PETSC_TRUE,  ms_corr_m52_ard},
+  {"rbf",          PETSC_FALSE, ms_corr_rbf,     ms_s2_rbf},
+  {"rbf_ard",      PETSC_TRUE,  ms_corr_rbf_ard, ms_s2_rbf},
+  {"matern32",     PETSC_FALSE, ms_corr_m32,     ms_s2_m32},
+  {"matern32_ard", PETSC_TRUE,  ms_corr_m32_ard, ms_s2_m32},
+  {"matern52",     PETSC_FALSE, ms_corr_m52,     ms_s2_m52},
+  {"matern52_ard", PETSC_TRUE,  ms_corr_m52_ard, ms_s2_m52},
 };
 #define MS_N_KERNELS ((int)(sizeof(ms_kernel_table) / sizeof(ms_kernel_table[0])))
 
@@ -144,6 +157,12 @@ double ms_kernel_eval(ms_kernel k, const double *x, const double *z, double *gra
     grad[1 + k->n_ls] = 0.0;
   }
   return k->constant * r;
+}
+
+void ms_kernel_scale(ms_kernel k, int64_t n, const double *X, double *Xs)
+{
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t f = 0; f < k->d; f++) Xs[i * k->d + f] = X[i * k->d + f] / k->ls[k->ops.ard ? f : 0];
 }
 
 double ms_kernel_diag(ms_kernel k) { return k->constant + k->noise; }

@@ -14,7 +14,8 @@
  * Gradients are with respect to theta (so d k / d log c = c r, as in sklearn).
  *
  * Adding a kernel: write its correlation function (value and gradient with respect to the
- * log length scales) and add one row to the table in ms_kernel.c.
+ * log length scales) and its form from s^2 (ms_kernel_corr_s2_fn), and add one row to the
+ * table in ms_kernel.c.
  *
  * Ownership: ms_kernel_create allocates, ms_kernel_destroy frees. Not collective. A kernel
  * is read-only during evaluation, so ms_kernel_eval may be called from OpenMP threads.
@@ -27,11 +28,16 @@
 /* Correlation r(x, z) for n features; ls holds L length scales. When g is not NULL it
  * receives d r / d log l_k (L entries). */
 typedef double (*ms_kernel_corr_fn)(int64_t n, const double *x, const double *z, const double *ls, double *g);
+/* The same correlation from s^2 alone: returns r and sets *h, with d r / d log l_k = h q_k
+ * (ARD, q_k = (x_k - z_k)^2 / l_k^2) or h s^2 (isotropic). For loops over many pairs on
+ * inputs scaled once by ms_kernel_scale (the GPR fill and gradient trace). */
+typedef double (*ms_kernel_corr_s2_fn)(double s2, double *h);
 
 typedef struct {
-  const char       *name;
-  PetscBool         ard;
-  ms_kernel_corr_fn corr;
+  const char          *name;
+  PetscBool            ard;
+  ms_kernel_corr_fn    corr;
+  ms_kernel_corr_s2_fn corr_s2;
 } ms_kernel_ops;
 
 typedef struct ms_kernel_s {
@@ -58,6 +64,10 @@ void    ms_kernel_set_theta(ms_kernel k, const double *theta);
 /* c r(x, z), the covariance between two distinct points (no white noise). grad (n_theta
  * entries, or NULL) receives its theta-gradient; the noise entry is set to 0. */
 double ms_kernel_eval(ms_kernel k, const double *x, const double *z, double *grad);
+/* Xs = X scaled by the length scales (n rows of d, row-major): x_k / l_k (ARD) or x_k / l, so
+ * that s^2 = sum_k (xs_k - zs_k)^2 and q_k = (xs_k - zs_k)^2 without divisions per pair. The
+ * pairwise values then differ from ms_kernel_eval's only by rounding. */
+void ms_kernel_scale(ms_kernel k, int64_t n, const double *X, double *Xs);
 /* k(x, x) = c + noise: the prior variance of a new observation (sklearn's kernel.diag). */
 double ms_kernel_diag(ms_kernel k);
 
