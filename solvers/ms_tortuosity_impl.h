@@ -79,8 +79,8 @@ PetscErrorCode ms_tort_ksp_create(MPI_Comm comm, Mat A, const ms_tort_layout *la
  * levels, coarsening until the grid has at most coarse_size cells. Below a stencil-shell A,
  * the first shell_levels coarse levels (never the coarsest) are stencil shells too, smoothed
  * by `sweeps` fused damped Jacobi sweeps; the others are AIJ with SSOR. The interpolation
- * into level l below the finest-but-one is overcorrect[min(l, n_overcorrect - 1)] * P (its
- * transpose, the restriction, stays P^T); n_overcorrect = 0 means 1 everywhere. */
+ * from l + 1 to l levels below the finest is overcorrect[min(l, n_overcorrect - 1)] * P (each
+ * in (0, 2); its transpose, the restriction, stays P^T); n_overcorrect = 0 means 1 everywhere. */
 #define MS_TORT_MG_MAX_LEVELS 16
 #define MS_TORT_MG_COARSE_SIZE 4096
 PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscInt max_levels, PetscInt coarse_size, PetscInt shell_levels,

@@ -202,6 +202,10 @@ PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscIn
   PetscCall(PetscObjectGetComm((PetscObject)A, &comm));
   PetscCallMPI(MPI_Comm_size(comm, &size));
   max_levels = PetscMin(PetscMax(max_levels, 1), MS_TORT_MG_MAX_LEVELS);
+  for (int i = 0; i < n_overcorrect; i++)
+    PetscCheck(overcorrect[i] > 0 && overcorrect[i] < 2, comm, MS_ERR_USER,
+               "tortuosity multigrid: over-correction %g; expected 0 < alpha < 2 (beyond, the cycle is no positive definite preconditioner)",
+               overcorrect[i]);
   g.nx       = lay->nx;
   g.ny       = lay->ny;
   g.nz       = lay->nz;
