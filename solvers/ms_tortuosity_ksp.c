@@ -3,10 +3,9 @@
  *
  * Preconditioner choices (all selectable with -pc_type; measured in benchmarks/tortuosity):
  *   mg     (default) geometric multigrid on the voxel grid: 2x2x2 aggregation, Galerkin
- *          coarse operators, coarse-grid corrections scaled by 1.6 (-mg_overcorrect), W-cycle,
- *          Richardson smoothing (two damped Jacobi sweeps on the matrix-free finest level, one
- *          SSOR sweep pair on assembled levels), LU on the coarsest grid (ms_tortuosity_mg.c);
- *          -pc_mg_levels caps the number of levels
+ *          coarse operators, W-cycle, Richardson smoothing (two damped Jacobi sweeps on the
+ *          matrix-free finest level, one SSOR sweep pair on assembled levels), LU on the
+ *          coarsest grid (ms_tortuosity_mg.c); -pc_mg_levels caps the number of levels
  *   gamg   PETSc's smoothed aggregation
  *   hypre  BoomerAMG with the settings measured best here (HMIS coarsening, ext+i
  *          interpolation, strong threshold 0.5, P_max 4, one level of aggressive coarsening)

@@ -128,10 +128,10 @@ check --status 95 --stderr-has "exists from a different campaign" -- "${L1[@]}" 
 check --status 95 --stderr-has "exists from a different campaign" -- "${L1[@]}" "${C[@]}" -n 11 -output other.h5
 # The multigrid's over-correction changes tau (not bitwise): another factor is another campaign.
 check --status 95 --stderr-has "exists from a different campaign" --stderr-has "max_it=10000 mg_overcorrect=1.6000000000000001" \
-  -- "${L1[@]}" "${C[@]}" -mg_overcorrect 1 -output other.h5
+  -- "${L1[@]}" "${C[@]}" -mg_overcorrect 1.6 -output other.h5
 [[ "$(md5sum <other.h5)" == "$sum" ]] || { echo "FAIL: refused run modified the file"; fail=1; }
-# With factor 1 the definition is the one of campaigns started before the option (ending at
-# max_it), so those continue with -mg_overcorrect 1.
+# With factor 1 (the default) the definition is the one of campaigns started before the option
+# (ending at max_it), so those continue unchanged.
 check --exists o1.h5 -- "${L1[@]}" "${C[@]}" -mg_overcorrect 1 -rows 0:0 -output o1.h5
 "$PY" -c 'import h5py, sys; d = h5py.File("o1.h5")["labels"].attrs["campaign_definition"]; d = d.decode() if isinstance(d, bytes) else d; sys.exit(not d.endswith(" max_it=10000"))' \
   || { echo "FAIL: -mg_overcorrect 1 changed the campaign definition of earlier versions"; fail=1; }
