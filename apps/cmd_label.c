@@ -23,14 +23,15 @@ PetscErrorCode ms_cmd_label(MPI_Comm comm)
   ms_campaign_status st;
   char               out[PETSC_MAX_PATH_LEN] = "", rows[64] = "", params[PETSC_MAX_PATH_LEN] = "";
   PetscInt           n = 0, rps = 1;
-  PetscReal          tol;
+  PetscReal          tol, alpha;
   PetscBool          help, has_rows, has_ranges, has_params, has_n;
   double            *table = NULL;
 
   PetscFunctionBeginUser;
   PetscCall(ms_campaign_def_init(&def));
   ms_campaign_opts_init(&o);
-  tol = def.tort.mismatch_tol;
+  tol   = def.tort.mismatch_tol;
+  alpha = def.tort.mg_overcorrect[0];
   PetscOptionsBegin(comm, NULL, "matscreen label", "label");
   PetscCall(PetscOptionsString("-output", "campaign HDF5 file, created or continued (/labels/<column>)", "label", out, out, sizeof out, NULL));
   PetscCall(PetscOptionsInt("-n", "number of structures N in the campaign", "label", n, &n, &has_n));
@@ -38,6 +39,8 @@ PetscErrorCode ms_cmd_label(MPI_Comm comm)
   PetscCall(PetscOptionsInt("-ranks_per_structure", "ranks that generate and solve one structure together (divides the rank count)", "label", rps, &rps, NULL));
   PetscCall(PetscOptionsString("-rows", "START:END: solve only rows START..END-1 (job array tasks; merge the files with `matscreen merge`)", "label", rows, rows, sizeof rows, &has_rows));
   PetscCall(PetscOptionsReal("-mismatch_tol", "tortuosity: stop when |I_in - I_out| / |I_in| is below this", "label", tol, &tol, NULL));
+  PetscCall(PetscOptionsReal("-mg_overcorrect", "tortuosity multigrid: coarse-grid corrections scaled by this (0 < alpha < 2; 1 continues a campaign "
+                             "started before the option)", "label", alpha, &alpha, NULL));
   PetscOptionsEnd();
   PetscCall(ms_membrane_sampler_from_options(comm, &def.ranges, &has_ranges));
   PetscCall(ms_membrane_params_from_options(comm, NULL, &def.base));
@@ -56,9 +59,11 @@ PetscErrorCode ms_cmd_label(MPI_Comm comm)
   }
   PetscCheck(n > 0, comm, MS_ERR_USER, "missing or invalid -n %d: give the number of structures N >= 1", (int)n);
   PetscCheck(tol >= 0 && tol < 1, comm, MS_ERR_USER, "-mismatch_tol %g: expected 0 <= tol < 1", (double)tol);
+  PetscCheck(alpha > 0 && alpha < 2, comm, MS_ERR_USER, "-mg_overcorrect %g: expected 0 < alpha < 2", (double)alpha);
   def.n_rows            = n;
   def.user_seed         = def.base.seed;
   def.tort.mismatch_tol = tol;
+  def.tort.mg_overcorrect[0] = alpha;
   o.ranks_per_structure = rps;
   if (has_rows) {
     long long b, e;

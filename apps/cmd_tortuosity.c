@@ -130,7 +130,9 @@ PetscErrorCode ms_cmd_tortuosity(MPI_Comm comm)
   PetscEnum          axis = (PetscEnum)3;
   PetscInt           shape[3] = {0, 0, 0}, nshape = 3, phase = 0, ncond = MS_TORTUOSITY_MAX_VALUES,
                      shell_levels = MS_TORTUOSITY_MG_SHELL_LEVELS, shell_sweeps = MS_TORTUOSITY_MG_SHELL_SWEEPS;
-  PetscReal          cond[MS_TORTUOSITY_MAX_VALUES], tol = 1e-4;
+  PetscReal          cond[MS_TORTUOSITY_MAX_VALUES], tol = 1e-4, overcorrect[MS_TORTUOSITY_MG_OVERCORRECT_MAX] = {MS_TORTUOSITY_MG_OVERCORRECT};
+  PetscInt           n_overcorrect = MS_TORTUOSITY_MG_OVERCORRECT_MAX;
+  PetscBool          overcorrect_set;
   PetscBool          help, shape_set, phase_set, cond_set, single_set, assemble = PETSC_FALSE, share = PETSC_TRUE,
                      single = PETSC_FALSE, memlog = PETSC_FALSE;
   ms_tortuosity_opts o;
@@ -156,6 +158,10 @@ PetscErrorCode ms_cmd_tortuosity(MPI_Comm comm)
                             NULL, shell_levels, &shell_levels, NULL));
   PetscCall(PetscOptionsInt("-mg_shell_sweeps", "damped Jacobi sweeps per smoothing on the matrix-free coarse levels", NULL, shell_sweeps,
                             &shell_sweeps, NULL));
+  PetscCall(PetscOptionsRealArray("-mg_overcorrect", "default multigrid: coarse-grid corrections scaled by alpha in (0,2), one value for all levels "
+                                  "or a list from the finest down (the last repeats); 1: unscaled",
+                                  NULL, overcorrect, &n_overcorrect, &overcorrect_set));
+  if (!overcorrect_set) n_overcorrect = 1;
   PetscCall(PetscOptionsBool("-single_coefficients", "true: float face conductances on the matrix-free finest level (12 B/voxel less), false: double; "
                              "unset: float exactly when every conductance is a float (one phase: the same results), else double",
                              NULL, single, &single, &single_set));
@@ -172,6 +178,10 @@ PetscErrorCode ms_cmd_tortuosity(MPI_Comm comm)
   PetscCheck(tol >= 0 && tol < 1, comm, MS_ERR_USER, "-mismatch_tol %g: expected 0 <= tol < 1", (double)tol);
   PetscCheck(shell_levels >= 0, comm, MS_ERR_USER, "-mg_shell_levels %d: expected >= 0", (int)shell_levels);
   PetscCheck(shell_sweeps >= 1, comm, MS_ERR_USER, "-mg_shell_sweeps %d: expected >= 1", (int)shell_sweeps);
+  PetscCheck(n_overcorrect >= 1, comm, MS_ERR_USER, "-mg_overcorrect: expected one or more values");
+  for (PetscInt i = 0; i < n_overcorrect; i++)
+    PetscCheck(overcorrect[i] > 0 && overcorrect[i] < 2, comm, MS_ERR_USER,
+               "-mg_overcorrect %g: expected 0 < alpha < 2 (beyond 2 the cycle is no longer a positive definite preconditioner)", (double)overcorrect[i]);
   PetscCheck(!out[0] || strcmp(in, out), comm, MS_ERR_USER, "-input and -output are the same file '%s'", in);
 
   PetscCall(ms_tortuosity_opts_init(&o));
@@ -183,6 +193,8 @@ PetscErrorCode ms_cmd_tortuosity(MPI_Comm comm)
   o.share_setup  = share;
   o.mg_shell_levels = shell_levels;
   o.mg_shell_sweeps = shell_sweeps;
+  o.n_mg_overcorrect = (int)n_overcorrect;
+  for (PetscInt i = 0; i < n_overcorrect; i++) o.mg_overcorrect[i] = overcorrect[i];
   if (single_set) o.single_coefficients = single ? 1 : 0;
   o.memory_log          = memlog;
 
@@ -237,6 +249,15 @@ PetscErrorCode ms_cmd_tortuosity(MPI_Comm comm)
     PetscCall(ms_h5_attr_set_double(g, "mismatch_tol", tol));
     PetscCall(ms_h5_attr_set_int(g, "mg_shell_levels", shell_levels));
     PetscCall(ms_h5_attr_set_int(g, "mg_shell_sweeps", shell_sweeps));
+    PetscCall(ms_h5_attr_set_double(g, "mg_overcorrect", overcorrect[0]));
+    if (n_overcorrect > 1) { /* per level, finest first; the last value repeats */
+      char list[MS_TORTUOSITY_MG_OVERCORRECT_MAX * 26] = "";
+      for (PetscInt i = 0; i < n_overcorrect; i++) {
+        size_t len = strlen(list);
+        PetscCall(PetscSNPrintf(list + len, sizeof list - len, "%s%.17g", i ? "," : "", (double)overcorrect[i]));
+      }
+      PetscCall(ms_h5_attr_set_string(g, "mg_overcorrect_levels", list));
+    }
     PetscCall(ms_h5_attr_set_int(g, "single_coefficients", res[a0].single_coefficients ? 1 : 0));
     PetscCall(ms_h5_attr_set_int(g, "peak_rss_bytes_sum", (int64_t)rss_sum * 1024));
     PetscCall(ms_h5_attr_set_int(g, "peak_rss_bytes_max", (int64_t)rss_max * 1024));

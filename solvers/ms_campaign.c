@@ -42,6 +42,18 @@ PetscErrorCode ms_campaign_def_describe(const ms_campaign_def *def, char **line)
     size_t k = strlen(cond);
     PetscCall(PetscSNPrintf(cond + k, sizeof cond - k, "%s%.17g", i ? "," : "", def->tort.conductivities[i]));
   }
+  /* The multigrid's over-correction changes tau within -mismatch_tol, not bitwise: named
+     when it is not 1, so a campaign started before the option (which had 1 and no word
+     for it) is continued only with -mg_overcorrect 1, and never mixes two cycles. */
+  char over[MS_TORTUOSITY_MG_OVERCORRECT_MAX * 26 + 20] = "";
+  for (int i = 0; i < def->tort.n_mg_overcorrect; i++)
+    if (def->tort.mg_overcorrect[i] != 1.0) {
+      for (int k = 0; k < def->tort.n_mg_overcorrect; k++) {
+        size_t l = strlen(over);
+        PetscCall(PetscSNPrintf(over + l, sizeof over - l, "%s%.17g", k ? "," : " mg_overcorrect=", def->tort.mg_overcorrect[k]));
+      }
+      break;
+    }
   PetscCall(PetscMalloc1(len, line));
   /* Everything that changes a row's parameters or results; not how the run is spread over
      ranks (ranks_per_structure, -rows), which only changes who computes what. */
@@ -49,11 +61,11 @@ PetscErrorCode ms_campaign_def_describe(const ms_campaign_def *def, char **line)
                           "matscreen label v1: n_rows=%" PRId64 " user_seed=%" PRIu64 " size=%" PRId64 ",%" PRId64 ",%" PRId64
                           " n_points=%d radius=%.17g stretch=%.17g,%.17g,%.17g spheres=%d sphere_fraction=%.17g"
                           " sphere_log_mean=%.17g sphere_log_sd=%.17g smooth_sigma=%.17g shift=%d,%d,%d voxel_size=%.17g %s"
-                          " phase=%d conductivities=%s mismatch_tol=%.17g max_it=%d",
+                          " phase=%d conductivities=%s mismatch_tol=%.17g max_it=%d%s",
                           def->n_rows, def->user_seed, b->nx, b->ny, b->nz, (int)b->n_points, b->radius, b->stretch[0], b->stretch[1],
                           b->stretch[2], (int)b->sphere_count, b->sphere_fraction, b->sphere_log_mean, b->sphere_log_sd, b->smooth_sigma,
                           (int)b->shift[0], (int)b->shift[1], (int)b->shift[2], b->voxel_size, ranges, def->tort.phase,
-                          cond[0] ? cond : "none", def->tort.mismatch_tol, (int)def->tort.max_it));
+                          cond[0] ? cond : "none", def->tort.mismatch_tol, (int)def->tort.max_it, over));
   PetscFunctionReturn(0);
 }
 

@@ -18,6 +18,8 @@ PetscErrorCode ms_tortuosity_opts_init(ms_tortuosity_opts *opts)
   opts->share_setup  = PETSC_TRUE;
   opts->mg_shell_levels = MS_TORTUOSITY_MG_SHELL_LEVELS;
   opts->mg_shell_sweeps = MS_TORTUOSITY_MG_SHELL_SWEEPS;
+  opts->n_mg_overcorrect  = 1;
+  opts->mg_overcorrect[0] = MS_TORTUOSITY_MG_OVERCORRECT;
   opts->single_coefficients = MS_TORTUOSITY_COEFF_AUTO;
   PetscFunctionReturn(0);
 }

@@ -78,11 +78,13 @@ PetscErrorCode ms_tort_ksp_create(MPI_Comm comm, Mat A, const ms_tort_layout *la
 /* Make pc a PCMG on the aggregation hierarchy of ms_tortuosity_mg.c: at most max_levels
  * levels, coarsening until the grid has at most coarse_size cells. Below a stencil-shell A,
  * the first shell_levels coarse levels (never the coarsest) are stencil shells too, smoothed
- * by `sweeps` fused damped Jacobi sweeps; the others are AIJ with SSOR. */
+ * by `sweeps` fused damped Jacobi sweeps; the others are AIJ with SSOR. The interpolation
+ * from l + 1 to l levels below the finest is overcorrect[min(l, n_overcorrect - 1)] * P (each
+ * in (0, 2); its transpose, the restriction, stays P^T); n_overcorrect = 0 means 1 everywhere. */
 #define MS_TORT_MG_MAX_LEVELS 16
 #define MS_TORT_MG_COARSE_SIZE 4096
 PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscInt max_levels, PetscInt coarse_size, PetscInt shell_levels,
-                                PetscInt sweeps, PetscInt *levels);
+                                PetscInt sweeps, int n_overcorrect, const double *overcorrect, PetscInt *levels);
 
 /* The rows of ms_tort_row as a MATSHELL in stencil form (ms_tortuosity_op.c): MatMult,
  * diagonal and MatGetRow from per-voxel face conductances, 32 bytes per voxel instead of ~97

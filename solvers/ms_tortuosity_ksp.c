@@ -145,7 +145,7 @@ PetscErrorCode ms_tort_ksp_create(MPI_Comm comm, Mat A, const ms_tort_layout *la
     PetscCall(PetscOptionsGetInt(NULL, prefix, "-pc_mg_levels", &max_levels, &set));
     /* -pc_mg_levels N: exactly N levels, coarsening past the default coarse-grid size. */
     PetscCall(ms_tort_mg_setup(pc, A, lay, max_levels, set ? 1 : MS_TORT_MG_COARSE_SIZE, opts->mg_shell_levels,
-                               opts->mg_shell_sweeps, &levels));
+                               opts->mg_shell_sweeps, opts->n_mg_overcorrect, opts->mg_overcorrect, &levels));
     PetscCheck(!set || levels == max_levels, comm, MS_ERR_USER,
                "-pc_mg_levels %d: the %dx%dx%d grid stops shrinking after %d levels (2x2x2 aggregation, one plane per rank)",
                (int)max_levels, (int)lay->nx, (int)lay->ny, (int)lay->nz, (int)levels);

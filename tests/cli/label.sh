@@ -5,7 +5,8 @@
 #    ranks: same taus to 1e-6
 #  - kill -9 of the whole process group mid-run, rerun: equals the uninterrupted run
 #  - SIGTERM mid-run: exit 75, message, consistent file; rerun completes: equals it too
-#  - an existing output from a different campaign: clear error, file untouched
+#  - an existing output from a different campaign: clear error, file untouched (another
+#    -mg_overcorrect too; with 1 the definition is that of earlier versions)
 #  - label structure i == generate -batch structure i (parameters and porosity)
 #  - merge of two -rows ranges == uninterrupted run; overlapping / missing rows are errors
 set -u
@@ -125,7 +126,15 @@ cp ref.h5 other.h5; sum=$(md5sum <other.h5)
 check --status 95 --stderr-has "other.h5 exists from a different campaign" --stderr-has "user_seed=6" -- "${L1[@]}" "${C[@]}" -seed 6 -output other.h5
 check --status 95 --stderr-has "exists from a different campaign" -- "${L1[@]}" "${C[@]}" -mismatch_tol 1e-3 -output other.h5
 check --status 95 --stderr-has "exists from a different campaign" -- "${L1[@]}" "${C[@]}" -n 11 -output other.h5
+# The multigrid's over-correction changes tau (not bitwise): another factor is another campaign.
+check --status 95 --stderr-has "exists from a different campaign" --stderr-has "max_it=10000 mg_overcorrect=1.6000000000000001" \
+  -- "${L1[@]}" "${C[@]}" -mg_overcorrect 1.6 -output other.h5
 [[ "$(md5sum <other.h5)" == "$sum" ]] || { echo "FAIL: refused run modified the file"; fail=1; }
+# With factor 1 (the default) the definition is the one of campaigns started before the option
+# (ending at max_it), so those continue unchanged.
+check --exists o1.h5 -- "${L1[@]}" "${C[@]}" -mg_overcorrect 1 -rows 0:0 -output o1.h5
+"$PY" -c 'import h5py, sys; d = h5py.File("o1.h5")["labels"].attrs["campaign_definition"]; d = d.decode() if isinstance(d, bytes) else d; sys.exit(not d.endswith(" max_it=10000"))' \
+  || { echo "FAIL: -mg_overcorrect 1 changed the campaign definition of earlier versions"; fail=1; }
 
 note "label structure i == generate -batch structure i"
 check --exists gen.h5 -- mpiexec --oversubscribe -n 2 "$MATSCREEN" generate -batch 10 -size 28 -n_points_range 20,40 -radius_range 1.5,2.5 \
