@@ -14,6 +14,7 @@ OLD=$1; NEW=$2; R=${3:-3}; SOLVERS=${4:-"hals mu"}
 OLD=$(realpath "$OLD"); NEW=$(realpath "$NEW")
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 DIR=$(mktemp -d /tmp/nmf_cmp.XXXXXX)
+trap 'rm -rf "$DIR"' EXIT  # also when a run fails (set -e)
 cd "$DIR"
 /usr/bin/python3 - <<'EOF'
 import numpy as np, h5py
@@ -52,4 +53,3 @@ print("%s peer fit %.3f s CPU %.3f err %.13g" % (s, bw, bc, m.reconstruction_err
 EOF
   done
 done
-rm -rf "$DIR"

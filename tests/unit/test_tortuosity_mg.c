@@ -116,6 +116,22 @@ static PetscErrorCode faces(const ms_tort_slab *s, int axis, PetscInt *n, PetscI
   PetscFunctionReturn(0);
 }
 
+/* The stencil operator of slab s with the Dirichlet faces of the x axis in place, and those
+ * faces as a vector (fadd, created here). */
+static PetscErrorCode op_with_x_faces(const ms_tort_slab *s, Mat *A, Vec *fadd)
+{
+  PetscInt   n = 0, *idx = NULL;
+  PetscReal *add = NULL;
+
+  PetscFunctionBeginUser;
+  PetscCall(ms_tort_op_create_base(s, A));
+  PetscCall(MatCreateVecs(*A, fadd, NULL));
+  PetscCall(faces(s, 0, &n, &idx, &add, *fadd));
+  PetscCall(ms_tort_op_set_faces(*A, n, idx, add));
+  PetscCall(PetscFree2(idx, add));
+  PetscFunctionReturn(0);
+}
+
 /* max |entry of Ac - P^T Af P| / max |entry of P^T Af P| over every coarse level of pc, with Af
  * the explicit finest operator; also that the first shell_levels coarse levels are shells. */
 static PetscErrorCode compare_levels(PC pc, Mat Afine, PetscInt shell_levels, PetscReal *worst)
@@ -176,11 +192,7 @@ static PetscErrorCode check_hierarchy(MPI_Comm comm, int64_t nx, int64_t ny, int
   ms_tort_layout lay = {(PetscInt)nx, (PetscInt)ny, (PetscInt)nz, (PetscInt)t.s.z_start, (PetscInt)t.s.nz_local};
 
   /* One axis: faces first, then the hierarchy (-share_setup false). */
-  PetscCall(ms_tort_op_create_base(&t.s, &A));
-  PetscCall(MatCreateVecs(A, &fadd, NULL));
-  PetscCall(faces(&t.s, 0, &n, &idx, &add, fadd));
-  PetscCall(ms_tort_op_set_faces(A, n, idx, add));
-  PetscCall(PetscFree2(idx, add));
+  PetscCall(op_with_x_faces(&t.s, &A, &fadd));
   PetscCall(PCCreate(comm, &pc));
   PetscCall(ms_tort_mg_setup(pc, A, &lay, MS_TORT_MG_MAX_LEVELS, 8, shell_levels, 2, 0, NULL, &L));
   MS_CHECK(L >= 4);
@@ -304,18 +316,13 @@ static PetscErrorCode check_overcorrect(MPI_Comm comm, int n_alpha, const double
   slab_case t;
   Mat       A;
   PC        pc, ref;
-  PetscInt  L, Lr, n, *idx;
-  PetscReal *add;
+  PetscInt  L, Lr;
   Vec       fadd, b, y, yr;
 
   PetscFunctionBeginUser;
   PetscCall(slab_make(comm, 13, 10, 11, 7, 0, PETSC_FALSE, &t));
   ms_tort_layout lay = {13, 10, 11, (PetscInt)t.s.z_start, (PetscInt)t.s.nz_local};
-  PetscCall(ms_tort_op_create_base(&t.s, &A));
-  PetscCall(MatCreateVecs(A, &fadd, NULL));
-  PetscCall(faces(&t.s, 0, &n, &idx, &add, fadd));
-  PetscCall(ms_tort_op_set_faces(A, n, idx, add));
-  PetscCall(PetscFree2(idx, add));
+  PetscCall(op_with_x_faces(&t.s, &A, &fadd));
   PetscCall(PCCreate(comm, &pc));
   PetscCall(PCCreate(comm, &ref));
   PetscCall(PCSetOperators(pc, A, A));
