@@ -2,12 +2,16 @@
  * quasi-Newton on -LML in log space, with restarts spread over the ranks (small n) or run
  * one after another with every factorization spread over the ranks (large n). */
 #include "ms_gpr.h"
+#include "ms_log.h"
 #include "ms_rng.h"
 #include <math.h>
 
 /* Objective value TAO sees where K is not positive definite: finite (TAO rejects Inf) and far
  * above any -LML we meet, so the line search backs off. */
 #define MS_GPR_INFEASIBLE 1e20
+/* A fit at large n takes minutes per evaluation (n = 20,000: about 165 s on 2 cores): say where
+ * it is, at most this often, so a batch log shows a long fit moving. Small fits stay silent. */
+#define MS_GPR_PROGRESS_S 10.0
 
 typedef struct {
   ms_gpr   gp;
@@ -17,6 +21,8 @@ typedef struct {
   double   f_prev;        /* objective at the previous accepted iterate */
   double  *best_theta;    /* best point evaluated so far (nt) and its LML */
   double   best_lml;
+  int64_t  restart, evals; /* this start's index and its evaluation count */
+  double   t0, t_print;    /* MPI_Wtime at the start and at the last progress line */
 } ms_gpr_tao_ctx;
 
 static PetscErrorCode ms_gpr_tao_fg(Tao tao, Vec x, PetscReal *f, Vec g, void *vctx)
@@ -43,6 +49,12 @@ static PetscErrorCode ms_gpr_tao_fg(Tao tao, Vec x, PetscReal *f, Vec g, void *v
       ctx->best_lml = lml;
       for (int64_t t = 0; t < ctx->nt; t++) ctx->best_theta[t] = xa[t];
     }
+  }
+  ctx->evals++;
+  if (MPI_Wtime() - ctx->t_print >= MS_GPR_PROGRESS_S) {
+    ctx->t_print = MPI_Wtime();
+    PetscCall(ms_log(ctx->gp->comm, "gpr: start %" PRId64 ", evaluation %" PRId64 ": LML %.10g, best %.10g; %.1f s per evaluation\n", ctx->restart,
+                     ctx->evals, isfinite(lml) ? lml : -INFINITY, ctx->best_lml, (ctx->t_print - ctx->t0) / (double)ctx->evals));
   }
   PetscCall(VecRestoreArray(g, &ga));
   PetscCall(VecRestoreArrayRead(x, &xa));
@@ -86,14 +98,15 @@ static PetscErrorCode ms_gpr_tao_converged(Tao tao, void *vctx)
 }
 
 /* One local optimisation from theta (in/out); *lml at the result. */
-static PetscErrorCode ms_gpr_run_restart(ms_gpr gp, ms_blacs grid, double llo, double lhi, double *theta, double *lml)
+static PetscErrorCode ms_gpr_run_restart(ms_gpr gp, ms_blacs grid, int64_t restart, double llo, double lhi, double *theta, double *lml)
 {
-  ms_gpr_tao_ctx ctx = {gp, grid, ms_kernel_n_theta(gp->kernel), llo, lhi, PETSC_MAX_REAL, NULL, -INFINITY};
+  ms_gpr_tao_ctx ctx = {gp, grid, ms_kernel_n_theta(gp->kernel), llo, lhi, PETSC_MAX_REAL, NULL, -INFINITY, restart, 0, MPI_Wtime(), 0.0};
   Tao            tao;
   Vec            x, lb, ub;
   PetscScalar   *xa;
 
   PetscFunctionBeginUser;
+  ctx.t_print = ctx.t0;
   PetscCall(PetscMalloc1(ctx.nt, &ctx.best_theta));
   PetscCall(VecCreateSeq(PETSC_COMM_SELF, (PetscInt)ctx.nt, &x));
   PetscCall(VecDuplicate(x, &lb));
@@ -114,6 +127,12 @@ static PetscErrorCode ms_gpr_run_restart(ms_gpr gp, ms_blacs grid, double llo, d
   PetscCall(TaoSetMaximumIterations(tao, (PetscInt)gp->max_it));
   PetscCall(TaoSetMaximumFunctionEvaluations(tao, (PetscInt)PetscMin(gp->max_it * 20 + 20, PETSC_MAX_INT)));
   PetscCall(TaoSolve(tao));
+  if (ctx.t_print > ctx.t0) { /* it printed progress: close the story */
+    TaoConvergedReason reason;
+    PetscCall(TaoGetConvergedReason(tao, &reason));
+    PetscCall(ms_log(gp->comm, "gpr: start %" PRId64 " stopped after %" PRId64 " evaluations in %.1f s (%s): LML %.10g\n", restart, ctx.evals,
+                     MPI_Wtime() - ctx.t0, reason == TAO_CONVERGED_USER ? "ftol" : TaoConvergedReasons[reason], ctx.best_lml));
+  }
   /* the best point evaluated is the answer (TAO's iterate unless a line search backed off
      from a better trial point); its LML is already known */
   if (isfinite(ctx.best_lml)) {
@@ -161,7 +180,7 @@ PetscErrorCode ms_gpr_optimize(ms_gpr gp, int64_t restarts, uint64_t seed, doubl
       ms_rng_init(&rng, seed, (uint64_t)r);
       for (int64_t t = 0; t < nt; t++) out[1 + t] = llo + (lhi - llo) * ms_rng_uniform(&rng);
     }
-    PetscCall(ms_gpr_run_restart(gp, grid, llo, lhi, out + 1, &out[0]));
+    PetscCall(ms_gpr_run_restart(gp, grid, r, llo, lhi, out + 1, &out[0]));
     /* -inf cannot be summed; mark failed restarts with a value no finite LML reaches */
     if (!isfinite(out[0])) out[0] = -PETSC_MAX_REAL;
   }
