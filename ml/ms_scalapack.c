@@ -6,6 +6,7 @@
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *const ms_grid_shape_names[] = {"auto", "row", "col", "ms_grid_shape", "MS_GRID_", NULL};
 
@@ -37,6 +38,7 @@ PetscErrorCode ms_blacs_create(MPI_Comm comm, ms_grid_shape shape, int nb, ms_bl
     PetscCall(PetscFree(g));
     SETERRQ(comm, PETSC_ERR_LIB, "BLACS could not build a %d x %d grid on %d ranks", nprow, npcol, (int)size);
   }
+  PetscCallMPI(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &g->node));
   *out = g;
   PetscFunctionReturn(0);
 }
@@ -45,9 +47,40 @@ PetscErrorCode ms_blacs_destroy(ms_blacs *g)
 {
   PetscFunctionBeginUser;
   if (!*g) PetscFunctionReturn(0);
+  PetscCallMPI(MPI_Comm_free(&(*g)->node));
   Cblacs_gridexit((*g)->ctxt);
   Cfree_blacs_system_handle((*g)->sys_handle);
   PetscCall(PetscFree(*g));
+  PetscFunctionReturn(0);
+}
+
+/* Refuse, before allocating, a matrix whose pieces on one node exceed that node's memory
+ * (n = 100,000 rows of a GPR covariance is 80 GB): the kernel overcommits, so the allocation
+ * would succeed and the OOM killer end the job halfway through the fill, with no word of why.
+ * Distributed: collective on g->comm, so every rank leaves with the same message. */
+static PetscErrorCode ms_dmat_check_memory(ms_blacs g, int m, int n, size_t elems)
+{
+  double phys = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE), mine = 8.0 * (double)elems;
+
+  PetscFunctionBeginUser;
+  if (!g) {
+    PetscCheck(phys <= 0 || mine <= phys, PETSC_COMM_SELF, MS_ERR_USER,
+               "a %d x %d dense matrix needs %.3g GB on one rank, more than this node's memory (%.3g GB): use fewer rows or the distributed "
+               "(ScaLAPACK) path on more nodes",
+               m, n, mine / 1e9, phys / 1e9);
+    PetscFunctionReturn(0);
+  }
+  double      node, v[2], w[2];
+  PetscMPIInt nranks;
+  PetscCallMPI(MPI_Allreduce(&mine, &node, 1, MPI_DOUBLE, MPI_SUM, g->node));
+  PetscCallMPI(MPI_Comm_size(g->node, &nranks));
+  v[0] = phys > 0 ? node / phys : 0.0; /* the fullest node decides */
+  v[1] = node;
+  PetscCallMPI(MPI_Allreduce(v, w, 2, MPI_DOUBLE, MPI_MAX, g->comm));
+  PetscCheck(w[0] <= 1.0, g->comm, MS_ERR_USER,
+             "a %d x %d dense matrix needs %.3g GB in all, up to %.3g GB on one node, more than a node's memory (%.3g GB here, %d ranks on "
+             "this node): spread the ranks over more nodes or use fewer rows",
+             m, n, 8.0 * (double)m * (double)n / 1e9, w[1] / 1e9, phys / 1e9, (int)nranks);
   PetscFunctionReturn(0);
 }
 
@@ -72,6 +105,7 @@ PetscErrorCode ms_dmat_create(ms_blacs g, int m, int n, ms_dmat *A)
     descinit_(A->desc, &m, &n, &A->nb, &A->nb, &zero, &zero, &g->ctxt, &A->lld, &info);
     if (info) SETERRQ(g->comm, PETSC_ERR_LIB, "descinit failed (info %d) for a %d x %d matrix", info, m, n);
   }
+  PetscCall(ms_dmat_check_memory(g, m, n, (size_t)A->mloc * A->nloc));
   PetscCall(PetscCalloc1((size_t)A->mloc * A->nloc + 1, &A->a));
   PetscFunctionReturn(0);
 }

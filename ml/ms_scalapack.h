@@ -78,6 +78,7 @@ extern const char *const ms_grid_shape_names[]; /* "auto","row","col" */
 
 typedef struct ms_blacs_s {
   MPI_Comm comm;        /* not owned */
+  MPI_Comm node;        /* the ranks of comm on this rank's node (shared memory), owned */
   int      sys_handle;  /* BLACS handle of comm */
   int      ctxt;
   int      nprow, npcol, myrow, mycol;
