@@ -18,6 +18,12 @@ static int ms_test_failures = 0;
     fprintf(stderr, "%s:%d: %s = %.17g, expected %s = %.17g (rtol %g, atol %g)\n", __FILE__, __LINE__, \
             #a, _a, #b, _b, (double)(rtol), (double)(atol)); ms_test_failures++; } } while (0)
 
+/* call must return error code `code` (e.g. MS_ERR_USER); PETSc's trace is not printed. */
+#define MS_CHECK_ERROR(call, code) do { PetscErrorCode _e; PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL)); \
+  _e = (call); PetscCall(PetscPopErrorHandler()); \
+  if (_e != (code)) { fprintf(stderr, "%s:%d: %s returned %d, expected %s (%d)\n", __FILE__, __LINE__, #call, (int)_e, #code, (int)(code)); \
+    ms_test_failures++; } } while (0)
+
 /* Reduce failures over PETSC_COMM_WORLD; print a summary on rank 0; return the exit code. */
 #define MS_TEST_END(name) do { int _f = ms_test_failures, _g = 0; \
   MPI_Allreduce(&_f, &_g, 1, MPI_INT, MPI_SUM, PETSC_COMM_WORLD); \

@@ -6,19 +6,6 @@
 #include "ms_scalapack.h"
 #include "ms_test.h"
 
-#define EXPECT_USER_ERROR(call)                                                \
-  do {                                                                         \
-    PetscErrorCode _e;                                                         \
-    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));           \
-    _e = (call);                                                               \
-    PetscCall(PetscPopErrorHandler());                                         \
-    if (_e != MS_ERR_USER) {                                                   \
-      fprintf(stderr, "%s:%d: %s returned %d, expected MS_ERR_USER\n",         \
-              __FILE__, __LINE__, #call, (int)_e);                             \
-      ms_test_failures++;                                                      \
-    }                                                                          \
-  } while (0)
-
 int main(int argc, char **argv) {
   ms_blacs g;
   ms_dmat A;
@@ -31,9 +18,9 @@ int main(int argc, char **argv) {
   PetscCallMPI(MPI_Comm_size(g->node, &nnode));
   MS_CHECK(nnode == size); /* the test runs on one machine */
 
-  EXPECT_USER_ERROR(ms_dmat_create(g, 1000000, 1000000, &A));
+  MS_CHECK_ERROR(ms_dmat_create(g, 1000000, 1000000, &A), MS_ERR_USER);
   MS_CHECK(A.a == NULL);
-  EXPECT_USER_ERROR(ms_dmat_create(NULL, 1000000, 1000000, &A));
+  MS_CHECK_ERROR(ms_dmat_create(NULL, 1000000, 1000000, &A), MS_ERR_USER);
   MS_CHECK(A.a == NULL);
 
   PetscCall(ms_dmat_create(g, 300, 200, &A));

@@ -71,9 +71,7 @@ static PetscErrorCode centroid_model(ms_model *m)
   PetscFunctionReturn(0);
 }
 
-#define EXPECT_FAIL(call) do { PetscErrorCode _e; PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL)); \
-    _e = (call); PetscCall(PetscPopErrorHandler()); \
-    if (_e != MS_ERR_USER) { fprintf(stderr, "%s:%d: %s returned %d, expected MS_ERR_USER\n", __FILE__, __LINE__, #call, (int)_e); ms_test_failures++; } } while (0)
+#define EXPECT_FAIL(call) MS_CHECK_ERROR(call, MS_ERR_USER)
 
 int main(int argc, char **argv)
 {
