@@ -16,6 +16,7 @@ typedef struct {
   const uint8_t *data, *keep;
   double        *s_lo, *s_hi; /* conductivities of the planes just below/above the slab (0 outside) */
   PetscBool      single;      /* stencil-shell coefficients in single precision (ms_tortuosity_op.c) */
+  PetscBool      compress;    /* finest level on the kept voxels only (ms_tortuosity_pore.c) */
 } ms_tort_slab;
 
 /* Diagonal of the decoupled rows (insulating and non-percolating voxels, phi = 0). Tiny, so
@@ -23,6 +24,12 @@ typedef struct {
  * these rows: with 1.0 the solid acts like a mass term that grows 8x per level while the
  * conductances grow 2x, and the coarse correction fades (measured: 13 -> 10 iterations). */
 #define MS_TORT_DECOUPLED_DIAG 1e-8
+
+/* Coordinate along `axis` (global) of slab-local voxel li. */
+static inline int64_t ms_tort_axis_coord(const ms_tort_slab *s, int64_t li)
+{
+  return s->axis == 0 ? li % s->nx : s->axis == 1 ? (li / s->nx) % s->ny : s->z_start + li / s->nxy;
+}
 
 static inline double ms_tort_sigma(const ms_tort_slab *s, int64_t li) { return s->keep[li] ? s->sigma[s->data[li]] : 0.0; }
 
@@ -57,6 +64,7 @@ typedef struct {
   Vec        b;                /* not owned */
   Vec        w;                /* work vector, owned (created on first use) */
   PetscInt   nx, ny, z_start, nz_local, axis, n_axis;
+  const int32_t *vox;          /* slab-local voxel of each vector entry (pore operator), NULL: entry = voxel */
   PetscReal *plane;            /* [n_axis] */
 } ms_tort_currents;
 
@@ -102,6 +110,31 @@ PetscErrorCode ms_tort_op_smoother(KSP k, Mat A, PetscInt sweeps);
 PetscErrorCode ms_tort_op_coarsen(Mat A, PetscInt cnx, PetscInt cny, PetscInt cnz_local, PetscInt cgofs, Mat *Ac);
 /* The rows of stencil shell A assembled as a new MPIAIJ matrix (for the coarsest LU). */
 PetscErrorCode ms_tort_op_assemble(Mat A, Mat *B);
+
+/* A zeroed stencil shell (double coefficients) of nx x ny x nz_local cells from global row gofs,
+ * with its arrays for a caller that fills them (the coarsening of the pore operator below). */
+typedef struct {
+  double *d, *gx, *gy, *gz, *gz_lo;
+} ms_tort_stencil;
+PetscErrorCode ms_tort_op_create_empty(MPI_Comm comm, PetscInt nx, PetscInt ny, PetscInt nz_local, PetscInt gofs, Mat *A, ms_tort_stencil *st);
+
+/* The finest operator on the kept (conducting, percolating) voxels only (ms_tortuosity_pore.c):
+ * the rows of ms_tort_op_create_base without the decoupled ones, so its vectors hold one entry
+ * per kept voxel, in natural order (x fastest). At porosity 0.3 every pass of CG and of the
+ * finest multigrid level moves about a third of the bytes of the full grid. Neighbours in y
+ * and z are found through stored indices, in x through the order itself. Same face-free
+ * "base" contract as ms_tort_op_create_base (ms_tort_op_set_faces-like ms_tort_pore_set_faces).
+ * ms_tort_pore_vox gives the slab-local voxel index of every entry. */
+PetscErrorCode ms_tort_pore_create(const ms_tort_slab *s, Mat *A);
+PetscBool      ms_tort_pore_is(Mat A);
+PetscErrorCode ms_tort_pore_vox(Mat A, const int32_t **vox, PetscInt *n);
+PetscErrorCode ms_tort_pore_set_faces(Mat A, PetscInt n, const PetscInt idx[], const PetscReal add[]);
+PetscErrorCode ms_tort_pore_smoother(KSP k, Mat A, PetscInt sweeps);
+/* P^T A P onto the full cnx x cny x cnz_local grid of 2x2x2 aggregates (a stencil shell; the
+ * decoupled voxels enter as MS_TORT_DECOUPLED_DIAG each, as in ms_tort_op_coarsen), and the
+ * interpolation alpha * P from that grid to the pore entries (its transpose sums them). */
+PetscErrorCode ms_tort_pore_coarsen(Mat Af, PetscInt cnx, PetscInt cny, PetscInt cnz_local, PetscInt cgofs, Mat *Ac);
+PetscErrorCode ms_tort_pore_interp(Mat Af, PetscInt cnx, PetscInt cny, PetscInt cnz_local, PetscReal alpha, Mat *P);
 
 /* The coarse levels of a PCMG built by ms_tort_mg_setup on a base operator: their diagonals
  * saved once (base), then per axis the face terms restricted level by level (add) and

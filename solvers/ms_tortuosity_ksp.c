@@ -44,9 +44,17 @@ PetscErrorCode ms_tort_currents_planes(ms_tort_currents *c, Vec x)
   PetscCall(VecAYPX(c->w, -1.0, c->b)); /* w = b - A x: net inflow of every cell */
   PetscCall(PetscArrayzero(c->plane, c->n_axis));
   PetscCall(VecGetArrayRead(c->w, &r));
-  for (PetscInt k = 0, li = 0; k < c->nz_local; k++)
-    for (PetscInt j = 0; j < c->ny; j++)
-      for (PetscInt i = 0; i < c->nx; i++, li++) c->plane[c->axis == 0 ? i : c->axis == 1 ? j : c->z_start + k] += PetscRealPart(r[li]);
+  if (c->vox) { /* pore operator: entry e is voxel vox[e] */
+    PetscInt n, nxy = c->nx * c->ny;
+    PetscCall(VecGetLocalSize(c->w, &n));
+    for (PetscInt e = 0; e < n; e++) {
+      PetscInt li = c->vox[e];
+      c->plane[c->axis == 0 ? li % c->nx : c->axis == 1 ? (li / c->nx) % c->ny : c->z_start + li / nxy] += PetscRealPart(r[e]);
+    }
+  } else
+    for (PetscInt k = 0, li = 0; k < c->nz_local; k++)
+      for (PetscInt j = 0; j < c->ny; j++)
+        for (PetscInt i = 0; i < c->nx; i++, li++) c->plane[c->axis == 0 ? i : c->axis == 1 ? j : c->z_start + k] += PetscRealPart(r[li]);
   PetscCall(VecRestoreArrayRead(c->w, &r));
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, c->plane, c->n_axis, MPIU_REAL, MPIU_SUM, c->comm));
   PetscReal sum = 0, worst = 0;

@@ -117,15 +117,22 @@ static PetscErrorCode P_mult_add(Mat P, Vec x, Vec w, Vec y) { return prolong_ap
 static PetscErrorCode P_mult_t(Mat P, Vec x, Vec y) { return restrict_apply(P, x, NULL, y); }
 static PetscErrorCode P_mult_t_add(Mat P, Vec x, Vec w, Vec y) { return restrict_apply(P, x, w, y); }
 
+static PetscErrorCode P_destroy_ctx(prolong *p)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree(p->c.zs));
+  PetscCall(PetscFree(p->f.zs));
+  PetscCall(PetscFree(p));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode P_destroy(Mat P)
 {
   prolong *p;
 
   PetscFunctionBeginUser;
   PetscCall(MatShellGetContext(P, &p));
-  PetscCall(PetscFree(p->c.zs));
-  PetscCall(PetscFree(p->f.zs));
-  PetscCall(PetscFree(p));
+  PetscCall(P_destroy_ctx(p));
   PetscFunctionReturn(0);
 }
 
@@ -222,7 +229,8 @@ PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscIn
   PetscCall(PetscObjectTypeCompare((PetscObject)A, MATSHELL, &shell));
   is_shell[0] = shell;
   while (coarsen_more(&g, L - 1, max_levels, coarse_size, shell, size)) {
-    prolong *p;
+    prolong  *p;
+    PetscBool pore = (PetscBool)(L == 1 && ms_tort_pore_is(ops[0])); /* the finest level on the kept voxels */
     PetscCall(PetscNew(&p));
     p->f     = g;
     p->alpha = n_overcorrect > 0 ? overcorrect[PetscMin(L - 1, n_overcorrect - 1)] : 1.0;
@@ -235,7 +243,8 @@ PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscIn
     is_shell[L] = PETSC_FALSE;
     if (is_shell[L - 1]) {
       Mat Ac;
-      PetscCall(ms_tort_op_coarsen(ops[L - 1], p->c.nx, p->c.ny, p->c.nz_local, p->c.z_start * p->c.nx * p->c.ny, &Ac));
+      if (pore) PetscCall(ms_tort_pore_coarsen(ops[0], p->c.nx, p->c.ny, p->c.nz_local, p->c.z_start * p->c.nx * p->c.ny, &Ac));
+      else PetscCall(ms_tort_op_coarsen(ops[L - 1], p->c.nx, p->c.ny, p->c.nz_local, p->c.z_start * p->c.nx * p->c.ny, &Ac));
       if (L <= shell_levels && coarsen_more(&p->c, L, max_levels, coarse_size, shell, size)) {
         ops[L]      = Ac;
         is_shell[L] = PETSC_TRUE;
@@ -245,16 +254,22 @@ PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscIn
       }
     } else PetscCall(galerkin(comm, ops[L - 1], &p->f, &p->c, &ops[L]));
     PetscInt nf = p->f.nx * p->f.ny * p->f.nz_local, nc = p->c.nx * p->c.ny * p->c.nz_local;
-    PetscCall(MatCreateShell(comm, nf, nc, PETSC_DETERMINE, PETSC_DETERMINE, p, &interp[L]));
-    PetscCall(MatShellSetOperation(interp[L], MATOP_MULT, (void (*)(void))P_mult));
-    PetscCall(MatShellSetOperation(interp[L], MATOP_MULT_ADD, (void (*)(void))P_mult_add));
-    PetscCall(MatShellSetOperation(interp[L], MATOP_MULT_TRANSPOSE, (void (*)(void))P_mult_t));
-    PetscCall(MatShellSetOperation(interp[L], MATOP_MULT_TRANSPOSE_ADD, (void (*)(void))P_mult_t_add));
-    PetscCall(MatShellSetOperation(interp[L], MATOP_DESTROY, (void (*)(void))P_destroy));
     PetscCall(PetscFree(g.zs));
     g = p->c;
     PetscCall(PetscMalloc1(size + 1, &g.zs));
     PetscCall(PetscArraycpy(g.zs, p->c.zs, size + 1));
+    if (pore) {
+      /* From the aggregate grid to the kept voxels (ms_tortuosity_pore.c). */
+      PetscCall(ms_tort_pore_interp(ops[0], p->c.nx, p->c.ny, p->c.nz_local, p->alpha, &interp[L]));
+      PetscCall(P_destroy_ctx(p));
+    } else {
+      PetscCall(MatCreateShell(comm, nf, nc, PETSC_DETERMINE, PETSC_DETERMINE, p, &interp[L]));
+      PetscCall(MatShellSetOperation(interp[L], MATOP_MULT, (void (*)(void))P_mult));
+      PetscCall(MatShellSetOperation(interp[L], MATOP_MULT_ADD, (void (*)(void))P_mult_add));
+      PetscCall(MatShellSetOperation(interp[L], MATOP_MULT_TRANSPOSE, (void (*)(void))P_mult_t));
+      PetscCall(MatShellSetOperation(interp[L], MATOP_MULT_TRANSPOSE_ADD, (void (*)(void))P_mult_t_add));
+      PetscCall(MatShellSetOperation(interp[L], MATOP_DESTROY, (void (*)(void))P_destroy));
+    }
     L++;
   }
   PetscCall(PetscFree(g.zs));
@@ -279,7 +294,8 @@ PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscIn
          * fused into one pass over the stencil (ms_tortuosity_op.c); two on the finest, `sweeps`
          * on coarser ones (3 by default: with 2 the 128^3 benchmark takes one more iteration on
          * two of its three axes; with 3 it keeps SSOR's count at about half SSOR's bytes). */
-        PetscCall(ms_tort_op_smoother(k, ops[l], l == 0 ? 2 : sweeps));
+        if (l == 0 && ms_tort_pore_is(ops[0])) PetscCall(ms_tort_pore_smoother(k, ops[0], 2));
+        else PetscCall(ms_tort_op_smoother(k, ops[l], l == 0 ? 2 : sweeps));
       } else {
         PetscCall(PCSetType(kpc, PCSOR));
         PetscCall(KSPSetTolerances(k, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, 1));

@@ -438,6 +438,21 @@ static PetscErrorCode op_ctx_alloc(MPI_Comm comm, int64_t nx, int64_t ny, int64_
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode ms_tort_op_create_empty(MPI_Comm comm, PetscInt nx, PetscInt ny, PetscInt nz_local, PetscInt gofs, Mat *A, ms_tort_stencil *st)
+{
+  op_ctx *c;
+
+  PetscFunctionBeginUser;
+  PetscCall(op_ctx_alloc(comm, nx, ny, nz_local, gofs, PETSC_FALSE, &c));
+  st->d     = c->d;
+  st->gx    = (double *)c->gx;
+  st->gy    = (double *)c->gy;
+  st->gz    = (double *)c->gz;
+  st->gz_lo = (double *)c->gz_lo;
+  PetscCall(op_shell(c, A));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode ms_tort_op_create_base(const ms_tort_slab *s, Mat *A)
 {
   op_ctx *c;
@@ -486,6 +501,10 @@ PetscErrorCode ms_tort_op_set_faces(Mat A, PetscInt n, const PetscInt idx[], con
   op_ctx *c;
 
   PetscFunctionBeginUser;
+  if (ms_tort_pore_is(A)) {
+    PetscCall(ms_tort_pore_set_faces(A, n, idx, add));
+    PetscFunctionReturn(0);
+  }
   PetscCall(MatShellGetContext(A, &c));
   for (PetscInt f = c->n_face - 1; f >= 0; f--) c->d[c->face_idx[f]] = c->face_saved[f];
   PetscCall(PetscFree2(c->face_idx, c->face_saved));

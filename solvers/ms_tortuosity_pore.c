@@ -1,0 +1,578 @@
+/* ms_tortuosity_pore.c - the finest tortuosity operator on the kept voxels only.
+ *
+ * Why: the full-grid stencil (ms_tortuosity_op.c) carries a decoupled row for every insulating
+ * or non-percolating voxel, two thirds of a membrane at porosity 0.3, and every CG vector
+ * operation, product, smoothing sweep and residual of the finest level streams them. Here the
+ * unknowns are the kept voxels alone, in natural order (x fastest), so a pass moves about a
+ * third of the bytes. The price is four neighbour indices per kept voxel (y and z, both sides;
+ * x needs none: the +x neighbour of entry p, when it conducts, is entry p + 1) and the -y/-z
+ * conductances stored beside the +y/+z ones: 44 bytes of operator per kept voxel (float
+ * conductances) against 20 per voxel of the full stencil, i.e. 13 instead of 20 per voxel at
+ * porosity 0.3 (benchmarks/RESULTS.md "Pore-only finest level").
+ *
+ * The decoupled rows had b = 0 and x0 = 0 and no couplings, so dropping them changes the CG
+ * iterates only through the 1e-8 diagonal the coarse-grid correction used to spread into them:
+ * tau moves by about 1e-8 relative (tests/unit/test_tortuosity_mg.c compares both). The coarse
+ * levels stay on the full grid: the Galerkin operator sums the kept rows over each 2x2x2
+ * aggregate and adds MS_TORT_DECOUPLED_DIAG for each voxel left out, as ms_tort_op_coarsen did.
+ *
+ * Ghosts: the kept voxels of the plane below and above the slab, counted from the neighbour
+ * planes' conductivities (s_lo, s_hi), so their order is known without communication; one
+ * MPI_Irecv/Isend pair each way per product sends a contiguous range (a plane of kept voxels
+ * is contiguous in this order).
+ */
+#include "ms_tortuosity_impl.h"
+
+typedef struct {
+  MPI_Comm    comm;
+  int64_t     nx, ny, nxy, nz_local;
+  PetscInt    n;                         /* kept voxels of the slab */
+  PetscBool   single;                    /* float conductances (the diagonal and arithmetic stay double) */
+  void       *gxp, *gym, *gyp, *gzm, *gzp; /* [n] face conductances; -x is gxp[p - 1] */
+  double     *d;                         /* [n] */
+  int32_t    *iym, *iyp, *izm, *izp;     /* [n] neighbour entries (izm of plane 0 into x_lo, izp of the top plane
+                                          * into x_hi); an absent neighbour has coefficient 0 and any valid entry */
+  int32_t    *vox;                       /* [n] slab-local voxel index */
+  PetscInt   *row;                       /* [ny nz_local + 1] first entry of each x-row */
+  PetscInt    n_lo, n_hi, max_plane;
+  double     *x_lo, *x_hi;               /* ghost planes, at least one (zero) entry each */
+  double     *plane_buf;                 /* [2 max_plane], the in-place sweep's new planes (on first use) */
+  PetscMPIInt lo, hi;
+  PetscInt    n_face;                    /* Dirichlet terms in d, restored by the next axis' */
+  PetscInt   *face_idx;
+  double     *face_saved;
+} pore_ctx;
+
+typedef enum { K_MULT, K_RESIDUAL, K_JACOBI, K_JACOBI_ZERO } kernel_mode;
+#define PORE_JACOBI_OMEGA 0.7 /* as the full stencil's smoother (ms_tortuosity_op.c) */
+
+static PetscErrorCode ghosts(pore_ctx *c, const double *x)
+{
+  PetscInt    top = c->row[(c->nz_local - 1) * c->ny];
+  MPI_Request rq[4];
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Irecv(c->x_lo, (PetscMPIInt)c->n_lo, MPI_DOUBLE, c->lo, 93, c->comm, &rq[0]));
+  PetscCallMPI(MPI_Irecv(c->x_hi, (PetscMPIInt)c->n_hi, MPI_DOUBLE, c->hi, 94, c->comm, &rq[1]));
+  PetscCallMPI(MPI_Isend(x + top, (PetscMPIInt)(c->n - top), MPI_DOUBLE, c->hi, 93, c->comm, &rq[2]));
+  PetscCallMPI(MPI_Isend(x, (PetscMPIInt)c->row[c->ny], MPI_DOUBLE, c->lo, 94, c->comm, &rq[3]));
+  PetscCallMPI(MPI_Waitall(4, rq, MPI_STATUSES_IGNORE));
+  PetscFunctionReturn(0);
+}
+
+/* Planes k0..k1-1 of the kernel for conductance type T; y is the slab (plane = 0) or a
+ * one-plane buffer indexed from the plane's first entry (plane = 1). The terms are summed in
+ * the order of the full stencil's kernel (-x, +x, -y, +y, -z, +z). */
+#define PORE_SWEEP(NAME, T) \
+  static void NAME(const pore_ctx *c, kernel_mode mode, const double *x, const double *b, double *y, int64_t k0, int64_t k1, int plane) \
+  { \
+    const T *gxp = (const T *)c->gxp, *gym = (const T *)c->gym, *gyp = (const T *)c->gyp, *gzm = (const T *)c->gzm, \
+            *gzp = (const T *)c->gzp; \
+    const int32_t *iym = c->iym, *iyp = c->iyp, *izm = c->izm, *izp = c->izp; \
+    const double  *d = c->d, w = PORE_JACOBI_OMEGA; \
+    const PetscInt n = c->n; \
+    if (mode == K_JACOBI_ZERO) { \
+      for (PetscInt p = 0; p < n; p++) y[p] = w * (b[p] * (1.0 / d[p])); \
+      return; \
+    } \
+    for (int64_t k = k0; k < k1; k++) { \
+      const PetscInt p0 = c->row[k * c->ny], p1 = c->row[(k + 1) * c->ny]; \
+      const double  *xzm = k > 0 ? x : c->x_lo, *xzp = k < c->nz_local - 1 ? x : c->x_hi; \
+      double        *yk  = plane ? y - p0 : y; \
+      for (PetscInt p = p0; p < p1; p++) { \
+        double v = d[p] * x[p]; \
+        v -= (p > 0 ? (double)gxp[p - 1] : 0.0) * (p > 0 ? x[p - 1] : 0.0); \
+        v -= (double)gxp[p] * (p + 1 < n ? x[p + 1] : 0.0); \
+        v -= (double)gym[p] * x[iym[p]]; \
+        v -= (double)gyp[p] * x[iyp[p]]; \
+        v -= (double)gzm[p] * xzm[izm[p]]; \
+        v -= (double)gzp[p] * xzp[izp[p]]; \
+        if (mode == K_MULT) yk[p] = v; \
+        else if (mode == K_RESIDUAL) yk[p] = b[p] - v; \
+        else yk[p] = x[p] + w * ((b[p] - v) * (1.0 / d[p])); \
+      } \
+    } \
+  }
+PORE_SWEEP(sweep_double, double)
+PORE_SWEEP(sweep_float, float)
+
+static void pore_sweep(const pore_ctx *c, kernel_mode mode, const double *x, const double *b, double *y, int64_t k0, int64_t k1, int plane)
+{
+  if (c->single) sweep_float(c, mode, x, b, y, k0, k1, plane);
+  else sweep_double(c, mode, x, b, y, k0, k1, plane);
+}
+
+static PetscErrorCode pore_kernel(pore_ctx *c, kernel_mode mode, const double *x, const double *b, double *y)
+{
+  PetscFunctionBeginUser;
+  if (mode != K_JACOBI_ZERO) PetscCall(ghosts(c, x));
+  pore_sweep(c, mode, x, b, y, 0, c->nz_local, 0);
+  PetscFunctionReturn(0);
+}
+
+/* One damped Jacobi sweep in place: plane k's new values go to a buffer and plane k - 1,
+ * which nobody reads any more, is copied back (as op_jacobi_inplace of the full stencil). */
+static PetscErrorCode pore_jacobi_inplace(pore_ctx *c, double *x, const double *b)
+{
+  const int64_t nzl = c->nz_local, ny = c->ny;
+
+  PetscFunctionBeginUser;
+  if (!c->plane_buf) PetscCall(PetscMalloc1(2 * c->max_plane + 1, &c->plane_buf));
+  PetscCall(ghosts(c, x));
+  for (int64_t k = 0; k <= nzl; k++) {
+    if (k < nzl) pore_sweep(c, K_JACOBI, x, b, c->plane_buf + (k % 2) * c->max_plane, k, k + 1, 1);
+    if (k > 0) {
+      PetscInt q0 = c->row[(k - 1) * ny], q1 = c->row[k * ny];
+      PetscCall(PetscArraycpy(x + q0, c->plane_buf + ((k - 1) % 2) * c->max_plane, q1 - q0));
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode pore_mult(Mat A, Vec xv, Vec yv)
+{
+  pore_ctx          *c;
+  const PetscScalar *x;
+  PetscScalar       *y;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(A, &c));
+  PetscCall(VecGetArrayRead(xv, &x));
+  PetscCall(VecGetArray(yv, &y));
+  PetscCall(pore_kernel(c, K_MULT, x, NULL, y));
+  PetscCall(VecRestoreArray(yv, &y));
+  PetscCall(VecRestoreArrayRead(xv, &x));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode pore_residual(Mat A, Vec bv, Vec xv, Vec rv)
+{
+  pore_ctx          *c;
+  const PetscScalar *x, *b;
+  PetscScalar       *r;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(A, &c));
+  PetscCall(VecGetArrayRead(xv, &x));
+  PetscCall(VecGetArrayRead(bv, &b));
+  PetscCall(VecGetArray(rv, &r));
+  PetscCall(pore_kernel(c, K_RESIDUAL, x, b, r));
+  PetscCall(VecRestoreArray(rv, &r));
+  PetscCall(VecRestoreArrayRead(bv, &b));
+  PetscCall(VecRestoreArrayRead(xv, &x));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode smoother_richardson(PC pc, Vec bv, Vec xv, Vec wv, PetscReal rtol, PetscReal abstol, PetscReal dtol, PetscInt its,
+                                          PetscBool guess_zero, PetscInt *outits, PCRichardsonConvergedReason *reason)
+{
+  Mat                A;
+  pore_ctx          *c;
+  const PetscScalar *b;
+  PetscScalar       *x;
+
+  PetscFunctionBeginUser;
+  (void)rtol; (void)abstol; (void)dtol; (void)wv;
+  PetscCall(PCShellGetContext(pc, &A));
+  PetscCall(MatShellGetContext(A, &c));
+  PetscCall(VecGetArrayRead(bv, &b));
+  PetscCall(VecGetArray(xv, &x));
+  for (PetscInt it = 0; it < its; it++) {
+    if (it == 0 && guess_zero) PetscCall(pore_kernel(c, K_JACOBI_ZERO, NULL, b, x));
+    else PetscCall(pore_jacobi_inplace(c, x, b));
+  }
+  PetscCall(VecRestoreArray(xv, &x));
+  PetscCall(VecRestoreArrayRead(bv, &b));
+  *outits = its;
+  *reason = PCRICHARDSON_CONVERGED_ITS;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode smoother_apply(PC pc, Vec xv, Vec yv)
+{
+  Mat                A;
+  pore_ctx          *c;
+  const PetscScalar *x;
+  PetscScalar       *y;
+
+  PetscFunctionBeginUser;
+  PetscCall(PCShellGetContext(pc, &A));
+  PetscCall(MatShellGetContext(A, &c));
+  PetscCall(VecGetArrayRead(xv, &x));
+  PetscCall(VecGetArray(yv, &y));
+  PetscCall(pore_kernel(c, K_JACOBI_ZERO, NULL, x, y));
+  PetscCall(VecRestoreArray(yv, &y));
+  PetscCall(VecRestoreArrayRead(xv, &x));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_tort_pore_smoother(KSP k, Mat A, PetscInt sweeps)
+{
+  PC pc;
+
+  PetscFunctionBeginUser;
+  PetscCall(KSPSetType(k, KSPRICHARDSON));
+  PetscCall(KSPRichardsonSetScale(k, 1.0)); /* the damping is inside the sweep; 1.0 keeps the fast path */
+  PetscCall(KSPSetTolerances(k, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, sweeps));
+  PetscCall(KSPGetPC(k, &pc));
+  PetscCall(PCSetType(pc, PCSHELL));
+  PetscCall(PCShellSetContext(pc, A));
+  PetscCall(PCShellSetName(pc, "tortuosity: fused damped Jacobi (0.7) on the kept voxels"));
+  PetscCall(PCShellSetApplyRichardson(pc, smoother_richardson));
+  PetscCall(PCShellSetApply(pc, smoother_apply));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode pore_diagonal(Mat A, Vec dv)
+{
+  pore_ctx    *c;
+  PetscScalar *y;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(A, &c));
+  PetscCall(VecGetArray(dv, &y));
+  PetscCall(PetscArraycpy(y, c->d, c->n));
+  PetscCall(VecRestoreArray(dv, &y));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode pore_destroy(Mat A)
+{
+  pore_ctx *c;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(A, &c));
+  ms_tort_huge_free(c->d);
+  PetscCall(PetscFree(c->row));
+  PetscCall(PetscFree2(c->x_lo, c->x_hi));
+  PetscCall(PetscFree(c->plane_buf));
+  PetscCall(PetscFree2(c->face_idx, c->face_saved));
+  PetscCall(PetscFree(c));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode pore_create_vecs(Mat A, Vec *right, Vec *left)
+{
+  pore_ctx *c;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(A, &c));
+  if (right) PetscCall(ms_tort_vec_create(c->comm, c->n, right));
+  if (left) PetscCall(ms_tort_vec_create(c->comm, c->n, left));
+  PetscFunctionReturn(0);
+}
+
+PetscBool ms_tort_pore_is(Mat A)
+{
+  PetscBool shell = PETSC_FALSE;
+  void (*f)(void) = NULL;
+
+  if (PetscObjectTypeCompare((PetscObject)A, MATSHELL, &shell) || !shell) return PETSC_FALSE;
+  if (MatShellGetOperation(A, MATOP_MULT, &f)) return PETSC_FALSE;
+  return (PetscBool)(f == (void (*)(void))pore_mult);
+}
+
+PetscErrorCode ms_tort_pore_vox(Mat A, const int32_t **vox, PetscInt *n)
+{
+  pore_ctx *c;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(A, &c));
+  *vox = c->vox;
+  *n   = c->n;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_tort_pore_set_faces(Mat A, PetscInt n, const PetscInt idx[], const PetscReal add[])
+{
+  pore_ctx *c;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(A, &c));
+  for (PetscInt f = c->n_face - 1; f >= 0; f--) c->d[c->face_idx[f]] = c->face_saved[f];
+  PetscCall(PetscFree2(c->face_idx, c->face_saved));
+  PetscCall(PetscMalloc2(n + 1, &c->face_idx, n + 1, &c->face_saved));
+  for (PetscInt f = 0; f < n; f++) {
+    c->face_idx[f]   = idx[f];
+    c->face_saved[f] = c->d[idx[f]];
+    c->d[idx[f]] += add[f];
+  }
+  c->n_face = n;
+  PetscCall(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY)); /* new state: PCMG and Jacobi set up again */
+  PetscCall(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
+  PetscFunctionReturn(0);
+}
+
+/* Entry of every kept voxel of slab plane k (-1 elsewhere) into m[nxy]; for k = -1 and
+ * k = nz_local the planes of the neighbour ranks, numbered from 0 in their own order. */
+static void plane_map(const ms_tort_slab *s, const pore_ctx *c, int64_t k, int32_t *m)
+{
+  if (k < 0 || k >= s->nz_local) {
+    const double *sg = k < 0 ? s->s_lo : s->s_hi;
+    int32_t       q  = 0;
+    for (int64_t ij = 0; ij < s->nxy; ij++) m[ij] = sg[ij] > 0 ? q++ : -1;
+    return;
+  }
+  int32_t q = (int32_t)c->row[k * s->ny];
+  for (int64_t ij = 0, li = k * s->nxy; ij < s->nxy; ij++, li++) m[ij] = ms_tort_sigma(s, li) > 0 ? q++ : -1;
+}
+
+PetscErrorCode ms_tort_pore_create(const ms_tort_slab *s, Mat *A)
+{
+  pore_ctx     *c;
+  PetscMPIInt   rank, size;
+  const int64_t nx = s->nx, ny = s->ny, nxy = s->nxy, nzl = s->nz_local;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(s->comm, &rank));
+  PetscCallMPI(MPI_Comm_size(s->comm, &size));
+  PetscCall(PetscNew(&c));
+  c->comm     = s->comm;
+  c->nx       = nx;
+  c->ny       = ny;
+  c->nxy      = nxy;
+  c->nz_local = nzl;
+  c->single   = s->single;
+  c->lo       = rank > 0 ? rank - 1 : MPI_PROC_NULL;
+  c->hi       = rank < size - 1 ? rank + 1 : MPI_PROC_NULL;
+  PetscCall(PetscMalloc1(ny * nzl + 1, &c->row));
+  c->row[0] = 0;
+  for (int64_t r = 0, li = 0; r < ny * nzl; r++) {
+    PetscInt m = 0;
+    for (int64_t i = 0; i < nx; i++, li++) m += ms_tort_sigma(s, li) > 0;
+    c->row[r + 1] = c->row[r] + m;
+  }
+  c->n = c->row[ny * nzl];
+  PetscCheck((int64_t)c->n < INT32_MAX, s->comm, PETSC_ERR_SUP, "tortuosity: %lld kept voxels on one rank exceed 32-bit entry indices",
+             (long long)c->n);
+  for (int64_t k = 0; k < nzl; k++) c->max_plane = PetscMax(c->max_plane, c->row[(k + 1) * ny] - c->row[k * ny]);
+  for (int64_t ij = 0; ij < nxy; ij++) {
+    c->n_lo += s->s_lo[ij] > 0;
+    c->n_hi += s->s_hi[ij] > 0;
+  }
+  PetscCall(PetscCalloc2(c->n_lo + 1, &c->x_lo, c->n_hi + 1, &c->x_hi));
+
+  /* d, the five conductance arrays, four index arrays and vox in one huge-page block. */
+  const size_t es = c->single ? sizeof(float) : sizeof(double), n = (size_t)c->n;
+  char        *blk;
+  PetscCall(ms_tort_huge_calloc(s->comm, n * (sizeof(double) + 5 * es + 5 * sizeof(int32_t)) + 64, (void **)&blk));
+  c->d   = (double *)blk;
+  c->gxp = blk + n * sizeof(double);
+  c->gym = (char *)c->gxp + n * es;
+  c->gyp = (char *)c->gym + n * es;
+  c->gzm = (char *)c->gyp + n * es;
+  c->gzp = (char *)c->gzm + n * es;
+  c->iym = (int32_t *)((char *)c->gzp + n * es);
+  c->iyp = c->iym + n;
+  c->izm = c->iyp + n;
+  c->izp = c->izm + n;
+  c->vox = c->izp + n;
+
+  /* The conductances of ms_tort_op_create_base for the kept voxels, in the same order and
+   * rounding, so the diagonal is the same sum. Plane maps of k - 1, k, k + 1 give the entries. */
+  int32_t *m0, *m1, *m2, *mp, *mc, *mn, *t;
+  PetscCall(PetscMalloc3(nxy, &m0, nxy, &m1, nxy, &m2));
+  mp = m0, mc = m1, mn = m2;
+  plane_map(s, c, -1, mp);
+  plane_map(s, c, 0, mc);
+  for (int64_t k = 0; k < nzl; k++) {
+    const int64_t gz = s->z_start + k;
+    plane_map(s, c, k + 1, mn);
+    for (int64_t j = 0; j < ny; j++)
+      for (int64_t i = 0; i < nx; i++) {
+        const int64_t ij = j * nx + i, li = k * nxy + ij;
+        const double  sp = ms_tort_sigma(s, li);
+        if (sp <= 0) continue;
+        const int32_t p = mc[ij];
+        double g[6] = {i > 0 ? ms_tort_face_g(sp, ms_tort_sigma(s, li - 1)) : 0,
+                       i < nx - 1 ? ms_tort_face_g(sp, ms_tort_sigma(s, li + 1)) : 0,
+                       j > 0 ? ms_tort_face_g(sp, ms_tort_sigma(s, li - nx)) : 0,
+                       j < ny - 1 ? ms_tort_face_g(sp, ms_tort_sigma(s, li + nx)) : 0,
+                       k > 0 ? ms_tort_face_g(sp, ms_tort_sigma(s, li - nxy)) : (gz > 0 ? ms_tort_face_g(sp, s->s_lo[ij]) : 0),
+                       k < nzl - 1 ? ms_tort_face_g(sp, ms_tort_sigma(s, li + nxy)) : (gz < s->nz - 1 ? ms_tort_face_g(sp, s->s_hi[ij]) : 0)};
+        double diag = 0;
+        for (int e = 0; e < 6; e++) {
+          if (c->single) g[e] = (float)g[e];
+          if (g[e] > 0) diag += g[e];
+        }
+        c->d[p] = diag;
+        if (c->single) {
+          ((float *)c->gxp)[p] = (float)g[1];
+          ((float *)c->gym)[p] = (float)g[2];
+          ((float *)c->gyp)[p] = (float)g[3];
+          ((float *)c->gzm)[p] = (float)g[4];
+          ((float *)c->gzp)[p] = (float)g[5];
+        } else {
+          ((double *)c->gxp)[p] = g[1];
+          ((double *)c->gym)[p] = g[2];
+          ((double *)c->gyp)[p] = g[3];
+          ((double *)c->gzm)[p] = g[4];
+          ((double *)c->gzp)[p] = g[5];
+        }
+        c->iym[p] = g[2] > 0 ? mc[ij - nx] : p;
+        c->iyp[p] = g[3] > 0 ? mc[ij + nx] : p;
+        c->izm[p] = g[4] > 0 ? mp[ij] : (k > 0 ? p : 0);
+        c->izp[p] = g[5] > 0 ? mn[ij] : (k < nzl - 1 ? p : 0);
+        c->vox[p] = (int32_t)li;
+      }
+    t = mp; mp = mc; mc = mn; mn = t;
+  }
+  PetscCall(PetscFree3(m0, m1, m2));
+
+  PetscCall(MatCreateShell(c->comm, c->n, c->n, PETSC_DETERMINE, PETSC_DETERMINE, c, A));
+  PetscCall(MatShellSetOperation(*A, MATOP_MULT, (void (*)(void))pore_mult));
+  PetscCall(MatShellSetOperation(*A, MATOP_RESIDUAL, (void (*)(void))pore_residual));
+  PetscCall(MatShellSetOperation(*A, MATOP_CREATE_VECS, (void (*)(void))pore_create_vecs));
+  PetscCall(MatShellSetOperation(*A, MATOP_GET_DIAGONAL, (void (*)(void))pore_diagonal));
+  PetscCall(MatShellSetManageScalingShifts(*A));
+  PetscCall(MatShellSetOperation(*A, MATOP_DESTROY, (void (*)(void))pore_destroy));
+  PetscCall(MatSetOption(*A, MAT_SPD, PETSC_TRUE));
+  PetscFunctionReturn(0);
+}
+
+/* Coefficient e of a conductance array of either precision. */
+static inline double gget(const pore_ctx *c, const void *a, PetscInt p) { return c->single ? (double)((const float *)a)[p] : ((const double *)a)[p]; }
+
+PetscErrorCode ms_tort_pore_coarsen(Mat Af, PetscInt cnx, PetscInt cny, PetscInt cnz_local, PetscInt cgofs, Mat *Ac)
+{
+  pore_ctx       *f;
+  ms_tort_stencil st;
+  uint8_t        *cnt;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(Af, &f));
+  PetscCheck(cnx == (f->nx + 1) / 2 && cny == (f->ny + 1) / 2 && cnz_local == (f->nz_local + 1) / 2, f->comm, PETSC_ERR_ARG_SIZ,
+             "tortuosity multigrid: a %dx%dx%d slab does not aggregate to %dx%dx%d", (int)f->nx, (int)f->ny, (int)f->nz_local, (int)cnx,
+             (int)cny, (int)cnz_local);
+  PetscCall(ms_tort_op_create_empty(f->comm, cnx, cny, cnz_local, cgofs, Ac, &st));
+  const int64_t nx = f->nx, ny = f->ny, nzl = f->nz_local, ncl = (int64_t)cnx * cny * cnz_local;
+  PetscCall(PetscCalloc1(ncl, &cnt));
+  /* The sums of ms_tort_op_coarsen over the kept voxels (see there). */
+  for (int64_t k = 0; k < nzl; k++) {
+    const int zin = k % 2 == 0 && k + 1 < nzl;
+    for (int64_t j = 0; j < ny; j++) {
+      const int     yin = j % 2 == 0 && j + 1 < ny;
+      const int64_t o = ((k / 2) * cny + j / 2) * cnx, base = (k * ny + j) * nx;
+      for (PetscInt p = f->row[k * ny + j]; p < f->row[k * ny + j + 1]; p++) {
+        const int64_t i = f->vox[p] - base, P = o + i / 2;
+        double        d = f->d[p], gx = gget(f, f->gxp, p), gy = gget(f, f->gyp, p), gz = gget(f, f->gzp, p);
+        if (i % 2 == 0 && i + 1 < nx) d -= 2.0 * gx;
+        else st.gx[P] += gx;
+        if (yin) d -= 2.0 * gy;
+        else st.gy[P] += gy;
+        if (zin) d -= 2.0 * gz;
+        else st.gz[P] += gz;
+        st.d[P] += d;
+        if (k == 0) st.gz_lo[P] += gget(f, f->gzm, p);
+        cnt[P]++;
+      }
+    }
+  }
+  /* The decoupled voxels left out: MS_TORT_DECOUPLED_DIAG each. */
+  for (int64_t ck = 0, P = 0; ck < cnz_local; ck++)
+    for (int64_t cj = 0; cj < cny; cj++)
+      for (int64_t ci = 0; ci < cnx; ci++, P++) {
+        int64_t size = PetscMin(2, nx - 2 * ci) * PetscMin(2, ny - 2 * cj) * PetscMin(2, nzl - 2 * ck);
+        if (size > cnt[P]) st.d[P] += (double)(size - cnt[P]) * MS_TORT_DECOUPLED_DIAG;
+      }
+  PetscCall(PetscFree(cnt));
+  PetscFunctionReturn(0);
+}
+
+/* The interpolation from the aggregate grid to the kept voxels (borrows Af's pore_ctx). */
+typedef struct {
+  Mat       Af; /* referenced */
+  pore_ctx *f;
+  int64_t   cnx, cny;
+  PetscReal alpha;
+} pore_interp;
+
+/* y = alpha P x or y = w + alpha P x (coarse -> kept voxels); alpha = 1 multiplies by 1.0. */
+static PetscErrorCode interp_prolong(Mat P, Vec xc, Vec w, Vec yf)
+{
+  pore_interp       *q;
+  const PetscScalar *a, *wa = NULL;
+  PetscScalar       *b;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(P, &q));
+  const pore_ctx *f = q->f;
+  PetscCall(VecGetArrayRead(xc, &a));
+  if (w && w != yf) PetscCall(VecGetArrayRead(w, &wa));
+  PetscCall(VecGetArray(yf, &b));
+  for (int64_t k = 0; k < f->nz_local; k++)
+    for (int64_t j = 0; j < f->ny; j++) {
+      const PetscScalar *crow = a + ((k / 2) * q->cny + j / 2) * q->cnx;
+      const int64_t      base = (k * f->ny + j) * f->nx;
+      for (PetscInt p = f->row[k * f->ny + j]; p < f->row[k * f->ny + j + 1]; p++) {
+        PetscScalar v = w ? (wa ? wa[p] : b[p]) : 0;
+        b[p]          = v + q->alpha * crow[(f->vox[p] - base) / 2];
+      }
+    }
+  PetscCall(VecRestoreArray(yf, &b));
+  if (wa) PetscCall(VecRestoreArrayRead(w, &wa));
+  PetscCall(VecRestoreArrayRead(xc, &a));
+  PetscFunctionReturn(0);
+}
+
+/* y = P^T x or y = w + P^T x (kept voxels -> coarse: sum over each aggregate). */
+static PetscErrorCode interp_restrict(Mat P, Vec xf, Vec w, Vec yc)
+{
+  pore_interp       *q;
+  const PetscScalar *a;
+  PetscScalar       *b;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(P, &q));
+  const pore_ctx *f = q->f;
+  if (w && w != yc) PetscCall(VecCopy(w, yc));
+  else if (!w) PetscCall(VecZeroEntries(yc));
+  PetscCall(VecGetArrayRead(xf, &a));
+  PetscCall(VecGetArray(yc, &b));
+  for (int64_t k = 0; k < f->nz_local; k++)
+    for (int64_t j = 0; j < f->ny; j++) {
+      PetscScalar  *crow = b + ((k / 2) * q->cny + j / 2) * q->cnx;
+      const int64_t base = (k * f->ny + j) * f->nx;
+      for (PetscInt p = f->row[k * f->ny + j]; p < f->row[k * f->ny + j + 1]; p++) crow[(f->vox[p] - base) / 2] += a[p];
+    }
+  PetscCall(VecRestoreArray(yc, &b));
+  PetscCall(VecRestoreArrayRead(xf, &a));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode I_mult(Mat P, Vec x, Vec y) { return interp_prolong(P, x, NULL, y); }
+static PetscErrorCode I_mult_add(Mat P, Vec x, Vec w, Vec y) { return interp_prolong(P, x, w, y); }
+static PetscErrorCode I_mult_t(Mat P, Vec x, Vec y) { return interp_restrict(P, x, NULL, y); }
+static PetscErrorCode I_mult_t_add(Mat P, Vec x, Vec w, Vec y) { return interp_restrict(P, x, w, y); }
+
+static PetscErrorCode I_destroy(Mat P)
+{
+  pore_interp *q;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(P, &q));
+  PetscCall(MatDestroy(&q->Af));
+  PetscCall(PetscFree(q));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_tort_pore_interp(Mat Af, PetscInt cnx, PetscInt cny, PetscInt cnz_local, PetscReal alpha, Mat *P)
+{
+  pore_interp *q;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscNew(&q));
+  PetscCall(MatShellGetContext(Af, &q->f));
+  q->Af    = Af;
+  q->cnx   = cnx;
+  q->cny   = cny;
+  q->alpha = alpha;
+  PetscCall(PetscObjectReference((PetscObject)Af));
+  PetscCall(MatCreateShell(q->f->comm, q->f->n, (PetscInt)(cnx * cny * cnz_local), PETSC_DETERMINE, PETSC_DETERMINE, q, P));
+  PetscCall(MatShellSetOperation(*P, MATOP_MULT, (void (*)(void))I_mult));
+  PetscCall(MatShellSetOperation(*P, MATOP_MULT_ADD, (void (*)(void))I_mult_add));
+  PetscCall(MatShellSetOperation(*P, MATOP_MULT_TRANSPOSE, (void (*)(void))I_mult_t));
+  PetscCall(MatShellSetOperation(*P, MATOP_MULT_TRANSPOSE_ADD, (void (*)(void))I_mult_t_add));
+  PetscCall(MatShellSetOperation(*P, MATOP_DESTROY, (void (*)(void))I_destroy));
+  PetscFunctionReturn(0);
+}
