@@ -143,7 +143,7 @@ static PetscErrorCode assemble(ms_tort_slab *s, const char *prefix, Mat *A, Vec 
 }
 
 /* The kept voxels on the two Dirichlet faces and their face conductances 2*sigma. */
-static PetscErrorCode face_lists(const ms_tort_slab *s, const int32_t *vox, PetscInt n_entries, ms_tort_currents *c)
+static PetscErrorCode face_lists(const ms_tort_slab *s, const int32_t *vox, const int32_t *coord, PetscInt n_entries, ms_tort_currents *c)
 {
   PetscInt nin = 0, nout = 0;
 
@@ -151,10 +151,10 @@ static PetscErrorCode face_lists(const ms_tort_slab *s, const int32_t *vox, Pets
   for (int pass = 0; pass < 2; pass++) {
     nin = nout = 0;
     for (int64_t e = 0; e < n_entries; e++) {
-      int64_t li = vox ? vox[e] : e;
-      double  sp = ms_tort_sigma(s, li);
+      int64_t cc = coord ? coord[e] : ms_tort_axis_coord(s, e);
+      if (cc != 0 && cc != s->n_axis - 1) continue;
+      double sp = ms_tort_sigma(s, vox ? vox[e] : e);
       if (sp <= 0) continue;
-      int64_t cc = ms_tort_axis_coord(s, li);
       if (cc == 0) {
         if (pass) { c->idx_in[nin] = (PetscInt)e; c->g_in[nin] = 2 * sp; }
         nin++;
@@ -195,7 +195,7 @@ static double cpu_now(void)
 }
 
 /* Per-axis right-hand side and initial guess, the values of ms_tort_row without its row. */
-static PetscErrorCode axis_vectors(const ms_tort_slab *s, const int32_t *vox, Vec b, Vec x)
+static PetscErrorCode axis_vectors(const ms_tort_slab *s, const int32_t *vox, const int32_t *coord, Vec b, Vec x)
 {
   PetscScalar *ba, *xa;
   PetscInt     n;
@@ -205,7 +205,7 @@ static PetscErrorCode axis_vectors(const ms_tort_slab *s, const int32_t *vox, Ve
   PetscCall(VecGetArray(b, &ba));
   PetscCall(VecGetArray(x, &xa));
   for (int64_t e = 0; e < n; e++) {
-    int64_t li = vox ? vox[e] : e, c = ms_tort_axis_coord(s, li);
+    int64_t li = vox ? vox[e] : e, c = coord ? coord[e] : ms_tort_axis_coord(s, li);
     double  sp = ms_tort_sigma(s, li);
     ba[e]      = sp > 0 && c == 0 ? 2 * sp : 0;
     xa[e]      = sp > 0 ? 1.0 - ((double)c + 0.5) / (double)s->n_axis : 0;
@@ -215,8 +215,24 @@ static PetscErrorCode axis_vectors(const ms_tort_slab *s, const int32_t *vox, Ve
   PetscFunctionReturn(0);
 }
 
+/* Under the pore operator, the axis coordinate of every entry (cur->coord), for the face lists,
+ * the right-hand side and the cross-section sums; NULL for the full grid. */
+static PetscErrorCode axis_coords(const ms_tort_slab *s, Mat A, ms_tort_currents *cur)
+{
+  const int32_t *vox;
+  PetscInt       n;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree(cur->coord));
+  if (!ms_tort_pore_is(A)) PetscFunctionReturn(0);
+  PetscCall(ms_tort_pore_vox(A, &vox, &n));
+  PetscCall(PetscMalloc1(n + 1, &cur->coord));
+  PetscCall(ms_tort_pore_axis_coord(A, s->axis, (PetscInt)s->z_start, cur->coord));
+  PetscFunctionReturn(0);
+}
+
 /* The current-test context for the axis of s (face lists, cross-section array); keeps its
- * work vector across axes. */
+ * work vector across axes. After axis_coords and the right-hand side b. */
 static PetscErrorCode currents_for_axis(const ms_tort_slab *s, Mat A, Vec b, ms_tort_currents *cur)
 {
   const int32_t *vox = NULL;
@@ -226,8 +242,7 @@ static PetscErrorCode currents_for_axis(const ms_tort_slab *s, Mat A, Vec b, ms_
   if (ms_tort_pore_is(A)) PetscCall(ms_tort_pore_vox(A, &vox, &n));
   PetscCall(PetscFree4(cur->idx_in, cur->g_in, cur->idx_out, cur->g_out));
   PetscCall(PetscFree(cur->plane));
-  PetscCall(face_lists(s, vox, n, cur));
-  cur->vox = vox;
+  PetscCall(face_lists(s, vox, cur->coord, n, cur));
   PetscCall(VecNorm(b, NORM_2, &cur->bnorm));
   cur->A        = A;
   cur->b        = b;
@@ -494,11 +509,12 @@ PetscErrorCode ms_tortuosity_solve_axes(ms_volume v, int naxes, const int axes[]
       r->single_coefficients = s.single;
       r->compressed          = s.compress;
       A = sh.A; b = sh.b; x = sh.x; cur = sh.cur;
+      PetscCall(axis_coords(&s, A, cur));
       {
         const int32_t *vox = NULL;
         PetscInt       nv;
         if (ms_tort_pore_is(A)) PetscCall(ms_tort_pore_vox(A, &vox, &nv));
-        PetscCall(axis_vectors(&s, vox, b, x));
+        PetscCall(axis_vectors(&s, vox, cur->coord, b, x));
       }
       PetscCall(currents_for_axis(&s, A, b, cur));
       if (!opts.share_setup) {

@@ -64,7 +64,8 @@ typedef struct {
   Vec        b;                /* not owned */
   Vec        w;                /* work vector, owned (created on first use) */
   PetscInt   nx, ny, z_start, nz_local, axis, n_axis;
-  const int32_t *vox;          /* slab-local voxel of each vector entry (pore operator), NULL: entry = voxel */
+  int32_t   *coord;            /* global coordinate along the axis of each vector entry (pore operator;
+                                * owned), NULL: the entries are the slab's voxels */
   PetscReal *plane;            /* [n_axis] */
 } ms_tort_currents;
 
@@ -128,13 +129,16 @@ PetscErrorCode ms_tort_op_create_empty(MPI_Comm comm, PetscInt nx, PetscInt ny, 
 PetscErrorCode ms_tort_pore_create(const ms_tort_slab *s, Mat *A);
 PetscBool      ms_tort_pore_is(Mat A);
 PetscErrorCode ms_tort_pore_vox(Mat A, const int32_t **vox, PetscInt *n);
+/* coord[p]: the global coordinate along axis (0, 1, 2) of entry p; slab starts at plane z_start. */
+PetscErrorCode ms_tort_pore_axis_coord(Mat A, int axis, PetscInt z_start, int32_t *coord);
 PetscErrorCode ms_tort_pore_set_faces(Mat A, PetscInt n, const PetscInt idx[], const PetscReal add[]);
 PetscErrorCode ms_tort_pore_smoother(KSP k, Mat A, PetscInt sweeps);
 /* P^T A P onto the full cnx x cny x cnz_local grid of 2x2x2 aggregates (a stencil shell; the
- * decoupled voxels enter as MS_TORT_DECOUPLED_DIAG each, as in ms_tort_op_coarsen), and the
- * interpolation alpha * P from that grid to the pore entries (its transpose sums them). */
+ * decoupled voxels enter as MS_TORT_DECOUPLED_DIAG each, as in ms_tort_op_coarsen). */
 PetscErrorCode ms_tort_pore_coarsen(Mat Af, PetscInt cnx, PetscInt cny, PetscInt cnz_local, PetscInt cgofs, Mat *Ac);
-PetscErrorCode ms_tort_pore_interp(Mat Af, PetscInt cnx, PetscInt cny, PetscInt cnz_local, PetscReal alpha, Mat *P);
+/* The active rows of stencil shell A (cidx[li] >= 0, their compressed local index, natural
+ * order) as an MPIAIJ on the compressed numbering (ms_tortuosity_op.c). */
+PetscErrorCode ms_tort_op_assemble_active(Mat A, const int32_t *cidx, PetscInt n_active, Mat *B);
 
 /* The coarse levels of a PCMG built by ms_tort_mg_setup on a base operator: their diagonals
  * saved once (base), then per axis the face terms restricted level by level (add) and

@@ -44,13 +44,10 @@ PetscErrorCode ms_tort_currents_planes(ms_tort_currents *c, Vec x)
   PetscCall(VecAYPX(c->w, -1.0, c->b)); /* w = b - A x: net inflow of every cell */
   PetscCall(PetscArrayzero(c->plane, c->n_axis));
   PetscCall(VecGetArrayRead(c->w, &r));
-  if (c->vox) { /* pore operator: entry e is voxel vox[e] */
-    PetscInt n, nxy = c->nx * c->ny;
+  if (c->coord) { /* pore operator: entry e lies in cross-section coord[e] */
+    PetscInt n;
     PetscCall(VecGetLocalSize(c->w, &n));
-    for (PetscInt e = 0; e < n; e++) {
-      PetscInt li = c->vox[e];
-      c->plane[c->axis == 0 ? li % c->nx : c->axis == 1 ? (li / c->nx) % c->ny : c->z_start + li / nxy] += PetscRealPart(r[e]);
-    }
+    for (PetscInt e = 0; e < n; e++) c->plane[c->coord[e]] += PetscRealPart(r[e]);
   } else
     for (PetscInt k = 0, li = 0; k < c->nz_local; k++)
       for (PetscInt j = 0; j < c->ny; j++)
@@ -75,6 +72,7 @@ static PetscErrorCode currents_destroy(void *ctx)
   PetscCall(PetscFree4(c->idx_in, c->g_in, c->idx_out, c->g_out));
   PetscCall(VecDestroy(&c->w));
   PetscCall(PetscFree(c->plane));
+  PetscCall(PetscFree(c->coord));
   PetscCall(PetscFree(c));
   PetscFunctionReturn(0);
 }

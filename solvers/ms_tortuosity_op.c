@@ -597,3 +597,63 @@ PetscErrorCode ms_tort_op_assemble(Mat A, Mat *B)
   PetscCall(PetscFree2(dnnz, onnz));
   PetscFunctionReturn(0);
 }
+
+/* The active rows of stencil shell A (cidx[li] >= 0: the row's local index in the compressed
+ * numbering, n_active of them, natural order) as an MPIAIJ over that numbering: the coarse
+ * levels of the pore hierarchy without the aggregates that hold no kept voxel (those rows had
+ * only MS_TORT_DECOUPLED_DIAG and no couplings, and their right-hand side is always 0). A
+ * coupling always joins two active cells, so every column is active; the z-neighbour ranks'
+ * numbering of their boundary planes comes in one plane exchange each way. */
+PetscErrorCode ms_tort_op_assemble_active(Mat A, const int32_t *cidx, PetscInt n_active, Mat *B)
+{
+  op_ctx      *c;
+  PetscInt    *dnnz, *onnz, n, *cols, cstart = 0, *pl_lo, *pl_hi, *snd_lo, *snd_hi, gcols[7];
+  PetscScalar *vals;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(A, &c));
+  PetscCallMPI(MPI_Exscan(&n_active, &cstart, 1, MPIU_INT, MPI_SUM, c->comm));
+  PetscMPIInt rank;
+  PetscCallMPI(MPI_Comm_rank(c->comm, &rank));
+  if (!rank) cstart = 0;
+  const int64_t nxy = c->nxy, top = (c->nz_local - 1) * nxy;
+  PetscCall(PetscMalloc4(nxy, &pl_lo, nxy, &pl_hi, nxy, &snd_lo, nxy, &snd_hi));
+  for (int64_t ij = 0; ij < nxy; ij++) {
+    snd_lo[ij] = cidx[ij] >= 0 ? cstart + cidx[ij] : -1;
+    snd_hi[ij] = cidx[top + ij] >= 0 ? cstart + cidx[top + ij] : -1;
+    pl_lo[ij] = pl_hi[ij] = -1;
+  }
+  PetscCallMPI(MPI_Sendrecv(snd_hi, (PetscMPIInt)nxy, MPIU_INT, c->hi, 95, pl_lo, (PetscMPIInt)nxy, MPIU_INT, c->lo, 95, c->comm, MPI_STATUS_IGNORE));
+  PetscCallMPI(MPI_Sendrecv(snd_lo, (PetscMPIInt)nxy, MPIU_INT, c->lo, 96, pl_hi, (PetscMPIInt)nxy, MPIU_INT, c->hi, 96, c->comm, MPI_STATUS_IGNORE));
+  PetscCall(PetscMalloc2(n_active + 1, &dnnz, n_active + 1, &onnz));
+  for (int pass = 0; pass < 2; pass++) {
+    if (pass) {
+      PetscCall(MatCreateAIJ(c->comm, n_active, n_active, PETSC_DETERMINE, PETSC_DETERMINE, 0, dnnz, 0, onnz, B));
+      PetscCall(MatSetOption(*B, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_TRUE));
+    }
+    for (int64_t li = 0; li < c->nloc; li++) {
+      if (cidx[li] < 0) continue;
+      PetscInt row = cstart + cidx[li];
+      PetscCall(op_get_row(A, (PetscInt)(c->gofs + li), &n, &cols, &vals));
+      PetscInt nd = 0, no = 0;
+      for (PetscInt e = 0; e < n; e++) {
+        int64_t lc = cols[e] - c->gofs;
+        gcols[e]   = lc < 0 ? pl_lo[lc + nxy] : lc >= c->nloc ? pl_hi[lc - c->nloc] : (cidx[lc] >= 0 ? cstart + cidx[lc] : -1);
+        PetscCheck(gcols[e] >= 0, c->comm, PETSC_ERR_PLIB, "tortuosity multigrid: a coupling leaves the active cells at row %lld",
+                   (long long)(c->gofs + li));
+        if (lc >= 0 && lc < c->nloc) nd++;
+        else no++;
+      }
+      if (!pass) {
+        dnnz[cidx[li]] = nd;
+        onnz[cidx[li]] = no;
+      } else PetscCall(MatSetValues(*B, 1, &row, n, gcols, vals, INSERT_VALUES));
+    }
+  }
+  PetscCall(MatAssemblyBegin(*B, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(*B, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatSetOption(*B, MAT_SPD, PETSC_TRUE));
+  PetscCall(PetscFree2(dnnz, onnz));
+  PetscCall(PetscFree4(pl_lo, pl_hi, snd_lo, snd_hi));
+  PetscFunctionReturn(0);
+}

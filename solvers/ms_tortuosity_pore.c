@@ -28,8 +28,10 @@ typedef struct {
   int64_t     nx, ny, nxy, nz_local;
   PetscInt    n;                         /* kept voxels of the slab */
   PetscBool   single;                    /* float conductances (the diagonal and arithmetic stay double) */
-  void       *gxp, *gym, *gyp, *gzm, *gzp; /* [n] face conductances; -x is gxp[p - 1] */
+  void       *gxp, *gym, *gyp, *gzm, *gzp; /* [n] face conductances; -x is gxp[p - 1] (NULL with flags) */
+  uint8_t    *flags;                     /* [n] or NULL: conductances 0/1 as bits (+x, -y, +y, -z, +z) */
   double     *d;                         /* [n] */
+  double     *wdinv;                     /* [n] PORE_JACOBI_OMEGA / d, kept in step with d */
   int32_t    *iym, *iyp, *izm, *izp;     /* [n] neighbour entries (izm of plane 0 into x_lo, izp of the top plane
                                           * into x_hi); an absent neighbour has coefficient 0 and any valid entry */
   int32_t    *vox;                       /* [n] slab-local voxel index */
@@ -60,19 +62,23 @@ static PetscErrorCode ghosts(pore_ctx *c, const double *x)
   PetscFunctionReturn(0);
 }
 
-/* Planes k0..k1-1 of the kernel for conductance type T; y is the slab (plane = 0) or a
- * one-plane buffer indexed from the plane's first entry (plane = 1). The terms are summed in
- * the order of the full stencil's kernel (-x, +x, -y, +y, -z, +z). */
-#define PORE_SWEEP(NAME, T) \
+/* Planes k0..k1-1 of the kernel; y is the slab (plane = 0) or a one-plane buffer indexed from
+ * the plane's first entry (plane = 1). The six neighbour terms are summed as a tree (three
+ * independent pairs), not as one chain of subtractions: the loop is latency-bound once the
+ * bytes are few, and this shortens the chain per entry from 7 dependent operations to 4. The
+ * Jacobi sweep x + w D^-1 (b - A x) is evaluated as (1 - w) x + (w / d) (b + off-diagonal sum)
+ * with w / d stored: no division in the loop. The conductances come from arrays (double or
+ * float) or, when every conductance is 0 or 1 (one conducting phase), from one flag byte per
+ * entry (1 byte instead of 20 per entry and pass). */
+#define PORE_SWEEP(NAME, PROLOGUE, GXP, GYM, GYP, GZM, GZP) \
   static void NAME(const pore_ctx *c, kernel_mode mode, const double *x, const double *b, double *y, int64_t k0, int64_t k1, int plane) \
   { \
-    const T *gxp = (const T *)c->gxp, *gym = (const T *)c->gym, *gyp = (const T *)c->gyp, *gzm = (const T *)c->gzm, \
-            *gzp = (const T *)c->gzp; \
+    PROLOGUE; \
     const int32_t *iym = c->iym, *iyp = c->iyp, *izm = c->izm, *izp = c->izp; \
-    const double  *d = c->d, w = PORE_JACOBI_OMEGA; \
+    const double  *d = c->d, *wd = c->wdinv, w1 = 1.0 - PORE_JACOBI_OMEGA; \
     const PetscInt n = c->n; \
     if (mode == K_JACOBI_ZERO) { \
-      for (PetscInt p = 0; p < n; p++) y[p] = w * (b[p] * (1.0 / d[p])); \
+      for (PetscInt p = 0; p < n; p++) y[p] = wd[p] * b[p]; \
       return; \
     } \
     for (int64_t k = k0; k < k1; k++) { \
@@ -80,25 +86,36 @@ static PetscErrorCode ghosts(pore_ctx *c, const double *x)
       const double  *xzm = k > 0 ? x : c->x_lo, *xzp = k < c->nz_local - 1 ? x : c->x_hi; \
       double        *yk  = plane ? y - p0 : y; \
       for (PetscInt p = p0; p < p1; p++) { \
-        double v = d[p] * x[p]; \
-        v -= (p > 0 ? (double)gxp[p - 1] : 0.0) * (p > 0 ? x[p - 1] : 0.0); \
-        v -= (double)gxp[p] * (p + 1 < n ? x[p + 1] : 0.0); \
-        v -= (double)gym[p] * x[iym[p]]; \
-        v -= (double)gyp[p] * x[iyp[p]]; \
-        v -= (double)gzm[p] * xzm[izm[p]]; \
-        v -= (double)gzp[p] * xzp[izp[p]]; \
-        if (mode == K_MULT) yk[p] = v; \
-        else if (mode == K_RESIDUAL) yk[p] = b[p] - v; \
-        else yk[p] = x[p] + w * ((b[p] - v) * (1.0 / d[p])); \
+        const double xm = p > 0 ? x[p - 1] : 0.0, xp = p + 1 < n ? x[p + 1] : 0.0, gm = p > 0 ? GXP(p - 1) : 0.0; \
+        const double off = (gm * xm + GXP(p) * xp) + ((GYM(p) * x[iym[p]] + GYP(p) * x[iyp[p]]) + (GZM(p) * xzm[izm[p]] + GZP(p) * xzp[izp[p]])); \
+        if (mode == K_MULT) yk[p] = d[p] * x[p] - off; \
+        else if (mode == K_RESIDUAL) yk[p] = b[p] - (d[p] * x[p] - off); \
+        else yk[p] = w1 * x[p] + wd[p] * (b[p] + off); \
       } \
     } \
   }
-PORE_SWEEP(sweep_double, double)
-PORE_SWEEP(sweep_float, float)
+#define ARR_PROLOGUE(T) \
+  const T *gxp = (const T *)c->gxp, *gym = (const T *)c->gym, *gyp = (const T *)c->gyp, *gzm = (const T *)c->gzm, *gzp = (const T *)c->gzp
+#define A_XP(p)  ((double)gxp[p])
+#define A_YM(p)  ((double)gym[p])
+#define A_YP(p)  ((double)gyp[p])
+#define A_ZM(p)  ((double)gzm[p])
+#define A_ZP(p)  ((double)gzp[p])
+#define UNIT_PROLOGUE const uint8_t *fl = c->flags
+/* Branch-free (a branch per term mispredicts on a random pore space). */
+#define U_XP(p)  ((double)(fl[p] & 1))
+#define U_YM(p)  ((double)((fl[p] >> 1) & 1))
+#define U_YP(p)  ((double)((fl[p] >> 2) & 1))
+#define U_ZM(p)  ((double)((fl[p] >> 3) & 1))
+#define U_ZP(p)  ((double)((fl[p] >> 4) & 1))
+PORE_SWEEP(sweep_double, ARR_PROLOGUE(double), A_XP, A_YM, A_YP, A_ZM, A_ZP)
+PORE_SWEEP(sweep_float, ARR_PROLOGUE(float), A_XP, A_YM, A_YP, A_ZM, A_ZP)
+PORE_SWEEP(sweep_unit, UNIT_PROLOGUE, U_XP, U_YM, U_YP, U_ZM, U_ZP)
 
 static void pore_sweep(const pore_ctx *c, kernel_mode mode, const double *x, const double *b, double *y, int64_t k0, int64_t k1, int plane)
 {
-  if (c->single) sweep_float(c, mode, x, b, y, k0, k1, plane);
+  if (c->flags) sweep_unit(c, mode, x, b, y, k0, k1, plane);
+  else if (c->single) sweep_float(c, mode, x, b, y, k0, k1, plane);
   else sweep_double(c, mode, x, b, y, k0, k1, plane);
 }
 
@@ -283,13 +300,32 @@ PetscErrorCode ms_tort_pore_vox(Mat A, const int32_t **vox, PetscInt *n)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode ms_tort_pore_axis_coord(Mat A, int axis, PetscInt z_start, int32_t *coord)
+{
+  pore_ctx *c;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(A, &c));
+  /* By rows: no division per entry. */
+  for (int64_t k = 0; k < c->nz_local; k++)
+    for (int64_t j = 0; j < c->ny; j++) {
+      const int64_t r = k * c->ny + j, base = r * c->nx;
+      for (PetscInt p = c->row[r]; p < c->row[r + 1]; p++)
+        coord[p] = (int32_t)(axis == 0 ? c->vox[p] - base : axis == 1 ? j : z_start + k);
+    }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode ms_tort_pore_set_faces(Mat A, PetscInt n, const PetscInt idx[], const PetscReal add[])
 {
   pore_ctx *c;
 
   PetscFunctionBeginUser;
   PetscCall(MatShellGetContext(A, &c));
-  for (PetscInt f = c->n_face - 1; f >= 0; f--) c->d[c->face_idx[f]] = c->face_saved[f];
+  for (PetscInt f = c->n_face - 1; f >= 0; f--) {
+    c->d[c->face_idx[f]]     = c->face_saved[f];
+    c->wdinv[c->face_idx[f]] = PORE_JACOBI_OMEGA / c->face_saved[f];
+  }
   PetscCall(PetscFree2(c->face_idx, c->face_saved));
   PetscCall(PetscMalloc2(n + 1, &c->face_idx, n + 1, &c->face_saved));
   for (PetscInt f = 0; f < n; f++) {
@@ -297,6 +333,7 @@ PetscErrorCode ms_tort_pore_set_faces(Mat A, PetscInt n, const PetscInt idx[], c
     c->face_saved[f] = c->d[idx[f]];
     c->d[idx[f]] += add[f];
   }
+  for (PetscInt f = 0; f < n; f++) c->wdinv[idx[f]] = PORE_JACOBI_OMEGA / c->d[idx[f]];
   c->n_face = n;
   PetscCall(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY)); /* new state: PCMG and Jacobi set up again */
   PetscCall(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
@@ -352,21 +389,30 @@ PetscErrorCode ms_tort_pore_create(const ms_tort_slab *s, Mat *A)
   }
   PetscCall(PetscCalloc2(c->n_lo + 1, &c->x_lo, c->n_hi + 1, &c->x_hi));
 
-  /* d, the five conductance arrays, four index arrays and vox in one huge-page block. */
-  const size_t es = c->single ? sizeof(float) : sizeof(double), n = (size_t)c->n;
+  /* Conductances that are all 0 or 1 (every conductivity 0 or 1: harmonic means of 1 and 1
+   * are exactly 1) need one bit each. */
+  PetscBool unit = PETSC_TRUE;
+  for (int v = 0; v < MS_TORTUOSITY_MAX_VALUES; v++) unit = (PetscBool)(unit && (s->sigma[v] == 0 || s->sigma[v] == 1));
+  /* d, four index arrays, vox and the conductances (five arrays, or the flags) in one
+   * huge-page block. */
+  const size_t es = c->single ? sizeof(float) : sizeof(double), n = (size_t)c->n, gbytes = unit ? n : 5 * es * n;
   char        *blk;
-  PetscCall(ms_tort_huge_calloc(s->comm, n * (sizeof(double) + 5 * es + 5 * sizeof(int32_t)) + 64, (void **)&blk));
-  c->d   = (double *)blk;
-  c->gxp = blk + n * sizeof(double);
-  c->gym = (char *)c->gxp + n * es;
-  c->gyp = (char *)c->gym + n * es;
-  c->gzm = (char *)c->gyp + n * es;
-  c->gzp = (char *)c->gzm + n * es;
-  c->iym = (int32_t *)((char *)c->gzp + n * es);
+  PetscCall(ms_tort_huge_calloc(s->comm, n * (2 * sizeof(double) + 5 * sizeof(int32_t)) + gbytes + 64, (void **)&blk));
+  c->d     = (double *)blk;
+  c->wdinv = c->d + n;
+  c->iym   = (int32_t *)(c->wdinv + n);
   c->iyp = c->iym + n;
   c->izm = c->iyp + n;
   c->izp = c->izm + n;
   c->vox = c->izp + n;
+  if (unit) c->flags = (uint8_t *)(c->vox + n);
+  else {
+    c->gxp = c->vox + n;
+    c->gym = (char *)c->gxp + n * es;
+    c->gyp = (char *)c->gym + n * es;
+    c->gzm = (char *)c->gyp + n * es;
+    c->gzp = (char *)c->gzm + n * es;
+  }
 
   /* The conductances of ms_tort_op_create_base for the kept voxels, in the same order and
    * rounding, so the diagonal is the same sum. Plane maps of k - 1, k, k + 1 give the entries. */
@@ -395,8 +441,10 @@ PetscErrorCode ms_tort_pore_create(const ms_tort_slab *s, Mat *A)
           if (c->single) g[e] = (float)g[e];
           if (g[e] > 0) diag += g[e];
         }
-        c->d[p] = diag;
-        if (c->single) {
+        c->d[p]     = diag;
+        c->wdinv[p] = PORE_JACOBI_OMEGA / diag;
+        if (c->flags) c->flags[p] = (uint8_t)((g[1] > 0) | (g[2] > 0) << 1 | (g[3] > 0) << 2 | (g[4] > 0) << 3 | (g[5] > 0) << 4);
+        else if (c->single) {
           ((float *)c->gxp)[p] = (float)g[1];
           ((float *)c->gym)[p] = (float)g[2];
           ((float *)c->gyp)[p] = (float)g[3];
@@ -431,7 +479,13 @@ PetscErrorCode ms_tort_pore_create(const ms_tort_slab *s, Mat *A)
 }
 
 /* Coefficient e of a conductance array of either precision. */
-static inline double gget(const pore_ctx *c, const void *a, PetscInt p) { return c->single ? (double)((const float *)a)[p] : ((const double *)a)[p]; }
+/* Conductance `bit` (0 +x, 1 -y, 2 +y, 3 -z, 4 +z) of entry p, whatever the storage. */
+static inline double gget(const pore_ctx *c, int bit, PetscInt p)
+{
+  if (c->flags) return (c->flags[p] >> bit) & 1 ? 1.0 : 0.0;
+  const void *a = bit == 0 ? c->gxp : bit == 1 ? c->gym : bit == 2 ? c->gyp : bit == 3 ? c->gzm : c->gzp;
+  return c->single ? (double)((const float *)a)[p] : ((const double *)a)[p];
+}
 
 PetscErrorCode ms_tort_pore_coarsen(Mat Af, PetscInt cnx, PetscInt cny, PetscInt cnz_local, PetscInt cgofs, Mat *Ac)
 {
@@ -455,7 +509,7 @@ PetscErrorCode ms_tort_pore_coarsen(Mat Af, PetscInt cnx, PetscInt cny, PetscInt
       const int64_t o = ((k / 2) * cny + j / 2) * cnx, base = (k * ny + j) * nx;
       for (PetscInt p = f->row[k * ny + j]; p < f->row[k * ny + j + 1]; p++) {
         const int64_t i = f->vox[p] - base, P = o + i / 2;
-        double        d = f->d[p], gx = gget(f, f->gxp, p), gy = gget(f, f->gyp, p), gz = gget(f, f->gzp, p);
+        double        d = f->d[p], gx = gget(f, 0, p), gy = gget(f, 2, p), gz = gget(f, 4, p);
         if (i % 2 == 0 && i + 1 < nx) d -= 2.0 * gx;
         else st.gx[P] += gx;
         if (yin) d -= 2.0 * gy;
@@ -463,7 +517,7 @@ PetscErrorCode ms_tort_pore_coarsen(Mat Af, PetscInt cnx, PetscInt cny, PetscInt
         if (zin) d -= 2.0 * gz;
         else st.gz[P] += gz;
         st.d[P] += d;
-        if (k == 0) st.gz_lo[P] += gget(f, f->gzm, p);
+        if (k == 0) st.gz_lo[P] += gget(f, 3, p);
         cnt[P]++;
       }
     }
@@ -476,103 +530,5 @@ PetscErrorCode ms_tort_pore_coarsen(Mat Af, PetscInt cnx, PetscInt cny, PetscInt
         if (size > cnt[P]) st.d[P] += (double)(size - cnt[P]) * MS_TORT_DECOUPLED_DIAG;
       }
   PetscCall(PetscFree(cnt));
-  PetscFunctionReturn(0);
-}
-
-/* The interpolation from the aggregate grid to the kept voxels (borrows Af's pore_ctx). */
-typedef struct {
-  Mat       Af; /* referenced */
-  pore_ctx *f;
-  int64_t   cnx, cny;
-  PetscReal alpha;
-} pore_interp;
-
-/* y = alpha P x or y = w + alpha P x (coarse -> kept voxels); alpha = 1 multiplies by 1.0. */
-static PetscErrorCode interp_prolong(Mat P, Vec xc, Vec w, Vec yf)
-{
-  pore_interp       *q;
-  const PetscScalar *a, *wa = NULL;
-  PetscScalar       *b;
-
-  PetscFunctionBeginUser;
-  PetscCall(MatShellGetContext(P, &q));
-  const pore_ctx *f = q->f;
-  PetscCall(VecGetArrayRead(xc, &a));
-  if (w && w != yf) PetscCall(VecGetArrayRead(w, &wa));
-  PetscCall(VecGetArray(yf, &b));
-  for (int64_t k = 0; k < f->nz_local; k++)
-    for (int64_t j = 0; j < f->ny; j++) {
-      const PetscScalar *crow = a + ((k / 2) * q->cny + j / 2) * q->cnx;
-      const int64_t      base = (k * f->ny + j) * f->nx;
-      for (PetscInt p = f->row[k * f->ny + j]; p < f->row[k * f->ny + j + 1]; p++) {
-        PetscScalar v = w ? (wa ? wa[p] : b[p]) : 0;
-        b[p]          = v + q->alpha * crow[(f->vox[p] - base) / 2];
-      }
-    }
-  PetscCall(VecRestoreArray(yf, &b));
-  if (wa) PetscCall(VecRestoreArrayRead(w, &wa));
-  PetscCall(VecRestoreArrayRead(xc, &a));
-  PetscFunctionReturn(0);
-}
-
-/* y = P^T x or y = w + P^T x (kept voxels -> coarse: sum over each aggregate). */
-static PetscErrorCode interp_restrict(Mat P, Vec xf, Vec w, Vec yc)
-{
-  pore_interp       *q;
-  const PetscScalar *a;
-  PetscScalar       *b;
-
-  PetscFunctionBeginUser;
-  PetscCall(MatShellGetContext(P, &q));
-  const pore_ctx *f = q->f;
-  if (w && w != yc) PetscCall(VecCopy(w, yc));
-  else if (!w) PetscCall(VecZeroEntries(yc));
-  PetscCall(VecGetArrayRead(xf, &a));
-  PetscCall(VecGetArray(yc, &b));
-  for (int64_t k = 0; k < f->nz_local; k++)
-    for (int64_t j = 0; j < f->ny; j++) {
-      PetscScalar  *crow = b + ((k / 2) * q->cny + j / 2) * q->cnx;
-      const int64_t base = (k * f->ny + j) * f->nx;
-      for (PetscInt p = f->row[k * f->ny + j]; p < f->row[k * f->ny + j + 1]; p++) crow[(f->vox[p] - base) / 2] += a[p];
-    }
-  PetscCall(VecRestoreArray(yc, &b));
-  PetscCall(VecRestoreArrayRead(xf, &a));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode I_mult(Mat P, Vec x, Vec y) { return interp_prolong(P, x, NULL, y); }
-static PetscErrorCode I_mult_add(Mat P, Vec x, Vec w, Vec y) { return interp_prolong(P, x, w, y); }
-static PetscErrorCode I_mult_t(Mat P, Vec x, Vec y) { return interp_restrict(P, x, NULL, y); }
-static PetscErrorCode I_mult_t_add(Mat P, Vec x, Vec w, Vec y) { return interp_restrict(P, x, w, y); }
-
-static PetscErrorCode I_destroy(Mat P)
-{
-  pore_interp *q;
-
-  PetscFunctionBeginUser;
-  PetscCall(MatShellGetContext(P, &q));
-  PetscCall(MatDestroy(&q->Af));
-  PetscCall(PetscFree(q));
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode ms_tort_pore_interp(Mat Af, PetscInt cnx, PetscInt cny, PetscInt cnz_local, PetscReal alpha, Mat *P)
-{
-  pore_interp *q;
-
-  PetscFunctionBeginUser;
-  PetscCall(PetscNew(&q));
-  PetscCall(MatShellGetContext(Af, &q->f));
-  q->Af    = Af;
-  q->cnx   = cnx;
-  q->cny   = cny;
-  q->alpha = alpha;
-  PetscCall(PetscObjectReference((PetscObject)Af));
-  PetscCall(MatCreateShell(q->f->comm, q->f->n, (PetscInt)(cnx * cny * cnz_local), PETSC_DETERMINE, PETSC_DETERMINE, q, P));
-  PetscCall(MatShellSetOperation(*P, MATOP_MULT, (void (*)(void))I_mult));
-  PetscCall(MatShellSetOperation(*P, MATOP_MULT_ADD, (void (*)(void))I_mult_add));
-  PetscCall(MatShellSetOperation(*P, MATOP_MULT_TRANSPOSE, (void (*)(void))I_mult_t));
-  PetscCall(MatShellSetOperation(*P, MATOP_MULT_TRANSPOSE_ADD, (void (*)(void))I_mult_t_add));
-  PetscCall(MatShellSetOperation(*P, MATOP_DESTROY, (void (*)(void))I_destroy));
   PetscFunctionReturn(0);
 }
