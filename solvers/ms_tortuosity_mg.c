@@ -374,7 +374,11 @@ PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscIn
       else PetscCall(ms_tort_op_coarsen(S, p->c.nx, p->c.ny, p->c.nz_local, p->c.z_start * p->c.nx * p->c.ny, &Ac));
       PetscCall(aggregate(&p->f, &p->c, vox_f, nf, cmp, &agg, &cidx, &vox_c, &nc));
       if (cmp) {
-        PetscCall(ms_tort_op_assemble_active(Ac, cidx, nc, &ops[L]));
+        /* Smoothed levels in the pore form; the coarsest (LU) assembled. */
+        if (coarsen_more(&p->c, L, max_levels, coarse_size, shell, size)) {
+          PetscCall(ms_tort_pore_from_stencil(Ac, cidx, nc, &ops[L]));
+          is_shell[L] = PETSC_TRUE;
+        } else PetscCall(ms_tort_op_assemble_active(Ac, cidx, nc, &ops[L]));
         PetscCall(MatDestroy(&S));
         S = Ac;
       } else if (L <= shell_levels && coarsen_more(&p->c, L, max_levels, coarse_size, shell, size)) {
@@ -447,6 +451,7 @@ PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscIn
          * on coarser ones (3 by default: with 2 the 128^3 benchmark takes one more iteration on
          * two of its three axes; with 3 it keeps SSOR's count at about half SSOR's bytes). */
         if (l == 0 && ms_tort_pore_is(ops[0])) PetscCall(ms_tort_pore_smoother(k, ops[0], 2));
+        else if (ms_tort_pore_is(ops[l])) PetscCall(ms_tort_pore_smoother_ssor(k, ops[l]));
         else PetscCall(ms_tort_op_smoother(k, ops[l], l == 0 ? 2 : sweeps));
       } else {
         PetscCall(PCSetType(kpc, PCSOR));

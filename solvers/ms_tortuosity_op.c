@@ -453,6 +453,24 @@ PetscErrorCode ms_tort_op_create_empty(MPI_Comm comm, PetscInt nx, PetscInt ny, 
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode ms_tort_op_stencil_view(Mat A, ms_tort_stencil *st, PetscInt dims[3])
+{
+  op_ctx *c;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(A, &c));
+  PetscCheck(!c->single, c->comm, PETSC_ERR_PLIB, "tortuosity: a coarse stencil holds double conductances");
+  st->d     = c->d;
+  st->gx    = (double *)c->gx;
+  st->gy    = (double *)c->gy;
+  st->gz    = (double *)c->gz;
+  st->gz_lo = (double *)c->gz_lo;
+  dims[0]   = (PetscInt)c->nx;
+  dims[1]   = (PetscInt)c->ny;
+  dims[2]   = (PetscInt)c->nz_local;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode ms_tort_op_create_base(const ms_tort_slab *s, Mat *A)
 {
   op_ctx *c;

@@ -31,7 +31,8 @@ typedef struct {
   void       *gxp, *gym, *gyp, *gzm, *gzp; /* [n] face conductances; -x is gxp[p - 1] (NULL with flags) */
   uint8_t    *flags;                     /* [n] or NULL: conductances 0/1 as bits (+x, -y, +y, -z, +z) */
   double     *d;                         /* [n] */
-  double     *wdinv;                     /* [n] PORE_JACOBI_OMEGA / d, kept in step with d */
+  double     *wdinv;                     /* [n] PORE_JACOBI_OMEGA / d, kept in step with d (Jacobi levels) */
+  double     *dinv;                      /* [n] 1 / d in the same place (Gauss-Seidel levels), else NULL */
   int32_t    *iym, *iyp, *izm, *izp;     /* [n] neighbour entries (izm of plane 0 into x_lo, izp of the top plane
                                           * into x_hi); an absent neighbour has coefficient 0 and any valid entry */
   int32_t    *vox;                       /* [n] slab-local voxel index */
@@ -287,6 +288,39 @@ static PetscErrorCode pore_create_vecs(Mat A, Vec *right, Vec *left)
   PetscFunctionReturn(0);
 }
 
+/* Insert or add a diagonal (the coarse levels' axis faces, ms_tort_mg_faces_set). */
+static PetscErrorCode pore_diagonal_set(Mat A, Vec dv, InsertMode mode)
+{
+  pore_ctx          *c;
+  const PetscScalar *y;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(A, &c));
+  PetscCall(VecGetArrayRead(dv, &y));
+  for (PetscInt p = 0; p < c->n; p++) {
+    c->d[p] = mode == INSERT_VALUES ? y[p] : c->d[p] + y[p];
+    if (c->dinv) c->dinv[p] = 1.0 / c->d[p];
+    else c->wdinv[p] = PORE_JACOBI_OMEGA / c->d[p];
+  }
+  PetscCall(VecRestoreArrayRead(dv, &y));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode pore_shell(pore_ctx *c, Mat *A)
+{
+  PetscFunctionBeginUser;
+  PetscCall(MatCreateShell(c->comm, c->n, c->n, PETSC_DETERMINE, PETSC_DETERMINE, c, A));
+  PetscCall(MatShellSetOperation(*A, MATOP_MULT, (void (*)(void))pore_mult));
+  PetscCall(MatShellSetOperation(*A, MATOP_RESIDUAL, (void (*)(void))pore_residual));
+  PetscCall(MatShellSetOperation(*A, MATOP_CREATE_VECS, (void (*)(void))pore_create_vecs));
+  PetscCall(MatShellSetOperation(*A, MATOP_GET_DIAGONAL, (void (*)(void))pore_diagonal));
+  PetscCall(MatShellSetManageScalingShifts(*A));
+  PetscCall(MatShellSetOperation(*A, MATOP_DIAGONAL_SET, (void (*)(void))pore_diagonal_set));
+  PetscCall(MatShellSetOperation(*A, MATOP_DESTROY, (void (*)(void))pore_destroy));
+  PetscCall(MatSetOption(*A, MAT_SPD, PETSC_TRUE));
+  PetscFunctionReturn(0);
+}
+
 PetscBool ms_tort_pore_is(Mat A)
 {
   PetscBool shell = PETSC_FALSE;
@@ -362,58 +396,50 @@ static void plane_map(const ms_tort_slab *s, const pore_ctx *c, int64_t k, int32
   for (int64_t ij = 0, li = k * s->nxy; ij < s->nxy; ij++, li++) m[ij] = ms_tort_sigma(s, li) > 0 ? q++ : -1;
 }
 
-PetscErrorCode ms_tort_pore_create(const ms_tort_slab *s, Mat *A)
+/* A context for an nx x ny x nz_local slab on comm (no entries yet). */
+static PetscErrorCode pore_new(MPI_Comm comm, int64_t nx, int64_t ny, int64_t nzl, pore_ctx **cp)
 {
-  pore_ctx     *c;
-  PetscMPIInt   rank, size;
-  const int64_t nx = s->nx, ny = s->ny, nxy = s->nxy, nzl = s->nz_local;
+  pore_ctx   *c;
+  PetscMPIInt rank, size;
 
   PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_rank(s->comm, &rank));
-  PetscCallMPI(MPI_Comm_size(s->comm, &size));
-  unit_table_init(); /* idempotent: the same values every time */
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCall(PetscNew(&c));
-  c->comm     = s->comm;
+  c->comm     = comm;
   c->nx       = nx;
   c->ny       = ny;
-  c->nxy      = nxy;
+  c->nxy      = nx * ny;
   c->nz_local = nzl;
-  c->single   = s->single;
   c->lo       = rank > 0 ? rank - 1 : MPI_PROC_NULL;
   c->hi       = rank < size - 1 ? rank + 1 : MPI_PROC_NULL;
   PetscCall(PetscMalloc1(ny * nzl + 1, &c->row));
-  c->row[0] = 0;
-  for (int64_t r = 0, li = 0; r < ny * nzl; r++) {
-    PetscInt m = 0;
-    for (int64_t i = 0; i < nx; i++, li++) m += ms_tort_sigma(s, li) > 0;
-    c->row[r + 1] = c->row[r] + m;
-  }
+  *cp = c;
+  PetscFunctionReturn(0);
+}
+
+/* After c->row, n_lo and n_hi: the ghost planes and, in one huge-page block, d, w/d (or 1/d),
+ * the four index arrays, vox and the conductances (five arrays, or the flags with unit). */
+static PetscErrorCode pore_alloc(pore_ctx *c, PetscBool unit)
+{
+  const int64_t ny = c->ny, nzl = c->nz_local;
+
+  PetscFunctionBeginUser;
   c->n = c->row[ny * nzl];
-  PetscCheck((int64_t)c->n < INT32_MAX, s->comm, PETSC_ERR_SUP, "tortuosity: %lld kept voxels on one rank exceed 32-bit entry indices",
+  PetscCheck((int64_t)c->n < INT32_MAX, c->comm, PETSC_ERR_SUP, "tortuosity: %lld kept cells on one rank exceed 32-bit entry indices",
              (long long)c->n);
   for (int64_t k = 0; k < nzl; k++) c->max_plane = PetscMax(c->max_plane, c->row[(k + 1) * ny] - c->row[k * ny]);
-  for (int64_t ij = 0; ij < nxy; ij++) {
-    c->n_lo += s->s_lo[ij] > 0;
-    c->n_hi += s->s_hi[ij] > 0;
-  }
   PetscCall(PetscCalloc2(c->n_lo + 1, &c->x_lo, c->n_hi + 1, &c->x_hi));
-
-  /* Conductances that are all 0 or 1 (every conductivity 0 or 1: harmonic means of 1 and 1
-   * are exactly 1) need one bit each. */
-  PetscBool unit = PETSC_TRUE;
-  for (int v = 0; v < MS_TORTUOSITY_MAX_VALUES; v++) unit = (PetscBool)(unit && (s->sigma[v] == 0 || s->sigma[v] == 1));
-  /* d, four index arrays, vox and the conductances (five arrays, or the flags) in one
-   * huge-page block. */
   const size_t es = c->single ? sizeof(float) : sizeof(double), n = (size_t)c->n, gbytes = unit ? n : 5 * es * n;
   char        *blk;
-  PetscCall(ms_tort_huge_calloc(s->comm, n * (2 * sizeof(double) + 5 * sizeof(int32_t)) + gbytes + 64, (void **)&blk));
+  PetscCall(ms_tort_huge_calloc(c->comm, n * (2 * sizeof(double) + 5 * sizeof(int32_t)) + gbytes + 64, (void **)&blk));
   c->d     = (double *)blk;
   c->wdinv = c->d + n;
   c->iym   = (int32_t *)(c->wdinv + n);
-  c->iyp = c->iym + n;
-  c->izm = c->iyp + n;
-  c->izp = c->izm + n;
-  c->vox = c->izp + n;
+  c->iyp   = c->iym + n;
+  c->izm   = c->iyp + n;
+  c->izp   = c->izm + n;
+  c->vox   = c->izp + n;
   if (unit) c->flags = (uint8_t *)(c->vox + n);
   else {
     c->gxp = c->vox + n;
@@ -422,6 +448,33 @@ PetscErrorCode ms_tort_pore_create(const ms_tort_slab *s, Mat *A)
     c->gzm = (char *)c->gyp + n * es;
     c->gzp = (char *)c->gzm + n * es;
   }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_tort_pore_create(const ms_tort_slab *s, Mat *A)
+{
+  pore_ctx     *c;
+  const int64_t nx = s->nx, ny = s->ny, nxy = s->nxy, nzl = s->nz_local;
+
+  PetscFunctionBeginUser;
+  unit_table_init(); /* idempotent: the same values every time */
+  PetscCall(pore_new(s->comm, nx, ny, nzl, &c));
+  c->single = s->single;
+  c->row[0] = 0;
+  for (int64_t r = 0, li = 0; r < ny * nzl; r++) {
+    PetscInt m = 0;
+    for (int64_t i = 0; i < nx; i++, li++) m += ms_tort_sigma(s, li) > 0;
+    c->row[r + 1] = c->row[r] + m;
+  }
+  for (int64_t ij = 0; ij < nxy; ij++) {
+    c->n_lo += s->s_lo[ij] > 0;
+    c->n_hi += s->s_hi[ij] > 0;
+  }
+  /* Conductances that are all 0 or 1 (every conductivity 0 or 1: harmonic means of 1 and 1
+   * are exactly 1) need one bit each. */
+  PetscBool unit = PETSC_TRUE;
+  for (int v = 0; v < MS_TORTUOSITY_MAX_VALUES; v++) unit = (PetscBool)(unit && (s->sigma[v] == 0 || s->sigma[v] == 1));
+  PetscCall(pore_alloc(c, unit));
 
   /* The conductances of ms_tort_op_create_base for the kept voxels, in the same order and
    * rounding, so the diagonal is the same sum. Plane maps of k - 1, k, k + 1 give the entries. */
@@ -476,14 +529,7 @@ PetscErrorCode ms_tort_pore_create(const ms_tort_slab *s, Mat *A)
   }
   PetscCall(PetscFree3(m0, m1, m2));
 
-  PetscCall(MatCreateShell(c->comm, c->n, c->n, PETSC_DETERMINE, PETSC_DETERMINE, c, A));
-  PetscCall(MatShellSetOperation(*A, MATOP_MULT, (void (*)(void))pore_mult));
-  PetscCall(MatShellSetOperation(*A, MATOP_RESIDUAL, (void (*)(void))pore_residual));
-  PetscCall(MatShellSetOperation(*A, MATOP_CREATE_VECS, (void (*)(void))pore_create_vecs));
-  PetscCall(MatShellSetOperation(*A, MATOP_GET_DIAGONAL, (void (*)(void))pore_diagonal));
-  PetscCall(MatShellSetManageScalingShifts(*A));
-  PetscCall(MatShellSetOperation(*A, MATOP_DESTROY, (void (*)(void))pore_destroy));
-  PetscCall(MatSetOption(*A, MAT_SPD, PETSC_TRUE));
+  PetscCall(pore_shell(c, A));
   PetscFunctionReturn(0);
 }
 
@@ -539,5 +585,163 @@ PetscErrorCode ms_tort_pore_coarsen(Mat Af, PetscInt cnx, PetscInt cny, PetscInt
         if (size > cnt[P]) st.d[P] += (double)(size - cnt[P]) * MS_TORT_DECOUPLED_DIAG;
       }
   PetscCall(PetscFree(cnt));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_tort_pore_from_stencil(Mat S, const int32_t *cidx, PetscInt n_active, Mat *A)
+{
+  pore_ctx       *c;
+  ms_tort_stencil st;
+  PetscInt        dims[3];
+  MPI_Comm        comm;
+  uint8_t        *snd, *glo, *ghi;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscObjectGetComm((PetscObject)S, &comm));
+  PetscCall(ms_tort_op_stencil_view(S, &st, dims));
+  const int64_t nx = dims[0], ny = dims[1], nzl = dims[2], nxy = nx * ny;
+  PetscCall(pore_new(comm, nx, ny, nzl, &c));
+  c->single = PETSC_FALSE;
+  c->row[0] = 0;
+  for (int64_t r = 0, li = 0; r < ny * nzl; r++) {
+    PetscInt m = 0;
+    for (int64_t i = 0; i < nx; i++, li++) m += cidx[li] >= 0;
+    c->row[r + 1] = c->row[r] + m;
+  }
+  PetscCheck(c->row[ny * nzl] == n_active, comm, PETSC_ERR_PLIB, "tortuosity multigrid: %d active cells counted, %d given",
+             (int)c->row[ny * nzl], (int)n_active);
+  /* Which cells of the neighbours' boundary planes are active (their ghost numbering). */
+  PetscCall(PetscMalloc3(2 * nxy, &snd, nxy, &glo, nxy, &ghi));
+  for (int64_t ij = 0; ij < nxy; ij++) {
+    snd[ij]       = cidx[ij] >= 0;
+    snd[nxy + ij] = cidx[(nzl - 1) * nxy + ij] >= 0;
+    glo[ij] = ghi[ij] = 0;
+  }
+  PetscCallMPI(MPI_Sendrecv(snd + nxy, (PetscMPIInt)nxy, MPI_UINT8_T, c->hi, 97, glo, (PetscMPIInt)nxy, MPI_UINT8_T, c->lo, 97, comm,
+                            MPI_STATUS_IGNORE));
+  PetscCallMPI(MPI_Sendrecv(snd, (PetscMPIInt)nxy, MPI_UINT8_T, c->lo, 98, ghi, (PetscMPIInt)nxy, MPI_UINT8_T, c->hi, 98, comm,
+                            MPI_STATUS_IGNORE));
+  for (int64_t ij = 0; ij < nxy; ij++) {
+    c->n_lo += glo[ij];
+    c->n_hi += ghi[ij];
+  }
+  PetscCall(pore_alloc(c, PETSC_FALSE));
+  c->dinv  = c->wdinv; /* Gauss-Seidel needs 1/d, Jacobi w/d: the same slot */
+  c->wdinv = NULL;
+  /* Ghost entries of the neighbour planes, numbered in their order. */
+  int32_t *mlo, *mhi;
+  PetscCall(PetscMalloc2(nxy, &mlo, nxy, &mhi));
+  for (int64_t ij = 0, ql = 0, qh = 0; ij < nxy; ij++) {
+    mlo[ij] = glo[ij] ? (int32_t)ql++ : -1;
+    mhi[ij] = ghi[ij] ? (int32_t)qh++ : -1;
+  }
+  double *gxp = (double *)c->gxp, *gym = (double *)c->gym, *gyp = (double *)c->gyp, *gzm = (double *)c->gzm, *gzp = (double *)c->gzp;
+  for (int64_t k = 0; k < nzl; k++)
+    for (int64_t j = 0; j < ny; j++)
+      for (int64_t i = 0; i < nx; i++) {
+        const int64_t ij = j * nx + i, li = k * nxy + ij;
+        if (cidx[li] < 0) continue;
+        const int32_t p = cidx[li];
+        /* S's rows: +x/+y/+z conductances stored at the lower cell; the -z one of plane 0 in gz_lo. */
+        const double g[6] = {i > 0 ? st.gx[li - 1] : 0, st.gx[li], j > 0 ? st.gy[li - nx] : 0, j < ny - 1 ? st.gy[li] : 0,
+                             k > 0 ? st.gz[li - nxy] : st.gz_lo[ij], st.gz[li]};
+        c->d[p]    = st.d[li];
+        c->dinv[p] = 1.0 / st.d[li];
+        gxp[p]     = i < nx - 1 ? g[1] : 0;
+        gym[p]     = g[2];
+        gyp[p]     = g[3];
+        gzm[p]     = g[4];
+        gzp[p]     = g[5];
+        c->iym[p]  = g[2] > 0 ? cidx[li - nx] : p;
+        c->iyp[p]  = g[3] > 0 ? cidx[li + nx] : p;
+        c->izm[p]  = g[4] > 0 ? (k > 0 ? cidx[li - nxy] : mlo[ij]) : (k > 0 ? p : 0);
+        c->izp[p]  = g[5] > 0 ? (k < nzl - 1 ? cidx[li + nxy] : mhi[ij]) : (k < nzl - 1 ? p : 0);
+        c->vox[p]  = (int32_t)li;
+        PetscCheck(c->iym[p] >= 0 && c->iyp[p] >= 0 && c->izm[p] >= 0 && c->izp[p] >= 0, comm, PETSC_ERR_PLIB,
+                   "tortuosity multigrid: a coupling leaves the active cells at cell %lld", (long long)li);
+      }
+  PetscCall(PetscFree2(mlo, mhi));
+  PetscCall(PetscFree3(snd, glo, ghi));
+  PetscCall(pore_shell(c, A));
+  PetscFunctionReturn(0);
+}
+
+/* One Gauss-Seidel sweep over the slab (backward: the reverse order), x updated in place with
+ * the ghost planes fixed; double conductances (coarse levels). */
+static void pore_gs(const pore_ctx *c, double *x, const double *b, int backward)
+{
+  const double  *gxp = (const double *)c->gxp, *gym = (const double *)c->gym, *gyp = (const double *)c->gyp, *gzm = (const double *)c->gzm,
+               *gzp = (const double *)c->gzp, *dinv = c->dinv;
+  const int32_t *iym = c->iym, *iyp = c->iyp, *izm = c->izm, *izp = c->izp;
+  const PetscInt n = c->n, nzl = (PetscInt)c->nz_local;
+  for (PetscInt kk = 0; kk < nzl; kk++) {
+    const PetscInt k = backward ? nzl - 1 - kk : kk, p0 = c->row[k * c->ny], p1 = c->row[(k + 1) * c->ny];
+    const double  *xzm = k > 0 ? x : c->x_lo, *xzp = k < nzl - 1 ? x : c->x_hi;
+    for (PetscInt q = 0; q < p1 - p0; q++) {
+      const PetscInt p  = backward ? p1 - 1 - q : p0 + q;
+      const double   xm = p > 0 ? x[p - 1] : 0.0, xp = p + 1 < n ? x[p + 1] : 0.0, gm = p > 0 ? gxp[p - 1] : 0.0;
+      const double   off = (gm * xm + gxp[p] * xp) + ((gym[p] * x[iym[p]] + gyp[p] * x[iyp[p]]) + (gzm[p] * xzm[izm[p]] + gzp[p] * xzp[izp[p]]));
+      x[p]               = (b[p] + off) * dinv[p];
+    }
+  }
+}
+
+/* `its` symmetric Gauss-Seidel sweeps (PCApplyRichardson of the coarse levels' smoother). With a
+ * zero guess the ghosts are zero too, as PETSc's MPIAIJ SOR treats them. */
+static PetscErrorCode ssor_richardson(PC pc, Vec bv, Vec xv, Vec wv, PetscReal rtol, PetscReal abstol, PetscReal dtol, PetscInt its,
+                                      PetscBool guess_zero, PetscInt *outits, PCRichardsonConvergedReason *reason)
+{
+  Mat                A;
+  pore_ctx          *c;
+  const PetscScalar *b;
+  PetscScalar       *x;
+
+  PetscFunctionBeginUser;
+  (void)rtol; (void)abstol; (void)dtol; (void)wv;
+  PetscCall(PCShellGetContext(pc, &A));
+  PetscCall(MatShellGetContext(A, &c));
+  PetscCall(VecGetArrayRead(bv, &b));
+  PetscCall(VecGetArray(xv, &x));
+  for (PetscInt it = 0; it < its; it++) {
+    if (it == 0 && guess_zero) {
+      PetscCall(PetscArrayzero(x, c->n));
+      PetscCall(PetscArrayzero(c->x_lo, c->n_lo));
+      PetscCall(PetscArrayzero(c->x_hi, c->n_hi));
+    } else PetscCall(ghosts(c, x));
+    pore_gs(c, x, b, 0);
+    pore_gs(c, x, b, 1);
+  }
+  PetscCall(VecRestoreArray(xv, &x));
+  PetscCall(VecRestoreArrayRead(bv, &b));
+  *outits = its;
+  *reason = PCRICHARDSON_CONVERGED_ITS;
+  PetscFunctionReturn(0);
+}
+
+/* Plain application (a KSP other than Richardson): one symmetric sweep from zero. */
+static PetscErrorCode ssor_apply(PC pc, Vec xv, Vec yv)
+{
+  PetscInt                    its;
+  PCRichardsonConvergedReason reason;
+
+  PetscFunctionBeginUser;
+  PetscCall(ssor_richardson(pc, xv, yv, NULL, 0, 0, 0, 1, PETSC_TRUE, &its, &reason));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_tort_pore_smoother_ssor(KSP k, Mat A)
+{
+  PC pc;
+
+  PetscFunctionBeginUser;
+  PetscCall(KSPSetType(k, KSPRICHARDSON));
+  PetscCall(KSPRichardsonSetScale(k, 1.0));
+  PetscCall(KSPSetTolerances(k, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, 1));
+  PetscCall(KSPGetPC(k, &pc));
+  PetscCall(PCSetType(pc, PCSHELL));
+  PetscCall(PCShellSetContext(pc, A));
+  PetscCall(PCShellSetName(pc, "tortuosity: symmetric Gauss-Seidel on the active cells"));
+  PetscCall(PCShellSetApplyRichardson(pc, ssor_richardson));
+  PetscCall(PCShellSetApply(pc, ssor_apply));
   PetscFunctionReturn(0);
 }

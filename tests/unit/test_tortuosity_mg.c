@@ -303,13 +303,64 @@ static PetscErrorCode rel_diff(Mat A, Mat B, PetscReal *r)
   PetscFunctionReturn(0);
 }
 
+/* The smoother of a pore-form coarse level (its KSP kp) against PETSc's SOR (omega 1, local
+ * symmetric sweep, the AIJ levels' smoother) on the assembled operator B of the same rows:
+ * zero and nonzero initial guess, relative difference into *worst. */
+static PetscErrorCode check_ssor(MPI_Comm comm, Mat B, Mat Bm, KSP kp, PetscReal *worst)
+{
+  KSP       ks;
+  PC        pc;
+  Vec       b, x0, xs, xp;
+  PetscReal dn, sn;
+
+  PetscFunctionBeginUser;
+  (void)Bm;
+  PetscCall(KSPCreate(comm, &ks));
+  PetscCall(KSPSetOperators(ks, B, B));
+  PetscCall(KSPSetType(ks, KSPRICHARDSON));
+  PetscCall(KSPSetTolerances(ks, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, 1));
+  PetscCall(KSPSetNormType(ks, KSP_NORM_NONE));
+  PetscCall(KSPGetPC(ks, &pc));
+  PetscCall(PCSetType(pc, PCSOR));
+  PetscCall(KSPSetNormType(kp, KSP_NORM_NONE));
+  PetscCall(MatCreateVecs(B, &x0, &b));
+  PetscCall(VecDuplicate(x0, &xs));
+  PetscCall(VecDuplicate(x0, &xp));
+  PetscRandom rnd;
+  PetscCall(PetscRandomCreate(comm, &rnd));
+  PetscCall(PetscRandomSetSeed(rnd, 5));
+  PetscCall(PetscRandomSeed(rnd));
+  PetscCall(VecSetRandom(b, rnd));
+  PetscCall(VecSetRandom(x0, rnd));
+  for (int nonzero = 0; nonzero <= 1; nonzero++) {
+    PetscCall(VecCopy(x0, xs));
+    PetscCall(VecCopy(x0, xp));
+    PetscCall(KSPSetInitialGuessNonzero(ks, nonzero ? PETSC_TRUE : PETSC_FALSE));
+    PetscCall(KSPSetInitialGuessNonzero(kp, nonzero ? PETSC_TRUE : PETSC_FALSE));
+    PetscCall(KSPSolve(ks, b, xs));
+    PetscCall(KSPSolve(kp, b, xp));
+    PetscCall(VecAXPY(xp, -1.0, xs));
+    PetscCall(VecNorm(xp, NORM_INFINITY, &dn));
+    PetscCall(VecNorm(xs, NORM_INFINITY, &sn));
+    *worst = PetscMax(*worst, dn / sn);
+  }
+  PetscCall(PetscRandomDestroy(&rnd));
+  PetscCall(VecDestroy(&b));
+  PetscCall(VecDestroy(&x0));
+  PetscCall(VecDestroy(&xs));
+  PetscCall(VecDestroy(&xp));
+  PetscCall(KSPDestroy(&ks));
+  PetscFunctionReturn(0);
+}
+
 /* The pore hierarchy (-compress: the finest level on the kept voxels, coarse levels on the
  * aggregates holding them) is the full-grid hierarchy restricted to its active cells: every
  * operator and interpolation equal to rounding (the decoupled voxels' 1e-8 diagonal enters the
  * coarse diagonals in another order), with faces before the set-up and with the faces of the
  * shared set-up put on afterwards; conductances 1 and 0.3 (float or double arrays) and 1 and 1
- * (flag bits). Dropping a decoupled row's 1e-8 from a coarse diagonal, misplacing a ghost
- * index or a kept voxel's x-neighbour makes it fail. */
+ * (flag bits); and the symmetric Gauss-Seidel of the first coarse level against PETSc's SOR on
+ * the same rows. Dropping a decoupled row's 1e-8 from a coarse diagonal, misplacing a ghost
+ * index or a kept voxel's x-neighbour, or sweeping with updated ghosts makes it fail. */
 static PetscErrorCode check_pore(MPI_Comm comm, int64_t nx, int64_t ny, int64_t nz, uint64_t seed, PetscBool single, PetscBool unit)
 {
   slab_case t;
@@ -379,15 +430,18 @@ static PetscErrorCode check_pore(MPI_Comm comm, int64_t nx, int64_t ny, int64_t 
       PetscCall(PCMGGetSmoother(pcp, Lp - 1 - l, &kp));
       PetscCall(KSPGetOperators(kf, &Mf, NULL));
       PetscCall(KSPGetOperators(kp, &Mp, NULL));
-      if (l == 0) { /* the shells through their products */
-        PetscCall(MatComputeOperator(Mf, MATAIJ, &Ff));
-        PetscCall(MatComputeOperator(Mp, MATAIJ, &Fp));
-        Mf = Ff;
-        Mp = Fp;
-      }
+      PetscBool fs, ps; /* the shells through their products */
+      PetscCall(PetscObjectTypeCompare((PetscObject)Mf, MATSHELL, &fs));
+      PetscCall(PetscObjectTypeCompare((PetscObject)Mp, MATSHELL, &ps));
+      MS_CHECK(ps == (l < Lp - 1)); /* pore form on every smoothed level, the coarsest assembled */
+      if (fs) PetscCall(MatComputeOperator(Mf, MATAIJ, &Ff));
+      if (ps) PetscCall(MatComputeOperator(Mp, MATAIJ, &Fp));
+      if (fs) Mf = Ff;
+      if (ps) Mp = Fp;
       PetscCall(MatCreateSubMatrix(Mf, lc[l].is, lc[l].is, MAT_INITIAL_MATRIX, &Sub));
       PetscCall(rel_diff(Mp, Sub, &r));
       worst = PetscMax(worst, r);
+      if (l == 1) PetscCall(check_ssor(comm, Sub, Fp ? Fp : Mp, kp, &worst));
       PetscCall(MatDestroy(&Sub));
       PetscCall(MatDestroy(&Ff));
       PetscCall(MatDestroy(&Fp));
