@@ -66,7 +66,10 @@
  * refactors the coarse LU numerically. After the first axis an axis' set-up costs ~1% of its
  * solve (benchmarks/RESULTS.md "Tortuosity at the floor"). The finest level's smoothing sweeps
  * and residual are fused single passes over the stencil, and its arrays live on transparent
- * huge pages (first-touch page faults were most of the set-up on the benchmark VM).
+ * huge pages (first-touch page faults were most of the set-up on the benchmark VM). By default
+ * (-compress) every level holds only the conducting percolating cells (a third of the voxels at
+ * porosity 0.3) and the coarse levels are smoothed matrix-free (benchmarks/RESULTS.md "Pore-only
+ * multigrid").
  *
  * Profiling: PetscLogEvents "MsTortPercol", "MsTortSetup", "MsTortSolve" (-log_view); the
  * result records wall and CPU seconds of set-up and solve.

@@ -4,8 +4,10 @@
  * Preconditioner choices (all selectable with -pc_type; measured in benchmarks/tortuosity):
  *   mg     (default) geometric multigrid on the voxel grid: 2x2x2 aggregation, Galerkin
  *          coarse operators, W-cycle, Richardson smoothing (two damped Jacobi sweeps on the
- *          matrix-free finest level, one SSOR sweep pair on assembled levels), LU on the
- *          coarsest grid (ms_tortuosity_mg.c); -pc_mg_levels caps the number of levels
+ *          matrix-free finest level, one symmetric Gauss-Seidel / SSOR sweep pair on the coarse
+ *          levels), LU on the coarsest grid (ms_tortuosity_mg.c); by default every level holds
+ *          only its conducting cells (-compress, ms_tortuosity_pore.c); -pc_mg_levels caps the
+ *          number of levels
  *   gamg   PETSc's smoothed aggregation
  *   hypre  BoomerAMG with the settings measured best here (HMIS coarsening, ext+i
  *          interpolation, strong threshold 0.5, P_max 4, one level of aggressive coarsening)
