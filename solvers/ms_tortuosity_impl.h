@@ -105,6 +105,15 @@ PetscErrorCode ms_tort_op_set_faces(Mat A, PetscInt n, const PetscInt idx[], con
 /* Make k (PCMG's finest-level smoother) `sweeps` damped Jacobi sweeps on the stencil shell A,
  * each one fused pass (KSPRICHARDSON + a PCSHELL with PCApplyRichardson). */
 PetscErrorCode ms_tort_op_smoother(KSP k, Mat A, PetscInt sweeps);
+/* `its` smoothing sweeps of shell A on arrays b -> x in place (zero_guess: x starts at 0 and is
+ * not read); made a level smoother (KSPRICHARDSON + PCSHELL with PCApplyRichardson) by
+ * ms_tort_shell_smoother, `sweeps` per smoothing. */
+/* A shell's product y = A x (b NULL) or residual y = b - A x on arrays, and the MatShell
+ * MATOP_MULT / MATOP_RESIDUAL around it (ms_tort_shell_apply, bv NULL for the product). */
+typedef PetscErrorCode (*ms_tort_apply_fn)(Mat A, const PetscScalar *x, const PetscScalar *b, PetscScalar *y);
+PetscErrorCode ms_tort_shell_apply(Mat A, Vec bv, Vec xv, Vec yv, ms_tort_apply_fn fn);
+typedef PetscErrorCode (*ms_tort_sweeps_fn)(Mat A, const PetscScalar *b, PetscScalar *x, PetscInt its, PetscBool zero_guess);
+PetscErrorCode ms_tort_shell_smoother(KSP k, Mat A, PetscInt sweeps, ms_tort_sweeps_fn fn, const char *name);
 /* The Galerkin operator P^T A P of stencil shell A under rank-local 2x2x2 aggregation
  * (piecewise-constant P), as a new stencil shell of cnx x cny x cnz_local cells whose first
  * row is global row cgofs: coefficient sums, no matrix entries formed. */

@@ -195,63 +195,56 @@ static PetscErrorCode op_jacobi_inplace(op_ctx *c, PetscScalar *x, const PetscSc
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode op_mult(Mat A, Vec xv, Vec yv)
+PetscErrorCode ms_tort_shell_apply(Mat A, Vec bv, Vec xv, Vec yv, ms_tort_apply_fn fn)
 {
-  op_ctx            *c;
-  const PetscScalar *x;
+  const PetscScalar *x, *b = NULL;
   PetscScalar       *y;
 
   PetscFunctionBeginUser;
-  PetscCall(MatShellGetContext(A, &c));
   PetscCall(VecGetArrayRead(xv, &x));
+  if (bv) PetscCall(VecGetArrayRead(bv, &b));
   PetscCall(VecGetArray(yv, &y));
-  PetscCall(op_kernel(c, K_MULT, x, NULL, y));
+  PetscCall(fn(A, x, b, y));
   PetscCall(VecRestoreArray(yv, &y));
+  if (bv) PetscCall(VecRestoreArrayRead(bv, &b));
   PetscCall(VecRestoreArrayRead(xv, &x));
   PetscFunctionReturn(0);
 }
 
-/* r = b - A x in one pass (PCMG's MatResidual). */
-static PetscErrorCode op_residual(Mat A, Vec bv, Vec xv, Vec rv)
+/* y = A x (b NULL) or y = b - A x in one pass (PCMG's MatResidual). */
+static PetscErrorCode op_apply(Mat A, const PetscScalar *x, const PetscScalar *b, PetscScalar *y)
 {
-  op_ctx            *c;
-  const PetscScalar *x, *b;
-  PetscScalar       *r;
+  op_ctx *c;
 
   PetscFunctionBeginUser;
   PetscCall(MatShellGetContext(A, &c));
-  PetscCall(VecGetArrayRead(xv, &x));
-  PetscCall(VecGetArrayRead(bv, &b));
-  PetscCall(VecGetArray(rv, &r));
-  PetscCall(op_kernel(c, K_RESIDUAL, x, b, r));
-  PetscCall(VecRestoreArray(rv, &r));
-  PetscCall(VecRestoreArrayRead(bv, &b));
-  PetscCall(VecRestoreArrayRead(xv, &x));
+  PetscCall(op_kernel(c, b ? K_RESIDUAL : K_MULT, x, b, y));
   PetscFunctionReturn(0);
 }
+static PetscErrorCode op_mult(Mat A, Vec x, Vec y) { return ms_tort_shell_apply(A, NULL, x, y, op_apply); }
+static PetscErrorCode op_residual(Mat A, Vec b, Vec x, Vec r) { return ms_tort_shell_apply(A, b, x, r, op_apply); }
 
-/* its damped Jacobi sweeps x <- x + w D^-1 (b - A x) as PCApplyRichardson, the fast path that
- * KSPRICHARDSON takes for a PC that has one (PCMG's finest-level smoother). Each sweep works
- * in place (op_jacobi_inplace); the work vector wv is not touched. */
+/* A smoother of a shell level as a PCSHELL with PCApplyRichardson, the fast path KSPRICHARDSON
+ * takes for a PC that has one (PCMG's level smoothers): `fn` does the sweeps on the arrays, in
+ * place; the work vector is not touched. Shared by the stencil (below) and the pore levels. */
+typedef struct {
+  Mat               A;
+  ms_tort_sweeps_fn fn;
+} shell_smoother;
+
 static PetscErrorCode smoother_richardson(PC pc, Vec bv, Vec xv, Vec wv, PetscReal rtol, PetscReal abstol, PetscReal dtol, PetscInt its,
                                           PetscBool guess_zero, PetscInt *outits, PCRichardsonConvergedReason *reason)
 {
-  Mat                A;
-  op_ctx            *c;
+  shell_smoother    *sm;
   const PetscScalar *b;
   PetscScalar       *x;
 
   PetscFunctionBeginUser;
-  (void)rtol; (void)abstol; (void)dtol;
-  PetscCall(PCShellGetContext(pc, &A));
-  PetscCall(MatShellGetContext(A, &c));
+  (void)rtol; (void)abstol; (void)dtol; (void)wv;
+  PetscCall(PCShellGetContext(pc, &sm));
   PetscCall(VecGetArrayRead(bv, &b));
   PetscCall(VecGetArray(xv, &x));
-  (void)wv;
-  for (PetscInt it = 0; it < its; it++) {
-    if (it == 0 && guess_zero) PetscCall(op_kernel(c, K_JACOBI_ZERO, NULL, b, x)); /* pointwise: in place as it is */
-    else PetscCall(op_jacobi_inplace(c, x, b));
-  }
+  PetscCall(sm->fn(sm->A, b, x, its, guess_zero));
   PetscCall(VecRestoreArray(xv, &x));
   PetscCall(VecRestoreArrayRead(bv, &b));
   *outits = its;
@@ -259,39 +252,74 @@ static PetscErrorCode smoother_richardson(PC pc, Vec bv, Vec xv, Vec wv, PetscRe
   PetscFunctionReturn(0);
 }
 
-/* Plain application (for a KSP other than Richardson around it): y = w D^-1 x. */
+/* Plain application (a KSP other than Richardson around it): one sweep from zero. */
 static PetscErrorCode smoother_apply(PC pc, Vec xv, Vec yv)
 {
-  Mat                A;
-  op_ctx            *c;
+  shell_smoother    *sm;
   const PetscScalar *x;
   PetscScalar       *y;
 
   PetscFunctionBeginUser;
-  PetscCall(PCShellGetContext(pc, &A));
-  PetscCall(MatShellGetContext(A, &c));
+  PetscCall(PCShellGetContext(pc, &sm));
   PetscCall(VecGetArrayRead(xv, &x));
   PetscCall(VecGetArray(yv, &y));
-  PetscCall(op_kernel(c, K_JACOBI_ZERO, NULL, x, y));
+  PetscCall(sm->fn(sm->A, x, y, 1, PETSC_TRUE));
   PetscCall(VecRestoreArray(yv, &y));
   PetscCall(VecRestoreArrayRead(xv, &x));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ms_tort_op_smoother(KSP k, Mat A, PetscInt sweeps)
+static PetscErrorCode smoother_destroy(PC pc)
 {
-  PC pc;
+  shell_smoother *sm;
 
   PetscFunctionBeginUser;
+  PetscCall(PCShellGetContext(pc, &sm));
+  PetscCall(PetscFree(sm));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_tort_shell_smoother(KSP k, Mat A, PetscInt sweeps, ms_tort_sweeps_fn fn, const char *name)
+{
+  PC              pc;
+  shell_smoother *sm;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscNew(&sm));
+  sm->A  = A;
+  sm->fn = fn;
   PetscCall(KSPSetType(k, KSPRICHARDSON));
-  PetscCall(KSPRichardsonSetScale(k, 1.0)); /* the damping is inside the sweep; 1.0 keeps the fast path */
+  PetscCall(KSPRichardsonSetScale(k, 1.0)); /* any damping is inside the sweep; 1.0 keeps the fast path */
   PetscCall(KSPSetTolerances(k, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, sweeps));
   PetscCall(KSPGetPC(k, &pc));
   PetscCall(PCSetType(pc, PCSHELL));
-  PetscCall(PCShellSetContext(pc, A));
-  PetscCall(PCShellSetName(pc, "tortuosity: fused damped Jacobi (0.7)"));
+  PetscCall(PCShellSetContext(pc, sm));
+  PetscCall(PCShellSetDestroy(pc, smoother_destroy));
+  PetscCall(PCShellSetName(pc, name));
   PetscCall(PCShellSetApplyRichardson(pc, smoother_richardson));
   PetscCall(PCShellSetApply(pc, smoother_apply));
+  PetscFunctionReturn(0);
+}
+
+/* The stencil's damped Jacobi sweeps x <- x + w D^-1 (b - A x), each in place
+ * (op_jacobi_inplace); the first from a zero guess is pointwise. */
+static PetscErrorCode op_sweeps(Mat A, const PetscScalar *b, PetscScalar *x, PetscInt its, PetscBool zero_guess)
+{
+  op_ctx *c;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(A, &c));
+  for (PetscInt it = 0; it < its; it++) {
+    if (it == 0 && zero_guess) PetscCall(op_kernel(c, K_JACOBI_ZERO, NULL, b, x));
+    else PetscCall(op_jacobi_inplace(c, x, b));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_tort_op_smoother(KSP k, Mat A, PetscInt sweeps)
+{
+  PetscFunctionBeginUser;
+  PetscCall(ms_tort_shell_smoother(k, A, sweeps, op_sweeps, "tortuosity: fused damped Jacobi (0.7)"));
   PetscFunctionReturn(0);
 }
 

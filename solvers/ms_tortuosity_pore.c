@@ -155,97 +155,36 @@ static PetscErrorCode pore_jacobi_inplace(pore_ctx *c, double *x, const double *
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode pore_mult(Mat A, Vec xv, Vec yv)
+static PetscErrorCode pore_apply(Mat A, const PetscScalar *x, const PetscScalar *b, PetscScalar *y)
 {
-  pore_ctx          *c;
-  const PetscScalar *x;
-  PetscScalar       *y;
+  pore_ctx *c;
 
   PetscFunctionBeginUser;
   PetscCall(MatShellGetContext(A, &c));
-  PetscCall(VecGetArrayRead(xv, &x));
-  PetscCall(VecGetArray(yv, &y));
-  PetscCall(pore_kernel(c, K_MULT, x, NULL, y));
-  PetscCall(VecRestoreArray(yv, &y));
-  PetscCall(VecRestoreArrayRead(xv, &x));
+  PetscCall(pore_kernel(c, b ? K_RESIDUAL : K_MULT, x, b, y));
   PetscFunctionReturn(0);
 }
+static PetscErrorCode pore_mult(Mat A, Vec x, Vec y) { return ms_tort_shell_apply(A, NULL, x, y, pore_apply); }
+static PetscErrorCode pore_residual(Mat A, Vec b, Vec x, Vec r) { return ms_tort_shell_apply(A, b, x, r, pore_apply); }
 
-static PetscErrorCode pore_residual(Mat A, Vec bv, Vec xv, Vec rv)
+/* Damped Jacobi sweeps, in place (pore_jacobi_inplace); the first from a zero guess is pointwise. */
+static PetscErrorCode pore_sweeps(Mat A, const PetscScalar *b, PetscScalar *x, PetscInt its, PetscBool zero_guess)
 {
-  pore_ctx          *c;
-  const PetscScalar *x, *b;
-  PetscScalar       *r;
+  pore_ctx *c;
 
   PetscFunctionBeginUser;
   PetscCall(MatShellGetContext(A, &c));
-  PetscCall(VecGetArrayRead(xv, &x));
-  PetscCall(VecGetArrayRead(bv, &b));
-  PetscCall(VecGetArray(rv, &r));
-  PetscCall(pore_kernel(c, K_RESIDUAL, x, b, r));
-  PetscCall(VecRestoreArray(rv, &r));
-  PetscCall(VecRestoreArrayRead(bv, &b));
-  PetscCall(VecRestoreArrayRead(xv, &x));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode smoother_richardson(PC pc, Vec bv, Vec xv, Vec wv, PetscReal rtol, PetscReal abstol, PetscReal dtol, PetscInt its,
-                                          PetscBool guess_zero, PetscInt *outits, PCRichardsonConvergedReason *reason)
-{
-  Mat                A;
-  pore_ctx          *c;
-  const PetscScalar *b;
-  PetscScalar       *x;
-
-  PetscFunctionBeginUser;
-  (void)rtol; (void)abstol; (void)dtol; (void)wv;
-  PetscCall(PCShellGetContext(pc, &A));
-  PetscCall(MatShellGetContext(A, &c));
-  PetscCall(VecGetArrayRead(bv, &b));
-  PetscCall(VecGetArray(xv, &x));
   for (PetscInt it = 0; it < its; it++) {
-    if (it == 0 && guess_zero) PetscCall(pore_kernel(c, K_JACOBI_ZERO, NULL, b, x));
+    if (it == 0 && zero_guess) PetscCall(pore_kernel(c, K_JACOBI_ZERO, NULL, b, x));
     else PetscCall(pore_jacobi_inplace(c, x, b));
   }
-  PetscCall(VecRestoreArray(xv, &x));
-  PetscCall(VecRestoreArrayRead(bv, &b));
-  *outits = its;
-  *reason = PCRICHARDSON_CONVERGED_ITS;
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode smoother_apply(PC pc, Vec xv, Vec yv)
-{
-  Mat                A;
-  pore_ctx          *c;
-  const PetscScalar *x;
-  PetscScalar       *y;
-
-  PetscFunctionBeginUser;
-  PetscCall(PCShellGetContext(pc, &A));
-  PetscCall(MatShellGetContext(A, &c));
-  PetscCall(VecGetArrayRead(xv, &x));
-  PetscCall(VecGetArray(yv, &y));
-  PetscCall(pore_kernel(c, K_JACOBI_ZERO, NULL, x, y));
-  PetscCall(VecRestoreArray(yv, &y));
-  PetscCall(VecRestoreArrayRead(xv, &x));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode ms_tort_pore_smoother(KSP k, Mat A, PetscInt sweeps)
 {
-  PC pc;
-
   PetscFunctionBeginUser;
-  PetscCall(KSPSetType(k, KSPRICHARDSON));
-  PetscCall(KSPRichardsonSetScale(k, 1.0)); /* the damping is inside the sweep; 1.0 keeps the fast path */
-  PetscCall(KSPSetTolerances(k, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, sweeps));
-  PetscCall(KSPGetPC(k, &pc));
-  PetscCall(PCSetType(pc, PCSHELL));
-  PetscCall(PCShellSetContext(pc, A));
-  PetscCall(PCShellSetName(pc, "tortuosity: fused damped Jacobi (0.7) on the kept voxels"));
-  PetscCall(PCShellSetApplyRichardson(pc, smoother_richardson));
-  PetscCall(PCShellSetApply(pc, smoother_apply));
+  PetscCall(ms_tort_shell_smoother(k, A, sweeps, pore_sweeps, "tortuosity: fused damped Jacobi (0.7) on the kept voxels"));
   PetscFunctionReturn(0);
 }
 
@@ -686,24 +625,16 @@ static void pore_gs(const pore_ctx *c, double *x, const double *b, int backward)
   }
 }
 
-/* `its` symmetric Gauss-Seidel sweeps (PCApplyRichardson of the coarse levels' smoother). With a
- * zero guess the ghosts are zero too, as PETSc's MPIAIJ SOR treats them. */
-static PetscErrorCode ssor_richardson(PC pc, Vec bv, Vec xv, Vec wv, PetscReal rtol, PetscReal abstol, PetscReal dtol, PetscInt its,
-                                      PetscBool guess_zero, PetscInt *outits, PCRichardsonConvergedReason *reason)
+/* `its` symmetric Gauss-Seidel sweep pairs. With a zero guess the ghosts are zero too, as
+ * PETSc's MPIAIJ SOR treats them. */
+static PetscErrorCode ssor_sweeps(Mat A, const PetscScalar *b, PetscScalar *x, PetscInt its, PetscBool zero_guess)
 {
-  Mat                A;
-  pore_ctx          *c;
-  const PetscScalar *b;
-  PetscScalar       *x;
+  pore_ctx *c;
 
   PetscFunctionBeginUser;
-  (void)rtol; (void)abstol; (void)dtol; (void)wv;
-  PetscCall(PCShellGetContext(pc, &A));
   PetscCall(MatShellGetContext(A, &c));
-  PetscCall(VecGetArrayRead(bv, &b));
-  PetscCall(VecGetArray(xv, &x));
   for (PetscInt it = 0; it < its; it++) {
-    if (it == 0 && guess_zero) {
+    if (it == 0 && zero_guess) {
       PetscCall(PetscArrayzero(x, c->n));
       PetscCall(PetscArrayzero(c->x_lo, c->n_lo));
       PetscCall(PetscArrayzero(c->x_hi, c->n_hi));
@@ -711,37 +642,12 @@ static PetscErrorCode ssor_richardson(PC pc, Vec bv, Vec xv, Vec wv, PetscReal r
     pore_gs(c, x, b, 0);
     pore_gs(c, x, b, 1);
   }
-  PetscCall(VecRestoreArray(xv, &x));
-  PetscCall(VecRestoreArrayRead(bv, &b));
-  *outits = its;
-  *reason = PCRICHARDSON_CONVERGED_ITS;
-  PetscFunctionReturn(0);
-}
-
-/* Plain application (a KSP other than Richardson): one symmetric sweep from zero. */
-static PetscErrorCode ssor_apply(PC pc, Vec xv, Vec yv)
-{
-  PetscInt                    its;
-  PCRichardsonConvergedReason reason;
-
-  PetscFunctionBeginUser;
-  PetscCall(ssor_richardson(pc, xv, yv, NULL, 0, 0, 0, 1, PETSC_TRUE, &its, &reason));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode ms_tort_pore_smoother_ssor(KSP k, Mat A)
 {
-  PC pc;
-
   PetscFunctionBeginUser;
-  PetscCall(KSPSetType(k, KSPRICHARDSON));
-  PetscCall(KSPRichardsonSetScale(k, 1.0));
-  PetscCall(KSPSetTolerances(k, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, 1));
-  PetscCall(KSPGetPC(k, &pc));
-  PetscCall(PCSetType(pc, PCSHELL));
-  PetscCall(PCShellSetContext(pc, A));
-  PetscCall(PCShellSetName(pc, "tortuosity: symmetric Gauss-Seidel on the active cells"));
-  PetscCall(PCShellSetApplyRichardson(pc, ssor_richardson));
-  PetscCall(PCShellSetApply(pc, ssor_apply));
+  PetscCall(ms_tort_shell_smoother(k, A, 1, ssor_sweeps, "tortuosity: symmetric Gauss-Seidel on the active cells"));
   PetscFunctionReturn(0);
 }
