@@ -16,6 +16,7 @@ PetscErrorCode ms_tortuosity_opts_init(ms_tortuosity_opts *opts)
   opts->mismatch_tol = 1e-4;
   opts->max_it       = 10000;
   opts->share_setup  = PETSC_TRUE;
+  opts->compress     = PETSC_TRUE;
   opts->mg_shell_levels = MS_TORTUOSITY_MG_SHELL_LEVELS;
   opts->mg_shell_sweeps = MS_TORTUOSITY_MG_SHELL_SWEEPS;
   opts->n_mg_overcorrect  = 1;
@@ -142,28 +143,27 @@ static PetscErrorCode assemble(ms_tort_slab *s, const char *prefix, Mat *A, Vec 
 }
 
 /* The kept voxels on the two Dirichlet faces and their face conductances 2*sigma. */
-static PetscErrorCode face_lists(const ms_tort_slab *s, ms_tort_currents *c)
+static PetscErrorCode face_lists(const ms_tort_slab *s, const int32_t *vox, const int32_t *coord, PetscInt n_entries, ms_tort_currents *c)
 {
   PetscInt nin = 0, nout = 0;
 
   PetscFunctionBeginUser;
   for (int pass = 0; pass < 2; pass++) {
     nin = nout = 0;
-    for (int64_t k = 0, li = 0; k < s->nz_local; k++)
-      for (int64_t j = 0; j < s->ny; j++)
-        for (int64_t i = 0; i < s->nx; i++, li++) {
-          double sp = ms_tort_sigma(s, li);
-          if (sp <= 0) continue;
-          int64_t cc = s->axis == 0 ? i : s->axis == 1 ? j : s->z_start + k;
-          if (cc == 0) {
-            if (pass) { c->idx_in[nin] = (PetscInt)li; c->g_in[nin] = 2 * sp; }
-            nin++;
-          }
-          if (cc == s->n_axis - 1) {
-            if (pass) { c->idx_out[nout] = (PetscInt)li; c->g_out[nout] = 2 * sp; }
-            nout++;
-          }
-        }
+    for (int64_t e = 0; e < n_entries; e++) {
+      int64_t cc = coord ? coord[e] : ms_tort_axis_coord(s, e);
+      if (cc != 0 && cc != s->n_axis - 1) continue;
+      double sp = ms_tort_sigma(s, vox ? vox[e] : e);
+      if (sp <= 0) continue;
+      if (cc == 0) {
+        if (pass) { c->idx_in[nin] = (PetscInt)e; c->g_in[nin] = 2 * sp; }
+        nin++;
+      }
+      if (cc == s->n_axis - 1) {
+        if (pass) { c->idx_out[nout] = (PetscInt)e; c->g_out[nout] = 2 * sp; }
+        nout++;
+      }
+    }
     if (!pass) PetscCall(PetscMalloc4(nin + 1, &c->idx_in, nin + 1, &c->g_in, nout + 1, &c->idx_out, nout + 1, &c->g_out));
   }
   c->n_in  = nin;
@@ -195,34 +195,54 @@ static double cpu_now(void)
 }
 
 /* Per-axis right-hand side and initial guess, the values of ms_tort_row without its row. */
-static PetscErrorCode axis_vectors(const ms_tort_slab *s, Vec b, Vec x)
+static PetscErrorCode axis_vectors(const ms_tort_slab *s, const int32_t *vox, const int32_t *coord, Vec b, Vec x)
 {
   PetscScalar *ba, *xa;
+  PetscInt     n;
 
   PetscFunctionBeginUser;
+  PetscCall(VecGetLocalSize(b, &n));
   PetscCall(VecGetArray(b, &ba));
   PetscCall(VecGetArray(x, &xa));
-  for (int64_t k = 0, li = 0; k < s->nz_local; k++)
-    for (int64_t j = 0; j < s->ny; j++)
-      for (int64_t i = 0; i < s->nx; i++, li++) {
-        double  sp = ms_tort_sigma(s, li);
-        int64_t c  = s->axis == 0 ? i : s->axis == 1 ? j : s->z_start + k;
-        ba[li]     = sp > 0 && c == 0 ? 2 * sp : 0;
-        xa[li]     = sp > 0 ? 1.0 - ((double)c + 0.5) / (double)s->n_axis : 0;
-      }
+  for (int64_t e = 0; e < n; e++) {
+    int64_t li = vox ? vox[e] : e, c = coord ? coord[e] : ms_tort_axis_coord(s, li);
+    double  sp = ms_tort_sigma(s, li);
+    ba[e]      = sp > 0 && c == 0 ? 2 * sp : 0;
+    xa[e]      = sp > 0 ? 1.0 - ((double)c + 0.5) / (double)s->n_axis : 0;
+  }
   PetscCall(VecRestoreArray(b, &ba));
   PetscCall(VecRestoreArray(x, &xa));
   PetscFunctionReturn(0);
 }
 
+/* Under the pore operator, the axis coordinate of every entry (cur->coord), for the face lists,
+ * the right-hand side and the cross-section sums; NULL for the full grid. */
+static PetscErrorCode axis_coords(const ms_tort_slab *s, Mat A, ms_tort_currents *cur)
+{
+  const int32_t *vox;
+  PetscInt       n;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree(cur->coord));
+  if (!ms_tort_pore_is(A)) PetscFunctionReturn(0);
+  PetscCall(ms_tort_pore_vox(A, &vox, &n));
+  PetscCall(PetscMalloc1(n + 1, &cur->coord));
+  PetscCall(ms_tort_pore_axis_coord(A, s->axis, (PetscInt)s->z_start, cur->coord));
+  PetscFunctionReturn(0);
+}
+
 /* The current-test context for the axis of s (face lists, cross-section array); keeps its
- * work vector across axes. */
+ * work vector across axes. After axis_coords and the right-hand side b. */
 static PetscErrorCode currents_for_axis(const ms_tort_slab *s, Mat A, Vec b, ms_tort_currents *cur)
 {
+  const int32_t *vox = NULL;
+  PetscInt       n   = (PetscInt)s->nloc;
+
   PetscFunctionBeginUser;
+  if (ms_tort_pore_is(A)) PetscCall(ms_tort_pore_vox(A, &vox, &n));
   PetscCall(PetscFree4(cur->idx_in, cur->g_in, cur->idx_out, cur->g_out));
   PetscCall(PetscFree(cur->plane));
-  PetscCall(face_lists(s, cur));
+  PetscCall(face_lists(s, vox, cur->coord, n, cur));
   PetscCall(VecNorm(b, NORM_2, &cur->bnorm));
   cur->A        = A;
   cur->b        = b;
@@ -399,6 +419,7 @@ PetscErrorCode ms_tortuosity_solve_axes(ms_volume v, int naxes, const int axes[]
   s.z_start = v->z_start; s.nz_local = v->nz_local; s.nloc = s.nxy * s.nz_local; s.gofs = s.z_start * s.nxy;
   s.data = v->data;
   PetscCall(sigma_table(v->comm, &opts, s.sigma, &sigma_p));
+  s.compress = opts.compress;
   s.single = (PetscBool)(opts.single_coefficients == 1 ||
                          (opts.single_coefficients == MS_TORTUOSITY_COEFF_AUTO && conductances_are_floats(s.sigma)));
   const double nvox_all = (double)(s.nxy * s.nz);
@@ -475,7 +496,8 @@ PetscErrorCode ms_tortuosity_solve_axes(ms_volume v, int naxes, const int axes[]
       if (!reuse) {
         PetscCall(shared_destroy(&sh));
         PetscCall(exchange_planes(&s));
-        PetscCall(ms_tort_op_create_base(&s, &sh.A));
+        if (s.compress) PetscCall(ms_tort_pore_create(&s, &sh.A));
+        else PetscCall(ms_tort_op_create_base(&s, &sh.A));
         PetscCall(ms_tort_mem_probe(v->comm, opts.memory_log, "finest stencil", nvox_all));
         PetscCall(MatCreateVecs(sh.A, &sh.x, &sh.b));
         PetscCall(PetscNew(&sh.cur));
@@ -485,8 +507,15 @@ PetscErrorCode ms_tortuosity_solve_axes(ms_volume v, int naxes, const int axes[]
       }
       r->setup_shared        = reuse;
       r->single_coefficients = s.single;
+      r->compressed          = s.compress;
       A = sh.A; b = sh.b; x = sh.x; cur = sh.cur;
-      PetscCall(axis_vectors(&s, b, x));
+      PetscCall(axis_coords(&s, A, cur));
+      {
+        const int32_t *vox = NULL;
+        PetscInt       nv;
+        if (ms_tort_pore_is(A)) PetscCall(ms_tort_pore_vox(A, &vox, &nv));
+        PetscCall(axis_vectors(&s, vox, cur->coord, b, x));
+      }
       PetscCall(currents_for_axis(&s, A, b, cur));
       if (!opts.share_setup) {
         /* One axis, one hierarchy: the faces go in before the Galerkin products (the

@@ -66,7 +66,10 @@
  * refactors the coarse LU numerically. After the first axis an axis' set-up costs ~1% of its
  * solve (benchmarks/RESULTS.md "Tortuosity at the floor"). The finest level's smoothing sweeps
  * and residual are fused single passes over the stencil, and its arrays live on transparent
- * huge pages (first-touch page faults were most of the set-up on the benchmark VM).
+ * huge pages (first-touch page faults were most of the set-up on the benchmark VM). By default
+ * (-compress) every level holds only the conducting percolating cells (a third of the voxels at
+ * porosity 0.3) and the coarse levels are smoothed matrix-free (benchmarks/RESULTS.md "Pore-only
+ * multigrid").
  *
  * Profiling: PetscLogEvents "MsTortPercol", "MsTortSetup", "MsTortSolve" (-log_view); the
  * result records wall and CPU seconds of set-up and solve.
@@ -93,6 +96,10 @@ typedef struct {
   PetscInt    max_it;         /* CG iteration limit, default 10000 (-ksp_max_it overrides) */
   const char *prefix;         /* options prefix of the KSP (NULL: -ksp_type, -pc_type, ...) */
   PetscBool   assemble;       /* assemble the finest operator even for -pc_type mg (default: matrix-free) */
+  /* Default multigrid: the finest level (and CG's vectors) on the kept voxels only, PETSC_TRUE
+   * by default; about a third of the bytes per iteration at porosity 0.3, tau within ~1e-8 of
+   * the full grid's (which keeps a decoupled row per insulating voxel; PETSC_FALSE). */
+  PetscBool   compress;
   PetscBool   share_setup;    /* ms_tortuosity_solve_axes: share operator and multigrid set-up across axes
                                * (default); PETSC_FALSE builds one hierarchy per axis with its faces */
   /* Default multigrid with a matrix-free finest level: how many coarse levels below it are
@@ -153,6 +160,7 @@ typedef struct {
   double             setup_cpu_seconds, solve_cpu_seconds;
   PetscBool          setup_shared;           /* reused the operator and hierarchy of the previous axis */
   PetscBool          single_coefficients;    /* the finest stencil held float conductances */
+  PetscBool          compressed;             /* the finest level held the kept voxels only */
   char               ksp_type[32], pc_type[32];
 } ms_tortuosity_result;
 

@@ -16,6 +16,7 @@ typedef struct {
   const uint8_t *data, *keep;
   double        *s_lo, *s_hi; /* conductivities of the planes just below/above the slab (0 outside) */
   PetscBool      single;      /* stencil-shell coefficients in single precision (ms_tortuosity_op.c) */
+  PetscBool      compress;    /* finest level on the kept voxels only (ms_tortuosity_pore.c) */
 } ms_tort_slab;
 
 /* Diagonal of the decoupled rows (insulating and non-percolating voxels, phi = 0). Tiny, so
@@ -23,6 +24,12 @@ typedef struct {
  * these rows: with 1.0 the solid acts like a mass term that grows 8x per level while the
  * conductances grow 2x, and the coarse correction fades (measured: 13 -> 10 iterations). */
 #define MS_TORT_DECOUPLED_DIAG 1e-8
+
+/* Coordinate along `axis` (global) of slab-local voxel li. */
+static inline int64_t ms_tort_axis_coord(const ms_tort_slab *s, int64_t li)
+{
+  return s->axis == 0 ? li % s->nx : s->axis == 1 ? (li / s->nx) % s->ny : s->z_start + li / s->nxy;
+}
 
 static inline double ms_tort_sigma(const ms_tort_slab *s, int64_t li) { return s->keep[li] ? s->sigma[s->data[li]] : 0.0; }
 
@@ -57,6 +64,8 @@ typedef struct {
   Vec        b;                /* not owned */
   Vec        w;                /* work vector, owned (created on first use) */
   PetscInt   nx, ny, z_start, nz_local, axis, n_axis;
+  int32_t   *coord;            /* global coordinate along the axis of each vector entry (pore operator;
+                                * owned), NULL: the entries are the slab's voxels */
   PetscReal *plane;            /* [n_axis] */
 } ms_tort_currents;
 
@@ -96,12 +105,58 @@ PetscErrorCode ms_tort_op_set_faces(Mat A, PetscInt n, const PetscInt idx[], con
 /* Make k (PCMG's finest-level smoother) `sweeps` damped Jacobi sweeps on the stencil shell A,
  * each one fused pass (KSPRICHARDSON + a PCSHELL with PCApplyRichardson). */
 PetscErrorCode ms_tort_op_smoother(KSP k, Mat A, PetscInt sweeps);
+/* `its` smoothing sweeps of shell A on arrays b -> x in place (zero_guess: x starts at 0 and is
+ * not read); made a level smoother (KSPRICHARDSON + PCSHELL with PCApplyRichardson) by
+ * ms_tort_shell_smoother, `sweeps` per smoothing. */
+/* A shell's product y = A x (b NULL) or residual y = b - A x on arrays, and the MatShell
+ * MATOP_MULT / MATOP_RESIDUAL around it (ms_tort_shell_apply, bv NULL for the product). */
+typedef PetscErrorCode (*ms_tort_apply_fn)(Mat A, const PetscScalar *x, const PetscScalar *b, PetscScalar *y);
+PetscErrorCode ms_tort_shell_apply(Mat A, Vec bv, Vec xv, Vec yv, ms_tort_apply_fn fn);
+typedef PetscErrorCode (*ms_tort_sweeps_fn)(Mat A, const PetscScalar *b, PetscScalar *x, PetscInt its, PetscBool zero_guess);
+PetscErrorCode ms_tort_shell_smoother(KSP k, Mat A, PetscInt sweeps, ms_tort_sweeps_fn fn, const char *name);
 /* The Galerkin operator P^T A P of stencil shell A under rank-local 2x2x2 aggregation
  * (piecewise-constant P), as a new stencil shell of cnx x cny x cnz_local cells whose first
  * row is global row cgofs: coefficient sums, no matrix entries formed. */
 PetscErrorCode ms_tort_op_coarsen(Mat A, PetscInt cnx, PetscInt cny, PetscInt cnz_local, PetscInt cgofs, Mat *Ac);
 /* The rows of stencil shell A assembled as a new MPIAIJ matrix (for the coarsest LU). */
 PetscErrorCode ms_tort_op_assemble(Mat A, Mat *B);
+
+/* A zeroed stencil shell (double coefficients) of nx x ny x nz_local cells from global row gofs,
+ * with its arrays for a caller that fills them (the coarsening of the pore operator below). */
+typedef struct {
+  double *d, *gx, *gy, *gz, *gz_lo;
+} ms_tort_stencil;
+PetscErrorCode ms_tort_op_create_empty(MPI_Comm comm, PetscInt nx, PetscInt ny, PetscInt nz_local, PetscInt gofs, Mat *A, ms_tort_stencil *st);
+/* The arrays and slab size (nx, ny, nz_local) of a double-coefficient stencil shell. */
+PetscErrorCode ms_tort_op_stencil_view(Mat A, ms_tort_stencil *st, PetscInt dims[3]);
+
+/* The finest operator on the kept (conducting, percolating) voxels only (ms_tortuosity_pore.c):
+ * the rows of ms_tort_op_create_base without the decoupled ones, so its vectors hold one entry
+ * per kept voxel, in natural order (x fastest). At porosity 0.3 every pass of CG and of the
+ * finest multigrid level moves about a third of the bytes of the full grid. Neighbours in y
+ * and z are found through stored indices, in x through the order itself. Same face-free
+ * "base" contract as ms_tort_op_create_base (ms_tort_op_set_faces-like ms_tort_pore_set_faces).
+ * ms_tort_pore_vox gives the slab-local voxel index of every entry. */
+PetscErrorCode ms_tort_pore_create(const ms_tort_slab *s, Mat *A);
+PetscBool      ms_tort_pore_is(Mat A);
+PetscErrorCode ms_tort_pore_vox(Mat A, const int32_t **vox, PetscInt *n);
+/* coord[p]: the global coordinate along axis (0, 1, 2) of entry p; slab starts at plane z_start. */
+PetscErrorCode ms_tort_pore_axis_coord(Mat A, int axis, PetscInt z_start, int32_t *coord);
+PetscErrorCode ms_tort_pore_set_faces(Mat A, PetscInt n, const PetscInt idx[], const PetscReal add[]);
+PetscErrorCode ms_tort_pore_smoother(KSP k, Mat A, PetscInt sweeps);
+/* A coarse level on the active cells of stencil shell S (cidx[cell] >= 0, n_active of them,
+ * natural order), in the pore form: 60 instead of ~112 bytes per row and sweep against AIJ.
+ * Smoothed (ms_tort_pore_smoother_ssor) by one symmetric Gauss-Seidel sweep per smoothing,
+ * local to each rank with the ghost values fixed: the arithmetic of PETSc's SOR on the
+ * assembled level (SOR_LOCAL_SYMMETRIC_SWEEP, omega 1), summed in another order. */
+PetscErrorCode ms_tort_pore_from_stencil(Mat S, const int32_t *cidx, PetscInt n_active, Mat *A);
+PetscErrorCode ms_tort_pore_smoother_ssor(KSP k, Mat A);
+/* P^T A P onto the full cnx x cny x cnz_local grid of 2x2x2 aggregates (a stencil shell; the
+ * decoupled voxels enter as MS_TORT_DECOUPLED_DIAG each, as in ms_tort_op_coarsen). */
+PetscErrorCode ms_tort_pore_coarsen(Mat Af, PetscInt cnx, PetscInt cny, PetscInt cnz_local, PetscInt cgofs, Mat *Ac);
+/* The active rows of stencil shell A (cidx[li] >= 0, their compressed local index, natural
+ * order) as an MPIAIJ on the compressed numbering (ms_tortuosity_op.c). */
+PetscErrorCode ms_tort_op_assemble_active(Mat A, const int32_t *cidx, PetscInt n_active, Mat *B);
 
 /* The coarse levels of a PCMG built by ms_tort_mg_setup on a base operator: their diagonals
  * saved once (base), then per axis the face terms restricted level by level (add) and

@@ -4,8 +4,10 @@
  * Preconditioner choices (all selectable with -pc_type; measured in benchmarks/tortuosity):
  *   mg     (default) geometric multigrid on the voxel grid: 2x2x2 aggregation, Galerkin
  *          coarse operators, W-cycle, Richardson smoothing (two damped Jacobi sweeps on the
- *          matrix-free finest level, one SSOR sweep pair on assembled levels), LU on the
- *          coarsest grid (ms_tortuosity_mg.c); -pc_mg_levels caps the number of levels
+ *          matrix-free finest level, one symmetric Gauss-Seidel / SSOR sweep pair on the coarse
+ *          levels), LU on the coarsest grid (ms_tortuosity_mg.c); by default every level holds
+ *          only its conducting cells (-compress, ms_tortuosity_pore.c); -pc_mg_levels caps the
+ *          number of levels
  *   gamg   PETSc's smoothed aggregation
  *   hypre  BoomerAMG with the settings measured best here (HMIS coarsening, ext+i
  *          interpolation, strong threshold 0.5, P_max 4, one level of aggressive coarsening)
@@ -44,9 +46,14 @@ PetscErrorCode ms_tort_currents_planes(ms_tort_currents *c, Vec x)
   PetscCall(VecAYPX(c->w, -1.0, c->b)); /* w = b - A x: net inflow of every cell */
   PetscCall(PetscArrayzero(c->plane, c->n_axis));
   PetscCall(VecGetArrayRead(c->w, &r));
-  for (PetscInt k = 0, li = 0; k < c->nz_local; k++)
-    for (PetscInt j = 0; j < c->ny; j++)
-      for (PetscInt i = 0; i < c->nx; i++, li++) c->plane[c->axis == 0 ? i : c->axis == 1 ? j : c->z_start + k] += PetscRealPart(r[li]);
+  if (c->coord) { /* pore operator: entry e lies in cross-section coord[e] */
+    PetscInt n;
+    PetscCall(VecGetLocalSize(c->w, &n));
+    for (PetscInt e = 0; e < n; e++) c->plane[c->coord[e]] += PetscRealPart(r[e]);
+  } else
+    for (PetscInt k = 0, li = 0; k < c->nz_local; k++)
+      for (PetscInt j = 0; j < c->ny; j++)
+        for (PetscInt i = 0; i < c->nx; i++, li++) c->plane[c->axis == 0 ? i : c->axis == 1 ? j : c->z_start + k] += PetscRealPart(r[li]);
   PetscCall(VecRestoreArrayRead(c->w, &r));
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, c->plane, c->n_axis, MPIU_REAL, MPIU_SUM, c->comm));
   PetscReal sum = 0, worst = 0;
@@ -67,6 +74,7 @@ static PetscErrorCode currents_destroy(void *ctx)
   PetscCall(PetscFree4(c->idx_in, c->g_in, c->idx_out, c->g_out));
   PetscCall(VecDestroy(&c->w));
   PetscCall(PetscFree(c->plane));
+  PetscCall(PetscFree(c->coord));
   PetscCall(PetscFree(c));
   PetscFunctionReturn(0);
 }

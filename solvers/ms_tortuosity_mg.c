@@ -117,15 +117,138 @@ static PetscErrorCode P_mult_add(Mat P, Vec x, Vec w, Vec y) { return prolong_ap
 static PetscErrorCode P_mult_t(Mat P, Vec x, Vec y) { return restrict_apply(P, x, NULL, y); }
 static PetscErrorCode P_mult_t_add(Mat P, Vec x, Vec w, Vec y) { return restrict_apply(P, x, w, y); }
 
+static PetscErrorCode P_destroy_ctx(prolong *p)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree(p->c.zs));
+  PetscCall(PetscFree(p->f.zs));
+  PetscCall(PetscFree(p));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode P_destroy(Mat P)
 {
   prolong *p;
 
   PetscFunctionBeginUser;
   PetscCall(MatShellGetContext(P, &p));
-  PetscCall(PetscFree(p->c.zs));
-  PetscCall(PetscFree(p->f.zs));
-  PetscCall(PetscFree(p));
+  PetscCall(P_destroy_ctx(p));
+  PetscFunctionReturn(0);
+}
+
+/* Interpolation between levels held as lists of cells (the pore finest level, compressed
+ * coarse levels): fine entry e lies in coarse entry agg[e]. One index per fine entry, read
+ * once per transfer, instead of the grid arithmetic of prolong. */
+typedef struct {
+  PetscInt  nf;
+  int32_t  *agg;
+  PetscReal alpha;
+} agg_interp;
+
+/* y = alpha P x or y = w + alpha P x; alpha = 1 multiplies by exactly 1.0 (see prolong_apply). */
+static PetscErrorCode agg_prolong(Mat P, Vec xc, Vec w, Vec yf)
+{
+  agg_interp        *q;
+  const PetscScalar *a, *wa = NULL;
+  PetscScalar       *b;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(P, &q));
+  PetscCall(VecGetArrayRead(xc, &a));
+  if (w && w != yf) PetscCall(VecGetArrayRead(w, &wa));
+  PetscCall(VecGetArray(yf, &b));
+  if (!w)
+    for (PetscInt e = 0; e < q->nf; e++) b[e] = q->alpha * a[q->agg[e]];
+  else if (wa)
+    for (PetscInt e = 0; e < q->nf; e++) b[e] = wa[e] + q->alpha * a[q->agg[e]];
+  else
+    for (PetscInt e = 0; e < q->nf; e++) b[e] += q->alpha * a[q->agg[e]];
+  PetscCall(VecRestoreArray(yf, &b));
+  if (wa) PetscCall(VecRestoreArrayRead(w, &wa));
+  PetscCall(VecRestoreArrayRead(xc, &a));
+  PetscFunctionReturn(0);
+}
+
+/* y = P^T x or y = w + P^T x (sum over each aggregate). */
+static PetscErrorCode agg_restrict(Mat P, Vec xf, Vec w, Vec yc)
+{
+  agg_interp        *q;
+  const PetscScalar *a;
+  PetscScalar       *b;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(P, &q));
+  if (w && w != yc) PetscCall(VecCopy(w, yc));
+  else if (!w) PetscCall(VecZeroEntries(yc));
+  PetscCall(VecGetArrayRead(xf, &a));
+  PetscCall(VecGetArray(yc, &b));
+  for (PetscInt e = 0; e < q->nf; e++) b[q->agg[e]] += a[e];
+  PetscCall(VecRestoreArray(yc, &b));
+  PetscCall(VecRestoreArrayRead(xf, &a));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode A_mult(Mat P, Vec x, Vec y) { return agg_prolong(P, x, NULL, y); }
+static PetscErrorCode A_mult_add(Mat P, Vec x, Vec w, Vec y) { return agg_prolong(P, x, w, y); }
+static PetscErrorCode A_mult_t(Mat P, Vec x, Vec y) { return agg_restrict(P, x, NULL, y); }
+static PetscErrorCode A_mult_t_add(Mat P, Vec x, Vec w, Vec y) { return agg_restrict(P, x, w, y); }
+
+static PetscErrorCode A_destroy(Mat P)
+{
+  agg_interp *q;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(P, &q));
+  PetscCall(PetscFree(q->agg));
+  PetscCall(PetscFree(q));
+  PetscFunctionReturn(0);
+}
+
+/* Shell for agg (taken over) from nf fine to nc coarse local entries. */
+static PetscErrorCode agg_interp_create(MPI_Comm comm, PetscInt nf, PetscInt nc, int32_t *agg, PetscReal alpha, Mat *P)
+{
+  agg_interp *q;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscNew(&q));
+  q->nf    = nf;
+  q->agg   = agg;
+  q->alpha = alpha;
+  PetscCall(MatCreateShell(comm, nf, nc, PETSC_DETERMINE, PETSC_DETERMINE, q, P));
+  PetscCall(MatShellSetOperation(*P, MATOP_MULT, (void (*)(void))A_mult));
+  PetscCall(MatShellSetOperation(*P, MATOP_MULT_ADD, (void (*)(void))A_mult_add));
+  PetscCall(MatShellSetOperation(*P, MATOP_MULT_TRANSPOSE, (void (*)(void))A_mult_t));
+  PetscCall(MatShellSetOperation(*P, MATOP_MULT_TRANSPOSE_ADD, (void (*)(void))A_mult_t_add));
+  PetscCall(MatShellSetOperation(*P, MATOP_DESTROY, (void (*)(void))A_destroy));
+  PetscFunctionReturn(0);
+}
+
+/* The aggregates of the nf fine entries vox_f (slab-local cells of grid f) on grid c: agg[e].
+ * compress: only aggregates holding an entry are coarse entries, numbered in natural order
+ * (cidx[cell] = entry or -1, vox_c[entry] = cell, *nc of them); otherwise every cell is one. */
+static PetscErrorCode aggregate(const grid *f, const grid *c, const int32_t *vox_f, PetscInt nf, PetscBool compress, int32_t **agg,
+                                int32_t **cidx, int32_t **vox_c, PetscInt *nc)
+{
+  const int64_t fxy = (int64_t)f->nx * f->ny, ncl = (int64_t)c->nx * c->ny * c->nz_local;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(nf + 1, agg));
+  PetscCall(PetscMalloc1(ncl + 1, cidx));
+  for (int64_t P = 0; P < ncl; P++) (*cidx)[P] = compress ? -1 : (int32_t)P;
+  for (PetscInt e = 0; e < nf; e++) {
+    const int64_t li = vox_f[e], k = li / fxy, j = (li / f->nx) % f->ny, i = li % f->nx;
+    (*agg)[e] = (int32_t)(((k / 2) * c->ny + j / 2) * c->nx + i / 2);
+    if (compress) (*cidx)[(*agg)[e]] = 0;
+  }
+  *nc = compress ? 0 : (PetscInt)ncl;
+  if (compress)
+    for (int64_t P = 0; P < ncl; P++)
+      if (!(*cidx)[P]) (*cidx)[P] = (int32_t)(*nc)++;
+  PetscCall(PetscMalloc1(*nc + 1, vox_c));
+  for (int64_t P = 0; P < ncl; P++)
+    if ((*cidx)[P] >= 0) (*vox_c)[(*cidx)[P]] = (int32_t)P;
+  if (compress)
+    for (PetscInt e = 0; e < nf; e++) (*agg)[e] = (*cidx)[(*agg)[e]];
   PetscFunctionReturn(0);
 }
 
@@ -221,8 +344,18 @@ PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscIn
   PetscBool shell;
   PetscCall(PetscObjectTypeCompare((PetscObject)A, MATSHELL, &shell));
   is_shell[0] = shell;
+  /* A finest level on the kept voxels (ms_tortuosity_pore.c) and assembled coarse levels: the
+   * coarse levels keep only the aggregates that hold kept voxels (38% of the 64^3 level and 50%
+   * of the 32^3 one on the 128^3 membrane), coarsened through their full-grid stencils S. */
+  PetscBool      pore0 = ms_tort_pore_is(A), cmp = (PetscBool)(pore0 && shell_levels == 0);
+  Mat            S     = NULL;
+  const int32_t *vox_f = NULL;
+  int32_t       *vox_own = NULL;
+  PetscInt       nf      = 0;
+  if (pore0) PetscCall(ms_tort_pore_vox(A, &vox_f, &nf));
   while (coarsen_more(&g, L - 1, max_levels, coarse_size, shell, size)) {
-    prolong *p;
+    prolong  *p;
+    PetscBool pore = (PetscBool)(L == 1 && pore0); /* the finest level on the kept voxels */
     PetscCall(PetscNew(&p));
     p->f     = g;
     p->alpha = n_overcorrect > 0 ? overcorrect[PetscMin(L - 1, n_overcorrect - 1)] : 1.0;
@@ -233,6 +366,42 @@ PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscIn
      * matrix-free for shell_levels levels below the finest, assembled from it for the
      * coarsest (LU) and any level past those; below an AIJ level, summed row by row. */
     is_shell[L] = PETSC_FALSE;
+    if (pore || cmp) {
+      Mat      Ac;
+      int32_t *agg, *cidx, *vox_c;
+      PetscInt nc = 0;
+      if (pore) PetscCall(ms_tort_pore_coarsen(ops[0], p->c.nx, p->c.ny, p->c.nz_local, p->c.z_start * p->c.nx * p->c.ny, &Ac));
+      else PetscCall(ms_tort_op_coarsen(S, p->c.nx, p->c.ny, p->c.nz_local, p->c.z_start * p->c.nx * p->c.ny, &Ac));
+      PetscCall(aggregate(&p->f, &p->c, vox_f, nf, cmp, &agg, &cidx, &vox_c, &nc));
+      if (cmp) {
+        /* Smoothed levels in the pore form; the coarsest (LU) assembled. */
+        if (coarsen_more(&p->c, L, max_levels, coarse_size, shell, size)) {
+          PetscCall(ms_tort_pore_from_stencil(Ac, cidx, nc, &ops[L]));
+          is_shell[L] = PETSC_TRUE;
+        } else PetscCall(ms_tort_op_assemble_active(Ac, cidx, nc, &ops[L]));
+        PetscCall(MatDestroy(&S));
+        S = Ac;
+      } else if (L <= shell_levels && coarsen_more(&p->c, L, max_levels, coarse_size, shell, size)) {
+        ops[L]      = Ac;
+        is_shell[L] = PETSC_TRUE;
+      } else {
+        PetscCall(ms_tort_op_assemble(Ac, &ops[L]));
+        PetscCall(MatDestroy(&Ac));
+      }
+      PetscCall(PetscFree(cidx));
+      PetscCall(agg_interp_create(comm, nf, nc, agg, p->alpha, &interp[L]));
+      PetscCall(PetscFree(vox_own));
+      vox_own = vox_c;
+      vox_f   = vox_c;
+      nf      = nc;
+      PetscCall(PetscFree(g.zs));
+      g = p->c;
+      PetscCall(PetscMalloc1(size + 1, &g.zs));
+      PetscCall(PetscArraycpy(g.zs, p->c.zs, size + 1));
+      PetscCall(P_destroy_ctx(p));
+      L++;
+      continue;
+    }
     if (is_shell[L - 1]) {
       Mat Ac;
       PetscCall(ms_tort_op_coarsen(ops[L - 1], p->c.nx, p->c.ny, p->c.nz_local, p->c.z_start * p->c.nx * p->c.ny, &Ac));
@@ -244,20 +413,22 @@ PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscIn
         PetscCall(MatDestroy(&Ac));
       }
     } else PetscCall(galerkin(comm, ops[L - 1], &p->f, &p->c, &ops[L]));
-    PetscInt nf = p->f.nx * p->f.ny * p->f.nz_local, nc = p->c.nx * p->c.ny * p->c.nz_local;
-    PetscCall(MatCreateShell(comm, nf, nc, PETSC_DETERMINE, PETSC_DETERMINE, p, &interp[L]));
+    PetscInt nfl = p->f.nx * p->f.ny * p->f.nz_local, ncl = p->c.nx * p->c.ny * p->c.nz_local;
+    PetscCall(PetscFree(g.zs));
+    g = p->c;
+    PetscCall(PetscMalloc1(size + 1, &g.zs));
+    PetscCall(PetscArraycpy(g.zs, p->c.zs, size + 1));
+    PetscCall(MatCreateShell(comm, nfl, ncl, PETSC_DETERMINE, PETSC_DETERMINE, p, &interp[L]));
     PetscCall(MatShellSetOperation(interp[L], MATOP_MULT, (void (*)(void))P_mult));
     PetscCall(MatShellSetOperation(interp[L], MATOP_MULT_ADD, (void (*)(void))P_mult_add));
     PetscCall(MatShellSetOperation(interp[L], MATOP_MULT_TRANSPOSE, (void (*)(void))P_mult_t));
     PetscCall(MatShellSetOperation(interp[L], MATOP_MULT_TRANSPOSE_ADD, (void (*)(void))P_mult_t_add));
     PetscCall(MatShellSetOperation(interp[L], MATOP_DESTROY, (void (*)(void))P_destroy));
-    PetscCall(PetscFree(g.zs));
-    g = p->c;
-    PetscCall(PetscMalloc1(size + 1, &g.zs));
-    PetscCall(PetscArraycpy(g.zs, p->c.zs, size + 1));
     L++;
   }
   PetscCall(PetscFree(g.zs));
+  PetscCall(MatDestroy(&S));
+  PetscCall(PetscFree(vox_own));
 
   /* PCMG numbers levels from the coarsest (0) to the finest (L-1). */
   PetscCall(PCSetType(pc, PCMG));
@@ -279,7 +450,9 @@ PetscErrorCode ms_tort_mg_setup(PC pc, Mat A, const ms_tort_layout *lay, PetscIn
          * fused into one pass over the stencil (ms_tortuosity_op.c); two on the finest, `sweeps`
          * on coarser ones (3 by default: with 2 the 128^3 benchmark takes one more iteration on
          * two of its three axes; with 3 it keeps SSOR's count at about half SSOR's bytes). */
-        PetscCall(ms_tort_op_smoother(k, ops[l], l == 0 ? 2 : sweeps));
+        if (l == 0 && ms_tort_pore_is(ops[0])) PetscCall(ms_tort_pore_smoother(k, ops[0], 2));
+        else if (ms_tort_pore_is(ops[l])) PetscCall(ms_tort_pore_smoother_ssor(k, ops[l]));
+        else PetscCall(ms_tort_op_smoother(k, ops[l], l == 0 ? 2 : sweeps));
       } else {
         PetscCall(PCSetType(kpc, PCSOR));
         PetscCall(KSPSetTolerances(k, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, 1));

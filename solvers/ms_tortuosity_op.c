@@ -195,63 +195,56 @@ static PetscErrorCode op_jacobi_inplace(op_ctx *c, PetscScalar *x, const PetscSc
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode op_mult(Mat A, Vec xv, Vec yv)
+PetscErrorCode ms_tort_shell_apply(Mat A, Vec bv, Vec xv, Vec yv, ms_tort_apply_fn fn)
 {
-  op_ctx            *c;
-  const PetscScalar *x;
+  const PetscScalar *x, *b = NULL;
   PetscScalar       *y;
 
   PetscFunctionBeginUser;
-  PetscCall(MatShellGetContext(A, &c));
   PetscCall(VecGetArrayRead(xv, &x));
+  if (bv) PetscCall(VecGetArrayRead(bv, &b));
   PetscCall(VecGetArray(yv, &y));
-  PetscCall(op_kernel(c, K_MULT, x, NULL, y));
+  PetscCall(fn(A, x, b, y));
   PetscCall(VecRestoreArray(yv, &y));
+  if (bv) PetscCall(VecRestoreArrayRead(bv, &b));
   PetscCall(VecRestoreArrayRead(xv, &x));
   PetscFunctionReturn(0);
 }
 
-/* r = b - A x in one pass (PCMG's MatResidual). */
-static PetscErrorCode op_residual(Mat A, Vec bv, Vec xv, Vec rv)
+/* y = A x (b NULL) or y = b - A x in one pass (PCMG's MatResidual). */
+static PetscErrorCode op_apply(Mat A, const PetscScalar *x, const PetscScalar *b, PetscScalar *y)
 {
-  op_ctx            *c;
-  const PetscScalar *x, *b;
-  PetscScalar       *r;
+  op_ctx *c;
 
   PetscFunctionBeginUser;
   PetscCall(MatShellGetContext(A, &c));
-  PetscCall(VecGetArrayRead(xv, &x));
-  PetscCall(VecGetArrayRead(bv, &b));
-  PetscCall(VecGetArray(rv, &r));
-  PetscCall(op_kernel(c, K_RESIDUAL, x, b, r));
-  PetscCall(VecRestoreArray(rv, &r));
-  PetscCall(VecRestoreArrayRead(bv, &b));
-  PetscCall(VecRestoreArrayRead(xv, &x));
+  PetscCall(op_kernel(c, b ? K_RESIDUAL : K_MULT, x, b, y));
   PetscFunctionReturn(0);
 }
+static PetscErrorCode op_mult(Mat A, Vec x, Vec y) { return ms_tort_shell_apply(A, NULL, x, y, op_apply); }
+static PetscErrorCode op_residual(Mat A, Vec b, Vec x, Vec r) { return ms_tort_shell_apply(A, b, x, r, op_apply); }
 
-/* its damped Jacobi sweeps x <- x + w D^-1 (b - A x) as PCApplyRichardson, the fast path that
- * KSPRICHARDSON takes for a PC that has one (PCMG's finest-level smoother). Each sweep works
- * in place (op_jacobi_inplace); the work vector wv is not touched. */
+/* A smoother of a shell level as a PCSHELL with PCApplyRichardson, the fast path KSPRICHARDSON
+ * takes for a PC that has one (PCMG's level smoothers): `fn` does the sweeps on the arrays, in
+ * place; the work vector is not touched. Shared by the stencil (below) and the pore levels. */
+typedef struct {
+  Mat               A;
+  ms_tort_sweeps_fn fn;
+} shell_smoother;
+
 static PetscErrorCode smoother_richardson(PC pc, Vec bv, Vec xv, Vec wv, PetscReal rtol, PetscReal abstol, PetscReal dtol, PetscInt its,
                                           PetscBool guess_zero, PetscInt *outits, PCRichardsonConvergedReason *reason)
 {
-  Mat                A;
-  op_ctx            *c;
+  shell_smoother    *sm;
   const PetscScalar *b;
   PetscScalar       *x;
 
   PetscFunctionBeginUser;
-  (void)rtol; (void)abstol; (void)dtol;
-  PetscCall(PCShellGetContext(pc, &A));
-  PetscCall(MatShellGetContext(A, &c));
+  (void)rtol; (void)abstol; (void)dtol; (void)wv;
+  PetscCall(PCShellGetContext(pc, &sm));
   PetscCall(VecGetArrayRead(bv, &b));
   PetscCall(VecGetArray(xv, &x));
-  (void)wv;
-  for (PetscInt it = 0; it < its; it++) {
-    if (it == 0 && guess_zero) PetscCall(op_kernel(c, K_JACOBI_ZERO, NULL, b, x)); /* pointwise: in place as it is */
-    else PetscCall(op_jacobi_inplace(c, x, b));
-  }
+  PetscCall(sm->fn(sm->A, b, x, its, guess_zero));
   PetscCall(VecRestoreArray(xv, &x));
   PetscCall(VecRestoreArrayRead(bv, &b));
   *outits = its;
@@ -259,39 +252,74 @@ static PetscErrorCode smoother_richardson(PC pc, Vec bv, Vec xv, Vec wv, PetscRe
   PetscFunctionReturn(0);
 }
 
-/* Plain application (for a KSP other than Richardson around it): y = w D^-1 x. */
+/* Plain application (a KSP other than Richardson around it): one sweep from zero. */
 static PetscErrorCode smoother_apply(PC pc, Vec xv, Vec yv)
 {
-  Mat                A;
-  op_ctx            *c;
+  shell_smoother    *sm;
   const PetscScalar *x;
   PetscScalar       *y;
 
   PetscFunctionBeginUser;
-  PetscCall(PCShellGetContext(pc, &A));
-  PetscCall(MatShellGetContext(A, &c));
+  PetscCall(PCShellGetContext(pc, &sm));
   PetscCall(VecGetArrayRead(xv, &x));
   PetscCall(VecGetArray(yv, &y));
-  PetscCall(op_kernel(c, K_JACOBI_ZERO, NULL, x, y));
+  PetscCall(sm->fn(sm->A, x, y, 1, PETSC_TRUE));
   PetscCall(VecRestoreArray(yv, &y));
   PetscCall(VecRestoreArrayRead(xv, &x));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ms_tort_op_smoother(KSP k, Mat A, PetscInt sweeps)
+static PetscErrorCode smoother_destroy(PC pc)
 {
-  PC pc;
+  shell_smoother *sm;
 
   PetscFunctionBeginUser;
+  PetscCall(PCShellGetContext(pc, &sm));
+  PetscCall(PetscFree(sm));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_tort_shell_smoother(KSP k, Mat A, PetscInt sweeps, ms_tort_sweeps_fn fn, const char *name)
+{
+  PC              pc;
+  shell_smoother *sm;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscNew(&sm));
+  sm->A  = A;
+  sm->fn = fn;
   PetscCall(KSPSetType(k, KSPRICHARDSON));
-  PetscCall(KSPRichardsonSetScale(k, 1.0)); /* the damping is inside the sweep; 1.0 keeps the fast path */
+  PetscCall(KSPRichardsonSetScale(k, 1.0)); /* any damping is inside the sweep; 1.0 keeps the fast path */
   PetscCall(KSPSetTolerances(k, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, sweeps));
   PetscCall(KSPGetPC(k, &pc));
   PetscCall(PCSetType(pc, PCSHELL));
-  PetscCall(PCShellSetContext(pc, A));
-  PetscCall(PCShellSetName(pc, "tortuosity: fused damped Jacobi (0.7)"));
+  PetscCall(PCShellSetContext(pc, sm));
+  PetscCall(PCShellSetDestroy(pc, smoother_destroy));
+  PetscCall(PCShellSetName(pc, name));
   PetscCall(PCShellSetApplyRichardson(pc, smoother_richardson));
   PetscCall(PCShellSetApply(pc, smoother_apply));
+  PetscFunctionReturn(0);
+}
+
+/* The stencil's damped Jacobi sweeps x <- x + w D^-1 (b - A x), each in place
+ * (op_jacobi_inplace); the first from a zero guess is pointwise. */
+static PetscErrorCode op_sweeps(Mat A, const PetscScalar *b, PetscScalar *x, PetscInt its, PetscBool zero_guess)
+{
+  op_ctx *c;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(A, &c));
+  for (PetscInt it = 0; it < its; it++) {
+    if (it == 0 && zero_guess) PetscCall(op_kernel(c, K_JACOBI_ZERO, NULL, b, x));
+    else PetscCall(op_jacobi_inplace(c, x, b));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_tort_op_smoother(KSP k, Mat A, PetscInt sweeps)
+{
+  PetscFunctionBeginUser;
+  PetscCall(ms_tort_shell_smoother(k, A, sweeps, op_sweeps, "tortuosity: fused damped Jacobi (0.7)"));
   PetscFunctionReturn(0);
 }
 
@@ -438,6 +466,39 @@ static PetscErrorCode op_ctx_alloc(MPI_Comm comm, int64_t nx, int64_t ny, int64_
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode ms_tort_op_create_empty(MPI_Comm comm, PetscInt nx, PetscInt ny, PetscInt nz_local, PetscInt gofs, Mat *A, ms_tort_stencil *st)
+{
+  op_ctx *c;
+
+  PetscFunctionBeginUser;
+  PetscCall(op_ctx_alloc(comm, nx, ny, nz_local, gofs, PETSC_FALSE, &c));
+  st->d     = c->d;
+  st->gx    = (double *)c->gx;
+  st->gy    = (double *)c->gy;
+  st->gz    = (double *)c->gz;
+  st->gz_lo = (double *)c->gz_lo;
+  PetscCall(op_shell(c, A));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ms_tort_op_stencil_view(Mat A, ms_tort_stencil *st, PetscInt dims[3])
+{
+  op_ctx *c;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(A, &c));
+  PetscCheck(!c->single, c->comm, PETSC_ERR_PLIB, "tortuosity: a coarse stencil holds double conductances");
+  st->d     = c->d;
+  st->gx    = (double *)c->gx;
+  st->gy    = (double *)c->gy;
+  st->gz    = (double *)c->gz;
+  st->gz_lo = (double *)c->gz_lo;
+  dims[0]   = (PetscInt)c->nx;
+  dims[1]   = (PetscInt)c->ny;
+  dims[2]   = (PetscInt)c->nz_local;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode ms_tort_op_create_base(const ms_tort_slab *s, Mat *A)
 {
   op_ctx *c;
@@ -486,6 +547,10 @@ PetscErrorCode ms_tort_op_set_faces(Mat A, PetscInt n, const PetscInt idx[], con
   op_ctx *c;
 
   PetscFunctionBeginUser;
+  if (ms_tort_pore_is(A)) {
+    PetscCall(ms_tort_pore_set_faces(A, n, idx, add));
+    PetscFunctionReturn(0);
+  }
   PetscCall(MatShellGetContext(A, &c));
   for (PetscInt f = c->n_face - 1; f >= 0; f--) c->d[c->face_idx[f]] = c->face_saved[f];
   PetscCall(PetscFree2(c->face_idx, c->face_saved));
@@ -576,5 +641,65 @@ PetscErrorCode ms_tort_op_assemble(Mat A, Mat *B)
   PetscCall(MatAssemblyEnd(*B, MAT_FINAL_ASSEMBLY));
   PetscCall(MatSetOption(*B, MAT_SPD, PETSC_TRUE));
   PetscCall(PetscFree2(dnnz, onnz));
+  PetscFunctionReturn(0);
+}
+
+/* The active rows of stencil shell A (cidx[li] >= 0: the row's local index in the compressed
+ * numbering, n_active of them, natural order) as an MPIAIJ over that numbering: the coarse
+ * levels of the pore hierarchy without the aggregates that hold no kept voxel (those rows had
+ * only MS_TORT_DECOUPLED_DIAG and no couplings, and their right-hand side is always 0). A
+ * coupling always joins two active cells, so every column is active; the z-neighbour ranks'
+ * numbering of their boundary planes comes in one plane exchange each way. */
+PetscErrorCode ms_tort_op_assemble_active(Mat A, const int32_t *cidx, PetscInt n_active, Mat *B)
+{
+  op_ctx      *c;
+  PetscInt    n, *cols, cstart = 0, *pl_lo, *pl_hi, *snd_lo, *snd_hi;
+  PetscScalar *vals;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(A, &c));
+  PetscCallMPI(MPI_Exscan(&n_active, &cstart, 1, MPIU_INT, MPI_SUM, c->comm));
+  PetscMPIInt rank;
+  PetscCallMPI(MPI_Comm_rank(c->comm, &rank));
+  if (!rank) cstart = 0;
+  const int64_t nxy = c->nxy, top = (c->nz_local - 1) * nxy;
+  PetscCall(PetscMalloc4(nxy, &pl_lo, nxy, &pl_hi, nxy, &snd_lo, nxy, &snd_hi));
+  for (int64_t ij = 0; ij < nxy; ij++) {
+    snd_lo[ij] = cidx[ij] >= 0 ? cstart + cidx[ij] : -1;
+    snd_hi[ij] = cidx[top + ij] >= 0 ? cstart + cidx[top + ij] : -1;
+    pl_lo[ij] = pl_hi[ij] = -1;
+  }
+  PetscCallMPI(MPI_Sendrecv(snd_hi, (PetscMPIInt)nxy, MPIU_INT, c->hi, 95, pl_lo, (PetscMPIInt)nxy, MPIU_INT, c->lo, 95, c->comm, MPI_STATUS_IGNORE));
+  PetscCallMPI(MPI_Sendrecv(snd_lo, (PetscMPIInt)nxy, MPIU_INT, c->lo, 96, pl_hi, (PetscMPIInt)nxy, MPIU_INT, c->hi, 96, c->comm, MPI_STATUS_IGNORE));
+  /* Local CSR in one pass (sorted columns), handed to PETSc whole: MatSetValues row by row
+   * took seconds at 500^3. */
+  PetscInt    *ia, *ja;
+  PetscScalar *va;
+  PetscCall(PetscMalloc3(n_active + 1, &ia, 7 * (size_t)n_active + 1, &ja, 7 * (size_t)n_active + 1, &va));
+  ia[0] = 0;
+  for (int64_t li = 0; li < c->nloc; li++) {
+    if (cidx[li] < 0) continue;
+    PetscCall(op_get_row(A, (PetscInt)(c->gofs + li), &n, &cols, &vals));
+    PetscInt *jr = ja + ia[cidx[li]];
+    PetscScalar *vr = va + ia[cidx[li]];
+    for (PetscInt e = 0; e < n; e++) {
+      int64_t  lc = cols[e] - c->gofs;
+      PetscInt gc = lc < 0 ? pl_lo[lc + nxy] : lc >= c->nloc ? pl_hi[lc - c->nloc] : (cidx[lc] >= 0 ? cstart + cidx[lc] : -1);
+      PetscCheck(gc >= 0, c->comm, PETSC_ERR_PLIB, "tortuosity multigrid: a coupling leaves the active cells at row %lld", (long long)(c->gofs + li));
+      PetscInt q = e; /* insertion: at most 7 entries */
+      while (q > 0 && jr[q - 1] > gc) {
+        jr[q] = jr[q - 1];
+        vr[q] = vr[q - 1];
+        q--;
+      }
+      jr[q] = gc;
+      vr[q] = vals[e];
+    }
+    ia[cidx[li] + 1] = ia[cidx[li]] + n;
+  }
+  PetscCall(MatCreateMPIAIJWithArrays(c->comm, n_active, n_active, PETSC_DETERMINE, PETSC_DETERMINE, ia, ja, va, B)); /* assembled */
+  PetscCall(PetscFree3(ia, ja, va));
+  PetscCall(MatSetOption(*B, MAT_SPD, PETSC_TRUE));
+  PetscCall(PetscFree4(pl_lo, pl_hi, snd_lo, snd_hi));
   PetscFunctionReturn(0);
 }

@@ -9,7 +9,11 @@
  * with float conductances agrees to 1e-6 (two conductivities, so the rounding is not exact;
  * a float diagonal, which breaks the row sums, moved tau by 1.6e-6 here). The in-place
  * finest-level Jacobi sweeps give the bits of separate-product sweeps, and the default picks
- * float conductances only where that changes no bit (issue 14 item 2). Runs on 1 and 2 ranks. */
+ * float conductances only where that changes no bit (issue 14 item 2). The pore hierarchy of
+ * -compress (finest level on the kept voxels, coarse levels on the aggregates holding them) is
+ * the full-grid hierarchy restricted to those cells, operator by operator and interpolation by
+ * interpolation, its in-place sweeps are the textbook sweeps to rounding, and its tau is the full
+ * grid's to 1e-8 with the same iterations. Runs on 1 and 2 ranks. */
 #include "ms_test.h"
 #include "ms_rng.h"
 #include "ms_percolation.h"
@@ -29,6 +33,8 @@ typedef struct {
   ms_tort_slab s;
   uint8_t     *data, *keep;
 } slab_case;
+
+static PetscErrorCode slab_exchange(ms_tort_slab *s);
 
 static PetscErrorCode slab_make(MPI_Comm comm, int64_t nx, int64_t ny, int64_t nz, uint64_t seed, int axis, PetscBool single, slab_case *t)
 {
@@ -62,9 +68,23 @@ static PetscErrorCode slab_make(MPI_Comm comm, int64_t nx, int64_t ny, int64_t n
   PetscCall(ms_percolation_keep_axes(comm, nx, ny, nz, s->z_start, s->nz_local, 1, &axis, cond, &t->keep, NULL, NULL));
   s->data = t->data;
   s->keep = t->keep;
-  /* The conductivities of the planes next to the slab, as ms_tortuosity.c's exchange. */
-  double *snd_lo, *snd_hi;
   PetscCall(PetscMalloc2(s->nxy, &s->s_lo, s->nxy, &s->s_hi));
+  PetscCall(slab_exchange(s));
+  PetscCall(PetscFree(cond));
+  PetscFunctionReturn(0);
+}
+
+/* The conductivities of the planes next to the slab, as ms_tortuosity.c's exchange (again
+ * after a change of s->sigma). */
+static PetscErrorCode slab_exchange(ms_tort_slab *s)
+{
+  PetscMPIInt rank, size;
+  MPI_Comm    comm = s->comm;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  double *snd_lo, *snd_hi;
   PetscCall(PetscMalloc2(s->nxy, &snd_lo, s->nxy, &snd_hi));
   for (int64_t j = 0; j < s->nxy; j++) {
     snd_lo[j] = ms_tort_sigma(s, j);
@@ -75,7 +95,6 @@ static PetscErrorCode slab_make(MPI_Comm comm, int64_t nx, int64_t ny, int64_t n
   PetscCallMPI(MPI_Sendrecv(snd_hi, m, MPI_DOUBLE, hi, 1, s->s_lo, m, MPI_DOUBLE, lo, 1, comm, MPI_STATUS_IGNORE));
   PetscCallMPI(MPI_Sendrecv(snd_lo, m, MPI_DOUBLE, lo, 2, s->s_hi, m, MPI_DOUBLE, hi, 2, comm, MPI_STATUS_IGNORE));
   PetscCall(PetscFree2(snd_lo, snd_hi));
-  PetscCall(PetscFree(cond));
   PetscFunctionReturn(0);
 }
 
@@ -226,11 +245,243 @@ static PetscErrorCode check_hierarchy(MPI_Comm comm, int64_t nx, int64_t ny, int
   PetscFunctionReturn(0);
 }
 
+/* The active cells of every level of the pore hierarchy, as global indices of the full grid of
+ * that level (natural order): level 0 the kept voxels, level l + 1 the aggregates (2x2x2 inside
+ * each rank's slab) holding an active cell of level l. The test's own count, not the solver's. */
+typedef struct {
+  PetscInt nx, ny, nzl, gofs; /* this rank's slab of the level */
+  IS       is;
+} level_cells;
+
+static PetscErrorCode active_levels(const ms_tort_slab *s, PetscInt L, level_cells lc[])
+{
+  MPI_Comm  comm = s->comm;
+  uint8_t  *act, *cact;
+  PetscInt  nx = (PetscInt)s->nx, ny = (PetscInt)s->ny, nzl = (PetscInt)s->nz_local;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(s->nloc, &act));
+  for (int64_t li = 0; li < s->nloc; li++) act[li] = ms_tort_sigma(s, li) > 0;
+  for (PetscInt l = 0; l < L; l++) {
+    PetscInt n = nx * ny * nzl, m = 0, gofs = 0, *idx;
+    PetscCallMPI(MPI_Exscan(&n, &gofs, 1, MPIU_INT, MPI_SUM, comm));
+    PetscMPIInt rank;
+    PetscCallMPI(MPI_Comm_rank(comm, &rank));
+    if (!rank) gofs = 0;
+    PetscCall(PetscMalloc1(n + 1, &idx));
+    for (PetscInt li = 0; li < n; li++)
+      if (act[li]) idx[m++] = gofs + li;
+    lc[l].nx = nx; lc[l].ny = ny; lc[l].nzl = nzl; lc[l].gofs = gofs;
+    PetscCall(ISCreateGeneral(comm, m, idx, PETSC_OWN_POINTER, &lc[l].is));
+    PetscInt cnx = (nx + 1) / 2, cny = (ny + 1) / 2, cnzl = (nzl + 1) / 2;
+    PetscCall(PetscCalloc1(cnx * cny * cnzl + 1, &cact));
+    for (PetscInt k = 0; k < nzl; k++)
+      for (PetscInt j = 0; j < ny; j++)
+        for (PetscInt i = 0; i < nx; i++)
+          if (act[(k * ny + j) * nx + i]) cact[((k / 2) * cny + j / 2) * cnx + i / 2] = 1;
+    PetscCall(PetscFree(act));
+    act = cact;
+    nx = cnx; ny = cny; nzl = cnzl;
+  }
+  PetscCall(PetscFree(act));
+  PetscFunctionReturn(0);
+}
+
+/* max |A - B| / max |B| of two assembled matrices of the same layout. */
+static PetscErrorCode rel_diff(Mat A, Mat B, PetscReal *r)
+{
+  Mat       D;
+  PetscReal dn, bn;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatDuplicate(A, MAT_COPY_VALUES, &D));
+  PetscCall(MatAXPY(D, -1.0, B, DIFFERENT_NONZERO_PATTERN));
+  PetscCall(MatNorm(D, NORM_MAX, &dn));
+  PetscCall(MatNorm(B, NORM_MAX, &bn));
+  *r = dn / (bn > 0 ? bn : 1);
+  PetscCall(MatDestroy(&D));
+  PetscFunctionReturn(0);
+}
+
+/* The smoother of a pore-form coarse level (its KSP kp) against PETSc's SOR (omega 1, local
+ * symmetric sweep, the AIJ levels' smoother) on the assembled operator B of the same rows:
+ * zero and nonzero initial guess, relative difference into *worst. */
+static PetscErrorCode check_ssor(MPI_Comm comm, Mat B, Mat Bm, KSP kp, PetscReal *worst)
+{
+  KSP       ks;
+  PC        pc;
+  Vec       b, x0, xs, xp;
+  PetscReal dn, sn;
+
+  PetscFunctionBeginUser;
+  (void)Bm;
+  PetscCall(KSPCreate(comm, &ks));
+  PetscCall(KSPSetOperators(ks, B, B));
+  PetscCall(KSPSetType(ks, KSPRICHARDSON));
+  PetscCall(KSPSetTolerances(ks, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, 1));
+  PetscCall(KSPSetNormType(ks, KSP_NORM_NONE));
+  PetscCall(KSPGetPC(ks, &pc));
+  PetscCall(PCSetType(pc, PCSOR));
+  PetscCall(KSPSetNormType(kp, KSP_NORM_NONE));
+  PetscCall(MatCreateVecs(B, &x0, &b));
+  PetscCall(VecDuplicate(x0, &xs));
+  PetscCall(VecDuplicate(x0, &xp));
+  PetscRandom rnd;
+  PetscCall(PetscRandomCreate(comm, &rnd));
+  PetscCall(PetscRandomSetSeed(rnd, 5));
+  PetscCall(PetscRandomSeed(rnd));
+  PetscCall(VecSetRandom(b, rnd));
+  PetscCall(VecSetRandom(x0, rnd));
+  for (int nonzero = 0; nonzero <= 1; nonzero++) {
+    PetscCall(VecCopy(x0, xs));
+    PetscCall(VecCopy(x0, xp));
+    PetscCall(KSPSetInitialGuessNonzero(ks, nonzero ? PETSC_TRUE : PETSC_FALSE));
+    PetscCall(KSPSetInitialGuessNonzero(kp, nonzero ? PETSC_TRUE : PETSC_FALSE));
+    PetscCall(KSPSolve(ks, b, xs));
+    PetscCall(KSPSolve(kp, b, xp));
+    PetscCall(VecAXPY(xp, -1.0, xs));
+    PetscCall(VecNorm(xp, NORM_INFINITY, &dn));
+    PetscCall(VecNorm(xs, NORM_INFINITY, &sn));
+    *worst = PetscMax(*worst, dn / sn);
+  }
+  PetscCall(PetscRandomDestroy(&rnd));
+  PetscCall(VecDestroy(&b));
+  PetscCall(VecDestroy(&x0));
+  PetscCall(VecDestroy(&xs));
+  PetscCall(VecDestroy(&xp));
+  PetscCall(KSPDestroy(&ks));
+  PetscFunctionReturn(0);
+}
+
+/* The pore hierarchy (-compress: the finest level on the kept voxels, coarse levels on the
+ * aggregates holding them) is the full-grid hierarchy restricted to its active cells: every
+ * operator and interpolation equal to rounding (the decoupled voxels' 1e-8 diagonal enters the
+ * coarse diagonals in another order), with faces before the set-up and with the faces of the
+ * shared set-up put on afterwards; conductances 1 and 0.3 (float or double arrays) and 1 and 1
+ * (flag bits); and the symmetric Gauss-Seidel of the first coarse level against PETSc's SOR on
+ * the same rows. Dropping a decoupled row's 1e-8 from a coarse diagonal, misplacing a ghost
+ * index or a kept voxel's x-neighbour, or sweeping with updated ghosts makes it fail. */
+static PetscErrorCode check_pore(MPI_Comm comm, int64_t nx, int64_t ny, int64_t nz, uint64_t seed, PetscBool single, PetscBool unit)
+{
+  slab_case t;
+
+  PetscFunctionBeginUser;
+  PetscCall(slab_make(comm, nx, ny, nz, seed, 0, single, &t));
+  if (unit) {
+    t.s.sigma[1] = 1.0;
+    PetscCall(slab_exchange(&t.s));
+  }
+  ms_tort_layout lay = {(PetscInt)nx, (PetscInt)ny, (PetscInt)nz, (PetscInt)t.s.z_start, (PetscInt)t.s.nz_local};
+  for (int shared = 0; shared <= 1; shared++) {
+    Mat            Af, Ap;
+    PC             pcf, pcp;
+    PetscInt       Lf, Lp, n, *idx, *pidx, np;
+    PetscReal     *add, worst = 0, r;
+    Vec            ffull, fpore;
+    const int32_t *vox;
+    int            axis = shared ? 1 : 0;
+    PetscCall(ms_tort_op_create_base(&t.s, &Af));
+    PetscCall(ms_tort_pore_create(&t.s, &Ap));
+    MS_CHECK(ms_tort_pore_is(Ap) && !ms_tort_pore_is(Af));
+    PetscCall(ms_tort_pore_vox(Ap, &vox, &np));
+    PetscCall(MatCreateVecs(Af, &ffull, NULL));
+    PetscCall(MatCreateVecs(Ap, &fpore, NULL));
+    PetscCall(faces(&t.s, axis, &n, &idx, &add, ffull));
+    /* The same faces in the pore numbering (entry of each voxel). */
+    PetscInt *entry;
+    PetscCall(PetscMalloc2(t.s.nloc, &entry, n + 1, &pidx));
+    for (int64_t li = 0; li < t.s.nloc; li++) entry[li] = -1;
+    for (PetscInt e = 0; e < np; e++) entry[vox[e]] = e;
+    PetscScalar *fp;
+    PetscCall(VecZeroEntries(fpore));
+    PetscCall(VecGetArray(fpore, &fp));
+    for (PetscInt f = 0; f < n; f++) {
+      MS_CHECK(entry[idx[f]] >= 0);
+      pidx[f] = entry[idx[f]];
+      fp[pidx[f]] += add[f];
+    }
+    PetscCall(VecRestoreArray(fpore, &fp));
+    if (!shared) {
+      PetscCall(ms_tort_op_set_faces(Af, n, idx, add));
+      PetscCall(ms_tort_op_set_faces(Ap, n, pidx, add));
+    }
+    PetscCall(PCCreate(comm, &pcf));
+    PetscCall(PCCreate(comm, &pcp));
+    PetscCall(ms_tort_mg_setup(pcf, Af, &lay, MS_TORT_MG_MAX_LEVELS, 8, 0, 2, 0, NULL, &Lf));
+    PetscCall(ms_tort_mg_setup(pcp, Ap, &lay, MS_TORT_MG_MAX_LEVELS, 8, 0, 2, 0, NULL, &Lp));
+    MS_CHECK(Lf == Lp && Lp >= 4);
+    if (shared) {
+      ms_tort_mg_faces *mff, *mfp;
+      PetscCall(ms_tort_mg_faces_create(pcf, &mff));
+      PetscCall(ms_tort_mg_faces_create(pcp, &mfp));
+      PetscCall(ms_tort_op_set_faces(Af, n, idx, add));
+      PetscCall(ms_tort_op_set_faces(Ap, n, pidx, add));
+      PetscCall(ms_tort_mg_faces_set(pcf, mff, ffull));
+      PetscCall(ms_tort_mg_faces_set(pcp, mfp, fpore));
+      PetscCall(ms_tort_mg_faces_destroy(&mff));
+      PetscCall(ms_tort_mg_faces_destroy(&mfp));
+    }
+    level_cells lc[MS_TORT_MG_MAX_LEVELS];
+    PetscCall(active_levels(&t.s, Lp, lc));
+    for (PetscInt l = 0; l < Lp; l++) {
+      KSP kf, kp;
+      Mat Mf, Mp, Sub, Ff = NULL, Fp = NULL;
+      PetscCall(PCMGGetSmoother(pcf, Lp - 1 - l, &kf));
+      PetscCall(PCMGGetSmoother(pcp, Lp - 1 - l, &kp));
+      PetscCall(KSPGetOperators(kf, &Mf, NULL));
+      PetscCall(KSPGetOperators(kp, &Mp, NULL));
+      PetscBool fs, ps; /* the shells through their products */
+      PetscCall(PetscObjectTypeCompare((PetscObject)Mf, MATSHELL, &fs));
+      PetscCall(PetscObjectTypeCompare((PetscObject)Mp, MATSHELL, &ps));
+      MS_CHECK(ps == (l < Lp - 1)); /* pore form on every smoothed level, the coarsest assembled */
+      if (fs) PetscCall(MatComputeOperator(Mf, MATAIJ, &Ff));
+      if (ps) PetscCall(MatComputeOperator(Mp, MATAIJ, &Fp));
+      if (fs) Mf = Ff;
+      if (ps) Mp = Fp;
+      PetscCall(MatCreateSubMatrix(Mf, lc[l].is, lc[l].is, MAT_INITIAL_MATRIX, &Sub));
+      PetscCall(rel_diff(Mp, Sub, &r));
+      worst = PetscMax(worst, r);
+      if (l == 1) PetscCall(check_ssor(comm, Sub, Fp ? Fp : Mp, kp, &worst));
+      PetscCall(MatDestroy(&Sub));
+      PetscCall(MatDestroy(&Ff));
+      PetscCall(MatDestroy(&Fp));
+      if (l > 0) { /* interpolation from level l to level l - 1 */
+        Mat Pf, Pp, Pfm, Ppm;
+        PetscCall(PCMGGetInterpolation(pcf, Lp - l, &Pf));
+        PetscCall(PCMGGetInterpolation(pcp, Lp - l, &Pp));
+        PetscCall(MatComputeOperator(Pf, MATAIJ, &Pfm));
+        PetscCall(MatComputeOperator(Pp, MATAIJ, &Ppm));
+        PetscCall(MatCreateSubMatrix(Pfm, lc[l - 1].is, lc[l].is, MAT_INITIAL_MATRIX, &Sub));
+        PetscCall(rel_diff(Ppm, Sub, &r));
+        worst = PetscMax(worst, r);
+        PetscCall(MatDestroy(&Sub));
+        PetscCall(MatDestroy(&Pfm));
+        PetscCall(MatDestroy(&Ppm));
+      }
+    }
+    PetscCall(PetscPrintf(comm, "  pore hierarchy %dx%dx%d, %s, %s, %d levels: max rel. difference to the full grid's, restricted: %.3g\n",
+                          (int)nx, (int)ny, (int)nz, unit ? "conductances 0/1 (flags)" : single ? "float conductances" : "double conductances",
+                          shared ? "faces y after the set-up" : "faces x before the set-up", (int)Lp, (double)worst));
+    MS_CHECK(worst < 1e-13);
+    for (PetscInt l = 0; l < Lp; l++) PetscCall(ISDestroy(&lc[l].is));
+    PetscCall(PetscFree2(entry, pidx));
+    PetscCall(PetscFree2(idx, add));
+    PetscCall(PCDestroy(&pcf));
+    PetscCall(PCDestroy(&pcp));
+    PetscCall(MatDestroy(&Af));
+    PetscCall(MatDestroy(&Ap));
+    PetscCall(VecDestroy(&ffull));
+    PetscCall(VecDestroy(&fpore));
+  }
+  PetscCall(slab_free(&t));
+  PetscFunctionReturn(0);
+}
+
 /* The finest-level smoother sweeps in place (two plane buffers instead of a work vector): it
  * must give the bits of the textbook sweep x <- x + 0.7 D^-1 (b - A x) computed with a separate
  * product, for a zero and a nonzero initial guess, 3 sweeps (odd), uneven slabs on 2 ranks. A
  * sweep that reads an already updated plane (a Gauss-Seidel mix) makes it fail. */
-static PetscErrorCode check_inplace_sweeps(MPI_Comm comm)
+static PetscErrorCode check_inplace_sweeps(MPI_Comm comm, PetscBool pore)
 {
   slab_case t;
   Mat       A;
@@ -239,12 +490,16 @@ static PetscErrorCode check_inplace_sweeps(MPI_Comm comm)
 
   PetscFunctionBeginUser;
   PetscCall(slab_make(comm, 13, 10, 11, 7, 0, PETSC_FALSE, &t));
-  PetscCall(ms_tort_op_create_base(&t.s, &A));
+  if (pore) PetscCall(ms_tort_pore_create(&t.s, &A));
+  else PetscCall(ms_tort_op_create_base(&t.s, &A));
   PetscCall(KSPCreate(comm, &k));
   PetscCall(KSPSetOperators(k, A, A));
-  PetscCall(ms_tort_op_smoother(k, A, 3));
+  if (pore) PetscCall(ms_tort_pore_smoother(k, A, 3));
+  else PetscCall(ms_tort_op_smoother(k, A, 3));
   PetscCall(KSPSetNormType(k, KSP_NORM_NONE));
   PetscCall(MatCreateVecs(A, &x, &b));
+  PetscInt nent;
+  PetscCall(VecGetLocalSize(x, &nent));
   PetscCall(VecDuplicate(x, &x0));
   PetscCall(VecDuplicate(x, &y));
   PetscCall(VecDuplicate(x, &d));
@@ -252,7 +507,7 @@ static PetscErrorCode check_inplace_sweeps(MPI_Comm comm)
   PetscScalar *xa, *ba;
   PetscCall(VecGetArray(x0, &xa));
   PetscCall(VecGetArray(b, &ba));
-  for (int64_t li = 0; li < t.s.nloc; li++) {
+  for (int64_t li = 0; li < nent; li++) {
     ms_rng r;
     ms_rng_init(&r, 3, (uint64_t)(t.s.gofs + li));
     xa[li] = ms_rng_uniform(&r);
@@ -273,7 +528,7 @@ static PetscErrorCode check_inplace_sweeps(MPI_Comm comm)
       PetscCall(VecGetArrayRead(d, &dd));
       PetscCall(VecGetArrayRead(y, &yy));
       PetscCall(VecGetArray(ref, &rr));
-      for (int64_t li = 0; li < t.s.nloc; li++) {
+      for (int64_t li = 0; li < nent; li++) {
         const double v = (it == 0 && !nonzero) ? 0.0 : yy[li], xo = (it == 0 && !nonzero) ? 0.0 : rr[li];
         rr[li] = (it == 0 && !nonzero) ? 0.7 * (bb[li] * (1.0 / dd[li])) : xo + 0.7 * ((bb[li] - v) * (1.0 / dd[li]));
       }
@@ -289,9 +544,10 @@ static PetscErrorCode check_inplace_sweeps(MPI_Comm comm)
     PetscCall(VecAXPY(ref, -1.0, x));
     PetscCall(VecNorm(ref, NORM_INFINITY, &diff));
     PetscCall(VecNorm(x, NORM_INFINITY, &scale));
-    PetscCall(PetscPrintf(comm, "  in-place Jacobi sweeps (%s guess): max difference to the separate-product sweeps %g (|x| %g)\n",
-                          nonzero ? "nonzero" : "zero", (double)diff, (double)scale));
-    MS_CHECK(diff == 0 && scale > 0);
+    PetscCall(PetscPrintf(comm, "  in-place Jacobi sweeps%s (%s guess): max difference to the separate-product sweeps %g (|x| %g)\n",
+                          pore ? " on the kept voxels" : "", nonzero ? "nonzero" : "zero", (double)diff, (double)scale));
+    /* The pore kernel sums the neighbours as a tree and uses w/d: the same to rounding. */
+    MS_CHECK(scale > 0 && (pore ? diff <= 1e-13 * scale : diff == 0));
     PetscCall(VecDestroy(&ref));
   }
   PetscCall(VecDestroy(&x));
@@ -385,7 +641,12 @@ int main(int argc, char **argv)
   for (PetscInt sl = 0; sl <= 2; sl++) PetscCall(check_hierarchy(world, 13, 10, 11, 7, sl, PETSC_FALSE));
   PetscCall(check_hierarchy(world, 10, 13, 11, 11, 2, PETSC_FALSE));
   PetscCall(check_hierarchy(world, 13, 10, 11, 7, 2, PETSC_TRUE));
-  PetscCall(check_inplace_sweeps(world));
+  PetscCall(check_inplace_sweeps(world, PETSC_FALSE));
+  PetscCall(check_inplace_sweeps(world, PETSC_TRUE));
+  PetscCall(PetscPrintf(world, "pore hierarchy = full-grid hierarchy on the active cells\n"));
+  PetscCall(check_pore(world, 13, 10, 11, 7, PETSC_FALSE, PETSC_FALSE));
+  PetscCall(check_pore(world, 10, 13, 11, 11, PETSC_TRUE, PETSC_FALSE));
+  PetscCall(check_pore(world, 13, 10, 11, 7, PETSC_TRUE, PETSC_TRUE));
   {
     const double one[1] = {1.0}, two[2] = {1.5, 1.25};
     PetscCall(check_overcorrect(world, 1, one));
@@ -420,6 +681,31 @@ int main(int argc, char **argv)
                             r[sl][a].tau, (int)r[sl][a].iterations));
       MS_CHECK(r[sl][a].percolates);
       if (sl > 0) MS_CHECK_CLOSE(r[sl][a].tau, r[0][a].tau, 1e-6, 0);
+    }
+  }
+  /* The pore hierarchy (-compress, default) against the full grid's: tau to 1e-8 and the same
+   * iterations (they differ only by the 1e-8 diagonal the coarse correction spread into the
+   * decoupled rows), one phase and two conductivities, shared and per-axis set-up. */
+  for (int c = 0; c < 4; c++) {
+    ms_tortuosity_result rc[3], rf[3];
+    PetscCall(ms_tortuosity_opts_init(&o));
+    MS_CHECK(o.compress);
+    if (c % 2) {
+      o.n_conductivities  = 2;
+      o.conductivities[0] = 1.0;
+      o.conductivities[1] = 0.3;
+    }
+    o.share_setup = c < 2 ? PETSC_TRUE : PETSC_FALSE;
+    PetscCall(ms_tortuosity_solve_axes(v, 3, axes, &o, rc));
+    o.compress = PETSC_FALSE;
+    PetscCall(ms_tortuosity_solve_axes(v, 3, axes, &o, rf));
+    for (int a = 0; a < 3; a++) {
+      PetscCall(PetscPrintf(world, "  %s, %s set-up, axis %s: kept voxels tau %.15g (%d its), full grid %.15g (%d its)\n",
+                            c % 2 ? "two conductivities" : "one phase", c < 2 ? "shared" : "per-axis", ms_tortuosity_axis_name(a), rc[a].tau,
+                            (int)rc[a].iterations, rf[a].tau, (int)rf[a].iterations));
+      MS_CHECK(rc[a].compressed && !rf[a].compressed);
+      MS_CHECK_CLOSE(rc[a].tau, rf[a].tau, 1e-8, 0);
+      MS_CHECK(rc[a].iterations == rf[a].iterations);
     }
   }
   /* Over-corrected cycles (one factor, and per level) converge to the same tau. */
