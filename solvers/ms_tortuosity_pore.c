@@ -369,23 +369,32 @@ static PetscErrorCode pore_alloc(pore_ctx *c, PetscBool unit)
              (long long)c->n);
   for (int64_t k = 0; k < nzl; k++) c->max_plane = PetscMax(c->max_plane, c->row[(k + 1) * ny] - c->row[k * ny]);
   PetscCall(PetscCalloc2(c->n_lo + 1, &c->x_lo, c->n_hi + 1, &c->x_hi));
-  const size_t es = c->single ? sizeof(float) : sizeof(double), n = (size_t)c->n, gbytes = unit ? n : 5 * es * n;
-  char        *blk;
-  PetscCall(ms_tort_huge_calloc(c->comm, n * (2 * sizeof(double) + 5 * sizeof(int32_t)) + gbytes + 64, (void **)&blk));
-  c->d     = (double *)blk;
-  c->wdinv = c->d + n;
-  c->iym   = (int32_t *)(c->wdinv + n);
-  c->iyp   = c->iym + n;
-  c->izm   = c->iyp + n;
-  c->izp   = c->izm + n;
-  c->vox   = c->izp + n;
-  if (unit) c->flags = (uint8_t *)(c->vox + n);
+  /* Each array 64-byte aligned (a double array after the int32 ones would be misaligned for odd n). */
+  const size_t es = c->single ? sizeof(float) : sizeof(double), n = (size_t)c->n;
+  const size_t sz[12] = {n * sizeof(double), n * sizeof(double), n * sizeof(int32_t), n * sizeof(int32_t), n * sizeof(int32_t),
+                         n * sizeof(int32_t), n * sizeof(int32_t), unit ? n : n * es, unit ? 0 : n * es, unit ? 0 : n * es,
+                         unit ? 0 : n * es, unit ? 0 : n * es};
+  size_t       off[12], total = 0;
+  for (int a = 0; a < 12; a++) {
+    off[a] = total;
+    total += (sz[a] + 63) / 64 * 64;
+  }
+  char *blk;
+  PetscCall(ms_tort_huge_calloc(c->comm, total + 64, (void **)&blk));
+  c->d     = (double *)(blk + off[0]);
+  c->wdinv = (double *)(blk + off[1]);
+  c->iym   = (int32_t *)(blk + off[2]);
+  c->iyp   = (int32_t *)(blk + off[3]);
+  c->izm   = (int32_t *)(blk + off[4]);
+  c->izp   = (int32_t *)(blk + off[5]);
+  c->vox   = (int32_t *)(blk + off[6]);
+  if (unit) c->flags = (uint8_t *)(blk + off[7]);
   else {
-    c->gxp = c->vox + n;
-    c->gym = (char *)c->gxp + n * es;
-    c->gyp = (char *)c->gym + n * es;
-    c->gzm = (char *)c->gyp + n * es;
-    c->gzp = (char *)c->gzm + n * es;
+    c->gxp = blk + off[7];
+    c->gym = blk + off[8];
+    c->gyp = blk + off[9];
+    c->gzm = blk + off[10];
+    c->gzp = blk + off[11];
   }
   PetscFunctionReturn(0);
 }
