@@ -42,7 +42,10 @@ PetscErrorCode ms_campaign_def_describe(const ms_campaign_def *def, char **line)
     size_t k = strlen(cond);
     PetscCall(PetscSNPrintf(cond + k, sizeof cond - k, "%s%.17g", i ? "," : "", def->tort.conductivities[i]));
   }
-  /* The multigrid's over-correction changes tau within -mismatch_tol, not bitwise: named
+  /* (The default -compress, the pore-only multigrid, moves tau by ~1e-11 relative against the
+     full grid: below the ~1e-6 between rank layouts a campaign already accepts, so it is not
+     named and a campaign continues across it.)
+     The multigrid's over-correction changes tau within -mismatch_tol, not bitwise: named
      when it is not 1, so a campaign started before the option (which had 1 and no word
      for it) is continued only with -mg_overcorrect 1, and never mixes two cycles. */
   char over[MS_TORTUOSITY_MG_OVERCORRECT_MAX * 26 + 20] = "";

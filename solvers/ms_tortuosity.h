@@ -107,8 +107,9 @@ typedef struct {
    * mg_shell_sweeps sweeps per smoothing) instead of AIJ with SSOR; the coarsest (LU) is
    * always assembled. Default 0 levels (AIJ + SSOR): 1 halves the first axis' set-up with the
    * same iterations, but stops at a slightly different iterate, so tau moves by up to 1.6e-5 at
-   * the default -mismatch_tol; labels of existing campaigns stay bitwise reproducible
-   * (benchmarks/RESULTS.md, "matrix-free coarse levels"). */
+   * the default -mismatch_tol, where 0 keeps existing campaigns' labels (to ~1e-11 since
+   * -compress; benchmarks/RESULTS.md, "matrix-free coarse levels"). With -compress and 0 levels
+   * the smoothed coarse levels are matrix-free anyway, smoothed by SSOR's arithmetic. */
   PetscInt    mg_shell_levels;
   PetscInt    mg_shell_sweeps;
   /* Over-correction of the default multigrid: each coarse-grid correction is prolonged as
@@ -136,7 +137,8 @@ typedef struct {
  * -mg_overcorrect 1.6 takes the 256^3 membrane's x/y/z axes from 22/16/15 to 15/13/15 CG
  * iterations (a second 256^3 seed 43 -> 41, 128^3 34 -> 32), but tau then stops at another
  * iterate, up to 7e-5 relative away (within -mismatch_tol, not within issue 14's 1e-6), so the
- * default keeps the plain correction and every existing label bit for bit. */
+ * default keeps the plain correction and every existing label (to ~1e-11 since -compress,
+ * bit for bit with -compress false). */
 #define MS_TORTUOSITY_MG_OVERCORRECT 1.0
 #define MS_TORTUOSITY_COEFF_AUTO (-1)
 
